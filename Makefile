@@ -1,0 +1,51 @@
+# The two commands a bureau's IT officer needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# A stamp per install flavour, so a changed pyproject.toml reinstalls and nothing else does.
+INSTALLED := $(VENV)/.installed
+TEST_INSTALLED := $(VENV)/.test-installed
+
+.PHONY: demo test test-sqlite test-postgres install messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TEST_INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(INSTALLED)
+
+install: $(INSTALLED)
+
+## demo: migrate an SQLite database under var/, load the Bazhong demo data, serve http://127.0.0.1:8000
+demo: $(INSTALLED)
+	$(BIN)/jiliang demo
+
+## test: the whole suite on SQLite, then on PostgreSQL when JILIANG_TEST_DATABASE_URL is set
+test: $(TEST_INSTALLED)
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$JILIANG_TEST_DATABASE_URL" ]; then \
+		$(MAKE) --no-print-directory test-postgres; \
+	else \
+		echo "JILIANG_TEST_DATABASE_URL is not set: the PostgreSQL run is skipped."; \
+	fi
+
+test-sqlite: $(TEST_INSTALLED)
+	@echo "== test suite on SQLite =="
+	env -u DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: $(TEST_INSTALLED)
+	@echo "== test suite on PostgreSQL =="
+	DATABASE_URL="$$JILIANG_TEST_DATABASE_URL" $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## messages: rebuild the translation catalogues after changing UI strings
+messages: $(INSTALLED)
+	cd src/jiliang && ../../$(BIN)/jiliang manage makemessages -l en --no-obsolete && ../../$(BIN)/jiliang manage compilemessages
+
+clean:
+	rm -rf $(VENV) var build src/*.egg-info

@@ -1,0 +1,91 @@
+"""Writing the audit log: every service that writes calls ``record`` inside its transaction."""
+
+import datetime
+import decimal
+import uuid
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.db import models, transaction
+
+from jiliang.accounts.models import AuditEvent, Division
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    ip_address: str | None = None
+    request_id: str = ""
+
+
+# Set by RequestContextMiddleware for the length of one request; empty for commands and jobs.
+current_request: ContextVar[RequestContext] = ContextVar("current_request", default=RequestContext())
+
+
+class AuditOutsideTransaction(RuntimeError):
+    """An audit row must commit or roll back with the write it describes."""
+
+
+def _json_value(value):
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return str(value)
+    if isinstance(value, (bytes, memoryview)):
+        return bytes(value).hex()
+    return value
+
+
+def snapshot(instance: models.Model | None, fields: list[str] | None = None) -> dict | None:
+    """The stored values of ``instance`` as JSON, foreign keys as ids, personal data masked."""
+    if instance is None:
+        return None
+    maskers = getattr(instance, "personal_fields", {})
+    values = {}
+    for model_field in instance._meta.concrete_fields:
+        if fields is not None and model_field.name not in fields:
+            continue
+        if model_field.name in {"password"}:
+            continue
+        value = getattr(instance, model_field.attname)
+        if model_field.name in maskers:
+            value = maskers[model_field.name](value)
+        values[model_field.attname if model_field.is_relation else model_field.name] = _json_value(value)
+    return values
+
+
+def changed_fields(before: dict | None, after: dict | None) -> list[str]:
+    keys = set(before or {}) | set(after or {})
+    return sorted(k for k in keys if (before or {}).get(k) != (after or {}).get(k))
+
+
+def record(
+    actor,
+    action: str,
+    instance: models.Model | None = None,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    division: Division | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    object_repr: str | None = None,
+) -> AuditEvent:
+    """Append one audit row; refuses to run outside a transaction so that it shares the write's fate."""
+    if not transaction.get_connection().in_atomic_block:
+        raise AuditOutsideTransaction(f"audit.record({action!r}) called outside transaction.atomic()")
+    context = current_request.get()
+    actor_is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent.objects.create(
+        actor=actor if actor_is_user else None,
+        actor_name=(actor.get_username() if actor_is_user else str(actor or "system"))[:150],
+        actor_role=getattr(actor, "role", "") if actor_is_user else "",
+        action=action,
+        object_type=object_type or (instance._meta.label if instance is not None else ""),
+        object_id=object_id if object_id is not None else str(getattr(instance, "pk", "") or ""),
+        object_repr=(object_repr if object_repr is not None else str(instance or ""))[:255],
+        before=before,
+        after=after,
+        division=division,
+        ip_address=context.ip_address,
+        request_id=context.request_id,
+    )

@@ -1,0 +1,173 @@
+"""Who is who: administrative divisions, users with a role and a jurisdiction, tokens, the audit log."""
+
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jiliang.accounts.masking import mask_phone
+
+
+class DivisionLevel(models.TextChoices):
+    PROVINCE = "province", _("省")
+    PREFECTURE = "prefecture", _("市")
+    COUNTY = "county", _("县(区)")
+    FUNCTIONAL_ZONE = "functional_zone", _("功能区")
+    TOWNSHIP = "township", _("乡镇(街道)")
+
+
+class Division(models.Model):
+    """An administrative division (GB/T 2260), or a functional zone with a platform-internal code.
+
+    ``path`` lists the codes from the root down ("510000/511900/511902/"), so a jurisdiction's
+    whole subtree is one indexed prefix match and needs no recursive query.
+    """
+
+    code = models.CharField(_("区划代码"), max_length=16, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+    name_en = models.CharField(_("英文名称"), max_length=128, blank=True)
+    level = models.CharField(_("级别"), max_length=16, choices=DivisionLevel.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False)
+    code_system = models.CharField(_("代码体系"), max_length=128, blank=True)
+    source = models.TextField(_("来源"), blank=True)
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.path = (self.parent.path if self.parent_id else "") + self.code + "/"
+        super().save(*args, **kwargs)
+
+    def contains(self, other: "Division | None") -> bool:
+        return other is not None and other.path.startswith(self.path)
+
+    def subtree_ids(self) -> list[int]:
+        return list(Division.objects.filter(path__startswith=self.path).values_list("id", flat=True))
+
+    @property
+    def county(self) -> "Division":
+        """The county-level unit this division lies in (itself when it is one)."""
+        node = self
+        while node.level == DivisionLevel.TOWNSHIP and node.parent_id:
+            node = node.parent
+        return node
+
+
+class Role(models.TextChoices):
+    CITY_REGULATOR = "city_regulator", _("市级监管人员")
+    COUNTY_REGULATOR = "county_regulator", _("县(区)级监管人员")
+    INSTITUTION_STAFF = "institution_staff", _("检定机构人员")
+    OWNER = "owner", _("使用单位人员")
+    AUDITOR = "auditor", _("只读审计人员")
+
+
+REGULATOR_ROLES = frozenset({Role.CITY_REGULATOR, Role.COUNTY_REGULATOR})
+# Roles whose visibility follows a division rather than an organization or an institution.
+DIVISION_BOUND_ROLES = frozenset({Role.CITY_REGULATOR, Role.COUNTY_REGULATOR, Role.AUDITOR})
+
+
+class User(AbstractUser):
+    """A person who signs in. The role says what they may do; the binding says over what.
+
+    Regulators and auditors are bound to a division (the city, or one county or zone); institution
+    staff to one legal metrology institution; owners to one organization.
+    """
+
+    display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices, blank=True)
+    division = models.ForeignKey(
+        Division, verbose_name=_("管辖区划"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="users",
+    )
+    organization = models.ForeignKey(
+        "registry.Organization", verbose_name=_("所属单位"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="users",
+    )
+    institution = models.ForeignKey(
+        "verification.Institution", verbose_name=_("所属检定机构"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="staff",
+    )
+    phone = models.CharField(_("手机号码"), max_length=20, blank=True)
+
+    personal_fields = {"phone": mask_phone}
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_regulator(self) -> bool:
+        return self.role in REGULATOR_ROLES
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class ApiToken(models.Model):
+    """A bearer token for a machine client, acting as its user. Only a hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("用途"), max_length=64)
+    prefix = models.CharField(max_length=8, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def digest_of(raw_token: str) -> str:
+        return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+class AuditEvent(models.Model):
+    """One write: who, when, what, the values before and after. Never changed once written."""
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("操作人名称"), max_length=150, blank=True)
+    actor_role = models.CharField(_("操作人角色"), max_length=32, blank=True)
+    action = models.CharField(_("操作"), max_length=64, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=64, db_index=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(_("对象"), max_length=255, blank=True)
+    before = models.JSONField(_("修改前"), null=True, blank=True)
+    after = models.JSONField(_("修改后"), null=True, blank=True)
+    division = models.ForeignKey(
+        Division, verbose_name=_("所属区划"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    ip_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    request_id = models.CharField(_("请求编号"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr}"

@@ -1,0 +1,80 @@
+"""Pages for the audit log and the caller's API tokens."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from jiliang.accounts import selectors, services
+from jiliang.accounts.models import Role
+from jiliang.errors import DomainError
+from jiliang.ui.listing import ListColumn, Listing, render_listing
+
+OVERSIGHT_ROLES = {Role.CITY_REGULATOR, Role.COUNTY_REGULATOR, Role.AUDITOR}
+
+
+class AuditFilterForm(forms.Form):
+    object_type = forms.CharField(label=gettext_lazy("对象类型"), required=False, max_length=64)
+    object_id = forms.CharField(label=gettext_lazy("对象编号"), required=False, max_length=64)
+    actor = forms.CharField(label=gettext_lazy("操作人"), required=False, max_length=150)
+    action = forms.CharField(label=gettext_lazy("操作"), required=False, max_length=64)
+    since = forms.DateField(label=gettext_lazy("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=gettext_lazy("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@login_required
+def audit_list(request):
+    if not (request.user.is_superuser or request.user.role in OVERSIGHT_ROLES):
+        raise PermissionDenied(_("只有监管人员和审计人员可以查看审计日志。"))
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    listing = Listing(
+        title=_("审计日志"),
+        export_name="audit-log",
+        default_sort="-at",
+        filter_form=form,
+        columns=[
+            ListColumn(_("时间"), lambda e: e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), "at"),
+            ListColumn(_("操作人"), lambda e: e.actor_name, "actor_name"),
+            ListColumn(_("操作"), lambda e: e.action, "action"),
+            ListColumn(_("对象类型"), lambda e: e.object_type, "object_type"),
+            ListColumn(_("对象"), lambda e: e.object_repr),
+            ListColumn(_("修改前"), lambda e: e.before),
+            ListColumn(_("修改后"), lambda e: e.after),
+        ],
+    )
+    queryset = selectors.audit_events(request.user, **{k: v for k, v in filters.items() if v})
+    return render_listing(request, listing, queryset)
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("用途"), max_length=64)
+
+
+@login_required
+def token_list(request):
+    form = TokenForm(request.POST or None)
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        _token, new_token = services.issue_api_token(request.user, form.cleaned_data["name"])
+        form = TokenForm()
+    return render(request, "accounts/tokens.html", {
+        "tokens": selectors.api_tokens(request.user), "form": form, "new_token": new_token,
+    })
+
+
+@login_required
+@require_POST
+def token_revoke(request, token_id: int):
+    token = get_object_or_404(selectors.api_tokens(request.user), pk=token_id)
+    try:
+        services.revoke_api_token(request.user, token)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("令牌已吊销。"))
+    return redirect("accounts:token-list")

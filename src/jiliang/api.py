@@ -1,0 +1,138 @@
+"""The HTTP API: one NinjaAPI under /api/, versioned routes under /api/v1/, OpenAPI at /api/docs.
+
+Browsers authenticate with their session (CSRF-checked); machine clients with a bearer token.
+Every error, from validation to a crash, has one body: {"code", "message", "fields"}.
+"""
+
+import logging
+import uuid
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from jiliang.accounts.models import ApiToken
+from jiliang.errors import DomainError
+
+logger = logging.getLogger("jiliang.api")
+
+
+class BearerToken(HttpBearer):
+    """``Authorization: Bearer <token>`` for machine clients; the token acts as its user."""
+
+    def authenticate(self, request, token: str):
+        api_token = (
+            ApiToken.objects.select_related("user")
+            .filter(digest=ApiToken.digest_of(token), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if api_token is None:
+            return None
+        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
+        request.user = api_token.user
+        return api_token.user
+
+
+class ActiveSession(SessionAuth):
+    """The browser's session, for signed-in active users only."""
+
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        return user if user is not None and user.is_active else None
+
+
+api = NinjaAPI(
+    title="Jiliang 智慧计量监管服务平台 API",
+    version="1",
+    description="Bearer-token auth for machine clients, session auth for the browser. "
+    "Every error has the body {code, message, fields}.",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    auth=[BearerToken(), ActiveSession()],
+)
+
+
+def error_response(request, status: int, code: str, message: str, fields: dict | None = None):
+    return api.create_response(
+        request, {"code": code, "message": message, "fields": fields or {}}, status=status
+    )
+
+
+def _field_name(location: tuple) -> str:
+    """'body.payload.uscc' -> 'uscc': the field a client knows, without ninja's wrapping."""
+    parts = [str(p) for p in location if p not in {"body", "query", "path", "form", "payload"}]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        fields.setdefault(_field_name(tuple(error.get("loc", ()))), []).append(error.get("msg", ""))
+    return error_response(request, 422, "invalid", _("请求数据有误，请检查标出的字段。"), fields)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc: DomainError):
+    return error_response(request, exc.status, exc.code, exc.message, exc.fields)
+
+
+@api.exception_handler(DjangoValidationError)
+def on_model_validation_error(request, exc: DjangoValidationError):
+    fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return error_response(request, 422, "invalid", _("请求数据有误，请检查标出的字段。"), fields)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request, exc):
+    return error_response(request, 401, "unauthenticated", _("需要登录或有效的接口令牌。"))
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return error_response(request, 403, "forbidden", str(exc) or _("无权执行此操作。"))
+
+
+@api.exception_handler(Http404)
+def on_http_404(request, exc):
+    return error_response(request, 404, "not_found", _("未找到该对象，或不在您的权限范围内。"))
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def on_does_not_exist(request, exc):
+    return on_http_404(request, exc)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+             405: "method_not_allowed", 409: "conflict", 429: "throttled"}
+    return error_response(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+@api.exception_handler(Exception)
+def on_unexpected_error(request, exc: Exception):
+    """A bug: log it with an id the user can quote, and show nothing of the traceback."""
+    error_id = getattr(request, "request_id", "") or uuid.uuid4().hex
+    logger.exception("unhandled API error %s on %s %s", error_id, request.method, request.path)
+    return error_response(
+        request, 500, "internal_error",
+        _("服务器内部错误，已记录。请将错误编号 %(id)s 告知系统管理员。") % {"id": error_id},
+    )
+
+
+def _mount_routers() -> None:
+    from jiliang.accounts.api import router as accounts_router
+    from jiliang.registry.api import router as registry_router
+
+    api.add_router("/v1/", accounts_router)
+    api.add_router("/v1/", registry_router)
+
+
+_mount_routers()

@@ -1,0 +1,43 @@
+"""The registry's part of the Bazhong demo data set (deterministic, idempotent)."""
+
+from django.db import transaction
+
+from jiliang.accounts import audit
+from jiliang.accounts.models import Division
+from jiliang.registry.codes import make_uscc
+from jiliang.registry.models import Organization
+
+DEMO_ORGANIZATIONS = [
+    # (county code, name, industry, contact)
+    ("511902", "巴中市巴州区江北加油站有限公司", "成品油零售", "13800000001"),
+    ("511902", "巴中市巴州区回风农贸市场管理有限公司", "农贸市场", "13800000002"),
+    ("511902", "巴中市中心医院", "医疗卫生", "13800000003"),
+    ("511903", "巴中市恩阳区恩阳古镇加油站", "成品油零售", "13800000004"),
+    ("511903", "巴中市恩阳区眼镜店", "眼镜配镜", "13800000005"),
+    ("511921", "通江县诺江加油站有限公司", "成品油零售", "13800000006"),
+    ("511921", "通江县自来水公司", "供水", "13800000007"),
+    ("511922", "南江县光雾山出租汽车有限公司", "出租汽车", "13800000008"),
+    ("511922", "南江县人民医院", "医疗卫生", "13800000009"),
+    ("511923", "平昌县江口农贸市场", "农贸市场", "13800000010"),
+    ("511923", "平昌县新能源充电站有限公司", "充电设施", "13800000011"),
+]
+
+OWNER_DEMO_ORGANIZATION = DEMO_ORGANIZATIONS[0][1]
+
+
+@transaction.atomic
+def load(out) -> None:
+    created = 0
+    for index, (county_code, name, industry, phone) in enumerate(DEMO_ORGANIZATIONS, start=1):
+        division = Division.objects.get(code=county_code)
+        uscc = make_uscc("91", county_code, f"MA{index:06d}")
+        organization, was_created = Organization.objects.get_or_create(
+            uscc=uscc,
+            defaults={"name": name, "division": division, "industry": industry,
+                      "contact_name": "张三", "contact_phone": phone, "address": f"{division.name}"},
+        )
+        if was_created:
+            created += 1
+            audit.record("demo", "organization.create", organization,
+                         after=audit.snapshot(organization), division=division)
+    out.write(f"Organizations: {created} created, {len(DEMO_ORGANIZATIONS) - created} already there.")

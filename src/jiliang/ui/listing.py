@@ -1,0 +1,85 @@
+"""The list page pattern every app reuses: filter form, sortable columns, pages, export.
+
+A view builds a ``Listing`` (columns, sorts, a filter form) and calls ``render_listing`` with the
+scoped queryset; ``?sort=``, ``?offset=`` and ``?export=csv|xlsx`` work the same on every list.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.shortcuts import render
+from django.utils import timezone
+
+from jiliang import exports
+from jiliang.pagination import page_of
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    header: str
+    value: Callable[[object], object]
+    sort_key: str | None = None  # the ORM field this column sorts by, when sortable
+    link: bool = False  # the cell links to the row's detail page
+
+
+@dataclass
+class Listing:
+    title: str
+    columns: list[ListColumn]
+    export_name: str
+    default_sort: str
+    filter_form: forms.Form | None = None
+    actions: list[tuple[str, str]] = field(default_factory=list)  # (label, url) buttons above the table
+    detail_url: Callable[[object], str] | None = None
+
+    def sort_keys(self) -> set[str]:
+        keys = {c.sort_key for c in self.columns if c.sort_key}
+        return keys | {f"-{k}" for k in keys}
+
+
+def _query_without(request, *names: str) -> str:
+    params = [(k, v) for k, v in request.GET.items() if k not in names and v != ""]
+    return urlencode(params)
+
+
+def render_listing(request, listing: Listing, queryset, template: str = "ui/list.html"):
+    sort = request.GET.get("sort") or listing.default_sort
+    if sort not in listing.sort_keys():
+        sort = listing.default_sort
+    queryset = queryset.order_by(sort, "pk")
+    export = request.GET.get("export")
+    columns = [(c.header, c.value) for c in listing.columns]
+    if export in {"csv", "xlsx"}:
+        rows = queryset[: settings.JILIANG_EXPORT_MAX_ROWS].iterator(chunk_size=2000)
+        name = f"{listing.export_name}-{timezone.localdate():%Y%m%d}"
+        respond = exports.csv_response if export == "csv" else exports.xlsx_response
+        return respond(name, columns, rows)
+    try:
+        offset = max(0, int(request.GET.get("offset", 0)))
+    except ValueError:
+        offset = 0
+    page = page_of(queryset, offset, settings.JILIANG_PAGE_SIZE)
+    rows = [
+        {"cells": [c.value(item) for c in listing.columns],
+         "url": listing.detail_url(item) if listing.detail_url else None}
+        for item in page.items
+    ]
+    context = {
+        "listing": listing,
+        "page": page,
+        "rows": rows,
+        "sort": sort,
+        "headers": [
+            {"title": c.header, "link": c.link, "sort_key": c.sort_key,
+             "next_sort": (c.sort_key if sort != c.sort_key else f"-{c.sort_key}") if c.sort_key else None,
+             "active": sort.lstrip("-") == c.sort_key, "descending": sort.startswith("-")}
+            for c in listing.columns
+        ],
+        "query_without_sort": _query_without(request, "sort", "offset", "export"),
+        "query_without_offset": _query_without(request, "offset", "export"),
+        "query_without_export": _query_without(request, "export", "offset"),
+    }
+    return render(request, template, context)

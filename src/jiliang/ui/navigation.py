@@ -1,0 +1,38 @@
+"""The menu each role sees. Apps add their entries here as they land."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from jiliang.accounts.models import Role
+
+EVERY_ROLE = frozenset(Role.values)
+OVERSIGHT = frozenset({Role.CITY_REGULATOR, Role.COUNTY_REGULATOR, Role.AUDITOR})
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url_name: str
+    roles: frozenset[str]
+
+
+MENU = [
+    MenuItem(_("首页"), "ui:home", EVERY_ROLE),
+    MenuItem(_("使用单位"), "registry:organization-list", EVERY_ROLE - {Role.INSTITUTION_STAFF}),
+    MenuItem(_("审计日志"), "accounts:audit-list", OVERSIGHT),
+    MenuItem(_("接口令牌"), "accounts:token-list", EVERY_ROLE),
+]
+
+
+def menu_for(user, current_path: str) -> list[dict]:
+    if not (user.is_authenticated and user.is_active):
+        return []
+    items = []
+    for item in MENU:
+        if user.is_superuser or user.role in item.roles:
+            url = reverse(item.url_name)
+            active = current_path == url if url == "/" else current_path.startswith(url)
+            items.append({"label": item.label, "url": url, "active": active})
+    return items

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from jiliang.api import api
+
+admin.site.site_header = "巴中市智慧计量监管服务平台 · 后台管理"
+admin.site.site_title = "智慧计量监管服务平台"
+admin.site.index_title = "后台数据管理"
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("jiliang.accounts.urls")),
+    path("registry/", include("jiliang.registry.urls")),
+    path("", include("jiliang.ui.urls")),
+]
+
+handler400 = "jiliang.ui.views.bad_request"
+handler403 = "jiliang.ui.views.permission_denied"
+handler404 = "jiliang.ui.views.page_not_found"
+handler500 = "jiliang.ui.views.server_error"
