@@ -1,0 +1,117 @@
+"""Fixtures every app's tests share: users of each role with their bindings, organizations, clients.
+
+The administrative divisions are loaded by a migration, so every test database has them.
+"""
+
+import itertools
+
+import pytest
+from django.test import Client
+
+from jiliang.accounts import services as account_services
+from jiliang.accounts.models import Division, Role, User
+from jiliang.registry.codes import make_uscc
+from jiliang.registry.models import Organization
+from jiliang.verification.models import Institution
+
+PASSWORD = "Test-Passw0rd!"
+_serial = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def division(db):
+    """Division by code: division("511902")."""
+    return lambda code: Division.objects.get(code=code)
+
+
+@pytest.fixture
+def make_organization(db, division):
+    def make(county_code: str = "511902", name: str | None = None, **fields) -> Organization:
+        number = next(_serial)
+        return Organization.objects.create(
+            uscc=make_uscc("91", county_code[:6], f"T{number:07d}"),
+            name=name or f"测试单位{number}",
+            division=division(county_code),
+            **fields,
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_institution(db, division):
+    def make(name: str | None = None, county_code: str = "511900") -> Institution:
+        return Institution.objects.create(name=name or f"测试检定机构{next(_serial)}", division=division(county_code))
+
+    return make
+
+
+@pytest.fixture
+def make_user(db, division):
+    """make_user(Role.COUNTY_REGULATOR, division="511902"), make_user(Role.OWNER, organization=org)."""
+
+    def make(role: str, *, division: str | None = None, organization=None, institution=None,
+             username: str | None = None, **fields) -> User:
+        return account_services.create_user(
+            None,
+            username=username or f"{role}-{next(_serial)}",
+            password=PASSWORD,
+            role=role,
+            division=Division.objects.get(code=division) if division else None,
+            organization=organization,
+            institution=institution,
+            **fields,
+        )
+
+    return make
+
+
+@pytest.fixture
+def city_regulator(make_user):
+    return make_user(Role.CITY_REGULATOR, division="511900")
+
+
+@pytest.fixture
+def bazhou_regulator(make_user):
+    return make_user(Role.COUNTY_REGULATOR, division="511902")
+
+
+@pytest.fixture
+def tongjiang_regulator(make_user):
+    return make_user(Role.COUNTY_REGULATOR, division="511921")
+
+
+@pytest.fixture
+def auditor(make_user):
+    return make_user(Role.AUDITOR, division="511900")
+
+
+def api_client_for(user: User | None) -> Client:
+    """A client that calls /api/v1/ with a bearer token of ``user`` (anonymous when None)."""
+    if user is None:
+        return Client()
+    _token, raw = account_services.issue_api_token(user, "tests")
+    return Client(headers={"Authorization": f"Bearer {raw}"})
+
+
+@pytest.fixture
+def api_client():
+    return api_client_for
+
+
+@pytest.fixture
+def browser_client():
+    """A signed-in browser session (a Django test client logged in through the real login page)."""
+
+    def make(user: User) -> Client:
+        client = Client()
+        response = client.post("/login/", {"username": user.username, "password": PASSWORD})
+        assert response.status_code == 302, response.content[:500]
+        return client
+
+    return make
