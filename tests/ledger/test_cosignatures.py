@@ -172,7 +172,9 @@ def test_mldsa44_signature_fails_for_another_tree(mldsa_signer: MLDSA44Cosignatu
         open_note(forged.to_bytes(), [verifier])
 
 
-def test_mldsa44_covers_origin_size_and_root_but_not_extensions(mldsa_signer: MLDSA44CosignatureSigner) -> None:
+def test_mldsa44_covers_origin_size_and_root_but_not_extensions(
+    mldsa_signer: MLDSA44CosignatureSigner,
+) -> None:
     checkpoint = Checkpoint("ledger.bazhong.example/jiliang", 7, bytes(32))
     signature = sign_text(checkpoint.to_text(), mldsa_signer).signature
     with_extension = Checkpoint(checkpoint.origin, 7, bytes(32), ("extension",)).to_text()

@@ -1,4 +1,4 @@
-"""Property tests: proofs from stored hashes match the RFC oracle, verify, and break when altered."""
+"""Property tests: proofs from stored hashes match the RFC oracle, verify, and break if altered."""
 
 from __future__ import annotations
 
@@ -108,7 +108,9 @@ def test_any_bit_flip_breaks_an_inclusion_proof(leaf: tuple[int, int], data: st.
 
 
 @given(size_pairs(), st.data())
-def test_any_bit_flip_breaks_a_consistency_proof(pair: tuple[int, int], data: st.DataObject) -> None:
+def test_any_bit_flip_breaks_a_consistency_proof(
+    pair: tuple[int, int], data: st.DataObject
+) -> None:
     old, new = pair
     proof = prove_consistency(old, new, BIG_LOG.read_hashes)
     parts = [_root(old), _root(new), *proof]
@@ -133,7 +135,9 @@ def test_hashes_of_the_wrong_length_are_rejected(
 ) -> None:
     index, size = leaf
     proof = prove_inclusion(index, size, BIG_LOG.read_hashes)
-    leaf_hash = BIG_LOG.leaf_hashes[index] + b"\x00" if lengthen else BIG_LOG.leaf_hashes[index][:cut]
+    leaf_hash = (
+        BIG_LOG.leaf_hashes[index] + b"\x00" if lengthen else BIG_LOG.leaf_hashes[index][:cut]
+    )
     with pytest.raises(InvalidHashError):
         verify_inclusion(index, size, leaf_hash, proof, _root(size))
 

@@ -65,7 +65,9 @@ def test_inclusion_probe(probe: dict) -> None:
 # The one probe whose expectation we do not share: it accepts 12-byte placeholder roots for
 # equal sizes. Hashes that are not 32 bytes are rejected here by design (issue 5), as Go's
 # fixed-size tlog.Hash also does.
-TWELVE_BYTE_ROOTS_PROBE = "testdata/consistency/additional/sizes-are-equal-one-and-proof-is-empty.json"
+TWELVE_BYTE_ROOTS_PROBE = (
+    "testdata/consistency/additional/sizes-are-equal-one-and-proof-is-empty.json"
+)
 
 
 @pytest.mark.parametrize("probe", CONSISTENCY_PROBES, ids=lambda p: p["file"])
@@ -96,7 +98,7 @@ def test_the_twelve_byte_probe_is_the_only_deviation() -> None:
 def test_hasher_vector(vector: dict) -> None:
     want = bytes.fromhex(vector["want_hex"])
     if vector["op"] == "empty_root":
-        assert EMPTY_ROOT == want
+        assert want == EMPTY_ROOT
     elif vector["op"] == "leaf":
         assert hash_leaf(bytes.fromhex(vector["input_hex"])) == want
     else:

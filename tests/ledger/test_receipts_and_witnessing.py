@@ -54,7 +54,9 @@ def _deterministic_ed25519(label: str) -> Ed25519PrivateKey:
 
 LOG_SIGNER = Ed25519Signer(ORIGIN, _deterministic_ed25519("jiliang test log key"))
 WITNESSES = [
-    CosignatureV1Signer(f"witness{i}.example", _deterministic_ed25519(f"witness {i}"), lambda: 1767139200)
+    CosignatureV1Signer(
+        f"witness{i}.example", _deterministic_ed25519(f"witness {i}"), lambda: 1767139200
+    )
     for i in range(3)
 ]
 ENTRIES = [b"record %d" % i for i in range(300)]
@@ -113,9 +115,13 @@ def test_a_receipt_needs_the_witness_quorum() -> None:
 
 def test_a_receipt_needs_the_log_signature() -> None:
     receipt = _receipt(7)
-    only_witnesses = sign_note(open_note(receipt.checkpoint, [LOG_SIGNER.verifier()]).text, WITNESSES)
+    only_witnesses = sign_note(
+        open_note(receipt.checkpoint, [LOG_SIGNER.verifier()]).text, WITNESSES
+    )
     with pytest.raises(UnverifiedNoteError):
-        _verify(Receipt(7, receipt.inclusion_proof, only_witnesses), hash_leaf(ENTRIES[7]), quorum=0)
+        _verify(
+            Receipt(7, receipt.inclusion_proof, only_witnesses), hash_leaf(ENTRIES[7]), quorum=0
+        )
 
 
 def test_a_receipt_of_another_log_is_rejected() -> None:
@@ -156,7 +162,9 @@ def test_witness_scenario_5_to_8() -> None:
     witness = CosignatureV1Signer.from_signer_key(keys["wSK"], lambda: 1767139200)
     cosignature = sign_text(note.text, witness)
     cosigned = WITNESS["new_checkpoint"].encode() + cosignature.line().encode()
-    checkpoint, opened = open_checkpoint(cosigned, "monkeys", [log_key], [parse_cosigner_key(keys["wPK"])])
+    checkpoint, opened = open_checkpoint(
+        cosigned, "monkeys", [log_key], [parse_cosigner_key(keys["wPK"])]
+    )
     assert checkpoint == new
     assert [s.name for s in opened.verified] == ["monkeys", "witness"]
 
@@ -169,7 +177,9 @@ def test_witness_scenario_rejections() -> None:
     proof = [bytes.fromhex(h) for h in WITNESS["consistency_proof_5_to_8_hex"]]
     # A checkpoint signed by another log's key (bananas) is not trusted for monkeys.
     with pytest.raises(UnverifiedNoteError):
-        open_checkpoint(WITNESS["new_checkpoint"].encode(), "monkeys", [parse_verifier_key(keys["bPK"])])
+        open_checkpoint(
+            WITNESS["new_checkpoint"].encode(), "monkeys", [parse_verifier_key(keys["bPK"])]
+        )
     # The proof does not connect other trees: a rewritten history is caught.
     with pytest.raises(MerkleError):
         verify_consistency(old.size, new.size, proof[:-1], old.root_hash, new.root_hash)
@@ -179,7 +189,9 @@ def test_witness_scenario_rejections() -> None:
         verify_consistency(4, new.size, proof, old.root_hash, new.root_hash)
     # A log signature forged onto a different root fails as a bad known signature.
     forged_root = base64.b64encode(bytes(32)).decode()
-    forged = WITNESS["new_checkpoint"].replace(base64.b64encode(new.root_hash).decode(), forged_root)
+    forged = WITNESS["new_checkpoint"].replace(
+        base64.b64encode(new.root_hash).decode(), forged_root
+    )
     with pytest.raises(InvalidSignatureError):
         open_checkpoint(forged.encode(), "monkeys", [log_key])
 
@@ -187,5 +199,10 @@ def test_witness_scenario_rejections() -> None:
 def test_witness_keys_sign_log_checkpoints_too() -> None:
     """The scenario's witness key is an ordinary note key; as a note signer it makes a 0x01 line."""
     signer = parse_signer_key(WITNESS["keys"]["wSK"])
-    text = open_note(WITNESS["new_checkpoint"].encode(), [parse_verifier_key(WITNESS["keys"]["mPK"])]).text
-    assert open_note(sign_note(text, [signer]), [parse_verifier_key(WITNESS["keys"]["wPK"])]).text == text
+    text = open_note(
+        WITNESS["new_checkpoint"].encode(), [parse_verifier_key(WITNESS["keys"]["mPK"])]
+    ).text
+    assert (
+        open_note(sign_note(text, [signer]), [parse_verifier_key(WITNESS["keys"]["wPK"])]).text
+        == text
+    )

@@ -112,7 +112,9 @@ def test_a_bad_known_signature_rejects_even_with_a_good_one_beside_it() -> None:
     forged = enoch_line[:-6] + ("A" if enoch_line[-6] != "A" else "B") + enoch_line[-5:]
     note = GO["signed_by_peter"] + forged
     with pytest.raises(InvalidSignatureError):
-        open_note(note.encode(), [parse_verifier_key(PETER["vkey"]), parse_verifier_key(ENOCH["vkey"])])
+        open_note(
+            note.encode(), [parse_verifier_key(PETER["vkey"]), parse_verifier_key(ENOCH["vkey"])]
+        )
 
 
 def test_c2sp_example_verifies() -> None:
@@ -137,7 +139,9 @@ def test_real_sum_golang_org_checkpoint() -> None:
     assert checkpoint.size == 6476701
     assert base64.b64encode(checkpoint.root_hash) == b"mb8QLQIs0Z0yP5Cstq6guj87oXWeC9gEM8oVikmm9Wk="
     with pytest.raises(CheckpointError):
-        open_checkpoint(vector["note"].encode(), "another.origin", [parse_verifier_key(vector["vkey"])])
+        open_checkpoint(
+            vector["note"].encode(), "another.origin", [parse_verifier_key(vector["vkey"])]
+        )
 
 
 def test_c2sp_checkpoint_example_parses_and_formats_back() -> None:

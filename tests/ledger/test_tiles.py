@@ -60,7 +60,9 @@ def test_tree_shape_examples(example: dict) -> None:
         want_partial = example["tiles"].get(f"level{level}_partial_width")
         at_level = [t for t in tiles if t.level == level]
         assert len([t for t in at_level if not t.is_partial]) == want_full
-        assert [t.width for t in at_level if t.is_partial] == ([want_partial] if want_partial else [])
+        assert [t.width for t in at_level if t.is_partial] == (
+            [want_partial] if want_partial else []
+        )
     assert max(t.level for t in tiles) == max(
         int(key[5]) for key, value in example["tiles"].items() if value
     )
@@ -84,9 +86,7 @@ def _c2sp_form_of_go_path(case: dict) -> tuple[str, Tile | None]:
     return path, Tile(case["L"], case["N"], 256 if full else case["W"])
 
 
-@pytest.mark.parametrize(
-    "case", TILES["golang_sumdb_tile_paths"]["cases"], ids=lambda c: c["path"]
-)
+@pytest.mark.parametrize("case", TILES["golang_sumdb_tile_paths"]["cases"], ids=lambda c: c["path"])
 def test_go_tile_paths_in_c2sp_form(case: dict) -> None:
     path, tile = _c2sp_form_of_go_path(case)
     if tile is None:
@@ -99,8 +99,18 @@ def test_go_tile_paths_in_c2sp_form(case: dict) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["tile/0/x000/001", "tile/0/001.p/256", "tile/0/001.p/0", "tile/0/001.p/07", "tile/64/000",
-     "tile/01/000", "tile/entries/1", "tile/0/000/", "checkpoint", "tile/0/x001"],
+    [
+        "tile/0/x000/001",
+        "tile/0/001.p/256",
+        "tile/0/001.p/0",
+        "tile/0/001.p/07",
+        "tile/64/000",
+        "tile/01/000",
+        "tile/entries/1",
+        "tile/0/000/",
+        "checkpoint",
+        "tile/0/x001",
+    ],
 )
 def test_non_canonical_tile_paths_are_rejected(path: str) -> None:
     with pytest.raises(ValueError):

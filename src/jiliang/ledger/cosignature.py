@@ -144,7 +144,9 @@ class CosignatureV1Verifier:
 class CosignatureV1Signer:
     """Signs checkpoints as an Ed25519 cosigner (a witness, or a mirror)."""
 
-    def __init__(self, name: str, private_key: Ed25519PrivateKey, clock: Clock = system_clock) -> None:
+    def __init__(
+        self, name: str, private_key: Ed25519PrivateKey, clock: Clock = system_clock
+    ) -> None:
         _require_key_name(name)
         self.name = name
         self.private_key = private_key
@@ -207,7 +209,9 @@ class MLDSA44CosignatureVerifier:
 class MLDSA44CosignatureSigner:
     """Signs checkpoints with ML-DSA-44 (the log's post-quantum signature, or a witness's)."""
 
-    def __init__(self, name: str, private_key: MLDSA44PrivateKey, clock: Clock = system_clock) -> None:
+    def __init__(
+        self, name: str, private_key: MLDSA44PrivateKey, clock: Clock = system_clock
+    ) -> None:
         _require_key_name(name)
         self.name = name
         self.private_key = private_key
@@ -269,5 +273,7 @@ def parse_cosigner_key(vkey: str) -> Verifier:
     if decoded.signature_type == SIGNATURE_TYPE_MLDSA44_COSIGNATURE:
         if len(decoded.key) != MLDSA44_PUBLIC_KEY_SIZE:
             raise NoteError(f"cosigner key {decoded.name}: ML-DSA-44 public keys are 1312 bytes")
-        return MLDSA44CosignatureVerifier(decoded.name, MLDSA44PublicKey.from_public_bytes(decoded.key))
+        return MLDSA44CosignatureVerifier(
+            decoded.name, MLDSA44PublicKey.from_public_bytes(decoded.key)
+        )
     raise NoteError(f"cosigner key {decoded.name}: unsupported type 0x{decoded.signature_type:02x}")

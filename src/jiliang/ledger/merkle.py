@@ -126,7 +126,7 @@ def split_stored_hash_index(index: int) -> tuple[int, int]:
 
 
 def stored_hash_count(size: int) -> int:
-    """Return how many hashes a tree of ``size`` leaves has stored; Go's ``tlog.StoredHashCount``."""
+    """Return how many hashes a tree of ``size`` leaves stores; Go's ``tlog.StoredHashCount``."""
     _require_count(size, "tree size")
     return _hashes_stored_before_leaf(size)
 
@@ -234,7 +234,7 @@ def tree_hash(size: int, read_hashes: HashReader) -> bytes:
 
 
 def prove_inclusion(index: int, size: int, read_hashes: HashReader) -> list[bytes]:
-    """Return the audit path of leaf ``index`` in the tree of ``size``; Go's ``tlog.ProveRecord``."""
+    """Return the audit path of leaf ``index`` in tree ``size``; Go's ``tlog.ProveRecord``."""
     _require_count(index, "leaf index")
     _require_count(size, "tree size")
     if index >= size:
@@ -391,7 +391,9 @@ class Frontier:
         completed = [node]
         hashes = list(self.hashes)
         size = self.size
-        while size & 1:  # each trailing one bit of the size is a subtree waiting for a right sibling
+        while (
+            size & 1
+        ):  # each trailing one bit of the size is a subtree waiting for a right sibling
             node = hash_children(hashes.pop(), node)
             completed.append(node)
             size >>= 1

@@ -228,7 +228,9 @@ def parse_verifier_key(vkey: str) -> Ed25519Verifier:
     """Return the verifier for an Ed25519 (type 0x01) vkey string."""
     decoded = decode_verifier_key(vkey)
     if decoded.signature_type != SIGNATURE_TYPE_ED25519:
-        raise NoteError(f"verifier key {decoded.name}: unsupported type 0x{decoded.signature_type:02x}")
+        raise NoteError(
+            f"verifier key {decoded.name}: unsupported type 0x{decoded.signature_type:02x}"
+        )
     if len(decoded.key) != 32:
         raise NoteError(f"verifier key {decoded.name}: Ed25519 public keys are 32 bytes")
     return Ed25519Verifier(decoded.name, Ed25519PublicKey.from_public_bytes(decoded.key))

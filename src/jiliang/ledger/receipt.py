@@ -38,7 +38,7 @@ class ReceiptError(NoteError):
 
 @dataclass(frozen=True)
 class Receipt:
-    """A parsed tlog-proof; ``checkpoint`` is the signed checkpoint note exactly as the log sent it."""
+    """A parsed tlog-proof; ``checkpoint`` is the signed checkpoint note as the log sent it."""
 
     index: int
     inclusion_proof: tuple[bytes, ...]
@@ -50,7 +50,9 @@ class Receipt:
         if self.extra is not None:
             lines.append("extra " + base64.b64encode(self.extra).decode())
         lines.append(f"index {self.index}")
-        lines.extend(base64.b64encode(require_hash(h, "proof hash")).decode() for h in self.inclusion_proof)
+        lines.extend(
+            base64.b64encode(require_hash(h, "proof hash")).decode() for h in self.inclusion_proof
+        )
         return ("\n".join(lines) + "\n\n").encode() + self.checkpoint
 
 
@@ -109,6 +111,10 @@ def verify_receipt(
     witness_keys = {(v.name, v.key_id) for v in witness_verifiers}
     witnessed = sum((s.name, s.key_id) in witness_keys for s in note.verified)
     if witnessed < witness_quorum:
-        raise ReceiptError(f"checkpoint has {witnessed} of the {witness_quorum} cosignatures required")
-    verify_inclusion(receipt.index, checkpoint.size, leaf_hash, receipt.inclusion_proof, checkpoint.root_hash)
+        raise ReceiptError(
+            f"checkpoint has {witnessed} of the {witness_quorum} cosignatures required"
+        )
+    verify_inclusion(
+        receipt.index, checkpoint.size, leaf_hash, receipt.inclusion_proof, checkpoint.root_hash
+    )
     return checkpoint

@@ -165,9 +165,7 @@ def read_tile_data(tile: Tile, read_hashes: HashReader) -> bytes:
 def split_tile_data(tile: Tile, data: bytes) -> list[bytes]:
     """Split a hash tile's bytes into its hashes, checking the length matches the tile width."""
     if len(data) != tile.width * HASH_SIZE:
-        raise MerkleError(
-            f"{tile.path()} must be {tile.width * HASH_SIZE} bytes, got {len(data)}"
-        )
+        raise MerkleError(f"{tile.path()} must be {tile.width * HASH_SIZE} bytes, got {len(data)}")
     return [data[i : i + HASH_SIZE] for i in range(0, len(data), HASH_SIZE)]
 
 
@@ -190,14 +188,16 @@ def tile_hash_reader(size: int, read_tiles: TileReader) -> HashReader:
         data = list(read_tiles(tiles)) if tiles else []
         if len(data) != len(tiles):
             raise MerkleError(f"tile reader returned {len(data)} tiles for {len(tiles)} requested")
-        contents = {tile: split_tile_data(tile, blob) for tile, blob in zip(tiles, data)}
+        contents = {
+            tile: split_tile_data(tile, blob) for tile, blob in zip(tiles, data, strict=True)
+        }
         return [_perfect_root(contents[tile][start:end]) for tile, start, end in spans]
 
     return read_hashes
 
 
 def _tile_span(index: int, size: int) -> tuple[Tile, int, int]:
-    """Return the tile, and the slice of its hashes, whose perfect subtree is stored hash ``index``."""
+    """Return the tile, and the slice of its hashes, whose subtree is stored hash ``index``."""
     level, n = split_stored_hash_index(index)
     if (n + 1) << level > size:
         raise MerkleError(f"node ({level}, {n}) is not complete in a tree of size {size}")
