@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from jiliang.accounts import selectors, services
 from jiliang.pagination import page_of
@@ -105,7 +105,7 @@ def list_tokens(request):
 def issue_token(request, payload: TokenIn):
     token, raw = services.issue_api_token(request.auth, payload.name)
     token.token = raw
-    return 201, token
+    return Status(201, token)
 
 
 @router.delete("tokens/{token_id}", response=TokenOut, summary="Revoke one of the caller's tokens")
