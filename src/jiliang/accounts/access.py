@@ -10,6 +10,8 @@ may perform which write. Then:
 
 A county regulator reads and writes inside its county; an owner only its own organization's rows;
 institution staff only their institution's; an auditor reads like a regulator and writes nothing.
+A model may name roles that read all of its rows whatever their binding (``read_all``), e.g.
+institution staff read the whole instrument registry because they verify for any owner.
 """
 
 from collections.abc import Iterable
@@ -34,6 +36,7 @@ class ScopeRule:
     organization: str | None = None
     institution: str | None = None
     shared: bool = False  # reference data every signed-in user may read (catalogue, divisions)
+    read_all: frozenset[str] = frozenset()  # roles that read every row, whatever their binding
     writers: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
@@ -46,6 +49,7 @@ def scoped_by(
     organization: str | None = None,
     institution: str | None = None,
     shared: bool = False,
+    read_all: Iterable[str] = (),
     writers: dict[str, Iterable[str]] | None = None,
 ):
     """Class decorator declaring a model's scope rule; see the module docstring."""
@@ -56,6 +60,7 @@ def scoped_by(
             organization=organization,
             institution=institution,
             shared=shared,
+            read_all=frozenset(read_all),
             writers={action: frozenset(roles) for action, roles in (writers or {}).items()},
         )
         return model
@@ -94,7 +99,7 @@ def scope(queryset: models.QuerySet, user) -> models.QuerySet:
     rule = rule_for(queryset.model)
     if not _is_active_user(user):
         return queryset.none()
-    if user.is_superuser or rule.shared:
+    if user.is_superuser or rule.shared or user.role in rule.read_all:
         return queryset
     if user.role in DIVISION_BOUND_ROLES:
         if rule.division is None:
@@ -134,7 +139,7 @@ def is_within_scope(user, obj: models.Model) -> bool:
     rule = rule_for(type(obj))
     if not _is_active_user(user):
         return False
-    if user.is_superuser or rule.shared:
+    if user.is_superuser or rule.shared or user.role in rule.read_all:
         return True
     if user.role in DIVISION_BOUND_ROLES:
         if rule.division is None:
