@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from jiliang.accounts import services as account_services
+from jiliang.accounts.divisions import load_divisions
 from jiliang.accounts.models import Division, Role, User
 from jiliang.registry.codes import make_uscc
 from jiliang.registry.models import Organization
@@ -25,7 +26,13 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture
 def division(db):
-    """Division by code: division("511902")."""
+    """Division by code: division("511902").
+
+    A migration loads the divisions, but a transactional test (browser, crash tests) flushes every
+    table when it ends; the next one finds them gone and gets them back here.
+    """
+    if not Division.objects.exists():
+        load_divisions(Division)
     return lambda code: Division.objects.get(code=code)
 
 
@@ -49,6 +56,11 @@ def make_institution(db, division):
         return Institution.objects.create(name=name or f"测试检定机构{next(_serial)}", division=division(county_code))
 
     return make
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
 
 
 @pytest.fixture

@@ -10,32 +10,31 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from jiliang.accounts.models import AuditEvent, Role
-from tests.conftest import PASSWORD
 
 
 def attempt(client: Client, username: str, password: str):
     return client.post("/login/", {"username": username, "password": password})
 
 
-def test_five_failures_lock_the_account(make_user):
+def test_five_failures_lock_the_account(make_user, password):
     user = make_user(Role.COUNTY_REGULATOR, division="511902")
     client = Client()
     for _ in range(4):
         assert attempt(client, user.username, "wrong-Passw0rd").status_code == 200
     assert attempt(client, user.username, "wrong-Passw0rd").status_code == 429  # the fifth locks
-    locked = attempt(Client(), user.username, PASSWORD)  # then even the right password, from anywhere
+    locked = attempt(Client(), user.username, password)  # then even the right password, from anywhere
     assert locked.status_code == 429
     assert "已被暂时锁定" in locked.content.decode()
     assert AuditEvent.objects.filter(action="login.locked_out", actor_name=user.username).exists()
     assert AuditEvent.objects.filter(action="login.failure", actor_name=user.username).count() >= 5
 
 
-def test_four_failures_then_success_resets(make_user):
+def test_four_failures_then_success_resets(make_user, password):
     user = make_user(Role.COUNTY_REGULATOR, division="511902")
     client = Client()
     for _ in range(4):
         attempt(client, user.username, "wrong-Passw0rd")
-    assert attempt(client, user.username, PASSWORD).status_code == 302
+    assert attempt(client, user.username, password).status_code == 302
     assert AuditEvent.objects.filter(action="login.success", actor=user).exists()
 
 
@@ -61,7 +60,7 @@ def test_session_ends_after_idle_time_and_is_renewed_by_use(make_user, browser_c
     assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
-def test_login_form_without_csrf_token_is_refused(make_user):
+def test_login_form_without_csrf_token_is_refused(make_user, password):
     user = make_user(Role.CITY_REGULATOR, division="511900")
     client = Client(enforce_csrf_checks=True)
-    assert attempt(client, user.username, PASSWORD).status_code == 403
+    assert attempt(client, user.username, password).status_code == 403
