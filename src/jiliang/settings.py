@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "jiliang.accounts",
     "jiliang.registry",
     "jiliang.verification",
+    "jiliang.ledger",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -247,3 +248,15 @@ LOGGING = {
         "django.server": {"level": "WARNING" if LOG_LEVEL != "DEBUG" else "INFO"},
     },
 }
+
+# The transparency log (docs/ledger.md). Its keys are generated into JILIANG_LEDGER_KEY_DIR (0600)
+# on first use unless the operator puts them there; the name of the log key is the origin.
+JILIANG_LEDGER_ORIGIN = os.environ.get("JILIANG_LEDGER_ORIGIN", "ledger.bazhong.example/jiliang")
+JILIANG_LEDGER_KEY_DIR = Path(os.environ.get("JILIANG_LEDGER_KEY_DIR", VAR_DIR / "ledger"))
+JILIANG_LEDGER_SEQUENCE_INTERVAL_MS = env_int("JILIANG_LEDGER_SEQUENCE_INTERVAL_MS", 1000)
+JILIANG_LEDGER_BATCH_SIZE = env_int("JILIANG_LEDGER_BATCH_SIZE", 4096)
+# Witnesses as "<vkey> <add-checkpoint URL prefix>" items, comma-separated; a checkpoint is
+# published once JILIANG_LEDGER_WITNESS_QUORUM of them have cosigned it.
+JILIANG_LEDGER_WITNESSES = env_list("JILIANG_LEDGER_WITNESSES", [])
+JILIANG_LEDGER_WITNESS_QUORUM = env_int("JILIANG_LEDGER_WITNESS_QUORUM", 0)
+JILIANG_LEDGER_WITNESS_TIMEOUT_MS = env_int("JILIANG_LEDGER_WITNESS_TIMEOUT_MS", 3000)

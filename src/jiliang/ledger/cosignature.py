@@ -38,6 +38,7 @@ from .note import (
     format_verifier_key,
     is_valid_key_name,
     parse_signer_key,
+    parse_verifier_key,
 )
 
 SIGNATURE_TYPE_COSIGNATURE_V1 = 0x04
@@ -277,3 +278,11 @@ def parse_cosigner_key(vkey: str) -> Verifier:
             decoded.name, MLDSA44PublicKey.from_public_bytes(decoded.key)
         )
     raise NoteError(f"cosigner key {decoded.name}: unsupported type 0x{decoded.signature_type:02x}")
+
+
+def parse_log_key(vkey: str) -> Verifier:
+    """Return the verifier for a log's checkpoint key: an Ed25519 note key (0x01), or the
+    ML-DSA-44 key (0x06) a log may sign its checkpoints with in addition."""
+    if decode_verifier_key(vkey).signature_type == SIGNATURE_TYPE_MLDSA44_COSIGNATURE:
+        return parse_cosigner_key(vkey)
+    return parse_verifier_key(vkey)

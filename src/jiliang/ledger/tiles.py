@@ -243,3 +243,15 @@ def decode_entry_bundle(data: bytes) -> list[bytes]:
         entries.append(data[position : position + length])
         position += length
     return entries
+
+
+def entry_bundle_prefix(data: bytes, count: int) -> bytes:
+    """Return the first ``count`` entries of an entry bundle, still encoded (a partial bundle)."""
+    position = 0
+    for seen in range(count):
+        if position + 2 > len(data):
+            raise ValueError(f"entry bundle holds {seen} entries, not {count}")
+        position += 2 + int.from_bytes(data[position : position + 2], "big")
+    if position > len(data):
+        raise ValueError(f"entry bundle ends inside entry {count - 1}")
+    return data[:position]

@@ -1,0 +1,103 @@
+"""What one log entry says: a small canonical record naming a record and the digest of its document.
+
+An entry is RFC 8785 (JSON Canonicalization Scheme) JSON with four members, e.g.
+
+    {"id":"JJG-001","kind":"registry.instrument_type","sha256":"9f86…","time":"2026-11-26T12:00:00.000Z"}
+
+``sha256`` is the SHA-256 of the canonical JSON of the whole document, so the document itself (which
+may hold personal data, and may have to be erased) stays off the log while anyone holding it can
+show that the log recorded exactly it. Canonical encoding makes the entry, and therefore its leaf
+hash, a function of its values alone. Pure Python; no Django import.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import rfc8785
+
+from .tiles import MAX_ENTRY_SIZE
+
+MAX_RECORD_ID_LENGTH = 128
+_KIND = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
+_MAX_KIND_LENGTH = 64
+_FIELDS = ("id", "kind", "sha256", "time")
+
+
+class EntryError(ValueError):
+    """A record cannot be logged, or bytes are not a canonical log entry."""
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """The decoded members of one log entry."""
+
+    kind: str
+    record_id: str
+    sha256: str
+    time: str
+
+    def to_bytes(self) -> bytes:
+        check_kind(self.kind)
+        check_record_id(self.record_id)
+        entry = rfc8785.dumps(
+            {"id": self.record_id, "kind": self.kind, "sha256": self.sha256, "time": self.time}
+        )
+        if len(entry) > MAX_ENTRY_SIZE:
+            raise EntryError(f"a log entry of {len(entry)} bytes exceeds {MAX_ENTRY_SIZE} bytes")
+        return entry
+
+
+def check_kind(kind: str) -> None:
+    """Kinds are dotted lower-case names such as ``registry.instrument_type``."""
+    if not isinstance(kind, str) or len(kind) > _MAX_KIND_LENGTH or not _KIND.fullmatch(kind):
+        raise EntryError(f"log entry kind {kind!r} is not a dotted lower-case name")
+
+
+def check_record_id(record_id: str) -> None:
+    if not isinstance(record_id, str) or not 0 < len(record_id) <= MAX_RECORD_ID_LENGTH:
+        raise EntryError(f"record id must be 1 to {MAX_RECORD_ID_LENGTH} characters")
+
+
+def document_digest(document: Mapping[str, Any]) -> str:
+    """Return the hex SHA-256 of the RFC 8785 canonical JSON of ``document``."""
+    try:
+        canonical = rfc8785.dumps(document)
+    except (rfc8785.CanonicalizationError, TypeError) as error:
+        raise EntryError(f"document is not canonicalisable JSON: {error}") from error
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def format_time(moment: datetime.datetime) -> str:
+    """Return ``moment`` as UTC ISO 8601 with milliseconds and a ``Z``."""
+    utc = moment.astimezone(datetime.UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def make_entry(kind: str, document: Mapping[str, Any], moment: datetime.datetime) -> LogRecord:
+    """Return the log record for ``document``, whose ``id`` member names the record."""
+    if not isinstance(document, Mapping) or "id" not in document:
+        raise EntryError("a logged document must be a JSON object with an 'id' member")
+    return LogRecord(kind, str(document["id"]), document_digest(document), format_time(moment))
+
+
+def parse_entry(data: bytes) -> LogRecord:
+    """Decode a log entry, requiring exactly the four members in canonical form."""
+    try:
+        members = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise EntryError(f"log entry is not JSON: {error}") from error
+    if not isinstance(members, dict) or tuple(sorted(members)) != _FIELDS:
+        raise EntryError(f"log entry must have exactly the members {', '.join(_FIELDS)}")
+    if not all(isinstance(value, str) for value in members.values()):
+        raise EntryError("log entry members must be strings")
+    record = LogRecord(members["kind"], members["id"], members["sha256"], members["time"])
+    if record.to_bytes() != data:
+        raise EntryError("log entry is not in RFC 8785 canonical form")
+    return record

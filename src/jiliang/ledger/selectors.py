@@ -1,0 +1,170 @@
+"""Reading the log: tiles, checkpoints, proofs and receipts. The log is public: nothing is scoped."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count
+
+from .checkpoint import Checkpoint, parse_checkpoint
+from .merkle import EMPTY_ROOT, HASH_SIZE, HashReader, prove_consistency, prove_inclusion
+from .models import Cosignature, LogEntry, SignedCheckpoint, StoredTile, TreeHead
+from .note import parse_note
+from .receipt import Receipt
+from .tiles import (
+    ENTRY_BUNDLE_LEVEL,
+    TILE_WIDTH,
+    Tile,
+    decode_entry_bundle,
+    entry_bundle_prefix,
+    tile_hash_reader,
+)
+
+
+class MissingTileError(LookupError):
+    """The database lacks a tile (or has it narrower) that the tree head says exists."""
+
+
+class NotInLogError(LookupError):
+    """The entry or tree size asked for is not (yet) in a published checkpoint."""
+
+
+def tree_head() -> TreeHead:
+    """Return the integrated tree's size and root (size 0 before the first integration)."""
+    return TreeHead.objects.filter(pk=1).first() or TreeHead(pk=1, size=0, root_hash=EMPTY_ROOT)
+
+
+def read_stored_tiles(tiles: Sequence[Tile]) -> list[bytes]:
+    """Return each tile's bytes at its requested width: hashes, or the first entries of a bundle."""
+    wanted_by_level: dict[int, list[int]] = defaultdict(list)
+    for tile in tiles:
+        wanted_by_level[tile.level].append(tile.index)
+    rows = {}
+    for level, indexes in wanted_by_level.items():
+        for row in StoredTile.objects.filter(level=level, index__in=indexes).values_list(
+            "level", "index", "width", "data"
+        ):
+            rows[row[0], row[1]] = row
+    return [_tile_bytes(tile, rows.get((tile.level, tile.index))) for tile in tiles]
+
+
+def _tile_bytes(tile: Tile, row) -> bytes:
+    if row is None or row[2] < tile.width:
+        raise MissingTileError(f"{tile.path()} is not stored")
+    data = bytes(row[3])
+    if tile.is_entry_bundle:
+        return data if row[2] == tile.width else entry_bundle_prefix(data, tile.width)
+    return data[: tile.width * HASH_SIZE]
+
+
+def hash_reader(size: int) -> HashReader:
+    return tile_hash_reader(size, read_stored_tiles)
+
+
+def tile_resource(tile: Tile) -> bytes | None:
+    """Return a tile or bundle for the static tiles API, or None when it does not exist."""
+    try:
+        return read_stored_tiles([tile])[0]
+    except (MissingTileError, ValueError):
+        return None
+
+
+def entry_at(index: int) -> bytes:
+    """Return the entry bytes at ``index`` (which must be integrated)."""
+    bundle_index, position = divmod(index, TILE_WIDTH)
+    bundle = read_stored_tiles([Tile(ENTRY_BUNDLE_LEVEL, bundle_index, position + 1)])[0]
+    return decode_entry_bundle(bundle)[position]
+
+
+def latest_index_of(kind: str, record_id: str) -> int | None:
+    """Return the index of the latest integrated entry about the record, if any."""
+    return (
+        LogEntry.objects.filter(kind=kind, record_id=record_id)
+        .order_by("-index")
+        .values_list("index", flat=True)
+        .first()
+    )
+
+
+# --- Checkpoints ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedCheckpoint:
+    """A checkpoint as the log serves it: the log's signed note plus the witnesses' cosignatures."""
+
+    checkpoint: Checkpoint
+    note: bytes
+
+
+def witness_names() -> set[str]:
+    """The key names (``name+keyid``) of the configured witnesses, as ``Cosignature.witness``."""
+    from .witnessing import configured_witnesses
+
+    return {witness.key_label for witness in configured_witnesses()}
+
+
+def published_checkpoint() -> PublishedCheckpoint | None:
+    """Return the newest checkpoint that satisfies the witness policy (k of n cosignatures)."""
+    quorum = settings.JILIANG_LEDGER_WITNESS_QUORUM
+    if quorum <= 0:
+        row = SignedCheckpoint.objects.order_by("-size").first()
+    else:
+        witnessed = (
+            Cosignature.objects.filter(witness__in=witness_names())
+            .values("checkpoint")
+            .annotate(count=Count("witness"))
+            .filter(count__gte=quorum)
+            .order_by("-checkpoint__size")
+            .values_list("checkpoint", flat=True)
+        )
+        row = SignedCheckpoint.objects.filter(pk__in=witnessed[:1]).first()
+    return cosigned(row) if row is not None else None
+
+
+def cosigned(row: SignedCheckpoint) -> PublishedCheckpoint:
+    """Return the checkpoint note of ``row`` with every cosignature collected for it appended."""
+    lines = row.cosignatures.order_by("witness").values_list("line", flat=True)
+    note = bytes(row.note) + "".join(lines).encode()
+    return PublishedCheckpoint(parse_checkpoint(parse_note(note).text), note)
+
+
+# --- Proofs --------------------------------------------------------------------------------------
+
+
+def _published_size(size: int | None) -> int:
+    published = published_checkpoint()
+    if published is None:
+        raise NotInLogError("the log has not published a checkpoint yet")
+    if size is None:
+        return published.checkpoint.size
+    if size > tree_head().size:
+        raise NotInLogError(f"the log has no tree of size {size} yet")
+    return size
+
+
+def inclusion_proof(index: int, size: int | None = None) -> tuple[int, list[bytes]]:
+    """Return ``(tree size, audit path)`` for entry ``index`` (in the published tree by default)."""
+    size = _published_size(size)
+    if index >= size:
+        raise NotInLogError(f"entry {index} is not in the tree of size {size}")
+    return size, prove_inclusion(index, size, hash_reader(size))
+
+
+def consistency_proof(old_size: int, new_size: int) -> list[bytes]:
+    """Return the RFC 9162 consistency proof between two tree sizes (``old_size`` >= 1)."""
+    new_size = _published_size(new_size)
+    return prove_consistency(old_size, new_size, hash_reader(new_size))
+
+
+def receipt(index: int) -> Receipt:
+    """Return the C2SP tlog-proof receipt of entry ``index`` against the published checkpoint."""
+    published = published_checkpoint()
+    if published is None or index >= published.checkpoint.size:
+        raise NotInLogError(f"entry {index} is not in a published checkpoint yet")
+    size = published.checkpoint.size
+    proof = prove_inclusion(index, size, hash_reader(size))
+    return Receipt(index, tuple(proof), published.note)

@@ -1,0 +1,46 @@
+"""Writing to the log. Any app that wants a write to be tamper-evident calls ``append`` inside the
+transaction of that write:
+
+    with transaction.atomic():
+        instrument_type.save()
+        audit.record(actor, "instrument_type.update", instrument_type, ...)
+        ledger.services.append("registry.instrument_type", audit.snapshot(instrument_type))
+
+The entry is durable exactly when the transaction commits, and vanishes with it on a rollback; if
+``append`` raises, the caller's transaction (and so its record) is not written either. The
+sequencer integrates the entry within ``JILIANG_LEDGER_SEQUENCE_INTERVAL_MS``; from then on
+``selectors.receipt`` gives its offline-verifiable receipt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import sequencer
+from .entries import make_entry
+from .models import PendingEntry, SignedCheckpoint
+
+
+class LedgerOutsideTransaction(RuntimeError):
+    """A log entry must commit or roll back with the record it describes."""
+
+
+def append(kind: str, record: Mapping[str, Any]) -> PendingEntry:
+    """Queue a log entry for ``record`` (a JSON object with an ``id``) in the current transaction.
+
+    Only the record's kind, id, the SHA-256 of its RFC 8785 canonical JSON and the time go on the
+    log; the record itself, and any personal data in it, stays off the log.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise LedgerOutsideTransaction(f"ledger.append({kind!r}) called outside transaction.atomic()")
+    entry = make_entry(kind, record, timezone.now())
+    return PendingEntry.objects.create(kind=entry.kind, record_id=entry.record_id, data=entry.to_bytes())
+
+
+def publish_now() -> SignedCheckpoint | None:
+    """Integrate pending entries and sign and witness a checkpoint now, instead of on the timer."""
+    return sequencer.publish()
