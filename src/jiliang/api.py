@@ -129,10 +129,12 @@ def on_unexpected_error(request, exc: Exception):
 
 def _mount_routers() -> None:
     from jiliang.accounts.api import router as accounts_router
+    from jiliang.ledger.api import router as ledger_router
     from jiliang.registry.api import router as registry_router
 
     api.add_router("/v1/", accounts_router)
     api.add_router("/v1/", registry_router)
+    api.add_router("/v1/", ledger_router)
 
 
 _mount_routers()

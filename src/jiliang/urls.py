@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("jiliang.accounts.urls")),
     path("registry/", include("jiliang.registry.urls")),
+    path("log/", include("jiliang.ledger.urls")),
     path("", include("jiliang.ui.urls")),
 ]
 

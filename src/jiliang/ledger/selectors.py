@@ -135,7 +135,7 @@ def cosigned(row: SignedCheckpoint) -> PublishedCheckpoint:
 # --- Proofs --------------------------------------------------------------------------------------
 
 
-def _published_size(size: int | None) -> int:
+def proof_tree_size(size: int | None) -> int:
     published = published_checkpoint()
     if published is None:
         raise NotInLogError("the log has not published a checkpoint yet")
@@ -148,7 +148,7 @@ def _published_size(size: int | None) -> int:
 
 def inclusion_proof(index: int, size: int | None = None) -> tuple[int, list[bytes]]:
     """Return ``(tree size, audit path)`` for entry ``index`` (in the published tree by default)."""
-    size = _published_size(size)
+    size = proof_tree_size(size)
     if index >= size:
         raise NotInLogError(f"entry {index} is not in the tree of size {size}")
     return size, prove_inclusion(index, size, hash_reader(size))
@@ -156,7 +156,7 @@ def inclusion_proof(index: int, size: int | None = None) -> tuple[int, list[byte
 
 def consistency_proof(old_size: int, new_size: int) -> list[bytes]:
     """Return the RFC 9162 consistency proof between two tree sizes (``old_size`` >= 1)."""
-    new_size = _published_size(new_size)
+    new_size = proof_tree_size(new_size)
     return prove_consistency(old_size, new_size, hash_reader(new_size))
 
 
