@@ -1,0 +1,369 @@
+"""Running an import: validate every row first, then write all of them (or, with ``partial``, the
+good ones) in one transaction, in batches, with one audit row per batch.
+
+Pass 1 streams the upload ``BATCH_SIZE`` rows at a time: each cell is parsed, the batch's
+references (divisions, organizations, sites, instrument types) are resolved with one query each,
+natural keys are checked against the rest of the file (on the scratch pad) and against the
+database, and the caller's right to each row is checked with ``accounts.access``. Errors and the
+validated rows go to the scratch pad on disk, never to memory.
+
+Pass 2 runs only when no row is bad, or when ``partial`` is asked for: inside one
+``transaction.atomic()`` it reads the validated rows back a batch at a time, compares each with the
+stored object (a row equal to it is "unchanged" and not written), and writes the rest with
+``bulk_create`` / ``bulk_update``. Any failure rolls the whole import back.
+
+Audit: one ``AuditEvent`` per written batch (action ``import.<kind>``), naming the file, the import
+id, the batch's place ("3/500"), its counts, the natural key of every created row and, for every
+updated row, the changed fields before and after (personal data masked). A batch is at most
+``BATCH_SIZE`` rows, so an audit row stays small however large the file; a file of a million rows
+leaves five hundred audit rows rather than a million, and rejected imports write nothing at all.
+"""
+
+import copy
+import hashlib
+import itertools
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiliang.accounts import audit
+from jiliang.accounts.access import AccessDenied, may, rule_for
+from jiliang.accounts.models import Role
+from jiliang.errors import Conflict, InvalidInput
+from jiliang.registry.importing.annotate import ERROR_HEADER, write_annotated
+from jiliang.registry.importing.columns import CellError, Column, match_headers
+from jiliang.registry.importing.reader import UnreadableFile, open_sheet
+from jiliang.registry.importing.scratch import Scratch
+
+BATCH_SIZE = 2000
+REPORTED_ERRORS = 1000  # errors returned in the response; the annotated sheet has every one
+
+Progress = Callable[[str, int, int | None], None]  # (phase "validate" | "write", rows done, total)
+
+
+class FileRejected(InvalidInput):
+    """The file as a whole cannot be imported (unreadable, a required column missing)."""
+
+
+@dataclass
+class Row:
+    number: int
+    cells: dict[str, str]  # column key -> cell text
+    values: dict[str, object] = field(default_factory=dict)  # column key -> parsed value
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (column header, reason)
+    existing: models.Model | None = None
+    label: str = ""  # the natural key as text, for the audit log
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    filename: str
+    format: str
+    import_id: str
+    partial: bool
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    bad_rows: int = 0
+    error_count: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    written: bool = False
+    annotated_path: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def summary(self) -> dict:
+        return {
+            "kind": self.kind, "filename": self.filename, "format": self.format,
+            "import_id": self.import_id, "partial": self.partial, "rows": self.rows,
+            "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+            "bad_rows": self.bad_rows, "error_count": self.error_count, "written": self.written,
+            "ignored_columns": self.ignored_columns,
+        }
+
+
+class ImportKind:
+    """What one kind of row (organization, site, instrument) needs; subclasses fill it in.
+
+    ``parsers`` turn cell text into values (raising ``CellError``); ``resolve`` turns a batch's
+    reference cells into objects; ``natural_key`` names a row; ``find_existing`` finds the stored
+    objects a batch's rows denote; ``new_object`` and ``derive`` build what is written.
+    """
+
+    name: str
+    title: str
+    model: type[models.Model]
+    columns: list[Column]
+    parsers: dict[str, Callable[[str], object]]
+    scope_column: str  # the column a "not in your jurisdiction" error points at
+    owner_editable: tuple[str, ...] | None = None  # what an owner may change; None: everything
+
+    def __init__(self):
+        self.header = {c.key: c.header for c in self.columns}
+
+    # --- hooks -----------------------------------------------------------------------------
+    def context(self, user) -> dict:
+        return {"user": user}
+
+    def resolve(self, ctx: dict, rows: list[Row]) -> None:
+        """Replace reference cells by objects for the batch; add errors for unknown ones."""
+
+    def natural_keys(self, row: Row) -> list[tuple[str, str]]:
+        """(key, column key a repeat is reported on) for each key that must be unique in the file;
+        the first is the row's label in the audit log. Empty while a reference is unresolved."""
+        raise NotImplementedError
+
+    def find_existing(self, ctx: dict, rows: list[Row]) -> None:
+        """Set ``row.existing`` for each row whose object is already stored."""
+        raise NotImplementedError
+
+    def check_row(self, ctx: dict, row: Row) -> None:
+        """Kind-specific checks needing the stored object (conflicts, masked values)."""
+
+    def derive(self, ctx: dict, obj: models.Model) -> None:
+        """Set columns computed from others, before the object is written."""
+
+    def before_create(self, ctx: dict, created: list[models.Model]) -> None:
+        """Last adjustments to a batch of new objects before they are inserted."""
+
+    def prepare_write(self, ctx: dict, staged: list[dict]) -> None:
+        """Load what ``derive`` needs for a batch of staged rows."""
+
+    def after_write(self, ctx: dict, created: list, updated: list[tuple[models.Model, models.Model]]) -> None:
+        """Extra rows that go with a written batch (e.g. status history); ``updated`` pairs each
+        updated object with a copy of it as it was."""
+
+    # --- shared mechanics ------------------------------------------------------------------
+    def check_role(self, user) -> None:
+        writers = rule_for(self.model).writers.get("create", ())
+        if not (user and user.is_authenticated and user.is_active):
+            raise AccessDenied(_("请先登录。"))
+        if not user.is_superuser and user.role not in writers:
+            raise AccessDenied(
+                _("您的角色(%(role)s)无权导入%(model)s。")
+                % {"role": user.get_role_display() or "-", "model": self.model._meta.verbose_name}
+            )
+
+    def parse(self, number: int, cells: list[str], positions: dict[str, int]) -> Row:
+        row = Row(number, {key: cells[index] for key, index in positions.items()})
+        for key, text in row.cells.items():
+            try:
+                row.values[key] = self.parsers[key](text)
+            except CellError as error:
+                row.errors.append((self.header[key], str(error)))
+        return row
+
+    def fields_of(self, row: Row) -> dict[str, object]:
+        """The row's values as model attributes: foreign keys as ids."""
+        result = {}
+        for key, value in row.values.items():
+            model_field = self.model._meta.get_field(key)
+            result[model_field.attname] = value.pk if isinstance(value, models.Model) else value
+        return result
+
+    def candidate(self, ctx: dict, row: Row) -> models.Model:
+        """The object as it would be after the import, unsaved, for the access check."""
+        obj = copy.copy(row.existing) if row.existing is not None else self.model()
+        for key, value in row.values.items():
+            setattr(obj, key, value)
+        self.derive(ctx, obj)
+        return obj
+
+    def check_access(self, ctx: dict, row: Row) -> None:
+        user = ctx["user"]
+        if user.role == Role.OWNER and row.existing is not None and self.owner_editable is not None:
+            fields = self.fields_of(row)
+            for key in row.values:
+                attname = self.model._meta.get_field(key).attname
+                if key not in self.owner_editable and getattr(row.existing, attname) != fields[attname]:
+                    row.errors.append((self.header[key], _("您无权修改此项，请联系监管部门")))
+        if row.existing is not None and not may(user, "change", row.existing):
+            row.errors.append((self.header[self.scope_column],
+                               _("该记录已登记在您的管辖或所属范围以外，不能由您修改。")))
+            return
+        if not may(user, "change" if row.existing is not None else "create", self.candidate(ctx, row)):
+            shown = row.cells.get(self.scope_column, "")
+            row.errors.append((self.header[self.scope_column],
+                               _("“%(value)s”不在您的管辖或所属范围内。") % {"value": shown}))
+
+    def new_object(self, ctx: dict, fields: dict) -> models.Model:
+        obj = self.model(**fields)
+        self.derive(ctx, obj)
+        return obj
+
+    def apply(self, ctx: dict, obj: models.Model, fields: dict) -> bool:
+        """Set the fields that differ on ``obj`` (and what derives from them); whether any did."""
+        changed = False
+        for attname, value in fields.items():
+            if getattr(obj, attname) != value:
+                setattr(obj, attname, value)
+                changed = True
+        if changed:
+            self.derive(ctx, obj)
+        return changed
+
+
+def _batched(iterable: Iterable, size: int):
+    iterator = iter(iterable)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _validate_batch(kind: ImportKind, ctx: dict, rows: list[Row], scratch: Scratch) -> None:
+    kind.resolve(ctx, rows)
+    claims, columns = [], {}
+    for row in rows:
+        keys = kind.natural_keys(row)
+        if keys:
+            row.label = keys[0][0]
+        for key, column in keys:
+            claims.append((key, row.number))
+            columns[key] = column
+    by_number = {row.number: row for row in rows}
+    for key, number, earlier in scratch.claim(claims):
+        by_number[number].errors.append(
+            (kind.header[columns[key]], _("与第 %(row)s 行重复") % {"row": earlier}))
+    candidates = [row for row in rows if row.ok]
+    kind.find_existing(ctx, candidates)
+    for row in candidates:
+        kind.check_row(ctx, row)
+        if row.ok:
+            kind.check_access(ctx, row)
+
+
+def _write_batch(kind: ImportKind, ctx: dict, staged: list[tuple[int, dict]], report: ImportReport,
+                 place: str, digest: str) -> None:
+    items = [data for _, data in staged]
+    kind.prepare_write(ctx, items)
+    current = kind.model.objects.in_bulk([d["pk"] for d in items if d["pk"] is not None])
+    now = timezone.now()
+    created, updated, changed_names = [], [], set()
+    created_labels, updated_changes, unchanged = [], {}, 0
+    for data in items:
+        obj = current.get(data["pk"]) if data["pk"] is not None else None
+        if obj is None:
+            created.append(kind.new_object(ctx, data["fields"]))
+            created_labels.append(data["label"])
+            continue
+        before = copy.copy(obj)
+        if not kind.apply(ctx, obj, data["fields"]):
+            unchanged += 1
+            continue
+        old, new = audit.snapshot(before), audit.snapshot(obj)
+        names = [n for n in audit.changed_fields(old, new) if n != "updated_at"]
+        obj.updated_at = now
+        changed_names.update(names)
+        updated.append((obj, before))
+        updated_changes[data["label"]] = {n: [old[n], new[n]] for n in names}
+    kind.before_create(ctx, created)
+    kind.model.objects.bulk_create(created, batch_size=500)
+    if updated:
+        names = sorted({kind.model._meta.get_field(n).name for n in changed_names} | {"updated_at"})
+        kind.model.objects.bulk_update([obj for obj, _ in updated], names, batch_size=500)
+    kind.after_write(ctx, created, updated)
+    report.created += len(created)
+    report.updated += len(updated)
+    report.unchanged += unchanged
+    user = ctx["user"]
+    audit.record(
+        user, f"import.{kind.name}", object_type=kind.model._meta.label, object_id=report.import_id,
+        object_repr=f"{report.filename} ({place})",
+        division=user.division if getattr(user, "division_id", None) else None,
+        after={"file": report.filename, "sha256": digest, "import_id": report.import_id,
+               "batch": place, "partial": report.partial, "created": len(created),
+               "updated": len(updated), "unchanged": unchanged,
+               "created_keys": created_labels, "updated_changes": updated_changes},
+    )
+
+
+def run_import(user, kind: ImportKind, path: Path, *, filename: str, partial: bool = False,
+               annotated_path: Path | None = None, progress: Progress | None = None) -> ImportReport:
+    """Import ``path`` as ``kind`` for ``user``; see the module docstring.
+
+    Raises ``FileRejected`` for a file that cannot be read at all and ``AccessDenied`` for a role
+    that may not import this kind. Row problems do not raise: they come back in the report, and
+    when ``annotated_path`` is given the annotated sheet is written there.
+    """
+    kind.check_role(user)
+    try:
+        sheet = open_sheet(path)
+    except UnreadableFile as error:
+        raise FileRejected(str(error), {"file": [str(error)]}) from None
+    match = match_headers(kind.columns, sheet.headers, skip=(ERROR_HEADER,))
+    problems = {}
+    for column in match.missing:
+        problems[column.header] = [_("缺少必填列“%(header)s”") % {"header": column.header}]
+    for header in match.repeated:
+        problems[header] = [_("列“%(header)s”出现了不止一次") % {"header": header}]
+    if problems:
+        raise FileRejected(_("文件表头与模板不符，请下载模板核对。"), problems)
+
+    report = ImportReport(kind.name, filename, sheet.format, uuid.uuid4().hex, partial,
+                          ignored_columns=match.ignored)
+    ctx = kind.context(user)
+    digest = _file_digest(path)
+    notify = progress or (lambda phase, done, total: None)
+    with Scratch() as scratch:
+        try:
+            for batch in _batched(sheet.rows(), BATCH_SIZE):
+                rows = [kind.parse(number, cells, match.positions) for number, cells in batch]
+                _validate_batch(kind, ctx, rows, scratch)
+                scratch.add_errors((row.number, column, reason) for row in rows for column, reason in row.errors)
+                if partial or not scratch.error_count:
+                    scratch.stage(
+                        (row.number, {"pk": row.existing.pk if row.existing is not None else None,
+                                      "fields": kind.fields_of(row), "label": row.label})
+                        for row in rows if row.ok
+                    )
+                report.rows += len(rows)
+                notify("validate", report.rows, sheet.estimated_rows)
+        except UnreadableFile as error:
+            raise FileRejected(str(error), {"file": [str(error)]}) from None
+        report.error_count = scratch.error_count
+        report.bad_rows = scratch.bad_row_count()
+        report.errors = [RowError(*e) for e in scratch.errors(limit=REPORTED_ERRORS)]
+        if annotated_path is not None and report.error_count:
+            write_annotated(sheet, scratch.errors_by_row(), annotated_path)
+        if report.error_count and not partial:
+            return report
+        batches = -(-scratch.staged_count // BATCH_SIZE)
+        done = 0
+        try:
+            with transaction.atomic():
+                for index, staged in enumerate(scratch.staged(BATCH_SIZE), start=1):
+                    _write_batch(kind, ctx, staged, report, f"{index}/{batches}", digest)
+                    done += len(staged)
+                    notify("write", done, scratch.staged_count)
+        except IntegrityError:
+            raise Conflict(_("导入期间有人登记了相同的记录，本次导入已全部撤销，请重新导入。")) from None
+        report.written = True
+    return report

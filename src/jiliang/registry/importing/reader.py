@@ -1,0 +1,160 @@
+"""Reading an uploaded sheet row by row in constant memory. Pure logic, no Django.
+
+A ``.csv`` is read as UTF-8 (with or without the byte-order mark Excel writes) and, when it is not
+valid UTF-8, as GB18030 (what Excel on Chinese Windows saves as "CSV"). An ``.xlsx`` is read with
+openpyxl in read-only mode, first sheet only. Every cell comes back as text: dates as YYYY-MM-DD,
+whole numbers without ".0", so that a serial number typed as a number reads as it looks.
+
+Rows are numbered as a spreadsheet numbers them: the header is row 1, the first data row row 2.
+"""
+
+import codecs
+import csv
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+CHUNK = 1 << 20
+
+
+class UnreadableFile(ValueError):
+    """The upload is not a sheet we can read; the message says what to do instead."""
+
+
+def cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def header_text(value) -> str:
+    """A header as typed, without surrounding spaces or the "*" templates mark required columns with."""
+    return cell_text(value).replace("\ufeff", "").strip().rstrip("*").strip()
+
+
+def _decodes_as(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _count_lines(path: Path) -> int:
+    lines = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            lines += chunk.count(b"\n")
+    return lines
+
+
+@dataclass
+class Sheet:
+    """One uploaded file: its format, headers and an iterator over its data rows."""
+
+    path: Path
+    format: str  # "csv" or "xlsx"
+    encoding: str = ""
+    headers: list[str] | None = None
+    estimated_rows: int | None = None  # for a progress bar; the exact count comes from reading
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """(row number, cells as text) for every data row that is not entirely blank."""
+        raw = self._csv_rows() if self.format == "csv" else self._xlsx_rows()
+        width = len(self.headers or [])
+        for number, cells in enumerate(raw, start=2):
+            texts = [cell_text(c) for c in cells[:width]]
+            if any(texts):
+                yield number, texts + [""] * (width - len(texts))
+
+    def raw_rows(self) -> Iterator[list]:
+        """Every row after the header as stored (types kept), blank rows included, for annotating."""
+        yield from self._csv_rows() if self.format == "csv" else self._xlsx_rows()
+
+    def _csv_rows(self) -> Iterator[list]:
+        with self.path.open(encoding=self.encoding, newline="") as handle:
+            reader = csv.reader(handle)
+            try:
+                next(reader, None)
+                yield from reader
+            except csv.Error as error:
+                raise UnreadableFile(f"CSV 文件第 {reader.line_num} 行无法解析：{error}") from None
+
+    def _xlsx_rows(self) -> Iterator[tuple]:
+        workbook = load_workbook(self.path, read_only=True, data_only=True)
+        try:
+            rows = workbook.worksheets[0].iter_rows(min_row=2, values_only=True)
+            yield from rows
+        finally:
+            workbook.close()
+
+
+def open_sheet(path: Path) -> Sheet:
+    """Recognise the format by content (not by the name the browser sent) and read the header row."""
+    path = Path(path)
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if magic == OLE_MAGIC:
+        raise UnreadableFile("不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 或 .csv 后再上传。")
+    if magic == XLSX_MAGIC:
+        sheet = _open_xlsx(path)
+    else:
+        sheet = _open_csv(path)
+    if not sheet.headers or not any(sheet.headers):
+        raise UnreadableFile("文件第 1 行应为表头，但该行为空。")
+    return sheet
+
+
+def _open_xlsx(path: Path) -> Sheet:
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a damaged archive
+        raise UnreadableFile(f"无法读取该 .xlsx 文件：{error}") from None
+    try:
+        if not workbook.worksheets:
+            raise UnreadableFile("该 .xlsx 文件没有工作表。")
+        worksheet = workbook.worksheets[0]
+        first = next(worksheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
+        estimated = (worksheet.max_row - 1) if worksheet.max_row else None
+    finally:
+        workbook.close()
+    headers = [header_text(v) for v in first]
+    while headers and not headers[-1]:
+        headers.pop()
+    return Sheet(path, "xlsx", headers=headers, estimated_rows=estimated)
+
+
+def _open_csv(path: Path) -> Sheet:
+    encoding = next((e for e in CSV_ENCODINGS if _decodes_as(path, e)), None)
+    if encoding is None:
+        raise UnreadableFile("无法识别文件编码，请以 UTF-8 或 GB18030 编码保存为 .csv，或上传 .xlsx。")
+    with path.open(encoding=encoding, newline="") as handle:
+        try:
+            first = next(csv.reader(handle), [])
+        except csv.Error as error:
+            raise UnreadableFile(f"无法解析 CSV 文件：{error}") from None
+    headers = [header_text(v) for v in first]
+    while headers and not headers[-1]:
+        headers.pop()
+    return Sheet(path, "csv", encoding=encoding, headers=headers,
+                 estimated_rows=max(0, _count_lines(path) - 1))
