@@ -89,6 +89,12 @@ def on_model_validation_error(request, exc: DjangoValidationError):
     return error_response(request, 422, "invalid", _("请求数据有误，请检查标出的字段。"), fields)
 
 
+@api.exception_handler(OverflowError)
+def on_number_out_of_range(request, exc):
+    """A number too large for the database, in a parameter no schema bounded: the client's error."""
+    return error_response(request, 422, "invalid", _("数值超出允许范围。"))
+
+
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request, exc):
     return error_response(request, 401, "unauthenticated", _("需要登录或有效的接口令牌。"))

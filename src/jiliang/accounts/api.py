@@ -7,6 +7,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from jiliang.accounts import selectors, services
 from jiliang.pagination import page_of
+from jiliang.schemas import RecordId
 
 router = Router(tags=["accounts"])
 
@@ -109,6 +110,6 @@ def issue_token(request, payload: TokenIn):
 
 
 @router.delete("tokens/{token_id}", response=TokenOut, summary="Revoke one of the caller's tokens")
-def revoke_token(request, token_id: int):
+def revoke_token(request, token_id: RecordId):
     token = get_object_or_404(selectors.api_tokens(request.auth), pk=token_id)
     return services.revoke_api_token(request.auth, token)

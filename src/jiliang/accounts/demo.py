@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from jiliang.accounts import services
+from jiliang.accounts import audit, services
 from jiliang.accounts.models import Division, Role, User
 from jiliang.registry.demo import OWNER_DEMO_ORGANIZATION
 from jiliang.registry.models import Organization
@@ -50,7 +50,8 @@ def load(out) -> list[DemoLogin]:
     _ensure_user("auditor", Role.AUDITOR, "纪检审计", division=city)
     logins.append(DemoLogin("auditor", DEMO_PASSWORD, "只读审计人员 (巴中市)"))
     if not User.objects.filter(username="admin").exists():
-        User.objects.create_superuser("admin", password=DEMO_PASSWORD, display_name="系统管理员")
+        admin = User.objects.create_superuser("admin", password=DEMO_PASSWORD, display_name="系统管理员")
+        audit.record("demo", "user.create", admin, after=audit.snapshot(admin))
     logins.append(DemoLogin("admin", DEMO_PASSWORD, "系统管理员 (后台 /admin/)"))
     out.write(f"Users: {len(logins)} demo logins ready.")
     return logins
