@@ -155,3 +155,32 @@ class TestMechanism:
         with pytest.raises(InvalidInput) as caught:
             make_user(Role.COUNTY_REGULATOR, division="511900")
         assert "division" in caught.value.fields
+
+
+class TestPageWrites:
+    def test_auditor_cannot_open_or_post_the_edit_form(self, two_counties, auditor, browser_client):
+        client = browser_client(auditor)
+        target = two_counties["bazhou"]
+        assert client.get(f"/registry/organizations/{target.pk}/edit/").status_code == 403
+        assert client.post(f"/registry/organizations/{target.pk}/edit/", {"name": "x"}).status_code == 403
+        target.refresh_from_db()
+        assert target.name != "x"
+
+    def test_owner_cannot_register_organizations(self, two_counties, make_user, browser_client, division):
+        client = browser_client(make_user(Role.OWNER, organization=two_counties["bazhou"]))
+        response = client.post("/registry/organizations/new/", {
+            "uscc": "91511902MA6A1B2C3B", "name": "自己登记", "division": division("511902").pk, "status": "active"})
+        assert response.status_code == 403
+        assert not Organization.objects.filter(name="自己登记").exists()
+
+    def test_owner_edit_form_offers_only_contact_fields(self, two_counties, make_user, browser_client):
+        own = two_counties["bazhou"]
+        page = browser_client(make_user(Role.OWNER, organization=own)).get(
+            f"/registry/organizations/{own.pk}/edit/").content.decode()
+        assert 'name="contact_phone"' in page and 'name="status"' not in page and 'name="name"' not in page
+
+    def test_county_regulator_creates_in_its_county_through_the_form(self, bazhou_regulator, browser_client, division):
+        response = browser_client(bazhou_regulator).post("/registry/organizations/new/", {
+            "uscc": "91511902MA6A1B2C3B", "name": "表单登记公司", "division": division("511902").pk, "status": "active"})
+        assert response.status_code == 302
+        assert Organization.objects.get(name="表单登记公司").division.code == "511902"
