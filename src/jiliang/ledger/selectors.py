@@ -168,3 +168,27 @@ def receipt(index: int) -> Receipt:
     size = published.checkpoint.size
     proof = prove_inclusion(index, size, hash_reader(size))
     return Receipt(index, tuple(proof), published.note)
+
+
+class DatabaseLogSource:
+    """The log as stored in this database, for ``auditor.audit_log``."""
+
+    def checkpoints(self):
+        from .auditor import SourceCheckpoint
+
+        return [
+            SourceCheckpoint(f"checkpoint of size {size} (row {pk})", bytes(note), size)
+            for pk, size, note in SignedCheckpoint.objects.order_by("size").values_list(
+                "pk", "size", "note"
+            ).iterator()
+        ]
+
+    def head_size(self) -> int:
+        return tree_head().size
+
+    def read_tiles(self, tiles: Sequence[Tile]) -> list[bytes]:
+        return read_stored_tiles(tiles)
+
+    def index_rows(self, start: int, end: int) -> dict[int, tuple[str, str]]:
+        rows = LogEntry.objects.filter(index__gte=start, index__lt=end)
+        return {index: (kind, record_id) for index, kind, record_id in rows.values_list("index", "kind", "record_id")}
