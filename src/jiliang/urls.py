@@ -13,8 +13,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("jiliang.accounts.urls")),
+    path("registry/imports/", include("jiliang.registry.importing.urls")),
     path("registry/", include("jiliang.registry.urls")),
     path("log/", include("jiliang.ledger.urls")),
+    path("i/", include("jiliang.registry.public_urls")),
     path("", include("jiliang.ui.urls")),
 ]
 

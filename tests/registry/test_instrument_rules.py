@@ -117,7 +117,7 @@ def test_moving_a_site_moves_its_instruments_division(registrar, make_organizati
     assert instrument.division == division("511902001")
 
 
-def test_the_catalogue_is_seeded_from_the_cited_file_with_source_and_confidence():
+def test_the_catalogue_is_seeded_from_the_cited_file_with_source_and_confidence(db):
     fuel = InstrumentType.objects.get(code="MI06")
     assert fuel.name_zh == "燃油加油机"
     assert "JJG 443-2023" in fuel.regulation

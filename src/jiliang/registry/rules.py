@@ -35,3 +35,15 @@ def prefix_upper_bound(prefix: str) -> str | None:
             return "".join(chars)
         chars.pop()
     return None
+
+
+# Which status may follow which: scrapping is final; a stopped instrument may return to use.
+STATUS_TRANSITIONS = {
+    "in_use": frozenset({"out_of_service", "scrapped"}),
+    "out_of_service": frozenset({"in_use", "scrapped"}),
+    "scrapped": frozenset(),
+}
+
+
+def may_change_status(current: str, new: str) -> bool:
+    return new in STATUS_TRANSITIONS.get(current, frozenset())

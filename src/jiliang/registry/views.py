@@ -1,17 +1,31 @@
 """Registry pages: lists, details and forms, all scoped to the signed-in user."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.views.decorators.cache import cache_control
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiliang.accounts import audit
 from jiliang.accounts import selectors as account_selectors
 from jiliang.accounts.access import may, require
+from jiliang.accounts.models import Role
 from jiliang.errors import DomainError
-from jiliang.registry import selectors, services
-from jiliang.registry.forms import OrganizationFilterForm, OrganizationForm
-from jiliang.registry.models import Organization
+from jiliang.registry import labels, public_code, rules, selectors, services
+from jiliang.registry.forms import (
+    InstrumentFilterForm,
+    InstrumentForm,
+    InstrumentStatusForm,
+    InstrumentTypeFilterForm,
+    InstrumentTypeForm,
+    OrganizationFilterForm,
+    OrganizationForm,
+    SiteFilterForm,
+    SiteForm,
+)
+from jiliang.registry.models import Instrument, Organization, Site
 from jiliang.ui.listing import ListColumn, Listing, render_listing
 
 
@@ -126,3 +140,333 @@ def organization_edit(request, pk: int):
         "form": form, "title": _("修改使用单位：%(name)s") % {"name": organization.name},
         "cancel_url": reverse("registry:organization-detail", args=[pk]),
     })
+
+
+def _yes_no(value: bool) -> str:
+    return _("是") if value else _("否")
+
+
+# ---------------------------------------------------------------------------------------------
+# Sites
+
+@login_required
+def site_list(request):
+    divisions = account_selectors.jurisdiction_divisions(request.user)
+    form = SiteFilterForm(request.GET or None, divisions=divisions)
+    filters = form.cleaned_data if form.is_valid() else {}
+    division = filters.get("division")
+    queryset = selectors.sites(
+        request.user, division_code=division.code if division else None, kind=filters.get("kind") or None,
+        text=filters.get("q") or None,
+    )
+    actions = []
+    if request.user.is_superuser or request.user.role in {Role.CITY_REGULATOR, Role.COUNTY_REGULATOR, Role.OWNER}:
+        actions.append((_("登记场所"), reverse("registry:site-create")))
+    listing = Listing(
+        title=_("经营场所"),
+        export_name="sites",
+        default_sort="name",
+        filter_form=form,
+        actions=actions,
+        detail_url=lambda site: reverse("registry:site-detail", args=[site.pk]),
+        columns=[
+            ListColumn(_("场所名称"), lambda site: site.name, "name", link=True),
+            ListColumn(_("场所类型"), lambda site: site.get_kind_display(), "kind"),
+            ListColumn(_("经营单位"), lambda site: site.organization.name),
+            ListColumn(_("所在区划"), lambda site: site.division.name),
+            ListColumn(_("地址"), lambda site: site.address),
+        ],
+    )
+    return render_listing(request, listing, queryset)
+
+
+@login_required
+def site_detail(request, pk: int):
+    site = get_object_or_404(selectors.sites(request.user), pk=pk)
+    actions = [(_("场所内器具"), reverse("registry:instrument-list") + f"?site={pk}")]
+    if may(request.user, "change", site):
+        actions.append((_("修改"), reverse("registry:site-edit", args=[pk])))
+    fields = [
+        (_("场所名称"), site.name),
+        (_("场所类型"), site.get_kind_display()),
+        (_("经营单位"), site.organization.name),
+        (_("所在区划"), site.division.name),
+        (_("地址"), site.address),
+        (_("纬度"), site.latitude),
+        (_("经度"), site.longitude),
+    ]
+    return render(request, "ui/detail.html", {
+        "title": site.name, "fields": fields, "actions": actions, "history": object_history(request.user, site),
+    })
+
+
+def _site_form(request, instance=None, editable=None) -> SiteForm:
+    return SiteForm(
+        request.POST or None, instance=instance, editable=editable,
+        organizations=selectors.organizations(request.user),
+        divisions=account_selectors.jurisdiction_divisions(request.user),
+    )
+
+
+@login_required
+def site_create(request):
+    form = _site_form(request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            site = services.create_site(request.user, **form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            return redirect("registry:site-detail", pk=site.pk)
+    return render(request, "ui/form.html", {
+        "form": form, "title": _("登记经营场所"), "cancel_url": reverse("registry:site-list"),
+    })
+
+
+@login_required
+def site_edit(request, pk: int):
+    site = get_object_or_404(selectors.sites(request.user), pk=pk)
+    require(request.user, "change", site)
+    editable = services.OWNER_SITE_EDITABLE_FIELDS if request.user.role == Role.OWNER else None
+    form = _site_form(request, instance=Site.objects.get(pk=pk), editable=editable)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_site(request.user, site, **{name: form.cleaned_data[name] for name in form.changed_data})
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            return redirect("registry:site-detail", pk=pk)
+    return render(request, "ui/form.html", {
+        "form": form, "title": _("修改经营场所：%(name)s") % {"name": site.name},
+        "cancel_url": reverse("registry:site-detail", args=[pk]),
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+# The instrument type catalogue
+
+@login_required
+def instrument_type_list(request):
+    form = InstrumentTypeFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    queryset = selectors.instrument_types(request.user, text=filters.get("q") or None, mode=filters.get("mode") or None)
+    listing = Listing(
+        title=_("强制管理计量器具目录"),
+        export_name="instrument-types",
+        default_sort="code",
+        filter_form=form,
+        detail_url=lambda t: reverse("registry:instrument-type-detail", args=[t.code]),
+        columns=[
+            ListColumn(_("目录编号"), lambda t: t.code, "code", link=True),
+            ListColumn(_("名称"), lambda t: t.name_zh, "name_zh"),
+            ListColumn(_("英文名称"), lambda t: t.name_en),
+            ListColumn(_("检定规程"), lambda t: t.regulation),
+            ListColumn(_("检定方式"), lambda t: t.get_verification_mode_display()),
+            ListColumn(_("检定周期/使用年限(月)"), lambda t: t.verification_interval_months),
+            ListColumn(_("实施强制检定"), lambda t: _yes_no(t.mandatory)),
+            ListColumn(_("可信度"), lambda t: t.confidence),
+        ],
+    )
+    return render_listing(request, listing, queryset)
+
+
+@login_required
+def instrument_type_detail(request, code: str):
+    instrument_type = get_object_or_404(selectors.instrument_types(request.user), code=code)
+    actions = [(_("该种类器具"), reverse("registry:instrument-list") + f"?type={instrument_type.code}")]
+    if may(request.user, "change", instrument_type):
+        actions.append((_("修改"), reverse("registry:instrument-type-edit", args=[code])))
+    fields = [(field.verbose_name, getattr(instrument_type, field.name)) for field in instrument_type._meta.fields
+              if field.name not in {"id", "verification_mode", "mandatory", "updated_at"}]
+    fields += [(_("检定方式"), instrument_type.get_verification_mode_display()),
+               (_("实施强制检定"), _yes_no(instrument_type.mandatory))]
+    return render(request, "ui/detail.html", {
+        "title": str(instrument_type), "fields": fields, "actions": actions,
+        "history": object_history(request.user, instrument_type),
+    })
+
+
+@login_required
+def instrument_type_edit(request, code: str):
+    instrument_type = get_object_or_404(selectors.instrument_types(request.user), code=code)
+    require(request.user, "change", instrument_type)
+    form = InstrumentTypeForm(request.POST or None, instance=selectors.instrument_types(request.user).get(code=code))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_instrument_type(
+                request.user, instrument_type, **{name: form.cleaned_data[name] for name in form.changed_data})
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            return redirect("registry:instrument-type-detail", code=code)
+    return render(request, "ui/form.html", {
+        "form": form, "title": _("修改器具种类：%(name)s") % {"name": instrument_type},
+        "cancel_url": reverse("registry:instrument-type-detail", args=[code]),
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+# Instruments
+
+@login_required
+def instrument_list(request):
+    divisions = account_selectors.jurisdiction_divisions(request.user)
+    form = InstrumentFilterForm(request.GET or None, divisions=divisions)
+    filters = form.cleaned_data if form.is_valid() else {}
+    division, instrument_type = filters.get("division"), filters.get("type")
+    queryset = selectors.instruments(
+        request.user, division_code=division.code if division else None,
+        type_code=instrument_type.code if instrument_type else None, kind=filters.get("kind") or None,
+        status=filters.get("status") or None, owner_id=filters.get("owner"), site_id=filters.get("site"),
+        text=filters.get("q") or None,
+    )
+    actions = []
+    if request.user.is_superuser or request.user.role in {Role.CITY_REGULATOR, Role.COUNTY_REGULATOR, Role.OWNER}:
+        actions.append((_("登记器具"), reverse("registry:instrument-create")))
+    listing = Listing(
+        title=_("计量器具"),
+        export_name="instruments",
+        default_sort="-id",
+        filter_form=form,
+        actions=actions,
+        detail_url=lambda i: reverse("registry:instrument-detail", args=[i.pk]),
+        columns=[
+            ListColumn(_("公开码"), lambda i: i.public_code, "public_code", link=True),
+            ListColumn(_("器具种类"), lambda i: i.type.name_zh),
+            ListColumn(_("出厂编号"), lambda i: i.serial_no, "serial_no"),
+            ListColumn(_("制造单位"), lambda i: i.manufacturer),
+            ListColumn(_("使用单位"), lambda i: i.owner.name),
+            ListColumn(_("安装场所"), lambda i: i.site.name),
+            ListColumn(_("所在区划"), lambda i: i.division.name),
+            ListColumn(_("用途"), lambda i: i.get_purpose_display()),
+            ListColumn(_("强制检定"), lambda i: _yes_no(i.mandatory)),
+            ListColumn(_("状态"), lambda i: i.get_status_display(), "status"),
+            ListColumn(_("安装日期"), lambda i: i.install_date, "install_date"),
+        ],
+    )
+    return render_listing(request, listing, queryset)
+
+
+@login_required
+def instrument_detail(request, pk: int):
+    instrument = get_object_or_404(selectors.instruments(request.user), pk=pk)
+    actions = [(_("打印标签"), reverse("registry:instrument-label", args=[pk])),
+               (_("公开页面"), reverse("registry-public:card", args=[instrument.public_code]))]
+    if may(request.user, "change", instrument):
+        actions.append((_("修改"), reverse("registry:instrument-edit", args=[pk])))
+    if may(request.user, "change_status", instrument) and rules.STATUS_TRANSITIONS[instrument.status]:
+        actions.append((_("变更状态"), reverse("registry:instrument-status", args=[pk])))
+    fields = [
+        (_("公开码"), public_code.grouped(instrument.public_code)),
+        (_("器具种类"), str(instrument.type)),
+        (_("出厂编号"), instrument.serial_no),
+        (_("制造单位"), instrument.manufacturer),
+        (_("型号规格"), instrument.model),
+        (_("型式批准编号"), instrument.pattern_approval_no),
+        (_("准确度等级"), instrument.accuracy_class),
+        (_("测量范围"), instrument.measuring_range),
+        (_("使用单位"), instrument.owner.name),
+        (_("安装场所"), instrument.site.name),
+        (_("所在区划"), instrument.division.name),
+        (_("用途"), instrument.get_purpose_display()),
+        (_("强制检定"), _yes_no(instrument.mandatory)),
+        (_("状态"), instrument.get_status_display()),
+        (_("状态日期"), instrument.status_since),
+        (_("安装日期"), instrument.install_date),
+    ]
+    return render(request, "registry/instrument_detail.html", {
+        "title": f"{instrument.type.name_zh} {instrument.serial_no}", "fields": fields, "actions": actions,
+        "status_changes": selectors.status_changes(request.user, instrument),
+        "history": object_history(request.user, instrument),
+    })
+
+
+def _instrument_form(request, instance=None, editable=None) -> InstrumentForm:
+    return InstrumentForm(
+        request.POST or None, instance=instance, editable=editable,
+        organizations=selectors.organizations(request.user), sites=selectors.sites(request.user),
+    )
+
+
+@login_required
+def instrument_create(request):
+    form = _instrument_form(request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            instrument = services.create_instrument(request.user, **form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            return redirect("registry:instrument-detail", pk=instrument.pk)
+    return render(request, "ui/form.html", {
+        "form": form, "title": _("登记计量器具"), "cancel_url": reverse("registry:instrument-list"),
+    })
+
+
+@login_required
+def instrument_edit(request, pk: int):
+    instrument = get_object_or_404(selectors.instruments(request.user), pk=pk)
+    require(request.user, "change", instrument)
+    editable = services.OWNER_INSTRUMENT_EDITABLE_FIELDS if request.user.role == Role.OWNER else None
+    form = _instrument_form(request, instance=Instrument.objects.get(pk=pk), editable=editable)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_instrument(request.user, instrument,
+                                       **{name: form.cleaned_data[name] for name in form.changed_data})
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            return redirect("registry:instrument-detail", pk=pk)
+    return render(request, "ui/form.html", {
+        "form": form, "title": _("修改计量器具：%(code)s") % {"code": instrument.public_code},
+        "cancel_url": reverse("registry:instrument-detail", args=[pk]),
+    })
+
+
+@login_required
+def instrument_status(request, pk: int):
+    instrument = get_object_or_404(selectors.instruments(request.user), pk=pk)
+    require(request.user, "change_status", instrument)
+    form = InstrumentStatusForm(request.POST or None, initial={"effective_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_instrument_status(request.user, instrument, **form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            return redirect("registry:instrument-detail", pk=pk)
+    return render(request, "ui/form.html", {
+        "form": form, "title": _("变更器具状态：%(code)s") % {"code": instrument.public_code},
+        "cancel_url": reverse("registry:instrument-detail", args=[pk]),
+    })
+
+
+@login_required
+def instrument_label(request, pk: int):
+    """The printable ID card: the QR code of the public page, the public code, the type."""
+    instrument = get_object_or_404(selectors.instruments(request.user), pk=pk)
+    return render(request, "registry/label.html", {
+        "instrument": instrument, "grouped_code": public_code.grouped(instrument.public_code),
+        "public_url": request.build_absolute_uri(reverse("registry-public:card", args=[instrument.public_code])),
+    })
+
+
+
+# ---------------------------------------------------------------------------------------------
+# The public ID card: anonymous, nothing personal
+
+def public_card(request, code: str):
+    """What a QR label opens. An unknown code says plainly that no such instrument is registered."""
+    card = selectors.public_card(code)
+    return render(request, "registry/public_card.html",
+                  {"card": card, "code": code, "grouped_code": public_code.grouped(card.public_code) if card else ""},
+                  status=200 if card else 404)
+
+
+@cache_control(public=True, max_age=86400)
+def public_qr(request, code: str):
+    card = selectors.public_card(code)
+    if card is None:
+        raise Http404
+    url = request.build_absolute_uri(reverse("registry-public:card", args=[card.public_code]))
+    return HttpResponse(labels.qr_svg(url), content_type="image/svg+xml")

@@ -21,6 +21,10 @@ class MenuItem:
 MENU = [
     MenuItem(_("首页"), "ui:home", EVERY_ROLE),
     MenuItem(_("使用单位"), "registry:organization-list", EVERY_ROLE - {Role.INSTITUTION_STAFF}),
+    MenuItem(_("经营场所"), "registry:site-list", EVERY_ROLE),
+    MenuItem(_("计量器具"), "registry:instrument-list", EVERY_ROLE),
+    MenuItem(_("器具目录"), "registry:instrument-type-list", EVERY_ROLE),
+    MenuItem(_("数据导入"), "imports:index", frozenset({Role.CITY_REGULATOR, Role.COUNTY_REGULATOR, Role.OWNER})),
     MenuItem(_("审计日志"), "accounts:audit-list", OVERSIGHT),
     MenuItem(_("接口令牌"), "accounts:token-list", EVERY_ROLE),
 ]

@@ -93,16 +93,21 @@ def parse_decimal(text: str, low: Decimal, high: Decimal, places: int) -> Decima
 
 
 def parse_choice(text: str, choices: Sequence[tuple[str, str]], default: str | None = None) -> str:
-    """A choice by its stored value or by its label ("in_use" or "在用"); empty is the default."""
+    """A choice by its stored value or by any of its labels ("in_use", "在用"); empty is the default.
+
+    ``choices`` may list a value more than once (a label per language); the error message names
+    the first label of each value."""
     if not text:
         if default is None:
             raise CellError("不能为空")
         return default
     for value, label in choices:
-        if text in (value, str(label)):
+        if text in (value, label):
             return value
-    allowed = "、".join(str(label) for _, label in choices)
-    raise CellError(f"应为以下之一：{allowed}；实际为“{text}”")
+    first_labels = {}
+    for value, label in choices:
+        first_labels.setdefault(value, label)
+    raise CellError(f"应为以下之一：{'、'.join(first_labels.values())}；实际为“{text}”")
 
 
 def parse_text(text: str, max_length: int, required: bool = False) -> str:

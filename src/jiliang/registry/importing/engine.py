@@ -306,12 +306,13 @@ def _write_batch(kind: ImportKind, ctx: dict, staged: list[tuple[int, dict]], re
 
 
 def run_import(user, kind: ImportKind, path: Path, *, filename: str, partial: bool = False,
-               annotated_path: Path | None = None, progress: Progress | None = None) -> ImportReport:
+               annotate_to: Callable[[str], Path] | None = None, progress: Progress | None = None) -> ImportReport:
     """Import ``path`` as ``kind`` for ``user``; see the module docstring.
 
     Raises ``FileRejected`` for a file that cannot be read at all and ``AccessDenied`` for a role
     that may not import this kind. Row problems do not raise: they come back in the report, and
-    when ``annotated_path`` is given the annotated sheet is written there.
+    when ``annotate_to`` is given the annotated sheet is written to ``annotate_to(format)``
+    (format "csv" or "xlsx", the upload's own).
     """
     kind.check_role(user)
     try:
@@ -351,8 +352,9 @@ def run_import(user, kind: ImportKind, path: Path, *, filename: str, partial: bo
         report.error_count = scratch.error_count
         report.bad_rows = scratch.bad_row_count()
         report.errors = [RowError(*e) for e in scratch.errors(limit=REPORTED_ERRORS)]
-        if annotated_path is not None and report.error_count:
-            write_annotated(sheet, scratch.errors_by_row(), annotated_path)
+        if annotate_to is not None and report.error_count:
+            report.annotated_path = annotate_to(sheet.format)
+            write_annotated(sheet, scratch.errors_by_row(), report.annotated_path)
         if report.error_count and not partial:
             return report
         batches = -(-scratch.staged_count // BATCH_SIZE)

@@ -10,9 +10,9 @@ its value or its Chinese label.
 
 from collections import defaultdict
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jiliang.accounts.access import is_within_scope
@@ -40,8 +40,18 @@ def text(max_length: int, required: bool = False):
     return partial(parse_text, max_length=max_length, required=required)
 
 
-def choice(choices, default):
-    return partial(parse_choice, choices=choices, default=default)
+@cache
+def labelled(choices_class) -> tuple[tuple[str, str], ...]:
+    """Each value with its Chinese and English labels: an export in either language re-imports."""
+    options = []
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            options += [(value, str(label)) for value, label in choices_class.choices]
+    return tuple(options)
+
+
+def choice(choices_class, default):
+    return lambda value: parse_choice(value, labelled(choices_class), default)
 
 
 def reference(value: str) -> str:
@@ -79,7 +89,7 @@ def looks_like_uscc(value: str) -> bool:
 
 
 class DivisionLookup:
-    """Every division in memory (a city has a few hundred), found by code or by a unique name."""
+    """Every division in memory (a city has a few hundred), found by code or by name."""
 
     def __init__(self):
         self.by_code = {}
@@ -89,31 +99,43 @@ class DivisionLookup:
             names[division.name].append(division)
         self.by_name = dict(names)
 
-    def find(self, value: str) -> Division:
+    def candidates(self, value: str) -> list[Division]:
         if value in self.by_code:
-            return self.by_code[value]
-        found = self.by_name.get(value, [])
-        if len(found) == 1:
-            return found[0]
-        if found:
-            raise CellError(_("区划名称“%(v)s”不唯一，请填写区划代码") % {"v": value})
-        raise CellError(_("未知的行政区划“%(v)s”(应为区划代码或名称，如 511902 或 巴州区)") % {"v": value})
+            return [self.by_code[value]]
+        return self.by_name.get(value, [])
 
 
-def resolve_divisions(kind: ImportKind, ctx: dict, rows: list[Row], key: str, *, allow_province: bool) -> None:
+def resolve_divisions(kind: ImportKind, ctx: dict, rows: list[Row], key: str) -> None:
+    """A division by code or name; a name two divisions share (two townships called 兴隆镇) stays
+    a tuple of candidates until ``settle_division`` sees the stored row."""
     lookup: DivisionLookup = ctx["divisions"]
     for row in rows:
         if key not in row.values:
             continue
-        try:
-            division = lookup.find(row.values[key])
-            if not allow_province and division.level == DivisionLevel.PROVINCE:
-                raise CellError(_("请填写县(区)或乡镇(街道)，不能是省"))
-        except CellError as error:
-            del row.values[key]
-            row.errors.append((kind.header[key], str(error)))
+        value = row.values.pop(key)
+        found = [d for d in lookup.candidates(value) if d.level != DivisionLevel.PROVINCE]
+        if not found:
+            row.errors.append((kind.header[key], _(
+                "未知的行政区划“%(v)s”(应为县(区)、功能区或乡镇(街道)的区划代码或名称，如 511902 或 巴州区)")
+                % {"v": value}))
         else:
-            row.values[key] = division
+            row.values[key] = found[0] if len(found) == 1 else tuple(found)
+
+
+def settle_division(kind: ImportKind, row: Row, key: str) -> None:
+    """An ambiguous division name is the stored division when that has the name (an export
+    re-imported); otherwise the row must give the code."""
+    value = row.values.get(key)
+    if not isinstance(value, tuple):
+        return
+    current = getattr(row.existing, f"{key}_id", None)
+    same = [d for d in value if d.pk == current]
+    if same:
+        row.values[key] = same[0]
+    else:
+        del row.values[key]
+        row.errors.append((kind.header[key], _("区划名称“%(v)s”不唯一，请填写区划代码(%(codes)s)") % {
+            "v": value[0].name, "codes": "、".join(d.code for d in value)}))
 
 
 def resolve_organizations(kind: ImportKind, ctx: dict, rows: list[Row], key: str) -> None:
@@ -178,14 +200,14 @@ class OrganizationImport(ImportKind):
         "contact_phone": text(20),
         "address": text(255),
         "industry": text(64),
-        "status": choice(OrganizationStatus.choices, OrganizationStatus.ACTIVE),
+        "status": choice(OrganizationStatus, OrganizationStatus.ACTIVE),
     }
 
     def context(self, user) -> dict:
         return {"user": user, "divisions": DivisionLookup()}
 
     def resolve(self, ctx, rows):
-        resolve_divisions(self, ctx, rows, "division", allow_province=False)
+        resolve_divisions(self, ctx, rows, "division")
 
     def natural_keys(self, row):
         return [(row.values["uscc"], "uscc")] if "uscc" in row.values else []
@@ -196,6 +218,7 @@ class OrganizationImport(ImportKind):
             row.existing = found.get(row.values["uscc"])
 
     def check_row(self, ctx, row):
+        settle_division(self, row, "division")
         phone = row.values.get("contact_phone", "")
         if "*" in phone:
             # A list export masks phone numbers; the masked form of the stored number keeps it.
@@ -226,7 +249,7 @@ class SiteImport(ImportKind):
     parsers = {
         "organization": reference,
         "name": text(128, required=True),
-        "kind": choice(SiteKind.choices, SiteKind.OTHER),
+        "kind": choice(SiteKind, SiteKind.OTHER),
         "address": text(255),
         "division": reference,
         "latitude": partial(parse_decimal, low=Decimal(-90), high=Decimal(90), places=6),
@@ -237,7 +260,7 @@ class SiteImport(ImportKind):
         return {"user": user, "divisions": DivisionLookup()}
 
     def resolve(self, ctx, rows):
-        resolve_divisions(self, ctx, rows, "division", allow_province=False)
+        resolve_divisions(self, ctx, rows, "division")
         resolve_organizations(self, ctx, rows, "organization")
 
     def natural_keys(self, row):
@@ -254,6 +277,9 @@ class SiteImport(ImportKind):
         }
         for row in rows:
             row.existing = found.get((row.values["organization"].pk, row.values["name"]))
+
+    def check_row(self, ctx, row):
+        settle_division(self, row, "division")
 
 
 class InstrumentImport(ImportKind):
@@ -293,8 +319,8 @@ class InstrumentImport(ImportKind):
         "measuring_range": text(64),
         "owner": reference,
         "site": reference,
-        "purpose": choice(Purpose.choices, Purpose.TRADE_SETTLEMENT),
-        "status": choice(InstrumentStatus.choices, InstrumentStatus.IN_USE),
+        "purpose": choice(Purpose, Purpose.TRADE_SETTLEMENT),
+        "status": choice(InstrumentStatus, InstrumentStatus.IN_USE),
         "status_since": past_date,
         "install_date": past_date,
     }
@@ -304,7 +330,8 @@ class InstrumentImport(ImportKind):
         lookup = {}
         for instrument_type in types:
             for name in (instrument_type.name_zh, str(instrument_type), instrument_type.code):
-                lookup[name] = instrument_type
+                # A name two catalogue entries share finds neither: the code must be given.
+                lookup[name] = None if lookup.get(name, instrument_type) != instrument_type else instrument_type
         return {"user": user, "types": lookup, "types_by_id": {t.pk: t for t in types}, "sites": {},
                 "today": timezone.localdate()}
 
@@ -315,7 +342,10 @@ class InstrumentImport(ImportKind):
             if "type" in row.values:
                 value = row.values.pop("type")
                 found = ctx["types"].get(value) or ctx["types"].get(value.upper())
-                if found is None:
+                if found is None and value in ctx["types"]:
+                    row.errors.append((self.header["type"], _(
+                        "强检目录中有多个名为“%(v)s”的种类，请填写目录编号") % {"v": value}))
+                elif found is None:
                     row.errors.append((self.header["type"], _(
                         "强检目录中没有“%(v)s”(应为目录编号或名称，如 MI06 或 燃油加油机)") % {"v": value}))
                 else:
