@@ -137,9 +137,11 @@ def _mount_routers() -> None:
     from jiliang.accounts.api import router as accounts_router
     from jiliang.ledger.api import router as ledger_router
     from jiliang.registry.api import router as registry_router
+    from jiliang.registry.importing.api import router as imports_router
 
     api.add_router("/v1/", accounts_router)
     api.add_router("/v1/", registry_router)
+    api.add_router("/v1/", imports_router)
     api.add_router("/v1/", ledger_router)
 
 

@@ -36,7 +36,7 @@ from jiliang.accounts.access import AccessDenied, may, rule_for
 from jiliang.accounts.models import Role
 from jiliang.errors import Conflict, InvalidInput
 from jiliang.registry.importing.annotate import ERROR_HEADER, write_annotated
-from jiliang.registry.importing.columns import CellError, Column, match_headers
+from jiliang.registry.importing.columns import CellError, Column, HeaderMatch, match_headers
 from jiliang.registry.importing.reader import UnreadableFile, open_sheet
 from jiliang.registry.importing.scratch import Scratch
 
@@ -153,6 +153,10 @@ class ImportKind:
     def after_write(self, ctx: dict, created: list, updated: list[tuple[models.Model, models.Model]]) -> None:
         """Extra rows that go with a written batch (e.g. status history); ``updated`` pairs each
         updated object with a copy of it as it was."""
+
+    def missing_columns(self, match: HeaderMatch) -> list[Column]:
+        """Required columns the file lacks."""
+        return match.missing
 
     # --- shared mechanics ------------------------------------------------------------------
     def check_role(self, user) -> None:
@@ -321,7 +325,7 @@ def run_import(user, kind: ImportKind, path: Path, *, filename: str, partial: bo
         raise FileRejected(str(error), {"file": [str(error)]}) from None
     match = match_headers(kind.columns, sheet.headers, skip=(ERROR_HEADER,))
     problems = {}
-    for column in match.missing:
+    for column in kind.missing_columns(match):
         problems[column.header] = [_("缺少必填列“%(header)s”") % {"header": column.header}]
     for header in match.repeated:
         problems[header] = [_("列“%(header)s”出现了不止一次") % {"header": header}]

@@ -335,10 +335,18 @@ class InstrumentImport(ImportKind):
         return {"user": user, "types": lookup, "types_by_id": {t.pk: t for t in types}, "sites": {},
                 "today": timezone.localdate()}
 
+    def missing_columns(self, match):
+        """A file that names instruments by public code may carry only the columns it changes."""
+        return [] if "public_code" in match.positions else match.missing
+
     def resolve(self, ctx, rows):
         for row in rows:
             if not row.values.get("public_code"):
                 row.values.pop("public_code", None)  # a new instrument: the platform draws its code
+                absent = [c.header for c in self.columns if c.required and c.key not in row.cells]
+                if absent:
+                    row.errors.append((self.header["public_code"], _(
+                        "未填写公开码的行登记新器具，文件须有这些列：%(columns)s") % {"columns": "、".join(absent)}))
             if "type" in row.values:
                 value = row.values.pop("type")
                 found = ctx["types"].get(value) or ctx["types"].get(value.upper())
