@@ -7,7 +7,7 @@ from typing import Literal
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, UploadedFile
+from ninja import File, Form, Router, Schema, Status, UploadedFile
 
 from jiliang.registry.importing import uploads
 from jiliang.registry.importing.engine import REPORTED_ERRORS
@@ -68,10 +68,10 @@ def import_sheet(request, kind: Kind, file: File[UploadedFile], partial: Form[bo
     result = uploads.import_upload(request.auth, kind, file, partial=partial)
     body = result_body(request, result)
     if result.report.written:
-        return 200, body
+        return Status(200, body)
     message = _("%(n)s 行有误，未导入任何数据；请按错误说明修改后重新上传，或选择只导入无误的行。") % {
         "n": result.report.bad_rows}
-    return 422, body | {"code": "invalid_rows", "message": message, "fields": {}}
+    return Status(422, body | {"code": "invalid_rows", "message": message, "fields": {}})
 
 
 @router.get("imports/{kind}/template", summary="Blank import template with Chinese headers")
