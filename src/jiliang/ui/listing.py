@@ -71,6 +71,7 @@ def render_listing(request, listing: Listing, queryset, template: str = "ui/list
         "listing": listing,
         "page": page,
         "rows": rows,
+        "last_row": page.offset + len(rows),
         "sort": sort,
         "headers": [
             {"title": c.header, "link": c.link, "sort_key": c.sort_key,
