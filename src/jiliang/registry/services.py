@@ -10,6 +10,7 @@ from jiliang.accounts import audit
 from jiliang.accounts.access import is_within_scope, require
 from jiliang.accounts.models import Division, DivisionLevel, Role
 from jiliang.errors import Conflict, InvalidInput
+from jiliang.ledger import services as ledger
 from jiliang.registry import public_code, rules
 from jiliang.registry.codes import check_uscc
 from jiliang.registry.models import (
@@ -214,6 +215,7 @@ def create_instrument_type(actor, *, code: str, name_zh: str, **fields) -> Instr
                        {"code": [_("已存在")]})
     instrument_type.save()
     audit.record(actor, "instrument_type.create", instrument_type, after=audit.snapshot(instrument_type))
+    ledger.append("registry.instrument_type", audit.snapshot(instrument_type))  # tamper-evident catalogue
     return instrument_type
 
 
@@ -235,6 +237,7 @@ def update_instrument_type(actor, instrument_type: InstrumentType, **changes) ->
             type=instrument_type, purpose__in=rules.LEGAL_PURPOSES
         ).update(mandatory=instrument_type.mandatory)
     audit.record(actor, "instrument_type.update", instrument_type, before=before, after=after)
+    ledger.append("registry.instrument_type", audit.snapshot(instrument_type))
     return instrument_type
 
 
