@@ -1,0 +1,301 @@
+"""Devices and their credentials, the messages they send, rollups, dead letters, alerts, thresholds.
+
+``Reading`` is not managed by Django: its table is created by vendor-specific SQL in the migration
+(a range-partitioned table with a BRIN index on PostgreSQL, a plain table on SQLite), and the ORM
+reads it like any other model. Idempotency rests on ``MessageKey``, an unpartitioned table whose
+primary key is (device, sequence); see docs/monitoring.md.
+"""
+
+import hashlib
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jiliang.accounts.access import scoped_by
+from jiliang.accounts.models import Division, Role
+
+REGULATORS = (Role.CITY_REGULATOR, Role.COUNTY_REGULATOR)
+
+
+class DeviceKind(models.TextChoices):
+    NOZZLE = "nozzle", _("加油枪")
+    TANK_GAUGE = "tank_gauge", _("液位仪")
+    METER = "meter", _("水/电/气表")
+    CHARGER = "charger", _("充电桩")
+    GATEWAY = "gateway", _("场所网关")
+
+
+class MeterMedium(models.TextChoices):
+    NONE = "", _("—")
+    WATER = "water", _("水")
+    ELECTRICITY = "electricity", _("电")
+    GAS = "gas", _("燃气")
+    HEAT = "heat", _("热")
+
+
+@scoped_by(
+    division="division",
+    organization="organization",
+    writers={"create": REGULATORS, "change": REGULATORS, "revoke": REGULATORS},
+)
+class Device(models.Model):
+    """A monitoring point: one data source bound to a registered instrument or to a site.
+
+    ``code`` is the device id in messages and MQTT topics. The HTTP token is stored as a SHA-256
+    digest; the MQTT signing secret is derived from the server key and ``secret_version`` and never
+    stored (credentials.py). A gateway may send messages for every device at its site.
+    """
+
+    code = models.CharField(_("设备编号"), max_length=64, unique=True)
+    name = models.CharField(_("名称"), max_length=128, blank=True)
+    kind = models.CharField(_("设备类型"), max_length=16, choices=DeviceKind.choices)
+    medium = models.CharField(_("介质"), max_length=16, choices=MeterMedium.choices, blank=True, default="")
+    instrument = models.ForeignKey(
+        "registry.Instrument", verbose_name=_("计量器具"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="monitoring_devices",
+    )
+    site = models.ForeignKey(
+        "registry.Site", verbose_name=_("经营场所"), on_delete=models.PROTECT, related_name="monitoring_devices"
+    )
+    organization = models.ForeignKey(
+        "registry.Organization", verbose_name=_("使用单位"), on_delete=models.PROTECT, related_name="+",
+        editable=False,
+    )
+    division = models.ForeignKey(
+        Division, verbose_name=_("所在区划"), on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    feeds_from = models.ForeignKey(
+        "self", verbose_name=_("供油油罐(液位仪)"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="fed_nozzles",
+    )
+    attributes = models.JSONField(_("参数"), default=dict, blank=True)
+    token_prefix = models.CharField(max_length=12, blank=True, editable=False)
+    token_digest = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    secret_version = models.PositiveIntegerField(default=0, editable=False)
+    credentials_issued_at = models.DateTimeField(_("凭据签发时间"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True, editable=False)
+    last_seen_at = models.DateTimeField(_("最后通信时间"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("监测设备")
+        verbose_name_plural = _("监测设备")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["division", "kind"], name="device_division_kind")]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @staticmethod
+    def digest_of(raw_token: str) -> str:
+        return hashlib.sha256(raw_token.encode()).hexdigest()
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+@scoped_by(division="device__division", organization="device__organization")
+class Reading(models.Model):
+    """One accepted device message (a reading or an event), in a time-partitioned table.
+
+    ``register`` holds the cumulative register of the message kinds that have one (meter reading,
+    charger meter values, dispenser totaliser), the input of the consumption rollups.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    device = models.ForeignKey(Device, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    sequence = models.BigIntegerField()
+    time = models.DateTimeField()
+    kind = models.CharField(max_length=32)
+    register = models.FloatField(null=True)
+    data = models.JSONField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "monitoring_reading"
+        verbose_name = _("监测数据")
+        verbose_name_plural = _("监测数据")
+
+    def __str__(self) -> str:
+        return f"{self.device_id}#{self.sequence} {self.kind} {self.time:%Y-%m-%d %H:%M:%S}"
+
+
+@scoped_by(division="device__division")
+class MessageKey(models.Model):
+    """(device, sequence) of every accepted message: the unique key that makes ingest idempotent."""
+
+    pk = models.CompositePrimaryKey("device", "sequence")
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, db_constraint=False, related_name="+")
+    sequence = models.BigIntegerField()
+    time = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("消息键")
+        verbose_name_plural = _("消息键")
+        indexes = [models.Index(fields=["time"], name="messagekey_time")]
+
+
+class RollupPeriod(models.TextChoices):
+    HOUR = "hour", _("小时")
+    DAY = "day", _("日")
+
+
+@scoped_by(division="device__division", organization="device__organization")
+class Rollup(models.Model):
+    """Consumption of one device over one hour or one (local) day, from register deltas."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="rollups")
+    period = models.CharField(max_length=8, choices=RollupPeriod.choices)
+    start = models.DateTimeField()
+    consumption = models.FloatField(default=0.0)
+    readings = models.PositiveIntegerField(default=0)
+    resets = models.PositiveIntegerField(default=0)
+    unbooked = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name = _("用量汇总")
+        verbose_name_plural = _("用量汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["device", "period", "start"], name="rollup_device_period_start")
+        ]
+
+
+class IngestSource(models.TextChoices):
+    HTTP = "http", _("HTTP 批量")
+    MQTT = "mqtt", _("MQTT")
+    FILE = "file", _("文件上传")
+
+
+@scoped_by(division="division")
+class DeadLetter(models.Model):
+    """A message that was not accepted: why, and the raw payload exactly as received."""
+
+    received_at = models.DateTimeField(_("接收时间"), auto_now_add=True, db_index=True)
+    source = models.CharField(_("来源"), max_length=8, choices=IngestSource.choices)
+    device_code = models.CharField(_("设备编号"), max_length=64, blank=True)
+    device = models.ForeignKey(
+        Device, verbose_name=_("设备"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    division = models.ForeignKey(
+        Division, verbose_name=_("所在区划"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("原因"), max_length=32, db_index=True)
+    detail = models.TextField(_("说明"), blank=True)
+    payload = models.TextField(_("原始数据"), blank=True)
+
+    class Meta:
+        verbose_name = _("死信")
+        verbose_name_plural = _("死信")
+        ordering = ["-received_at", "-id"]
+
+
+class Severity(models.TextChoices):
+    WARNING = "warning", _("预警")
+    CRITICAL = "critical", _("告警")
+
+
+class AlertState(models.TextChoices):
+    NEW = "new", _("新预警")
+    ACKNOWLEDGED = "acknowledged", _("已确认收到")
+    INVESTIGATING = "investigating", _("核查中")
+    CONFIRMED = "confirmed", _("属实")
+    FALSE_ALARM = "false_alarm", _("误报")
+    CLOSED = "closed", _("已关闭")
+
+
+# 预警 → 核查 → 处置: the workflow's allowed moves.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    AlertState.NEW: frozenset({AlertState.ACKNOWLEDGED, AlertState.FALSE_ALARM}),
+    AlertState.ACKNOWLEDGED: frozenset({AlertState.INVESTIGATING, AlertState.FALSE_ALARM}),
+    AlertState.INVESTIGATING: frozenset({AlertState.CONFIRMED, AlertState.FALSE_ALARM}),
+    AlertState.CONFIRMED: frozenset({AlertState.CLOSED}),
+    AlertState.FALSE_ALARM: frozenset({AlertState.CLOSED}),
+    AlertState.CLOSED: frozenset(),
+}
+TERMINAL_STATES = frozenset({AlertState.CLOSED, AlertState.FALSE_ALARM})
+
+
+@scoped_by(division="division", writers={"transition": REGULATORS})
+class Alert(models.Model):
+    """An early warning (预警) raised by a rule, assigned to the county that owns the site.
+
+    A standing condition is one alert: while ``active`` there is at most one row per (rule, device,
+    subject), and each new observation updates it. ``active`` ends when the condition has not been
+    seen for the clear time or when the alert is closed or marked a false alarm.
+    """
+
+    rule_code = models.CharField(_("规则"), max_length=16, db_index=True)
+    severity = models.CharField(_("级别"), max_length=16, choices=Severity.choices)
+    state = models.CharField(_("状态"), max_length=16, choices=AlertState.choices, default=AlertState.NEW)
+    active = models.BooleanField(_("持续中"), default=True)
+    device = models.ForeignKey(Device, verbose_name=_("设备"), on_delete=models.PROTECT, related_name="alerts")
+    site = models.ForeignKey(
+        "registry.Site", verbose_name=_("经营场所"), on_delete=models.PROTECT, related_name="+"
+    )
+    division = models.ForeignKey(
+        Division, verbose_name=_("负责区划"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    subject = models.CharField(_("对象"), max_length=64, blank=True, default="")
+    message = models.CharField(_("说明"), max_length=255)
+    evidence = models.JSONField(_("证据"), default=dict)
+    occurrences = models.PositiveIntegerField(_("触发次数"), default=1)
+    opened_at = models.DateTimeField(_("产生时间"))
+    last_seen_at = models.DateTimeField(_("最近触发"))
+    escalated_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
+    cleared_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("最近提醒"), null=True, blank=True)
+    reminders = models.PositiveIntegerField(_("提醒次数"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("预警")
+        verbose_name_plural = _("预警")
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule_code", "device", "subject"], condition=models.Q(active=True),
+                name="alert_one_standing_condition",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["division", "state", "-opened_at"], name="alert_division_state"),
+            models.Index(fields=["active", "last_seen_at"], name="alert_active_seen"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_code} {self.device_id} {self.message}"
+
+    def allowed_transitions(self) -> list[str]:
+        return sorted(TRANSITIONS[self.state])
+
+
+@scoped_by(shared=True, writers={"change": (Role.CITY_REGULATOR,)})
+class RuleThreshold(models.Model):
+    """One version of one rule's thresholds; the highest version of a rule is the one in force.
+
+    Version 1 of each rule is loaded from rules/…/rules.json (the cited defaults); every edit by the
+    city regulator adds a version and an audit row, so an alert's evidence names the version used.
+    """
+
+    rule_code = models.CharField(_("规则"), max_length=16)
+    version = models.PositiveIntegerField(_("版本"))
+    params = models.JSONField(_("阈值"))
+    enabled = models.BooleanField(_("启用"), default=True)
+    source = models.TextField(_("依据"), blank=True)
+    note = models.CharField(_("修改说明"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("生效时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("修改人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("预警规则阈值")
+        verbose_name_plural = _("预警规则阈值")
+        ordering = ["rule_code", "-version"]
+        constraints = [models.UniqueConstraint(fields=["rule_code", "version"], name="threshold_rule_version")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_code} v{self.version}"
