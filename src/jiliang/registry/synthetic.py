@@ -107,9 +107,19 @@ PLANS = (
          (("MI02", 1, O),)),
     Plan(SiteKind.OTHER, "餐饮服务", "{place}餐馆{n}号", "巴中{place}餐饮{n}有限公司", 380, ()),
 )
-DEMO_INSTRUMENTS = sum(
-    p.sites * (p.stallholders or 1) * sum(count for _, count, _ in p.instruments) for p in PLANS
-)
+
+
+def site_count(plan: Plan, scale: float) -> int:
+    return max(1, round(plan.sites * scale))
+
+
+def instrument_count(scale: float = 1.0) -> int:
+    return sum(
+        site_count(p, scale) * (p.stallholders or 1) * sum(count for _, count, _ in p.instruments) for p in PLANS
+    )
+
+
+DEMO_INSTRUMENTS = instrument_count()
 
 
 @dataclass
@@ -129,6 +139,7 @@ class SiteSpec:
     division_code: str
     latitude: Decimal
     longitude: Decimal
+    owners: list[OrgSpec] = field(default_factory=list)
     # (owner, type code, manufacturer, serial, purpose, status, install date)
     instruments: list[tuple] = field(default_factory=list)
 
@@ -151,8 +162,10 @@ class Generator:
     def __init__(self, namespace: Namespace, scale: float = 1.0, fixed: list[OrgSpec] | None = None):
         self.namespace, self.scale = namespace, scale
         self.rng = random.Random(namespace.seed)
+        # Public codes come from their own stream, so drawing them never shifts the rest of the data.
+        self.code_rng = random.Random(namespace.seed + 1)
         self.fixed = list(fixed or [])
-        self.divisions = {d.code: d for d in Division.objects.all()}
+        self.divisions = {d.code: d for d in Division.objects.select_related("parent")}
         self.townships: dict[str, list[str]] = {}
         for division in self.divisions.values():
             if division.level == DivisionLevel.TOWNSHIP:
@@ -185,7 +198,7 @@ class Generator:
         counties, weights = list(COUNTY_WEIGHTS), list(COUNTY_WEIGHTS.values())
         for plan in PLANS:
             fixed = [org for org in self.fixed if org.industry == plan.industry]
-            for n in range(1, max(1, round(plan.sites * self.scale)) + 1):
+            for n in range(1, site_count(plan, self.scale) + 1):
                 org = fixed.pop(0) if fixed else None
                 county = org.division_code if org else self.rng.choices(counties, weights)[0]
                 division = self.rng.choice(self.townships.get(county) or [county])
@@ -198,12 +211,12 @@ class Generator:
                     Decimal(f"{lat + self.rng.uniform(-0.15, 0.15):.6f}"),
                     Decimal(f"{lon + self.rng.uniform(-0.15, 0.15):.6f}"),
                 )
-                owners = [org] if not plan.stallholders else [
+                site.owners = [org] if not plan.stallholders else [
                     self._new_org(county, f"{place}{self.rng.choice(SURNAMES)}记摊位{n}-{k}{suffix}",
                                   plan.stallholder_industry, category="92")
                     for k in range(1, plan.stallholders + 1)
                 ]
-                for owner in owners:
+                for owner in site.owners:
                     for type_code, count, purpose in plan.instruments:
                         for _ in range(count):
                             site.instruments.append((
@@ -213,7 +226,7 @@ class Generator:
                 yield site
 
     def public_code(self) -> str:
-        return public_code.new_code(self.rng.randrange)
+        return public_code.new_code(self.code_rng.randrange)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,70 +244,83 @@ def _record_batch(actor: str, model, count: int, first: str, last: str) -> None:
 
 def load(namespace: Namespace, scale: float = 1.0, fixed: list[OrgSpec] | None = None,
          progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
-    """Insert what is missing of the data set; returns how many rows of each kind were created."""
+    """Insert what is missing of the data set; returns how many rows of each kind were created.
+
+    Two passes over the same generator: the first keeps organizations and sites (small), the second
+    streams the instruments batch by batch, so memory stays flat at a million instruments.
+    """
     progress = progress or (lambda stage, done, total: None)
     generator = Generator(namespace, scale, fixed)
-    site_specs = list(generator.sites())
-    created = {"organizations": 0, "sites": 0, "instruments": 0}
-    divisions = {code: d.pk for code, d in generator.divisions.items()}
+    site_specs = []
+    for site in generator.sites():
+        site.instruments = []
+        site_specs.append(site)
+    created = {"organizations": _load_organizations(namespace, generator, site_specs, progress)}
+    org_ids = dict(Organization.objects.values_list("uscc", "id"))
+    created["sites"] = _load_sites(namespace, generator, site_specs, org_ids, progress)
+    created["instruments"] = _load_instruments(namespace, Generator(namespace, scale, fixed), org_ids, progress)
+    return created
 
-    # Organizations, by USCC.
-    orgs = {o.uscc: o for s in site_specs for o in [s.org, *(i[0] for i in s.instruments)]}
+
+def _load_organizations(namespace, generator, site_specs, progress) -> int:
+    """Organizations, by USCC."""
+    orgs = {o.uscc: o for site in site_specs for o in [site.org, *site.owners]}
     existing = set(Organization.objects.values_list("uscc", flat=True))
     missing = [o for uscc, o in orgs.items() if uscc not in existing]
-    for batch in _batches(missing):
+    divisions = generator.divisions
+    for done, batch in enumerate(_batches(missing), start=1):
         with transaction.atomic():
             Organization.objects.bulk_create([
-                Organization(uscc=o.uscc, name=o.name, division_id=divisions[o.division_code], industry=o.industry,
-                             contact_name=f"{o.name[:2]}负责人", contact_phone=o.contact_phone,
-                             address=generator.divisions[o.division_code].name)
+                Organization(uscc=o.uscc, name=o.name, division_id=divisions[o.division_code].pk,
+                             industry=o.industry, contact_name=f"{o.name[:2]}负责人", contact_phone=o.contact_phone,
+                             address=divisions[o.division_code].name)
                 for o in batch
             ])
             _record_batch(namespace.name, Organization, len(batch), batch[0].uscc, batch[-1].uscc)
-        created["organizations"] += len(batch)
-        progress("organizations", created["organizations"], len(missing))
-    org_ids = dict(Organization.objects.values_list("uscc", "id"))
+        progress("organizations", min(done * BATCH_SIZE, len(missing)), len(missing))
+    return len(missing)
 
-    # Sites, by (organization, name).
-    existing_sites = set(Site.objects.values_list("organization_id", "name"))
-    new_sites = [s for s in site_specs if (org_ids[s.org.uscc], s.name) not in existing_sites]
-    for batch in _batches(new_sites):
+
+def _load_sites(namespace, generator, site_specs, org_ids, progress) -> int:
+    """Sites, by (organization, name)."""
+    existing = set(Site.objects.values_list("organization_id", "name"))
+    missing = [s for s in site_specs if (org_ids[s.org.uscc], s.name) not in existing]
+    divisions = generator.divisions
+    for done, batch in enumerate(_batches(missing), start=1):
         with transaction.atomic():
             Site.objects.bulk_create([
-                Site(organization_id=org_ids[s.org.uscc], name=s.name, kind=s.kind, division_id=divisions[s.division_code],
-                     address=f"{generator.divisions[s.division_code].name}{s.name}", latitude=s.latitude,
-                     longitude=s.longitude)
+                Site(organization_id=org_ids[s.org.uscc], name=s.name, kind=s.kind,
+                     division_id=divisions[s.division_code].pk,
+                     address=f"{divisions[s.division_code].name}{s.name}", latitude=s.latitude, longitude=s.longitude)
                 for s in batch
             ])
             _record_batch(namespace.name, Site, len(batch), batch[0].name, batch[-1].name)
-        created["sites"] += len(batch)
-        progress("sites", created["sites"], len(new_sites))
+        progress("sites", min(done * BATCH_SIZE, len(missing)), len(missing))
+    return len(missing)
+
+
+def _load_instruments(namespace, generator, org_ids, progress) -> int:
+    """Instruments, by (type, manufacturer, serial), a batch at a time. A batch whose first
+    instrument exists was committed by an earlier run (each batch is one transaction): skipped."""
+    types = {t.code: t for t in InstrumentType.objects.all()}
     # Light instances carrying what Instrument.fill_derived reads (the division), without a query each.
     sites = {(o, n): Site(pk=pk, division_id=d)
              for pk, o, n, d in Site.objects.values_list("id", "organization_id", "name", "division_id")}
+    total, done, created = instrument_count(generator.scale), 0, 0
+    batch: list[tuple] = []
 
-    # Instruments, by (type, manufacturer, serial), a batch at a time; a batch whose first
-    # instrument exists was committed by an earlier run (each batch is one transaction).
-    types = {t.code: t for t in InstrumentType.objects.all()}
-    rows = [(sites[(org_ids[s.org.uscc], s.name)], *instrument) for s in site_specs for instrument in s.instruments]
-    total = len(rows)
-    done = 0
-    for batch in _batches(rows):
-        done += len(batch)
-        _, _, type_code, manufacturer, serial, *_ = batch[0]
+    def flush() -> int:
         codes = [generator.public_code() for _ in batch]  # drawn even when skipped: codes stay stable
+        _, _, type_code, manufacturer, serial, *_ = batch[0]
         if Instrument.objects.filter(type=types[type_code], manufacturer=manufacturer, serial_no=serial).exists():
-            progress("instruments", done, total)
-            continue
-        instruments = []
-        for (site, owner, type_code, manufacturer, serial, purpose, status, installed), code in zip(
-            batch, codes, strict=True
-        ):
-            instruments.append(Instrument(
-                public_code=code, type=types[type_code], serial_no=serial, manufacturer=manufacturer,
-                owner_id=org_ids[owner.uscc], site=site, purpose=purpose, status=status,
-                status_since=installed, install_date=installed,
-            ).fill_derived())
+            return 0
+        instruments = [
+            Instrument(public_code=code, type=types[type_code], serial_no=serial, manufacturer=manufacturer,
+                       owner_id=org_ids[owner.uscc], site=site, purpose=purpose, status=status,
+                       status_since=installed, install_date=installed).fill_derived()
+            for (site, owner, type_code, manufacturer, serial, purpose, status, installed), code
+            in zip(batch, codes, strict=True)
+        ]
         with transaction.atomic():
             Instrument.objects.bulk_create(instruments)
             InstrumentStatusChange.objects.bulk_create([
@@ -304,6 +330,18 @@ def load(namespace: Namespace, scale: float = 1.0, fixed: list[OrgSpec] | None =
             ])
             _record_batch(namespace.name, Instrument, len(instruments), instruments[0].public_code,
                           instruments[-1].public_code)
-        created["instruments"] += len(instruments)
-        progress("instruments", done, total)
+        return len(instruments)
+
+    for spec in generator.sites():
+        site = sites[(org_ids[spec.org.uscc], spec.name)]
+        for instrument in spec.instruments:
+            batch.append((site, *instrument))
+            if len(batch) == BATCH_SIZE:
+                created += flush()
+                done += len(batch)
+                batch.clear()
+                progress("instruments", done, total)
+    if batch:
+        created += flush()
+        progress("instruments", total, total)
     return created
