@@ -35,6 +35,7 @@ from jiliang.accounts import audit
 from jiliang.accounts.access import AccessDenied, may, rule_for
 from jiliang.accounts.models import Role
 from jiliang.errors import Conflict, InvalidInput
+from jiliang.registry.importing import bulk
 from jiliang.registry.importing.annotate import ERROR_HEADER, write_annotated
 from jiliang.registry.importing.columns import CellError, Column, HeaderMatch, match_headers
 from jiliang.registry.importing.reader import UnreadableFile, open_sheet
@@ -57,6 +58,8 @@ class Row:
     values: dict[str, object] = field(default_factory=dict)  # column key -> parsed value
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column header, reason)
     existing: models.Model | None = None
+    fields: dict[str, object] | None = None  # what is written: model attnames, foreign keys as ids
+    candidate: models.Model | None = None  # the new object, validated, with its derived columns
     label: str = ""  # the natural key as text, for the audit log
 
     @property
@@ -108,7 +111,7 @@ class ImportKind:
 
     ``parsers`` turn cell text into values (raising ``CellError``); ``resolve`` turns a batch's
     reference cells into objects; ``natural_key`` names a row; ``find_existing`` finds the stored
-    objects a batch's rows denote; ``new_object`` and ``derive`` build what is written.
+    objects a batch's rows denote; ``derive`` sets the columns computed from others.
     """
 
     name: str
@@ -117,6 +120,7 @@ class ImportKind:
     columns: list[Column]
     parsers: dict[str, Callable[[str], object]]
     scope_column: str  # the column a "not in your jurisdiction" error points at
+    unique_key: tuple[str, ...]  # attnames of a unique constraint, to read new rows' ids back
     owner_editable: tuple[str, ...] | None = None  # what an owner may change; None: everything
 
     def __init__(self):
@@ -144,15 +148,16 @@ class ImportKind:
     def derive(self, ctx: dict, obj: models.Model) -> None:
         """Set columns computed from others, before the object is written."""
 
-    def before_create(self, ctx: dict, created: list[models.Model]) -> None:
-        """Last adjustments to a batch of new objects before they are inserted."""
+    def before_create(self, ctx: dict, created: list[dict]) -> None:
+        """Last adjustments to a batch of new rows (column values) before they are inserted."""
 
     def prepare_write(self, ctx: dict, staged: list[dict]) -> None:
         """Load what ``derive`` needs for a batch of staged rows."""
 
-    def after_write(self, ctx: dict, created: list, updated: list[tuple[models.Model, models.Model]]) -> None:
-        """Extra rows that go with a written batch (e.g. status history); ``updated`` pairs each
-        updated object with a copy of it as it was."""
+    def after_write(self, ctx: dict, created: list[tuple[int, dict]],
+                    updated: list[tuple[models.Model, models.Model]]) -> None:
+        """Extra rows that go with a written batch (e.g. status history); ``created`` pairs each new
+        row's id with its values, ``updated`` each updated object with a copy of it as it was."""
 
     def missing_columns(self, match: HeaderMatch) -> list[Column]:
         """Required columns the file lacks."""
@@ -188,33 +193,34 @@ class ImportKind:
 
     def candidate(self, ctx: dict, row: Row) -> models.Model:
         """The object as it would be after the import, unsaved, for the access check."""
-        obj = copy.copy(row.existing) if row.existing is not None else self.model()
-        for key, value in row.values.items():
-            setattr(obj, key, value)
+        if row.existing is None:
+            obj = self.model(**row.fields)
+        else:
+            obj = copy.copy(row.existing)
+            for attname, value in row.fields.items():
+                setattr(obj, attname, value)
         self.derive(ctx, obj)
         return obj
 
     def check_access(self, ctx: dict, row: Row) -> None:
         user = ctx["user"]
+        row.fields = self.fields_of(row)
         if user.role == Role.OWNER and row.existing is not None and self.owner_editable is not None:
-            fields = self.fields_of(row)
             for key in row.values:
                 attname = self.model._meta.get_field(key).attname
-                if key not in self.owner_editable and getattr(row.existing, attname) != fields[attname]:
+                if key not in self.owner_editable and getattr(row.existing, attname) != row.fields[attname]:
                     row.errors.append((self.header[key], _("您无权修改此项，请联系监管部门")))
         if row.existing is not None and not may(user, "change", row.existing):
             row.errors.append((self.header[self.scope_column],
                                _("该记录已登记在您的管辖或所属范围以外，不能由您修改。")))
             return
-        if not may(user, "change" if row.existing is not None else "create", self.candidate(ctx, row)):
+        candidate = self.candidate(ctx, row)
+        if row.existing is None:
+            row.candidate = candidate
+        if not may(user, "change" if row.existing is not None else "create", candidate):
             shown = row.cells.get(self.scope_column, "")
             row.errors.append((self.header[self.scope_column],
                                _("“%(value)s”不在您的管辖或所属范围内。") % {"value": shown}))
-
-    def new_object(self, ctx: dict, fields: dict) -> models.Model:
-        obj = self.model(**fields)
-        self.derive(ctx, obj)
-        return obj
 
     def apply(self, ctx: dict, obj: models.Model, fields: dict) -> bool:
         """Set the fields that differ on ``obj`` (and what derives from them); whether any did."""
@@ -275,7 +281,7 @@ def _write_batch(kind: ImportKind, ctx: dict, staged: list[tuple[int, dict]], re
     for data in items:
         obj = current.get(data["pk"]) if data["pk"] is not None else None
         if obj is None:
-            created.append(kind.new_object(ctx, data["fields"]))
+            created.append(data["fields"])
             created_labels.append(data["label"])
             continue
         before = copy.copy(obj)
@@ -289,11 +295,11 @@ def _write_batch(kind: ImportKind, ctx: dict, staged: list[tuple[int, dict]], re
         updated.append((obj, before))
         updated_changes[data["label"]] = {n: [old[n], new[n]] for n in names}
     kind.before_create(ctx, created)
-    kind.model.objects.bulk_create(created, batch_size=500)
+    ids = bulk.insert(kind.model, created, key=kind.unique_key)
     if updated:
         names = sorted({kind.model._meta.get_field(n).name for n in changed_names} | {"updated_at"})
         kind.model.objects.bulk_update([obj for obj, _ in updated], names, batch_size=500)
-    kind.after_write(ctx, created, updated)
+    kind.after_write(ctx, list(zip(ids, created, strict=True)), updated)
     report.created += len(created)
     report.updated += len(updated)
     report.unchanged += unchanged
@@ -345,8 +351,8 @@ def run_import(user, kind: ImportKind, path: Path, *, filename: str, partial: bo
                 scratch.add_errors((row.number, column, reason) for row in rows for column, reason in row.errors)
                 if partial or not scratch.error_count:
                     scratch.stage(
-                        (row.number, {"pk": row.existing.pk if row.existing is not None else None,
-                                      "fields": kind.fields_of(row), "label": row.label})
+                        (row.number, {"pk": None, "fields": bulk.values_of(row.candidate), "label": row.label}
+                         if row.existing is None else {"pk": row.existing.pk, "fields": row.fields, "label": row.label})
                         for row in rows if row.ok
                     )
                 report.rows += len(rows)
