@@ -46,12 +46,24 @@ class LogRecord:
     def to_bytes(self) -> bytes:
         check_kind(self.kind)
         check_record_id(self.record_id)
-        entry = rfc8785.dumps(
-            {"id": self.record_id, "kind": self.kind, "sha256": self.sha256, "time": self.time}
-        )
+        members = {"id": self.record_id, "kind": self.kind, "sha256": self.sha256, "time": self.time}
+        entry = _canonical_strings(members)
         if len(entry) > MAX_ENTRY_SIZE:
             raise EntryError(f"a log entry of {len(entry)} bytes exceeds {MAX_ENTRY_SIZE} bytes")
         return entry
+
+
+def _canonical_strings(members: dict[str, str]) -> bytes:
+    """RFC 8785 for an object whose keys are ASCII and whose values are all strings.
+
+    For such objects JCS is exactly sorted keys, no whitespace, and UTF-8 strings in which only
+    ``"``, ``\\`` and the control characters are escaped (``\\b \\t \\n \\f \\r``, else
+    ``\\u00xx``), which is what ``json.dumps`` below writes; a test checks it against ``rfc8785``.
+    It is several times faster, which matters when an audit re-encodes millions of entries.
+    """
+    if not all(isinstance(value, str) for value in members.values()):
+        raise EntryError("log entry members must be strings")
+    return json.dumps(members, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def check_kind(kind: str) -> None:
@@ -95,8 +107,6 @@ def parse_entry(data: bytes) -> LogRecord:
         raise EntryError(f"log entry is not JSON: {error}") from error
     if not isinstance(members, dict) or tuple(sorted(members)) != _FIELDS:
         raise EntryError(f"log entry must have exactly the members {', '.join(_FIELDS)}")
-    if not all(isinstance(value, str) for value in members.values()):
-        raise EntryError("log entry members must be strings")
     record = LogRecord(members["kind"], members["id"], members["sha256"], members["time"])
     if record.to_bytes() != data:
         raise EntryError("log entry is not in RFC 8785 canonical form")

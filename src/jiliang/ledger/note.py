@@ -35,6 +35,7 @@ MAX_SIGNATURES = 100  # C2SP asks for at least 16; Go's limit keeps malicious no
 _SIGNATURE_PREFIX = "\u2014 "  # em dash, space
 _SIGNER_KEY_PREFIX = "PRIVATE+KEY+"
 _KEY_ID_HEX = re.compile(r"[0-9a-fA-F]{8}")
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x09\x0b-\x1f]")  # below U+0020, except the newline
 
 
 class NoteError(ValueError):
@@ -261,7 +262,7 @@ def parse_note(data: bytes) -> Note:
         message = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise NoteError("note is not valid UTF-8") from error
-    if any(c < " " and c != "\n" for c in message):
+    if _CONTROL_CHARACTER.search(message):
         raise NoteError("note contains a control character")
     split = message.rfind("\n\n")  # the text may contain blank lines; the last one ends it
     if split < 0:
@@ -317,7 +318,7 @@ def check_note_text(text: str) -> None:
     """Raise ``NoteError`` unless ``text`` can be the text of a signed note."""
     if not text.endswith("\n"):
         raise NoteError("note text must end with a newline")
-    if any(c < " " and c != "\n" for c in text):
+    if _CONTROL_CHARACTER.search(text):
         raise NoteError("note text contains a control character")
 
 

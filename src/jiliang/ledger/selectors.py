@@ -136,14 +136,15 @@ def cosigned(row: SignedCheckpoint) -> PublishedCheckpoint:
 
 
 def proof_tree_size(size: int | None) -> int:
+    """Return ``size`` if the log has a tree that large, else the published checkpoint's size."""
+    if size is not None:
+        if size > tree_head().size:
+            raise NotInLogError(f"the log has no tree of size {size} yet")
+        return size
     published = published_checkpoint()
     if published is None:
         raise NotInLogError("the log has not published a checkpoint yet")
-    if size is None:
-        return published.checkpoint.size
-    if size > tree_head().size:
-        raise NotInLogError(f"the log has no tree of size {size} yet")
-    return size
+    return published.checkpoint.size
 
 
 def inclusion_proof(index: int, size: int | None = None) -> tuple[int, list[bytes]]:
