@@ -1,0 +1,79 @@
+"""The rule registry: code → function, the device kinds and window fields it reads, descriptions.
+
+The Django side asks `rules_for_kind(kind)` which rules to run for a device kind, loads a Window
+of at least `spec.window_length(rulebook)` for the device's site, and calls `evaluate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Callable, Mapping
+
+from jiliang.monitoring.rules import fuel
+from jiliang.monitoring.rules.thresholds import RuleBook
+from jiliang.monitoring.rules.types import DeviceKind, Finding, Window
+
+RuleFunction = Callable[[Window, Any], list[Finding]]
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    code: str
+    function: RuleFunction
+    device_kinds: tuple[DeviceKind, ...]  # whose findings it raises and whose data it reads
+    inputs: tuple[str, ...]  # Window fields it reads ("profiles" included when it needs ratings)
+    lookback: timedelta | str  # fixed length, or the name of the threshold that sets it
+    time_driven: bool  # can fire with no new data (silence, due dates): evaluate on a clock, not only on arrival
+    description_zh: str
+    description_en: str
+
+    def window_length(self, rulebook: RuleBook) -> timedelta:
+        if isinstance(self.lookback, timedelta):
+            return self.lookback
+        return getattr(rulebook.for_rule(self.code), self.lookback)
+
+    def evaluate(self, window: Window, rulebook: RuleBook) -> list[Finding]:
+        return self.function(window, rulebook.for_rule(self.code))
+
+
+DAY = timedelta(days=1)
+_SPECS = (
+    RuleSpec("FD-01", fuel.parameter_change_without_work_order, (DeviceKind.NOZZLE,), ("parameter_changes", "work_orders"),
+             2 * DAY, False, "未经检定工单修改脉冲当量/校准系数", "Pulse equivalent or calibration coefficient changed without a verification work order"),
+    RuleSpec("FD-02", fuel.pulse_volume_mismatch, (DeviceKind.NOZZLE,), ("transactions",),
+             "lock_period", False, "脉冲折算体积与显示体积不符", "Volume from encoder pulses differs from displayed volume"),
+    RuleSpec("FD-03", fuel.component_identity_change, (DeviceKind.NOZZLE,), ("component_identities", "transactions", "work_orders"),
+             7 * DAY, False, "主板/编码器/流量计/软件标识变更未经初始化", "Main board, encoder, flow transducer or software identity changed without initialisation"),
+    RuleSpec("FD-04", fuel.implausible_flow_rate, (DeviceKind.NOZZLE,), ("transactions", "profiles"),
+             DAY, False, "加油流速不合理", "Implausible implied flow rate"),
+    RuleSpec("FD-05", fuel.totaliser_discontinuity, (DeviceKind.NOZZLE,), ("transactions",),
+             DAY, False, "电子累计数与交易记录不连续", "Electronic totaliser does not match the reported fills"),
+    RuleSpec("FD-06", fuel.amount_mismatch, (DeviceKind.NOZZLE,), ("transactions",),
+             DAY, False, "金额与单价×体积不符", "Amount differs from unit price × volume"),
+    RuleSpec("FD-07", fuel.tank_variance, (DeviceKind.TANK, DeviceKind.NOZZLE), ("tank_readings", "tank_deliveries", "transactions", "profiles"),
+             "period", False, "油罐20 °C累计损溢超限", "Tank cumulative variance at 20 °C beyond limits"),
+    RuleSpec("FD-08", fuel.meter_factor_drift, (DeviceKind.NOZZLE, DeviceKind.TANK), ("tank_readings", "tank_deliveries", "transactions", "profiles"),
+             "minimum_span", False, "单枪计量系数回归偏离", "Per-nozzle meter factor from tank regression out of range"),
+    RuleSpec("FD-09", fuel.sibling_nozzle_outlier, (DeviceKind.NOZZLE,), ("transactions", "profiles"),
+             "period", False, "同站同油品加油枪流速离群", "Nozzle flow rate is an outlier among sibling nozzles"),
+    RuleSpec("FD-10", fuel.dispenser_verification_overdue, (DeviceKind.NOZZLE,), ("profiles",),
+             DAY, True, "加油机超期未检", "Fuel dispenser overdue for verification"),
+    RuleSpec("FD-11", fuel.seal_event, (DeviceKind.NOZZLE,), ("events", "profiles"),
+             DAY, False, "铅封/机盖/机门开启事件", "Seal, cover or door event"),
+    RuleSpec("FD-12", fuel.dispenser_communication_loss, (DeviceKind.NOZZLE,), ("heartbeats", "transactions", "profiles"),
+             DAY, True, "加油机通信中断", "Dispenser communication loss"),
+    RuleSpec("FD-13", fuel.implausible_fuel_data, (DeviceKind.NOZZLE, DeviceKind.TANK), ("transactions", "tank_readings", "tank_deliveries"),
+             DAY, False, "油温数据不合理", "Implausible fuel or tank temperature data"),
+)
+
+RULES: Mapping[str, RuleSpec] = {spec.code: spec for spec in _SPECS}
+
+
+def rules_for_kind(kind: DeviceKind | str) -> list[RuleSpec]:
+    return [spec for spec in _SPECS if kind in spec.device_kinds]
+
+
+def evaluate_all(window: Window, rulebook: RuleBook, specs: list[RuleSpec] | None = None) -> list[Finding]:
+    """Every (or every given) rule over one window, findings in rule order."""
+    return [f for spec in (specs if specs is not None else _SPECS) for f in spec.evaluate(window, rulebook)]
