@@ -137,6 +137,37 @@ class MessageKey(models.Model):
         indexes = [models.Index(fields=["time"], name="messagekey_time")]
 
 
+class WorkOrderKind(models.TextChoices):
+    VERIFICATION = "verification", _("检定")
+    INITIALISATION = "initialisation", _("初始化(铅封/参数确认)")
+    METER_REPLACEMENT = "meter_replacement", _("换表")
+
+
+@scoped_by(division="device__division", writers={"create": REGULATORS})
+class WorkOrder(models.Model):
+    """A verification, initialisation or meter replacement on record: it excuses a parameter
+    change, a component swap or a register restart that the rules would otherwise flag."""
+
+    device = models.ForeignKey(Device, verbose_name=_("设备"), on_delete=models.CASCADE, related_name="work_orders")
+    kind = models.CharField(_("类型"), max_length=24, choices=WorkOrderKind.choices)
+    time = models.DateTimeField(_("时间"))
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("登记人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("工单")
+        verbose_name_plural = _("工单")
+        ordering = ["-time", "-id"]
+        indexes = [models.Index(fields=["device", "time"], name="workorder_device_time")]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.kind} {self.time:%Y-%m-%d %H:%M}"
+
+
 class RollupPeriod(models.TextChoices):
     HOUR = "hour", _("小时")
     DAY = "day", _("日")
@@ -194,6 +225,7 @@ class DeadLetter(models.Model):
 class Severity(models.TextChoices):
     WARNING = "warning", _("预警")
     CRITICAL = "critical", _("告警")
+    DATA_QUALITY = "data_quality", _("数据质量")
 
 
 class AlertState(models.TextChoices):

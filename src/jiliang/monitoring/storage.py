@@ -6,7 +6,7 @@ every insert; retention by dropping whole partitions (PostgreSQL) or deleting ro
 import datetime as dt
 import threading
 
-from django.db import connection
+from django.db import connection, transaction
 
 TABLE = "monitoring_reading"
 
@@ -83,8 +83,12 @@ def ensure_partitions(days) -> list[str]:
                     [start, start + dt.timedelta(days=1)],
                 )
                 created.append(name)
-    with _known_lock:
-        _known_days.update((alias, d) for d in missing)
+    def remember() -> None:
+        with _known_lock:
+            _known_days.update((alias, d) for d in missing)
+
+    # Known only once committed: a rolled-back batch takes its new partition with it.
+    transaction.on_commit(remember)
     return created
 
 

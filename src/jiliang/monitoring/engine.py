@@ -1,0 +1,304 @@
+"""Wiring of the pure rules (monitoring/rules) to the database: windows in, alerts out.
+
+Two triggers:
+
+- **on arrival** (`after_ingest`, inside the ingest transaction): for every site that received new
+  messages, the rules of the device kinds that sent them run over a window of that site's stored
+  readings from ``JILIANG_MONITORING_ARRIVAL_LOOKBACK_MINUTES`` before the earliest new message;
+- **on the clock** (`tick`, `jiliang monitor tick` or the worker loop): the time-driven rules
+  (communication loss, overdue verification) for every site, and the rules whose look-back is longer
+  than the arrival window for the sites that received data since the last tick, each with its full
+  window (``RuleSpec.window_length``).
+
+The findings go to services.apply_findings, which de-duplicates, escalates and audits.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone
+
+from jiliang.monitoring import alerting
+from jiliang.monitoring.models import Device, DeviceKind, Reading, RuleThreshold, WorkOrder
+from jiliang.monitoring.rules import types as rt
+from jiliang.monitoring.rules.registry import RULES, RuleSpec, rules_for_kind
+from jiliang.monitoring.rules.thresholds import RuleBook, load_document, rulebook_from_document
+
+RULE_KIND = {
+    DeviceKind.NOZZLE: rt.DeviceKind.NOZZLE,
+    DeviceKind.TANK_GAUGE: rt.DeviceKind.TANK,
+    DeviceKind.METER: rt.DeviceKind.METER,
+    DeviceKind.CHARGER: rt.DeviceKind.CHARGER,
+}
+PERSISTENCE = "persistence"  # the RuleThreshold row holding the escalation and clear times
+
+_rulebook_cache: dict[str, tuple[int, RuleBook]] = {}
+
+
+# ---------------------------------------------------------------- thresholds
+
+
+def rule_document() -> dict:
+    """The shipped data file with the thresholds in force (the latest version of each row) in it."""
+    document = load_document()
+    current: dict[str, RuleThreshold] = {}
+    for row in RuleThreshold.objects.order_by("rule_code", "version"):
+        current[row.rule_code] = row
+    for code, row in current.items():
+        if code == PERSISTENCE:
+            document["persistence"] = row.params
+        elif code in document["rules"]:
+            document["rules"][code]["thresholds"] = row.params
+    return document
+
+
+def enabled_rules() -> set[str]:
+    latest = {}
+    for code, enabled in RuleThreshold.objects.order_by("rule_code", "version").values_list("rule_code", "enabled"):
+        latest[code] = enabled
+    return {code for code in RULES if latest.get(code, True)}
+
+
+def current_rulebook() -> RuleBook:
+    """The thresholds in force, rebuilt only when a new version has been saved."""
+    marker = RuleThreshold.objects.aggregate(last=Max("id"))["last"] or 0
+    cached = _rulebook_cache.get("book")
+    if cached is None or cached[0] != marker:
+        book = rulebook_from_document(rule_document())
+        book = RuleBook(version=f"{book.version}+{marker}", persistence=book.persistence, thresholds=book.thresholds)
+        _rulebook_cache["book"] = (marker, book)
+    return _rulebook_cache["book"][1]
+
+
+# ---------------------------------------------------------------- stored rows -> typed records
+
+
+def _time(value) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def record_of(code: str, kind: str, sequence: int, time: dt.datetime, data: dict):
+    """The typed rule input of one stored message (None for message types no rule reads)."""
+    head = {"device_id": code, "sequence": sequence, "time": time}
+    if kind == "dispenser.transaction":
+        return rt.DispenserTransaction(
+            **head, duration_s=data["duration_s"], volume_l=data["volume_l"], pulses=data["pulses"],
+            k_factor=data["k_factor"], unit_price=data["unit_price"], amount=data["amount_yuan"],
+            totaliser_start_l=data["totaliser_start_l"], totaliser_end_l=data["totaliser_end_l"],
+            fuel_temperature_c=data["fuel_temperature_c"],
+        )
+    if kind == "dispenser.state":
+        if data.get("component"):
+            return rt.ComponentIdentity(**head, component=data["component"], identity=data["identity"])
+        return rt.ParameterChange(**head, parameter=data["parameter"], old_value=data["old_value"],
+                                  new_value=data["new_value"])
+    if kind == "tank.reading":
+        return rt.TankReading(**head, volume_l=data["volume_l"], temperature_c=data["temperature_c"])
+    if kind == "tank.delivery":
+        return rt.TankDelivery(**head, volume_20_l=data["volume_20_l"])
+    if kind == "meter.reading":
+        return rt.MeterReading(
+            **head, register=data["register"], reverse_register=data.get("reverse_register"),
+            flow_rate=data.get("flow_rate"), phase_current_a=data.get("phase_current_a"),
+            neutral_current_a=data.get("neutral_current_a"),
+        )
+    if kind == "event":
+        return rt.DeviceEvent(**head, code=data["code"])
+    if kind == "charger.session":
+        return rt.ChargerSession(
+            **head, session_id=data["session_id"], started_at=_time(data["started_at"]),
+            energy_billed_kwh=data["energy_billed_kwh"], energy_module_kwh=data["energy_module_kwh"],
+            amount=data["amount_yuan"],
+            tariff_periods=tuple(rt.TariffPeriod(**p) for p in data.get("tariff_periods", ())),
+        )
+    if kind == "charger.meter_values":
+        return rt.ChargerMeterValue(**head, session_id=data.get("session_id", ""), register_kwh=data["register_kwh"])
+    return rt.Heartbeat(**head, device_clock=_time(data.get("device_clock")))
+
+
+def _date(value) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def profile_of(device: Device) -> rt.DeviceProfile:
+    """What the rules know of a device: its kind and site, ratings and dates from its parameters
+    (``attributes``) and from the registered instrument it is bound to."""
+    a = device.attributes or {}
+    instrument = device.instrument
+    interval = a.get("report_interval_s")
+    hours = a.get("opening_hours")
+    return rt.DeviceProfile(
+        device_id=device.code,
+        kind=RULE_KIND[device.kind],
+        site_id=str(device.site_id),
+        product=a.get("product"),
+        tank_id=device.feeds_from.code if device.feeds_from_id else None,
+        density_20_kg_m3=a.get("density_20_kg_m3"),
+        qmax=a.get("qmax"),
+        qmin=a.get("qmin"),
+        rated_power_kw=a.get("rated_power_kw"),
+        accuracy_class=a.get("accuracy_class") or (instrument.accuracy_class if instrument else None) or None,
+        medium=device.medium or None,
+        register_resolution=a.get("register_resolution"),
+        report_interval=dt.timedelta(seconds=interval) if interval else None,
+        role=a.get("role"),
+        account_active=bool(a.get("account_active", False)),
+        last_verified=_date(a.get("last_verified")),
+        valid_until=_date(a.get("valid_until")),
+        installed_on=_date(a.get("installed_on")) or (instrument.install_date if instrument else None),
+        opening_hours=tuple(hours) if hours else None,
+    )
+
+
+# ---------------------------------------------------------------- windows
+
+
+def _site_devices(site_ids: Iterable[int]) -> dict[int, list[Device]]:
+    devices: dict[int, list[Device]] = defaultdict(list)
+    queryset = (Device.objects.filter(site_id__in=list(site_ids), revoked_at__isnull=True)
+                .exclude(kind=DeviceKind.GATEWAY).select_related("instrument", "feeds_from"))
+    for device in queryset:
+        devices[device.site_id].append(device)
+    return devices
+
+
+def build_windows(site_starts: dict[int, dt.datetime], now: dt.datetime, inputs: set[str] | None = None) -> dict[int, rt.Window]:
+    """One Window per site with its stored readings since the site's start time.
+
+    ``inputs`` limits the readings loaded to the Window fields the rules to run will read.
+    """
+    devices = _site_devices(site_starts)
+    by_id = {d.id: d for site in devices.values() for d in site}
+    fields: dict[int, dict[str, list]] = {site: defaultdict(list) for site in devices}
+    wanted_kinds = None if inputs is None else {k for k, f in _KIND_FIELD.items() if f in inputs}
+    if by_id and (wanted_kinds is None or wanted_kinds):
+        readings = Reading.objects.filter(
+            device_id__in=list(by_id), time__gte=min(site_starts.values()), time__lte=now
+        ).values_list("device_id", "kind", "sequence", "time", "data")
+        if wanted_kinds is not None:
+            readings = readings.filter(kind__in=wanted_kinds)
+        for device_id, kind, sequence, time, data in readings.iterator(chunk_size=5000):
+            device = by_id[device_id]
+            if time < site_starts[device.site_id]:
+                continue
+            record = record_of(device.code, kind, sequence, time, data)
+            fields[device.site_id][rt.WINDOW_FIELD[type(record)]].append(record)
+    if by_id and (inputs is None or "work_orders" in inputs):
+        for order in WorkOrder.objects.filter(device_id__in=list(by_id), time__gte=min(site_starts.values())):
+            device = by_id[order.device_id]
+            fields[device.site_id]["work_orders"].append(
+                rt.WorkOrder(device_id=device.code, time=order.time, kind=order.kind)
+            )
+    return {
+        site: rt.Window(
+            now=now,
+            profiles={d.code: profile_of(d) for d in site_devices},
+            last_seen={d.code: d.last_seen_at for d in site_devices if d.last_seen_at},
+            **{name: tuple(values) for name, values in fields[site].items()},
+        )
+        for site, site_devices in devices.items()
+    }
+
+
+_KIND_FIELD = {
+    "dispenser.transaction": "transactions",
+    "dispenser.state": "parameter_changes",  # and component_identities: one message type, two records
+    "tank.reading": "tank_readings",
+    "tank.delivery": "tank_deliveries",
+    "meter.reading": "meter_readings",
+    "event": "events",
+    "charger.session": "charger_sessions",
+    "charger.meter_values": "charger_meter_values",
+    "heartbeat": "heartbeats",
+}
+
+
+def _kinds_needed(inputs: set[str]) -> set[str]:
+    if "component_identities" in inputs:
+        inputs = inputs | {"parameter_changes"}
+    return inputs
+
+
+def _run(windows: dict[int, rt.Window], specs_of: dict[int, list[RuleSpec]], book: RuleBook, now) -> int:
+    findings = [f for site, window in windows.items() for spec in specs_of.get(site, ())
+                for f in spec.evaluate(window, book)]
+    return alerting.apply_findings(findings, book, now)
+
+
+# ---------------------------------------------------------------- triggers
+
+
+def arrival_lookback() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.JILIANG_MONITORING_ARRIVAL_LOOKBACK_MINUTES)
+
+
+def after_ingest(new: list, now: dt.datetime) -> int:
+    """Run the arrival rules for the sites of the new (device, message) pairs; returns alerts touched."""
+    lookback = arrival_lookback()
+    starts: dict[int, dt.datetime] = {}
+    kinds: dict[int, set[str]] = defaultdict(set)
+    for device, message in new:
+        if device.kind == DeviceKind.GATEWAY:
+            continue
+        start = message.time - lookback
+        starts[device.site_id] = min(start, starts.get(device.site_id, start))
+        kinds[device.site_id].add(device.kind)
+    if not starts:
+        return 0
+    book = current_rulebook()
+    enabled = enabled_rules()
+    specs_of = {
+        site: [s for s in _arrival_specs(kinds[site], book) if s.code in enabled] for site in starts
+    }
+    inputs = _kinds_needed({i for specs in specs_of.values() for s in specs for i in s.inputs})
+    return _run(build_windows(starts, now, inputs), specs_of, book, now)
+
+
+def _arrival_specs(device_kinds: set[str], book: RuleBook) -> list[RuleSpec]:
+    lookback = arrival_lookback()
+    specs: dict[str, RuleSpec] = {}
+    for kind in device_kinds:
+        for spec in rules_for_kind(RULE_KIND[kind]):
+            if not spec.time_driven and spec.window_length(book) <= lookback:
+                specs[spec.code] = spec
+    return list(specs.values())
+
+
+def tick(now: dt.datetime | None = None, *, since: dt.datetime | None = None, chunk: int = 200) -> int:
+    """The clock's turn: time-driven rules for every site, long-window rules for the sites with data
+    since ``since`` (default: one tick interval ago). Returns the alerts touched."""
+    now = now or timezone.now()
+    since = since or now - dt.timedelta(seconds=settings.JILIANG_MONITORING_TICK_SECONDS)
+    book = current_rulebook()
+    enabled = enabled_rules()
+    lookback = arrival_lookback()
+    touched = 0
+    sites = Device.objects.filter(revoked_at__isnull=True).exclude(kind=DeviceKind.GATEWAY)
+    site_kinds: dict[int, set[str]] = defaultdict(set)
+    recent: set[int] = set()
+    for site_id, kind, last_seen in sites.values_list("site_id", "kind", "last_seen_at"):
+        site_kinds[site_id].add(kind)
+        if last_seen is not None and last_seen >= since:
+            recent.add(site_id)
+    site_ids = sorted(site_kinds)
+    for first in range(0, len(site_ids), chunk):
+        specs_of: dict[int, list[RuleSpec]] = {}
+        starts: dict[int, dt.datetime] = {}
+        for site in site_ids[first:first + chunk]:
+            specs = {}
+            for kind in site_kinds[site]:
+                for spec in rules_for_kind(RULE_KIND[kind]):
+                    long_window = not spec.time_driven and spec.window_length(book) > lookback
+                    if spec.code in enabled and (spec.time_driven or (long_window and site in recent)):
+                        specs[spec.code] = spec
+            if specs:
+                specs_of[site] = list(specs.values())
+                starts[site] = now - max(s.window_length(book) for s in specs.values())
+        if starts:
+            inputs = _kinds_needed({i for specs in specs_of.values() for s in specs for i in s.inputs})
+            touched += _run(build_windows(starts, now, inputs), specs_of, book, now)
+    touched += alerting.housekeep(book, now)
+    return touched

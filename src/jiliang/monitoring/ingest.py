@@ -1,0 +1,226 @@
+"""The one ingest pipeline behind HTTP, MQTT and file upload.
+
+``ingest(items, source=...)`` runs one transaction per batch: lock the devices named in the batch,
+refuse what is not allowed (unknown or revoked device, a sender that may not speak for the device,
+a bad signature, a message type the device kind does not send, a time too far ahead or behind),
+insert the (device, sequence) keys with ON CONFLICT DO NOTHING RETURNING to learn which messages
+are new, store only those, update the rollups, evaluate the rules over the affected windows, write
+the refusals to the dead-letter table and one audit row for the batch. The caller acknowledges the
+messages (HTTP 2xx, MQTT PUBACK) only after this function returned, i.e. after the commit.
+"""
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from jiliang.accounts import audit
+from jiliang.accounts.access import is_within_scope
+from jiliang.monitoring import credentials, engine, rollups, storage
+from jiliang.monitoring.messages import KIND_TYPES, Message, Rejected, stored_data
+from jiliang.monitoring.models import DeadLetter, Device, DeviceKind, MessageKey, Reading
+
+logger = logging.getLogger("jiliang.monitoring.ingest")
+_KEYS = MessageKey._meta.db_table
+
+
+@dataclass
+class Publication:
+    """One MQTT publication: who published it (the topic's device) and its signature."""
+
+    topic: str
+    payload: bytes
+    signature: str
+    publisher: str
+    _verified: dict[int, bool] = field(default_factory=dict)
+
+    def verified_for(self, device: Device) -> bool:
+        if device.id not in self._verified:
+            self._verified[device.id] = credentials.signature_ok(
+                device.code, device.secret_version, self.topic, self.payload, self.signature
+            )
+        return self._verified[device.id]
+
+
+@dataclass
+class Incoming:
+    """One parsed item with what is needed to judge and, if refused, to keep it as it came."""
+
+    parsed: Message | Rejected
+    raw: str = ""
+    publication: Publication | None = None
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    alerts: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected,
+                "alerts": self.alerts, "reasons": self.reasons}
+
+
+class _Judge:
+    """Decides, per item, whether the sender may deliver it; returns the refusal reason or None."""
+
+    def __init__(self, devices: dict[str, Device], *, sender: Device | None, actor, now: dt.datetime):
+        self.devices = devices
+        self.sender = sender
+        self.actor = actor
+        self.latest = now + dt.timedelta(seconds=settings.JILIANG_MONITORING_MAX_FUTURE_SECONDS)
+        self.earliest = now - dt.timedelta(days=settings.JILIANG_MONITORING_RETENTION_DAYS)
+
+    def _may_speak_for(self, publisher: Device, device: Device) -> bool:
+        return publisher.id == device.id or (
+            publisher.kind == DeviceKind.GATEWAY and publisher.site_id == device.site_id
+        )
+
+    def reason(self, item: Incoming) -> str | None:
+        message = item.parsed
+        device = self.devices.get(message.device)
+        if device is None:
+            return "unknown_device"
+        if device.is_revoked:
+            return "revoked_device"
+        if item.publication is not None:
+            publisher = self.devices.get(item.publication.publisher)
+            if publisher is None or publisher.is_revoked:
+                return "unknown_device" if publisher is None else "revoked_device"
+            if not item.publication.verified_for(publisher):
+                return "bad_signature"
+            if not self._may_speak_for(publisher, device):
+                return "not_authorised"
+        elif self.sender is not None:
+            if not self._may_speak_for(self.sender, device):
+                return "not_authorised"
+        elif not is_within_scope(self.actor, device):
+            return "not_authorised"
+        if message.type not in KIND_TYPES[device.kind]:
+            return "wrong_kind"
+        if message.time > self.latest:
+            return "future_time"
+        if message.time < self.earliest:
+            return "too_old"
+        return None
+
+
+def _insert_keys(rows: list[tuple[int, int, dt.datetime]]) -> set[tuple[int, int]]:
+    """Insert (device, sequence) keys, ignoring those already there; return the ones inserted."""
+    new: set[tuple[int, int]] = set()
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), 1000):
+            chunk = rows[first:first + 1000]
+            params = [value for device, sequence, time in chunk for value in (device, sequence, adapt(time))]
+            cursor.execute(
+                f"INSERT INTO {_KEYS} (device_id, sequence, time) VALUES "
+                + ", ".join(["(%s, %s, %s)"] * len(chunk))
+                + " ON CONFLICT (device_id, sequence) DO NOTHING RETURNING device_id, sequence",
+                params,
+            )
+            new.update((device, sequence) for device, sequence in cursor.fetchall())
+    return new
+
+
+def _dead_letter(item: Incoming, reason: str, source: str, device: Device | None, detail: str = "") -> DeadLetter:
+    parsed = item.parsed
+    if isinstance(parsed, Rejected):
+        payload, detail, code = item.raw or parsed.raw, parsed.detail, parsed.device
+    else:
+        payload, code = item.raw or parsed.model_dump_json(by_alias=True), parsed.device
+    return DeadLetter(
+        source=source, device_code=code[:64], device=device, division_id=device.division_id if device else None,
+        reason=reason, detail=detail[:2000], payload=payload[:65536],
+    )
+
+
+def ingest(
+    items: list[Incoming],
+    *,
+    source: str,
+    sender: Device | None = None,
+    actor=None,
+    now: dt.datetime | None = None,
+) -> IngestResult:
+    """Store a batch; see the module docstring. ``sender`` is the HTTP device, ``actor`` the user
+    of a file upload; MQTT items carry their publication instead."""
+    received_at = now or timezone.now()
+    result = IngestResult()
+    codes = {i.parsed.device for i in items if i.parsed.device}
+    codes.update(i.publication.publisher for i in items if i.publication is not None)
+    with transaction.atomic():
+        devices = {
+            d.code: d for d in Device.objects.select_for_update().filter(code__in=codes).order_by("id")
+        } if codes else {}
+        judge = _Judge(devices, sender=sender, actor=actor, now=received_at)
+        dead: list[DeadLetter] = []
+        candidates: dict[tuple[int, int], tuple[Device, Message]] = {}
+        for item in items:
+            if isinstance(item.parsed, Rejected):
+                dead.append(_dead_letter(item, item.parsed.reason, source, devices.get(item.parsed.device)))
+                continue
+            reason = judge.reason(item)
+            if reason is not None:
+                dead.append(_dead_letter(item, reason, source, devices.get(item.parsed.device)))
+                continue
+            device = devices[item.parsed.device]
+            key = (device.id, item.parsed.seq)
+            if key in candidates:
+                result.duplicates += 1
+            else:
+                candidates[key] = (device, item.parsed)
+
+        new_keys: set[tuple[int, int]] = set()
+        if candidates:
+            storage.ensure_partitions({m.time.date() for _, m in candidates.values()})
+            new_keys = _insert_keys([(d.id, m.seq, m.time) for d, m in candidates.values()])
+        result.duplicates += len(candidates) - len(new_keys)
+        new = [candidates[key] for key in new_keys]
+        new.sort(key=lambda pair: (pair[0].id, pair[1].time, pair[1].seq))
+        if new:
+            Reading.objects.bulk_create(
+                [Reading(device_id=d.id, sequence=m.seq, time=m.time, kind=m.type, register=m.register(),
+                         data=stored_data(m), received_at=received_at) for d, m in new],
+                batch_size=2000,
+            )
+            seen = sorted({d.id for d, _ in new})
+            Device.objects.filter(id__in=seen).update(last_seen_at=received_at)
+            registers: dict[int, list[dt.datetime]] = defaultdict(list)
+            qmax: dict[int, float | None] = {}
+            for device, message in new:
+                if message.register() is not None:
+                    registers[device.id].append(message.time)
+                    qmax[device.id] = device.attributes.get("qmax_per_hour")
+            rollups.update(registers, qmax)
+            result.alerts = engine.after_ingest(new, received_at)
+        if dead:
+            DeadLetter.objects.bulk_create(dead, batch_size=1000)
+            for letter in dead:
+                result.reasons[letter.reason] = result.reasons.get(letter.reason, 0) + 1
+                logger.warning("refused %s message from %r: %s", source, letter.device_code, letter.reason)
+        result.accepted = len(new)
+        result.rejected = len(dead)
+        audit.record(
+            actor if actor is not None else (sender.code if sender else f"{source}-ingest"),
+            "monitoring.ingest", object_type="monitoring.Batch", object_id="",
+            object_repr=f"{source} batch of {len(items)}", after={"source": source, **result.as_dict()},
+            division=sender.division if sender else None,
+        )
+    return result
+
+
+def dead_letter_alone(item: Incoming, source: str, detail: str) -> None:
+    """Keep an item that made its whole batch fail (a bug, or data the database refuses)."""
+    with transaction.atomic():
+        letter = _dead_letter(item, "store_failed", source, None, detail)
+        letter.save()
+        audit.record(f"{source}-ingest", "monitoring.dead_letter", letter, after={"reason": "store_failed"})
+

@@ -1,0 +1,190 @@
+"""Hourly and daily rollups, kept current inside each ingest transaction.
+
+Consumption is computed by the pure register arithmetic of rules/registers.py (steps between
+consecutive readings, decreases and impossible jumps not booked, each step spread over the hours it
+covers). For every device with new register readings, the hours touched by the steps around the new
+readings are recomputed from the stored readings, and each local day is moved by the change of its
+hours. The ingest transaction holds the device rows locked, so two writers never recompute one
+device at once; the result does not depend on arrival order or batching.
+"""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.conf import settings
+from django.db import connection
+
+from jiliang.monitoring.models import Rollup, RollupPeriod, WorkOrder, WorkOrderKind
+from jiliang.monitoring.rules import registers
+from jiliang.monitoring.rules.common import ordered
+from jiliang.monitoring.rules.types import MeterReading
+from jiliang.monitoring.storage import TABLE
+
+HOUR = dt.timedelta(hours=1)
+TICK = dt.timedelta(microseconds=1)
+_ROLLUP = Rollup._meta.db_table
+
+
+def _values_clause(rows: list[tuple], types: tuple[str, ...]) -> tuple[str, list]:
+    """A VALUES list with typed placeholders (PostgreSQL needs the casts, SQLite ignores them)."""
+    if connection.vendor == "postgresql":
+        one = "(" + ", ".join(f"%s::{t}" for t in types) + ")"
+    else:
+        one = "(" + ", ".join("%s" for _ in types) + ")"
+    params: list = []
+    for row in rows:
+        params.extend(_adapt(value) for value in row)
+    return ", ".join([one] * len(rows)), params
+
+
+def _adapt(value):
+    if isinstance(value, dt.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
+
+
+def _parse_time(value) -> dt.datetime:
+    if isinstance(value, str):  # SQLite returns the stored text from a raw query
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def hour_of(moment: dt.datetime) -> dt.datetime:
+    return registers.bucket_start(moment, HOUR).astimezone(dt.UTC)
+
+
+def _bounds(windows: list[tuple[int, dt.datetime, dt.datetime]], horizon: dt.timedelta) -> dict:
+    """Per device: the last stored reading before ``lo`` and the first after ``hi`` (within the horizon)."""
+    rows = [(device, lo, lo - horizon, hi, hi + horizon) for device, lo, hi in windows]
+    values, params = _values_clause(rows, ("bigint", "timestamptz", "timestamptz", "timestamptz", "timestamptz"))
+    sql = f"""
+        WITH w(device_id, lo, lo_gap, hi, hi_gap) AS (VALUES {values})
+        SELECT w.device_id,
+          (SELECT MAX(r.time) FROM {TABLE} r WHERE r.device_id = w.device_id AND r.register IS NOT NULL
+             AND r.time < w.lo AND r.time >= w.lo_gap),
+          (SELECT MIN(r.time) FROM {TABLE} r WHERE r.device_id = w.device_id AND r.register IS NOT NULL
+             AND r.time > w.hi AND r.time <= w.hi_gap)
+        FROM w"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {
+            device: (_parse_time(before) if before else None, _parse_time(after) if after else None)
+            for device, before, after in cursor.fetchall()
+        }
+
+
+def _points(ranges: list[tuple[int, dt.datetime, dt.datetime]]) -> dict[int, list[MeterReading]]:
+    values, params = _values_clause(ranges, ("bigint", "timestamptz", "timestamptz"))
+    sql = f"""
+        WITH w(device_id, lo, hi) AS (VALUES {values})
+        SELECT r.device_id, r.sequence, r.time, r.register FROM {TABLE} r
+        JOIN w ON r.device_id = w.device_id AND r.time >= w.lo AND r.time <= w.hi
+        WHERE r.register IS NOT NULL"""
+    points: dict[int, list[MeterReading]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for device, sequence, time, register in cursor.fetchall():
+            points[device].append(MeterReading(device_id=str(device), sequence=sequence, time=_parse_time(time),
+                                               register=register))
+    return points
+
+
+def _replacements(devices: list[int], since: dt.datetime) -> dict[int, list[dt.datetime]]:
+    found: dict[int, list[dt.datetime]] = defaultdict(list)
+    orders = WorkOrder.objects.filter(device_id__in=devices, kind=WorkOrderKind.METER_REPLACEMENT, time__gte=since)
+    for device, time in orders.values_list("device_id", "time"):
+        found[device].append(time)
+    return found
+
+
+def _hour_totals(readings: list[MeterReading], hours: list[dt.datetime], qmax: float | None,
+                 replaced: list[dt.datetime]) -> dict[dt.datetime, list]:
+    """[consumption, readings, resets, unbooked] of each hour from the steps of the readings."""
+    steps = registers.register_steps(readings, qmax, replaced)
+    spread = registers.consumption_by_bucket(steps, HOUR)
+    totals = {hour: [spread.get(hour, 0.0), 0, 0, 0.0] for hour in hours}
+    for reading in ordered(readings):
+        total = totals.get(hour_of(reading.time))
+        if total is not None:
+            total[1] += 1
+    for step in steps:
+        total = totals.get(hour_of(step.after.time))
+        if total is None:
+            continue
+        if step.status in {"decrease", "replacement"}:
+            total[2] += 1
+        elif step.status == "over_range":
+            total[3] += step.delta
+    return totals
+
+
+def update(new_points: dict[int, list[dt.datetime]], qmax: dict[int, float | None]) -> int:
+    """Recompute the hours touched by new register readings (device id -> their times) and move
+    the days by the difference. Returns the number of hourly rows written."""
+    if not new_points:
+        return 0
+    horizon = dt.timedelta(hours=settings.JILIANG_MONITORING_ROLLUP_MAX_GAP_HOURS)
+    neighbours = _bounds([(d, min(t), max(t)) for d, t in new_points.items()], horizon)
+    hours_of: dict[int, list[dt.datetime]] = {}
+    spans = []
+    for device, times in new_points.items():
+        before, after = neighbours[device]
+        first_hour, last_hour = hour_of(before or min(times)), hour_of(after or max(times))
+        hours_of[device] = [first_hour + n * HOUR for n in range(int((last_hour - first_hour) / HOUR) + 1)]
+        spans.append((device, first_hour, last_hour + HOUR - TICK))
+    outer = _bounds(spans, horizon)
+    points = _points([(d, outer[d][0] or lo, outer[d][1] or hi) for d, lo, hi in spans])
+    replaced = _replacements(list(new_points), min(s[1] for s in spans) - horizon)
+
+    fresh: dict[tuple[int, dt.datetime], list] = {}
+    for device, hours in hours_of.items():
+        totals = _hour_totals(points.get(device, []), hours, qmax.get(device), replaced.get(device, []))
+        fresh.update(((device, hour), total) for hour, total in totals.items())
+
+    old = {
+        (row.device_id, row.start): row
+        for row in Rollup.objects.filter(
+            period=RollupPeriod.HOUR, device_id__in=list(hours_of),
+            start__gte=min(s[1] for s in spans), start__lte=max(s[2] for s in spans),
+        )
+    }
+    day_moves: dict[tuple[int, dt.datetime], list] = defaultdict(lambda: [0.0, 0, 0, 0.0])
+    for (device, hour), total in fresh.items():
+        before = old.get((device, hour))
+        previous = [before.consumption, before.readings, before.resets, before.unbooked] if before else [0.0, 0, 0, 0.0]
+        move = day_moves[(device, _day_start(hour))]
+        for index in range(4):
+            move[index] += total[index] - previous[index]
+    Rollup.objects.bulk_create(
+        [Rollup(device_id=device, period=RollupPeriod.HOUR, start=hour, consumption=t[0], readings=t[1],
+                resets=t[2], unbooked=t[3]) for (device, hour), t in fresh.items()],
+        update_conflicts=True, unique_fields=["device", "period", "start"],
+        update_fields=["consumption", "readings", "resets", "unbooked"], batch_size=1000,
+    )
+    _add_to_days({key: move for key, move in day_moves.items() if any(move)})
+    return len(fresh)
+
+
+def _day_start(hour: dt.datetime) -> dt.datetime:
+    return registers.bucket_start(hour, dt.timedelta(days=1)).astimezone(dt.UTC)
+
+
+def _add_to_days(moves: dict[tuple[int, dt.datetime], list]) -> None:
+    rows = [(device, RollupPeriod.DAY.value, day, *move) for (device, day), move in moves.items()]
+    for first in range(0, len(rows), 500):
+        chunk = rows[first:first + 500]
+        values, params = _values_clause(
+            chunk, ("bigint", "varchar", "timestamptz", "double precision", "integer", "integer", "double precision")
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""INSERT INTO {_ROLLUP} (device_id, period, start, consumption, readings, resets, unbooked)
+                SELECT * FROM (VALUES {values}) AS v
+                WHERE true
+                ON CONFLICT (device_id, period, start) DO UPDATE SET
+                  consumption = {_ROLLUP}.consumption + excluded.consumption,
+                  readings = {_ROLLUP}.readings + excluded.readings,
+                  resets = {_ROLLUP}.resets + excluded.resets,
+                  unbooked = {_ROLLUP}.unbooked + excluded.unbooked""",
+                params,
+            )

@@ -1,0 +1,206 @@
+"""Use cases of people on the monitoring data: devices and credentials, work orders, the alert
+workflow, threshold edits, file uploads. Each runs in one transaction with ``require`` and an audit
+row. Device ingest itself is ingest.py (one audit row per batch)."""
+
+import copy
+import csv
+import io
+import json
+import re
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiliang.accounts import audit
+from jiliang.accounts.access import AccessDenied, require
+from jiliang.accounts.models import Role
+from jiliang.errors import Conflict, InvalidInput
+from jiliang.monitoring import credentials, engine
+from jiliang.monitoring.ingest import IngestResult, Incoming, ingest
+from jiliang.monitoring.messages import DEVICE_CODE_PATTERN, KIND_TYPES, parse_batch, parse_item
+from jiliang.monitoring.models import (
+    TERMINAL_STATES,
+    TRANSITIONS,
+    Alert,
+    AlertState,
+    Device,
+    DeviceKind,
+    IngestSource,
+    RuleThreshold,
+    WorkOrder,
+    WorkOrderKind,
+)
+from jiliang.monitoring.rules.thresholds import load_document, rulebook_from_document
+
+UPLOADERS = frozenset({Role.CITY_REGULATOR, Role.COUNTY_REGULATOR, Role.OWNER})
+_DEVICE_FIELDS = ["id", "code", "name", "kind", "medium", "instrument", "site", "division", "feeds_from",
+                  "attributes", "revoked_at"]
+
+
+@transaction.atomic
+def register_device(actor, *, code: str, kind: str, site=None, instrument=None, name: str = "", medium: str = "",
+                    feeds_from: Device | None = None, attributes: dict | None = None) -> Device:
+    """A monitoring point bound to a registered instrument (its site follows) or to a site."""
+    errors: dict[str, list[str]] = {}
+    if not re.match(DEVICE_CODE_PATTERN, code or ""):
+        errors["code"] = [_("设备编号只能包含字母、数字、下划线、点和连字符，最长64位。")]
+    if kind not in KIND_TYPES:
+        errors["kind"] = [_("未知设备类型。")]
+    if instrument is not None:
+        site = instrument.site
+    if site is None:
+        errors["site"] = [_("须绑定计量器具或经营场所。")]
+    if feeds_from is not None and (feeds_from.kind != DeviceKind.TANK_GAUGE or site is None
+                                   or feeds_from.site_id != site.pk):
+        errors["feeds_from"] = [_("供油油罐须为同一场所的液位仪。")]
+    if errors:
+        raise InvalidInput(_("设备信息有误。"), errors)
+    device = Device(code=code, kind=kind, name=name, medium=medium, instrument=instrument, site=site,
+                    organization_id=site.organization_id, division_id=site.division_id, feeds_from=feeds_from,
+                    attributes=attributes or {})
+    require(actor, "create", device)
+    if Device.objects.filter(code=code).exists():
+        raise Conflict(_("设备编号 %(code)s 已存在。") % {"code": code}, {"code": [_("已存在")]})
+    device.save()
+    audit.record(actor, "device.register", device, after=audit.snapshot(device, _DEVICE_FIELDS),
+                 division=device.division)
+    return device
+
+
+@transaction.atomic
+def issue_credentials(actor, device: Device) -> tuple[str, str]:
+    """New HTTP token and MQTT secret (returned once, never stored in clear); old ones stop working."""
+    require(actor, "change", device)
+    token = credentials.new_token()
+    device.token_digest = Device.digest_of(token)
+    device.token_prefix = token[:12]
+    device.secret_version += 1
+    device.credentials_issued_at = timezone.now()
+    device.revoked_at = None
+    device.save(update_fields=["token_digest", "token_prefix", "secret_version", "credentials_issued_at",
+                               "revoked_at"])
+    audit.record(actor, "device.credentials", device,
+                 after={"token_prefix": device.token_prefix, "secret_version": device.secret_version},
+                 division=device.division)
+    return token, credentials.mqtt_secret(device.code, device.secret_version)
+
+
+@transaction.atomic
+def revoke_device(actor, device: Device, reason: str = "") -> Device:
+    require(actor, "revoke", device)
+    if device.is_revoked:
+        raise Conflict(_("该设备已吊销。"))
+    device.revoked_at = timezone.now()
+    device.save(update_fields=["revoked_at"])
+    audit.record(actor, "device.revoke", device, after={"revoked_at": device.revoked_at.isoformat(), "reason": reason},
+                 division=device.division)
+    return device
+
+
+@transaction.atomic
+def record_work_order(actor, device: Device, *, kind: str, time, note: str = "") -> WorkOrder:
+    if kind not in WorkOrderKind.values:
+        raise InvalidInput(_("未知工单类型。"), {"kind": [_("未知工单类型。")]})
+    order = WorkOrder(device=device, kind=kind, time=time, note=note, created_by=actor)
+    require(actor, "create", order)
+    order.save()
+    audit.record(actor, "work_order.create", order, after=audit.snapshot(order), division=device.division)
+    return order
+
+
+@transaction.atomic
+def transition_alert(actor, alert: Alert, to_state: str, note: str = "") -> Alert:
+    """Move an alert along the workflow (预警 → 核查 → 处置); only the allowed moves."""
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    require(actor, "transition", alert)
+    if to_state not in TRANSITIONS.get(alert.state, ()):
+        raise Conflict(
+            _("预警不能从“%(from)s”转为“%(to)s”。") % {
+                "from": AlertState(alert.state).label,
+                "to": AlertState(to_state).label if to_state in AlertState.values else to_state},
+            {"state": [_("不允许的状态转换。")]},
+        )
+    before = audit.snapshot(alert, ["state", "active"])
+    alert.state = to_state
+    if to_state in TERMINAL_STATES:
+        alert.active = False
+    alert.save(update_fields=["state", "active", "updated_at"])
+    audit.record(actor, f"alert.{to_state}", alert, before=before,
+                 after={**audit.snapshot(alert, ["state", "active"]), "note": note}, division=alert.division)
+    return alert
+
+
+def default_threshold_rows(document: dict) -> list[dict]:
+    """Version 1 of every rule (and of the persistence times) from the shipped data file."""
+    rows = [{"rule_code": code, "params": entry["thresholds"], "source": entry.get("rule", "")}
+            for code, entry in document["rules"].items()]
+    rows.append({"rule_code": engine.PERSISTENCE, "params": document["persistence"], "source": ""})
+    return rows
+
+
+@transaction.atomic
+def edit_thresholds(actor, rule_code: str, values: dict, *, enabled: bool | None = None, note: str = "") -> RuleThreshold:
+    """A new version of one rule's thresholds: ``values`` maps threshold names to new numbers."""
+    current = RuleThreshold.objects.select_for_update().filter(rule_code=rule_code).order_by("-version").first()
+    if current is None:
+        raise InvalidInput(_("未知规则：%(code)s") % {"code": rule_code}, {"rule_code": [_("未知规则")]})
+    draft = RuleThreshold(rule_code=rule_code, version=current.version + 1, params=copy.deepcopy(current.params),
+                          enabled=current.enabled if enabled is None else enabled, source=current.source,
+                          note=note[:255], created_by=actor)
+    require(actor, "change", draft)
+    errors: dict[str, list[str]] = {}
+    for name, value in values.items():
+        if name not in draft.params:
+            errors[name] = [_("该规则没有此阈值。")]
+        elif not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+            errors[name] = [_("须为数值。")]
+        else:
+            draft.params[name]["value"] = value
+    if not errors:
+        document = engine.rule_document()
+        if rule_code == engine.PERSISTENCE:
+            document["persistence"] = draft.params
+        else:
+            document["rules"][rule_code]["thresholds"] = draft.params
+        try:
+            rulebook_from_document(document)
+        except (TypeError, ValueError, KeyError) as exc:
+            errors["__all__"] = [str(exc)]
+    if errors:
+        raise InvalidInput(_("阈值有误。"), errors)
+    draft.save()
+    audit.record(actor, "rule_threshold.edit", draft, before={"version": current.version, "params": current.params,
+                 "enabled": current.enabled}, after={"version": draft.version, "params": draft.params,
+                 "enabled": draft.enabled, "note": draft.note})
+    return draft
+
+
+def ensure_default_thresholds() -> int:
+    """Load version 1 of the rules that have no row yet (a new rule in the data file)."""
+    known = set(RuleThreshold.objects.values_list("rule_code", flat=True))
+    rows = [RuleThreshold(version=1, **row) for row in default_threshold_rows(load_document())
+            if row["rule_code"] not in known]
+    RuleThreshold.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def _csv_items(text: str) -> list[Incoming]:
+    items = []
+    for row in csv.DictReader(io.StringIO(text)):
+        values = {k.strip(): v.strip() for k, v in row.items() if k and v is not None and v.strip() != ""}
+        items.append(Incoming(parse_item(values), raw=json.dumps(row, ensure_ascii=False)))
+    return items
+
+
+def upload_file(actor, name: str, content: bytes) -> IngestResult:
+    """A utility head-end's daily batch (.csv with one message per row, or .json / .jsonl)."""
+    if name.lower().endswith(".csv"):
+        items = _csv_items(content.decode("utf-8-sig", errors="replace"))
+    elif name.lower().endswith((".json", ".jsonl", ".ndjson")):
+        items = [Incoming(parsed) for parsed in parse_batch(content)]
+    else:
+        raise InvalidInput(_("只接受 .csv、.json 或 .jsonl 文件。"), {"file": [_("文件类型不支持。")]})
+    if not (actor.is_authenticated and actor.is_active and (actor.is_superuser or actor.role in UPLOADERS)):
+        raise AccessDenied(_("您的角色无权上传监测数据。"))
+    return ingest(items, source=IngestSource.FILE, actor=actor)
