@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, Iterable, Sequence, TypeVar
 
-from jiliang.monitoring.rules.types import WINDOW_FIELD, DeviceEvent, Finding, Severity, Window, WorkOrder
+from jiliang.monitoring.rules.thresholds import VerificationOverdueThresholds
+from jiliang.monitoring.rules.types import WINDOW_FIELD, DeviceEvent, DeviceKind, DeviceProfile, Finding, Severity, Window, WorkOrder
 
 R = TypeVar("R")
 
@@ -123,7 +124,7 @@ def open_time_between(start: datetime, end: datetime, opening_hours: tuple[int, 
     open_hour, close_hour = opening_hours
     total = timedelta(0)
     day = start.astimezone(CHINA_STANDARD_TIME).date() - timedelta(days=1)
-    while (day_start := datetime.combine(day, time(0), CHINA_STANDARD_TIME)) <= end:
+    while (day_start := datetime(day.year, day.month, day.day, tzinfo=CHINA_STANDARD_TIME)) <= end:
         opens = day_start + timedelta(hours=open_hour)
         closes = day_start + timedelta(hours=close_hour if close_hour > open_hour else close_hour + 24)
         total += max(min(end, closes) - max(start, opens), timedelta(0))
@@ -149,3 +150,40 @@ def overdue_severity(due: date, today: date, warning_from: timedelta, critical_f
 
 def local_date(moment: datetime) -> date:
     return moment.astimezone(CHINA_STANDARD_TIME).date()
+
+
+def verification_due(profile: DeviceProfile, interval_months: int) -> date | None:
+    """Certificate's valid-until when known, else last verification + the regulation's interval."""
+    if profile.valid_until is not None:
+        return profile.valid_until
+    if profile.last_verified is not None:
+        return add_months(profile.last_verified, interval_months)
+    return None
+
+
+def verification_overdue(code: str, kind: DeviceKind, window: Window, t: VerificationOverdueThresholds) -> list[Finding]:
+    """FD-10 / CP-08: the instrument is past (or close to) its verification due date."""
+    today = local_date(window.now)
+    findings = []
+    for device_id in devices_of_kind(window, kind):
+        due = verification_due(window.profiles[device_id], t.verification_interval_months)
+        severity = None if due is None else overdue_severity(due, today, t.warning_from, t.critical_from)
+        if severity is not None:
+            findings.append(finding(code, severity, device_id, window.now, due=due, today=today, days_past_due=(today - due).days))
+    return findings
+
+
+def clock_drift(code: str, kind: DeviceKind, window: Window, tolerance_of) -> list[Finding]:
+    """Heartbeats whose device clock is off the platform clock by more than the device's tolerance.
+
+    `tolerance_of(profile)` gives the limit for one device (chargers tighten it after verification).
+    """
+    findings = []
+    for beat in ordered(window.heartbeats):
+        if beat.device_clock is None or not is_kind(window, beat.device_id, kind):
+            continue
+        offset = (beat.device_clock - beat.time).total_seconds()
+        tolerance: timedelta = tolerance_of(window.profiles[beat.device_id])
+        if exceeds(abs(offset), tolerance.total_seconds()):
+            findings.append(finding(code, Severity.WARNING, beat.device_id, beat.time, heartbeat=beat, offset_s=offset, tolerance_s=tolerance))
+    return findings

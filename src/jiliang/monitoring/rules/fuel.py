@@ -9,11 +9,10 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from itertools import pairwise
 
 from jiliang.monitoring.rules.common import (
-    add_months,
     below,
     by_device,
     devices_of_kind,
@@ -21,11 +20,10 @@ from jiliang.monitoring.rules.common import (
     exceeds,
     finding,
     latest_message_times,
-    local_date,
     open_time_between,
     ordered,
-    overdue_severity,
     silence,
+    verification_overdue,
     within,
     work_order_between,
 )
@@ -368,27 +366,6 @@ def sibling_nozzle_outlier(window: Window, t: Fd09Thresholds) -> list[Finding]:
                     site_id=site_id, product=product, average_flow_l_per_min=flows[nozzle],
                     sibling_flows=flows, robust_z=z, limit=t.robust_z,
                 ))
-    return findings
-
-
-def verification_due(profile: DeviceProfile, interval_months: int) -> date | None:
-    """Certificate's valid-until when known, else last verification + the regulation's interval."""
-    if profile.valid_until is not None:
-        return profile.valid_until
-    if profile.last_verified is not None:
-        return add_months(profile.last_verified, interval_months)
-    return None
-
-
-def verification_overdue(code: str, kind: DeviceKind, window: Window, t: VerificationOverdueThresholds) -> list[Finding]:
-    """FD-10 / CP-08: the instrument is past (or close to) its verification due date."""
-    today = local_date(window.now)
-    findings = []
-    for device_id in devices_of_kind(window, kind):
-        due = verification_due(window.profiles[device_id], t.verification_interval_months)
-        severity = None if due is None else overdue_severity(due, today, t.warning_from, t.critical_from)
-        if severity is not None:
-            findings.append(finding(code, severity, device_id, window.now, due=due, today=today, days_past_due=(today - due).days))
     return findings
 
 

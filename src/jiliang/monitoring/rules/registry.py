@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Callable, Mapping
 
-from jiliang.monitoring.rules import fuel
+from jiliang.monitoring.rules import chargers, fuel, meters
 from jiliang.monitoring.rules.thresholds import RuleBook
 from jiliang.monitoring.rules.types import DeviceKind, Finding, Window
 
@@ -65,6 +65,44 @@ _SPECS = (
              DAY, True, "加油机通信中断", "Dispenser communication loss"),
     RuleSpec("FD-13", fuel.implausible_fuel_data, (DeviceKind.NOZZLE, DeviceKind.TANK), ("transactions", "tank_readings", "tank_deliveries"),
              DAY, False, "油温数据不合理", "Implausible fuel or tank temperature data"),
+    RuleSpec("MT-01", meters.zero_use_with_occupancy, (DeviceKind.METER,), ("meter_readings", "work_orders", "profiles"),
+             "zero_days", False, "有人居住但零用量", "Zero consumption while the premises is occupied"),
+    RuleSpec("MT-02", meters.register_decrease, (DeviceKind.METER,), ("meter_readings", "work_orders", "profiles"),
+             "repeat_period", False, "示数倒走/反向计量", "Register decrease or reverse flow without a replacement record"),
+    RuleSpec("MT-03", meters.tamper_event, (DeviceKind.METER,), ("events", "profiles"),
+             DAY, False, "强磁/开盖/阀门强制事件", "Magnetic field, cover open or forced valve event"),
+    RuleSpec("MT-04", meters.meter_clock_drift, (DeviceKind.METER,), ("heartbeats", "profiles"),
+             DAY, False, "表计时钟偏差", "Meter clock drift"),
+    RuleSpec("MT-05", meters.continuous_flow, (DeviceKind.METER,), ("meter_readings", "work_orders", "profiles"),
+             4 * DAY, False, "持续流量（疑似泄漏）", "Continuous flow (suspected leak)"),
+    RuleSpec("MT-06", meters.over_range, (DeviceKind.METER,), ("meter_readings", "work_orders", "profiles"),
+             DAY, False, "超量程/不可能的用量", "Over-range flow or physically impossible consumption"),
+    RuleSpec("MT-07", meters.consumption_drop, (DeviceKind.METER,), ("meter_readings", "work_orders", "profiles"),
+             400 * DAY, False, "用量突降（变点）", "Consumption drop found by change-point detection"),
+    RuleSpec("MT-08", meters.current_mismatch, (DeviceKind.METER,), ("meter_readings", "profiles"),
+             DAY, False, "相线/零线电流不平衡", "Phase/neutral current mismatch"),
+    RuleSpec("MT-09", meters.meter_communication_loss, (DeviceKind.METER,), ("meter_readings", "heartbeats", "profiles"),
+             DAY, True, "表计通信中断", "Meter communication loss"),
+    RuleSpec("MT-10", meters.service_life_overdue, (DeviceKind.METER,), ("profiles",),
+             DAY, True, "表计超期服役/超期未检", "Meter beyond its service life or verification period"),
+    RuleSpec("MT-11", meters.meter_status_flag, (DeviceKind.METER,), ("events", "profiles"),
+             DAY, False, "电池欠压/阀门故障", "Battery low or valve fault"),
+    RuleSpec("CP-01", chargers.billed_energy_mismatch, (DeviceKind.CHARGER,), ("charger_sessions", "profiles"),
+             "repeat_period", False, "结算电量与计量模块不符", "Billed energy differs from the metering module"),
+    RuleSpec("CP-02", chargers.billing_mismatch, (DeviceKind.CHARGER,), ("charger_sessions", "profiles"),
+             DAY, False, "充电金额计算错误", "Charged amount differs from energy × (price + service fee)"),
+    RuleSpec("CP-03", chargers.charger_clock_drift, (DeviceKind.CHARGER,), ("heartbeats", "profiles"),
+             DAY, False, "充电桩时钟偏差", "Charger clock error"),
+    RuleSpec("CP-04", chargers.implausible_session_energy, (DeviceKind.CHARGER,), ("charger_sessions", "profiles"),
+             DAY, False, "充电电量超过额定功率可能值", "Session energy above rated power × duration"),
+    RuleSpec("CP-05", chargers.station_energy_reconciliation, (DeviceKind.CHARGER, DeviceKind.METER), ("charger_sessions", "meter_readings", "work_orders", "profiles"),
+             "period", False, "充电站电量对账异常", "Station sessions do not reconcile with the main meter"),
+    RuleSpec("CP-06", chargers.meter_values_stopped, (DeviceKind.CHARGER,), ("charger_meter_values", "charger_sessions", "profiles"),
+             DAY, True, "充电中计量数据中断", "Meter values stopped during a session"),
+    RuleSpec("CP-07", chargers.register_reset, (DeviceKind.CHARGER,), ("charger_meter_values", "events", "profiles"),
+             DAY, False, "电能示值回退且无固件升级", "Energy register went back without a firmware update"),
+    RuleSpec("CP-08", chargers.charger_verification_overdue, (DeviceKind.CHARGER,), ("profiles",),
+             DAY, True, "充电桩超期未检", "Charger overdue for verification"),
 )
 
 RULES: Mapping[str, RuleSpec] = {spec.code: spec for spec in _SPECS}

@@ -1,0 +1,366 @@
+"""Water, gas and electricity meters: MT-01 … MT-11 (monitoring.md §2.2).
+
+Consumption always comes from register steps (`registers`), so shuffled, batched and reset data
+give the same answer as clean data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import datetime, timedelta
+from itertools import pairwise
+
+from jiliang.monitoring.rules.common import (
+    add_months,
+    by_device,
+    devices_of_kind,
+    event_findings,
+    exceeds,
+    finding,
+    is_kind,
+    latest_message_times,
+    local_date,
+    overdue_severity,
+    silence,
+)
+from jiliang.monitoring.rules.registers import (
+    RegisterStep,
+    consumption_by_bucket,
+    covered_buckets,
+    register_steps,
+)
+from jiliang.monitoring.rules.thresholds import (
+    ClockThresholds,
+    EventThresholds,
+    Mt01Thresholds,
+    Mt02Thresholds,
+    Mt05Thresholds,
+    Mt06Thresholds,
+    Mt07Thresholds,
+    Mt08Thresholds,
+    Mt09Thresholds,
+    ServiceLifeThresholds,
+)
+from jiliang.monitoring.rules.types import DeviceKind, DeviceProfile, Finding, MeterMedium, MeterReading, Severity, Window, WorkOrderKind
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+def replacement_times(window: Window, device_id: str) -> list[datetime]:
+    return [o.time for o in window.work_orders if o.device_id == device_id and o.kind == WorkOrderKind.METER_REPLACEMENT]
+
+
+def meter_steps(window: Window, device_id: str, readings: list[MeterReading]) -> list[RegisterStep]:
+    profile = window.profiles.get(device_id)
+    return register_steps(readings, profile.qmax if profile else None, replacement_times(window, device_id))
+
+
+def meter_series(window: Window) -> dict[str, list[MeterReading]]:
+    """Ordered readings of every meter in the window that the registry knows as a meter."""
+    return {d: rs for d, rs in by_device(window.meter_readings).items() if is_kind(window, d, DeviceKind.METER)}
+
+
+def zero_use_with_occupancy(window: Window, t: Mt01Thresholds) -> list[Finding]:
+    """MT-01: a meter's register has not moved for the zero period while the premises is evidently lived in."""
+    series = meter_series(window)
+    findings = []
+    for device_id, readings in series.items():
+        steps = meter_steps(window, device_id, readings)
+        if not steps:
+            continue
+        moved = [s.after.time for s in steps if s.booked > 0]
+        still_since = moved[-1] if moved else readings[0].time
+        still_until = readings[-1].time
+        if still_until - still_since < t.zero_days:
+            continue
+        profile = window.profiles[device_id]
+        days = (still_until - still_since) / DAY
+        electricity_per_day = {
+            other: sum(s.booked for s in meter_steps(window, other, rs) if s.after.time > still_since and s.before.time >= still_since) / days
+            for other, rs in series.items()
+            if other != device_id and window.profiles[other].medium == MeterMedium.ELECTRICITY
+        }
+        occupied = profile.account_active or any(exceeds(use, t.occupancy_kwh_per_day) for use in electricity_per_day.values())
+        if occupied:
+            findings.append(finding(
+                "MT-01", Severity.WARNING, device_id, still_since + t.zero_days,
+                register=readings[-1].register, unchanged_since=still_since, unchanged_days=days,
+                account_active=profile.account_active, electricity_kwh_per_day=electricity_per_day,
+                occupancy_limit_kwh_per_day=t.occupancy_kwh_per_day,
+            ))
+    return findings
+
+
+def register_decrease(window: Window, t: Mt02Thresholds) -> list[Finding]:
+    """MT-02: the register went back (beyond one resolution step) or the reverse register grew, with no replacement."""
+    findings = []
+    for device_id, readings in meter_series(window).items():
+        profile = window.profiles[device_id]
+        occurrences: list[tuple[datetime, dict]] = []
+        resolution = profile.register_resolution or 0.0
+        for step in meter_steps(window, device_id, readings):
+            if step.status == "decrease" and exceeds(-step.delta, t.decrease_steps * resolution):
+                occurrences.append((step.after.time, {"check": "register_decrease", "before": step.before, "after": step.after, "decrease": -step.delta, "limit": t.decrease_steps * resolution}))
+        reverse_limit = t.reverse_per_day.get(profile.medium or "")
+        if reverse_limit is not None:
+            occurrences += reverse_flow_days(readings, reverse_limit)
+        occurrences.sort(key=lambda item: item[0])
+        for index, (moment, evidence) in enumerate(occurrences):
+            repeats = sum(1 for earlier, _ in occurrences[: index + 1] if earlier > moment - t.repeat_period)
+            severity = Severity.CRITICAL if repeats >= 2 else Severity.WARNING
+            findings.append(finding("MT-02", severity, device_id, moment, occurrences_in_repeat_period=repeats, **evidence))
+    return findings
+
+
+def reverse_flow_days(readings: list[MeterReading], limit_per_day: float) -> list[tuple[datetime, dict]]:
+    """Local days on which the reverse register advanced by more than the daily limit."""
+    per_day: dict = defaultdict(float)
+    last_time: dict = {}
+    for before, after in pairwise([r for r in readings if r.reverse_register is not None]):
+        increment = after.reverse_register - before.reverse_register
+        if increment > 0:
+            day = local_date(after.time)
+            per_day[day] += increment
+            last_time[day] = after.time
+    return [
+        (last_time[day], {"check": "reverse_register", "date": day, "reverse_increment": amount, "limit": limit_per_day})
+        for day, amount in sorted(per_day.items()) if exceeds(amount, limit_per_day)
+    ]
+
+
+def tamper_event(window: Window, t: EventThresholds) -> list[Finding]:
+    """MT-03: magnet, cover or forced valve."""
+    return event_findings("MT-03", window, DeviceKind.METER, t.event_codes, Severity.CRITICAL)
+
+
+def meter_clock_drift(window: Window, t: ClockThresholds) -> list[Finding]:
+    """MT-04."""
+    return clock_drift("MT-04", DeviceKind.METER, window, lambda profile: t.clock_tolerance)
+
+
+def continuous_flow(window: Window, t: Mt05Thresholds) -> list[Finding]:
+    """MT-05: consumption in every measured hour for longer than the medium's limit (leak, bypass)."""
+    findings = []
+    for device_id, readings in meter_series(window).items():
+        limit = t.continuous_hours.get(window.profiles[device_id].medium or "")
+        if limit is None:
+            continue
+        steps = meter_steps(window, device_id, readings)
+        hourly = consumption_by_bucket(steps, HOUR)
+        run_start = previous = None
+        for hour in sorted(covered_buckets(steps, HOUR)):
+            contiguous = previous is not None and hour - previous == HOUR
+            previous = hour
+            if hourly.get(hour, 0.0) <= 0:
+                run_start = None
+                continue
+            if run_start is None or not contiguous:
+                run_start = hour
+            if hour + HOUR - run_start == timedelta(hours=limit):
+                findings.append(finding(
+                    "MT-05", Severity.WARNING, device_id, hour + HOUR, flowing_since=run_start, hours=limit,
+                    minimum_hourly=min(use for h, use in hourly.items() if run_start <= h <= hour),
+                ))
+    return findings
+
+
+def over_range(window: Window, t: Mt06Thresholds) -> list[Finding]:
+    """MT-06: a step the meter cannot physically pass (data error, not booked), or flow above Qmax for too long."""
+    findings = []
+    for device_id, readings in meter_series(window).items():
+        qmax = window.profiles[device_id].qmax
+        if qmax is None:
+            continue
+        for step in meter_steps(window, device_id, readings):
+            if step.status == "over_range":
+                findings.append(finding(
+                    "MT-06", Severity.DATA_QUALITY, device_id, step.after.time, check="impossible_step",
+                    before=step.before, after=step.after, delta=step.delta, limit=qmax * step.duration / HOUR,
+                ))
+        over_since = None
+        for reading in readings:
+            if reading.flow_rate is None or not exceeds(reading.flow_rate, qmax):
+                over_since = None
+                continue
+            over_since = over_since or reading
+            if exceeds((reading.time - over_since.time).total_seconds(), t.over_range_duration.total_seconds()):
+                findings.append(finding(
+                    "MT-06", Severity.WARNING, device_id, reading.time, check="flow_above_qmax",
+                    since=over_since.time, flow_rate=reading.flow_rate, qmax=qmax,
+                ))
+                over_since = None  # one finding per episode length, then start counting again
+    return findings
+
+
+def optimal_change_points(values: list[float], penalty: float, min_size: int = 2) -> list[int]:
+    """Exact optimal partitioning under an l2 cost (the segmentation PELT finds, without pruning).
+
+    Returns the indices where new segments start. n is a few hundred days at most, so O(n²) is fine.
+    """
+    n = len(values)
+    prefix, prefix_sq = [0.0], [0.0]
+    for v in values:
+        prefix.append(prefix[-1] + v)
+        prefix_sq.append(prefix_sq[-1] + v * v)
+
+    def cost(a: int, b: int) -> float:
+        total = prefix[b] - prefix[a]
+        return prefix_sq[b] - prefix_sq[a] - total * total / (b - a)
+
+    best = [0.0] + [math.inf] * n
+    last_start = [0] * (n + 1)
+    best[0] = -penalty
+    for end in range(min_size, n + 1):
+        for start in range(0, end - min_size + 1):
+            if start and start < min_size or best[start] == math.inf:
+                continue
+            candidate = best[start] + cost(start, end) + penalty
+            if candidate < best[end]:
+                best[end], last_start[end] = candidate, start
+    points, end = [], n
+    while end > 0:
+        end = last_start[end]
+        if end:
+            points.append(end)
+    return sorted(points)
+
+
+def noise_scale(values: list[float]) -> float:
+    """Robust σ of day-to-day noise (MAD of first differences / (0.6745·√2)), so the penalty is in units of variance."""
+    differences = sorted(abs(b - a) for a, b in pairwise(values))
+    if not differences:
+        return 1.0
+    mad = differences[len(differences) // 2]
+    return mad / (0.6745 * math.sqrt(2)) or 1.0
+
+
+def daily_use(window: Window, device_id: str, readings: list[MeterReading]) -> list[tuple[datetime, float]]:
+    steps = meter_steps(window, device_id, readings)
+    days = consumption_by_bucket(steps, DAY)
+    return [(day, days.get(day, 0.0)) for day in sorted(covered_buckets(steps, DAY))]
+
+
+def consumption_drop(window: Window, t: Mt07Thresholds) -> list[Finding]:
+    """MT-07: a change point after which daily use fell by at least the drop ratio for at least the minimum days."""
+    findings = []
+    minimum_days = round(t.minimum_days / DAY)
+    for device_id, readings in meter_series(window).items():
+        series = daily_use(window, device_id, readings)
+        if len(series) < 2 * minimum_days:
+            continue
+        by_day = dict(series)
+        logs = [math.log(use + t.log_offset) for _, use in series]
+        scale = noise_scale(logs)
+        points = optimal_change_points([v / scale for v in logs], t.penalty_per_log_n * math.log(len(logs)))
+        bounds = [0, *points, len(series)]
+        for before, after in pairwise(zip(bounds, bounds[1:])):
+            if after[1] - after[0] < minimum_days:
+                continue
+            mean_before = _mean(u for _, u in series[before[0]:before[1]])
+            mean_after = _mean(u for _, u in series[after[0]:after[1]])
+            if mean_before <= 0 or mean_after > (1 - t.drop_ratio) * mean_before:
+                continue
+            change_day = series[after[0]][0]
+            last_year = _year_earlier_ratio(by_day, series[before[0]][0], change_day, series[after[1] - 1][0])
+            if last_year is not None and last_year <= 1 - t.drop_ratio:
+                continue  # the same drop happened a year ago: seasonal, not tampering
+            findings.append(finding(
+                "MT-07", Severity.WARNING, device_id, change_day,
+                change_day=change_day, mean_before=mean_before, mean_after=mean_after,
+                ratio=mean_after / mean_before, days_after=after[1] - after[0], last_year_ratio=last_year,
+                drop_ratio=t.drop_ratio,
+            ))
+    return findings
+
+
+def _mean(values) -> float:
+    values = list(values)
+    return sum(values) / len(values) if values else 0.0
+
+
+def _year_earlier_ratio(by_day: dict[datetime, float], first: datetime, change: datetime, last: datetime) -> float | None:
+    year = timedelta(days=365)
+    before = [by_day[d - year] for d in _days(first, change - DAY) if d - year in by_day]
+    after = [by_day[d - year] for d in _days(change, last) if d - year in by_day]
+    if not before or not after or _mean(before) <= 0:
+        return None
+    return _mean(after) / _mean(before)
+
+
+def _days(first: datetime, last: datetime) -> list[datetime]:
+    return [first + i * DAY for i in range(round((last - first) / DAY) + 1)]
+
+
+def current_mismatch(window: Window, t: Mt08Thresholds) -> list[Finding]:
+    """MT-08: phase and neutral currents differ by more than the limit for longer than the duration (bypass)."""
+    findings = []
+    for device_id, readings in meter_series(window).items():
+        since = None
+        for reading in readings:
+            if reading.phase_current_a is None or reading.neutral_current_a is None:
+                continue
+            larger = max(reading.phase_current_a, reading.neutral_current_a)
+            mismatch = abs(reading.phase_current_a - reading.neutral_current_a) / larger if larger > 0 else 0.0
+            if not exceeds(mismatch, t.mismatch):
+                since = None
+                continue
+            since = since or reading
+            if exceeds((reading.time - since.time).total_seconds(), t.duration.total_seconds()):
+                findings.append(finding(
+                    "MT-08", Severity.WARNING, device_id, reading.time, since=since.time, reading=reading,
+                    mismatch=mismatch, limit=t.mismatch,
+                ))
+                since = None
+    return findings
+
+
+def missed_reports(last_seen: datetime, now: datetime, interval: timedelta) -> int:
+    return int(silence(last_seen, now) / interval)
+
+
+def meter_communication_loss(window: Window, t: Mt09Thresholds) -> list[Finding]:
+    """MT-09: as many expected reports missed as the meter's reporting rhythm allows, from time alone."""
+    latest = latest_message_times(window)
+    findings = []
+    for device_id in devices_of_kind(window, DeviceKind.METER):
+        interval = window.profiles[device_id].report_interval
+        if interval is None or device_id not in latest:
+            continue
+        allowed = t.missed_daily_reports if interval >= DAY else t.missed_interval_reads
+        missed = missed_reports(latest[device_id], window.now, interval)
+        if missed >= allowed:
+            findings.append(finding(
+                "MT-09", Severity.WARNING, device_id, window.now,
+                last_seen=latest[device_id], report_interval_s=interval, missed_reports=missed, limit=allowed,
+            ))
+    return findings
+
+
+def service_life_key(profile: DeviceProfile) -> str:
+    if profile.medium == MeterMedium.ELECTRICITY:
+        return f"{profile.medium}:{profile.accuracy_class}"
+    return profile.medium or ""
+
+
+def service_life_overdue(window: Window, t: ServiceLifeThresholds) -> list[Finding]:
+    """MT-10: the meter reaches (or passed) the end of its service life or verification period."""
+    today = local_date(window.now)
+    findings = []
+    for device_id in devices_of_kind(window, DeviceKind.METER):
+        profile = window.profiles[device_id]
+        years = t.service_life_years.get(service_life_key(profile))
+        if years is None or profile.installed_on is None:
+            continue
+        due = add_months(profile.installed_on, round(years * 12))
+        severity = overdue_severity(due, today, t.warning_from, t.critical_from)
+        if severity is not None:
+            findings.append(finding("MT-10", severity, device_id, window.now, installed_on=profile.installed_on,
+                                    service_life_years=years, due=due, today=today))
+    return findings
+
+
+def meter_status_flag(window: Window, t: EventThresholds) -> list[Finding]:
+    """MT-11: battery low or valve fault."""
+    return event_findings("MT-11", window, DeviceKind.METER, t.event_codes, Severity.WARNING)
