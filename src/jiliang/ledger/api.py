@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from jiliang.errors import InvalidInput, NotFound
 
 from . import selectors
-from .keys import log_keys
+from .keys import configured_witnesses, log_keys
 from .merkle import hash_leaf
 
 router = Router(tags=["ledger"], auth=None)
@@ -78,8 +78,6 @@ def _index_of(ref: EntryRef) -> int:
 
 @router.get("/log/", response=LogInfo, summary="The log's identity, keys and published checkpoint")
 def log_info(request):
-    from .witnessing import configured_witnesses
-
     published = selectors.published_checkpoint()
     return {
         "origin": settings.JILIANG_LEDGER_ORIGIN,

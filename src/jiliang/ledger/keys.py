@@ -1,4 +1,4 @@
-"""The log's signing keys: read from ``JILIANG_LEDGER_KEY_DIR``, generated there (0600) when absent.
+"""The log's signing keys and its witnesses' public keys: read from ``JILIANG_LEDGER_KEY_DIR``, generated there (0600) when absent.
 
 Two keys sign every checkpoint, both named after the origin: an Ed25519 note key (type 0x01, what
 the public witness network and Go's sumdb tooling check) and an ML-DSA-44 key (type 0x06, C2SP's
@@ -18,9 +18,10 @@ from jiliang.config import ConfigurationError, write_private_file
 from .cosignature import (
     MLDSA44CosignatureSigner,
     generate_mldsa44_signer_key,
+    parse_cosigner_key,
     parse_mldsa44_signer_key,
 )
-from .note import Ed25519Signer, Verifier, generate_signer_key, parse_signer_key
+from .note import Ed25519Signer, NoteError, Verifier, generate_signer_key, parse_signer_key
 
 ED25519_KEY_FILE = "log-ed25519.skey"
 MLDSA44_KEY_FILE = "log-mldsa44.skey"
@@ -73,3 +74,29 @@ def log_keys() -> LogKeys:
             )
     return LogKeys(origin, ed25519, mldsa44)
 
+
+@dataclass(frozen=True)
+class WitnessEndpoint:
+    verifier: Verifier
+    url: str  # the submission prefix; requests go to <url>/add-checkpoint
+
+    @property
+    def key_label(self) -> str:
+        return f"{self.verifier.name}+{self.verifier.key_id:08x}"
+
+
+def configured_witnesses() -> list[WitnessEndpoint]:
+    """Parse ``JILIANG_LEDGER_WITNESSES`` items of the form ``<vkey> <URL prefix>``."""
+    witnesses = []
+    for item in settings.JILIANG_LEDGER_WITNESSES:
+        vkey, _, url = item.partition(" ")
+        try:
+            verifier = parse_cosigner_key(vkey)
+        except NoteError as error:
+            raise ConfigurationError(f"JILIANG_LEDGER_WITNESSES: {vkey!r}: {error}") from error
+        if not url.strip().startswith(("http://", "https://")):
+            raise ConfigurationError(
+                f"JILIANG_LEDGER_WITNESSES: give each witness as '<vkey> <URL>', not {item!r}"
+            )
+        witnesses.append(WitnessEndpoint(verifier, url.strip().rstrip("/")))
+    return witnesses

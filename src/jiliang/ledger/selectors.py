@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Count
 
 from .checkpoint import Checkpoint, parse_checkpoint
+from .keys import configured_witnesses
 from .merkle import EMPTY_ROOT, HASH_SIZE, HashReader, prove_consistency, prove_inclusion
 from .models import Cosignature, LogEntry, SignedCheckpoint, StoredTile, TreeHead
 from .note import parse_note
@@ -113,8 +114,6 @@ class PublishedCheckpoint:
 
 def witness_names() -> set[str]:
     """The key names (``name+keyid``) of the configured witnesses, as ``Cosignature.witness``."""
-    from .witnessing import configured_witnesses
-
     return {witness.key_label for witness in configured_witnesses()}
 
 

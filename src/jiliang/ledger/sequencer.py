@@ -30,6 +30,7 @@ from .merkle import EMPTY_ROOT, Frontier, hash_leaf, prove_consistency, verify_c
 from .models import LogEntry, PendingEntry, SignedCheckpoint, StoredTile, TreeHead
 from .note import sign_note
 from .tiles import ENTRY_BUNDLE_LEVEL, TILE_HEIGHT, TILE_WIDTH, encode_entry_bundle
+from .witnessing import collect_cosignatures
 
 logger = logging.getLogger("jiliang.ledger")
 
@@ -203,8 +204,6 @@ def _check_extends(note: bytes, head: TreeHead, keys: LogKeys) -> None:
 
 def publish(batch_size: int | None = None) -> SignedCheckpoint | None:
     """One round: integrate what is pending, sign a checkpoint if the tree grew, get it witnessed."""
-    from .witnessing import collect_cosignatures
-
     integrated = integrate_pending(batch_size)
     checkpoint = sign_checkpoint()
     latest = checkpoint or SignedCheckpoint.objects.order_by("-size").first()

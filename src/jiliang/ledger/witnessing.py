@@ -13,48 +13,18 @@ import base64
 import logging
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Max
 
-from jiliang.config import ConfigurationError
-
 from . import selectors
-from .cosignature import parse_cosigner_key
 from .merkle import prove_consistency
 from .models import Cosignature, SignedCheckpoint
-from .note import NoteError, Verifier, parse_note, verify_note
+from .keys import WitnessEndpoint, configured_witnesses
+from .note import NoteError, parse_note, verify_note
 
 logger = logging.getLogger("jiliang.ledger.witnessing")
 SIZE_CONTENT_TYPE = "text/x.tlog.size"
-
-
-@dataclass(frozen=True)
-class WitnessEndpoint:
-    verifier: Verifier
-    url: str  # the submission prefix; requests go to <url>/add-checkpoint
-
-    @property
-    def key_label(self) -> str:
-        return f"{self.verifier.name}+{self.verifier.key_id:08x}"
-
-
-def configured_witnesses() -> list[WitnessEndpoint]:
-    """Parse ``JILIANG_LEDGER_WITNESSES`` items of the form ``<vkey> <URL prefix>``."""
-    witnesses = []
-    for item in settings.JILIANG_LEDGER_WITNESSES:
-        vkey, _, url = item.partition(" ")
-        try:
-            verifier = parse_cosigner_key(vkey)
-        except NoteError as error:
-            raise ConfigurationError(f"JILIANG_LEDGER_WITNESSES: {vkey!r}: {error}") from error
-        if not url.strip().startswith(("http://", "https://")):
-            raise ConfigurationError(
-                f"JILIANG_LEDGER_WITNESSES: give each witness as '<vkey> <URL>', not {item!r}"
-            )
-        witnesses.append(WitnessEndpoint(verifier, url.strip().rstrip("/")))
-    return witnesses
 
 
 def add_checkpoint_body(old_size: int, proof: list[bytes], note: bytes) -> bytes:
