@@ -138,11 +138,13 @@ def _mount_routers() -> None:
     from jiliang.ledger.api import router as ledger_router
     from jiliang.registry.api import router as registry_router
     from jiliang.registry.importing.api import router as imports_router
+    from jiliang.verification.api import router as verification_router
 
     api.add_router("/v1/", accounts_router)
     api.add_router("/v1/", registry_router)
     api.add_router("/v1/", imports_router)
     api.add_router("/v1/", ledger_router)
+    api.add_router("/v1/", verification_router)
 
 
 _mount_routers()

@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("jiliang.accounts.urls")),
     path("registry/imports/", include("jiliang.registry.importing.urls")),
     path("registry/", include("jiliang.registry.urls")),
+    path("verification/", include("jiliang.verification.urls")),
     path("log/", include("jiliang.ledger.urls")),
     path("i/", include("jiliang.registry.public_urls")),
     path("", include("jiliang.ui.urls")),

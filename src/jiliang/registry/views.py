@@ -376,7 +376,7 @@ def instrument_detail(request, pk: int):
     ]
     return render(request, "registry/instrument_detail.html", {
         "title": f"{instrument.type.name_zh} {instrument.serial_no}", "fields": fields, "actions": actions,
-        "status_changes": selectors.status_changes(request.user, instrument),
+        "instrument": instrument, "status_changes": selectors.status_changes(request.user, instrument),
         "history": object_history(request.user, instrument),
     })
 

@@ -18,7 +18,7 @@ other side of the limit, and the record says so.
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal
 
 SIMPLE_ACCEPTANCE = "simple_acceptance"
 GUARDED_ACCEPTANCE = "guarded_acceptance"
@@ -30,8 +30,10 @@ SCALE_INTERVAL = "scale_interval"
 ABSOLUTE = "absolute"
 ERROR_BASES = (RELATIVE_PERCENT, SCALE_INTERVAL, ABSOLUTE)
 
-# Errors are kept (and decided) to six decimal places of their unit, the precision they are stored at.
+# Errors are kept (and decided) to six decimal places of their unit, the precision they are stored at;
+# an error of 10^13 units or more is no measurement but a typing slip (and would not fit the column).
 ERROR_QUANTUM = Decimal("0.000001")
+ERROR_LIMIT = Decimal(10) ** 13
 
 
 class ConformityError(ValueError):
@@ -50,10 +52,6 @@ class Mpe:
     def __post_init__(self):
         if self.lower > self.upper:
             raise ConformityError(f"MPE lower bound {self.lower} is above the upper bound {self.upper}")
-
-    @classmethod
-    def symmetric(cls, limit: Decimal) -> "Mpe":
-        return cls(-abs(limit), abs(limit))
 
     @property
     def half_width(self) -> Decimal:
@@ -74,6 +72,8 @@ class Decision:
 
 
 def quantize(value: Decimal) -> Decimal:
+    if abs(value) >= ERROR_LIMIT:
+        raise ConformityError("the error is out of range")
     return value.quantize(ERROR_QUANTUM, rounding=ROUND_HALF_EVEN)
 
 
@@ -81,19 +81,16 @@ def error_of(nominal: Decimal, indicated: Decimal, basis: str, scale_interval: D
     """The error of ``indicated`` against the reference value ``nominal``, in the MPE's unit:
     percent of the reference, multiples of the verification scale interval e, or absolute."""
     difference = indicated - nominal
-    try:
-        if basis == RELATIVE_PERCENT:
-            if nominal == 0:
-                raise ConformityError("a relative error needs a non-zero reference value")
-            return quantize(difference / nominal * 100)
-        if basis == SCALE_INTERVAL:
-            if scale_interval is None or scale_interval <= 0:
-                raise ConformityError("an error in e needs a positive verification scale interval e")
-            return quantize(difference / scale_interval)
-        if basis == ABSOLUTE:
-            return quantize(difference)
-    except InvalidOperation as exc:  # a quotient too large for six decimal places
-        raise ConformityError("the error is out of range") from exc
+    if basis == RELATIVE_PERCENT:
+        if nominal == 0:
+            raise ConformityError("a relative error needs a non-zero reference value")
+        return quantize(difference / nominal * 100)
+    if basis == SCALE_INTERVAL:
+        if scale_interval is None or scale_interval <= 0:
+            raise ConformityError("an error in e needs a positive verification scale interval e")
+        return quantize(difference / scale_interval)
+    if basis == ABSOLUTE:
+        return quantize(difference)
     raise ConformityError(f"unknown error basis {basis!r}")
 
 

@@ -1,0 +1,223 @@
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jiliang.accounts.models import Division, User
+from jiliang.registry.forms import DivisionChoiceField
+from jiliang.registry.models import InstrumentType
+from jiliang.verification.models import (
+    CalibrationResult,
+    CertificateKind,
+    CertificateStatus,
+    DecisionRule,
+    Institution,
+    MeasurementStandard,
+    MpeRule,
+    QualificationKind,
+    RequestStatus,
+    VerificationKind,
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def _choices(choices) -> list[tuple[str, str]]:
+    return [("", "—")] + list(choices)
+
+
+class TypeChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} {obj.name_zh}"
+
+
+class InstitutionForm(forms.ModelForm):
+    division = DivisionChoiceField(label=_("所在区划"), queryset=Division.objects.all(), required=False,
+                                   help_text=_("省外机构(如国家计量院)留空。"))
+
+    class Meta:
+        model = Institution
+        fields = ["name", "kind", "uscc", "division", "address", "certificate_prefix"]
+
+
+class AuthorisationForm(forms.Form):
+    authorisation_no = forms.CharField(label=_("授权证书编号"), max_length=64)
+    issued_by = forms.CharField(label=_("授权机关"), max_length=128, required=False)
+    instrument_types = TypeChoiceField(label=_("授权器具种类"), queryset=InstrumentType.objects.all())
+    divisions = forms.ModelMultipleChoiceField(label=_("授权区域"), queryset=Division.objects.exclude(level="township"))
+    valid_from = forms.DateField(label=_("有效期自"), widget=DateInput)
+    valid_until = forms.DateField(label=_("有效期至"), widget=DateInput)
+
+
+class QualificationForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("人员"), queryset=User.objects.none())
+    instrument_type = forms.ModelChoiceField(label=_("器具种类"), queryset=InstrumentType.objects.all())
+    kind = forms.ChoiceField(label=_("资格类别"), choices=QualificationKind.choices)
+    certificate_no = forms.CharField(label=_("资格证书编号"), max_length=64, required=False)
+    valid_from = forms.DateField(label=_("有效期自"), widget=DateInput)
+    valid_until = forms.DateField(label=_("有效期至"), widget=DateInput)
+
+    def __init__(self, *args, staff=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = staff
+
+
+class StandardForm(forms.ModelForm):
+    instrument_types = TypeChoiceField(label=_("可检器具种类"), queryset=InstrumentType.objects.all(), required=False)
+
+    class Meta:
+        model = MeasurementStandard
+        fields = ["name", "approval_no", "approval_valid_until", "instrument_types", "measuring_range", "accuracy",
+                  "is_public", "is_national_root", "in_service"]
+        widgets = {"approval_valid_until": DateInput}
+
+
+class StandardChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} · {obj.institution.name}"
+
+
+class CalibrationForm(forms.Form):
+    calibrating_institution = forms.ModelChoiceField(label=_("校准机构"), queryset=Institution.objects.all())
+    reference_standard = StandardChoiceField(
+        label=_("上级计量标准"), queryset=MeasurementStandard.objects.select_related("institution"), required=False)
+    certificate_no = forms.CharField(label=_("校准证书编号"), max_length=64)
+    calibrated_on = forms.DateField(label=_("校准日期"), widget=DateInput)
+    valid_until = forms.DateField(label=_("有效期至"), widget=DateInput)
+    result = forms.ChoiceField(label=_("校准结论"), choices=CalibrationResult.choices)
+    uncertainty = forms.CharField(label=_("测量不确定度"), max_length=128, required=False)
+    notes = forms.CharField(label=_("备注"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
+
+
+class MpeRuleForm(forms.ModelForm):
+    class Meta:
+        model = MpeRule
+        fields = ["regulation", "clause", "accuracy_class", "quantity", "condition", "error_basis", "unit", "lower",
+                  "upper", "applies_to", "source", "confidence", "notes", "active"]
+
+
+class MpeRuleFilterForm(forms.Form):
+    type = forms.ModelChoiceField(label=_("器具种类"), queryset=InstrumentType.objects.all(), required=False,
+                                  to_field_name="code")
+
+
+def _codes(text: str) -> list[str]:
+    return [code for code in text.replace(",", " ").split() if code]
+
+
+class RequestForm(forms.Form):
+    institution = forms.ModelChoiceField(label=_("检定机构"), queryset=Institution.objects.all())
+    instrument_codes = forms.CharField(
+        label=_("报检器具公开码"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000,
+        help_text=_("每行一个公开码，或以空格、逗号分隔。"),
+    )
+    preferred_date = forms.DateField(label=_("希望检定日期"), widget=DateInput, required=False)
+    note = forms.CharField(label=_("报检说明"), max_length=500, required=False)
+
+    def clean_instrument_codes(self) -> list[str]:
+        codes = _codes(self.cleaned_data["instrument_codes"])
+        if len(codes) > 200:
+            raise forms.ValidationError(_("一次最多报检 200 台器具。"))
+        return codes
+
+
+class RequestFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("状态"), choices=_choices(RequestStatus.choices), required=False)
+
+
+class AcceptForm(forms.Form):
+    scheduled_for = forms.DateField(label=_("安排检定日期"), widget=DateInput)
+    response = forms.CharField(label=_("机构答复"), max_length=500, required=False)
+
+
+class RejectForm(forms.Form):
+    response = forms.CharField(label=_("不予受理原因"), max_length=500)
+
+
+class ConfirmForm(forms.Form):
+    confirm = forms.BooleanField(label=_("确认执行此操作"))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+POINTS_HELP = _("每行一个检定点：规则编号 标准值 示值 U [k]，例如 MPE001 20.000 20.040 0.010 2。"
+                "校准可用“-”代替规则编号。误差按规则的表示方式(相对误差%、分度值 e 或绝对误差)自动计算。")
+
+
+def parse_points(text: str) -> list[dict]:
+    """Lines of "rule nominal indicated U [k]" as dicts; raises ValidationError naming the line."""
+    points = []
+    for number, line in enumerate((line for line in text.splitlines() if line.strip()), start=1):
+        parts = line.split()
+        if len(parts) not in (4, 5):
+            raise forms.ValidationError(_("第 %(n)s 行应为“规则编号 标准值 示值 U [k]”。") % {"n": number})
+        try:
+            values = [Decimal(part) for part in parts[1:]]
+        except InvalidOperation:
+            raise forms.ValidationError(_("第 %(n)s 行的数值无法识别。") % {"n": number}) from None
+        if any(not value.is_finite() or abs(value) >= Decimal(10) ** 12 for value in values):
+            raise forms.ValidationError(_("第 %(n)s 行的数值超出范围。") % {"n": number})
+        nominal, indicated, uncertainty = values[:3]
+        coverage = values[3] if len(values) == 4 else Decimal("2")
+        if uncertainty < 0 or not Decimal(0) < coverage <= 10:
+            raise forms.ValidationError(_("第 %(n)s 行：U 不能为负，k 应在 0 到 10 之间。") % {"n": number})
+        points.append({"rule_key": None if parts[0] == "-" else parts[0], "nominal": nominal, "indicated": indicated,
+                       "expanded_uncertainty": uncertainty, "coverage_factor": coverage})
+    if not points:
+        raise forms.ValidationError(_("请至少填写一个检定点。"))
+    if len(points) > 200:
+        raise forms.ValidationError(_("检定点最多 200 个。"))
+    return points
+
+
+class VerificationForm(forms.Form):
+    instrument_code = forms.CharField(label=_("器具公开码"), max_length=32)
+    kind = forms.ChoiceField(label=_("检定类别"), choices=VerificationKind.choices, initial=VerificationKind.PERIODIC)
+    performed_on = forms.DateField(label=_("检定日期"), widget=DateInput)
+    verifier = forms.ModelChoiceField(label=_("检定员"), queryset=User.objects.none())
+    checker = forms.ModelChoiceField(label=_("核验员"), queryset=User.objects.none())
+    standards = forms.ModelMultipleChoiceField(label=_("使用的计量标准"), queryset=MeasurementStandard.objects.none())
+    decision_rule = forms.ChoiceField(label=_("判定规则"), choices=DecisionRule.choices,
+                                      initial=DecisionRule.SIMPLE_ACCEPTANCE)
+    accuracy_class = forms.CharField(label=_("准确度等级"), max_length=16, required=False)
+    scale_interval = forms.DecimalField(label=_("检定分度值 e"), max_digits=20, decimal_places=6, min_value=Decimal(
+        "0.000001"), max_value=Decimal(10) ** 12, required=False)
+    temperature_c = forms.DecimalField(label=_("环境温度(℃)"), max_digits=5, decimal_places=1, min_value=-100,
+                                       max_value=200, required=False)
+    humidity_pct = forms.DecimalField(label=_("相对湿度(%)"), max_digits=4, decimal_places=1, min_value=0,
+                                      max_value=100, required=False)
+    environment_note = forms.CharField(label=_("其他环境条件"), max_length=255, required=False)
+    points = forms.CharField(label=_("检定点"), widget=forms.Textarea(attrs={"rows": 6}), help_text=POINTS_HELP,
+                             max_length=20000)
+    remarks = forms.CharField(label=_("备注"), max_length=500, required=False)
+
+    def __init__(self, *args, staff=None, standards=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["verifier"].queryset = staff
+        self.fields["checker"].queryset = staff
+        self.fields["standards"].queryset = standards
+
+    def clean_points(self) -> list[dict]:
+        return parse_points(self.cleaned_data["points"])
+
+
+class CorrectionForm(VerificationForm):
+    reason = forms.CharField(label=_("更正原因"), max_length=500)
+
+
+class CertificateFilterForm(forms.Form):
+    number = forms.CharField(label=_("证书编号"), max_length=40, required=False)
+    kind = forms.ChoiceField(label=_("证书类别"), choices=_choices(CertificateKind.choices), required=False)
+    status = forms.ChoiceField(label=_("状态"), choices=_choices(CertificateStatus.choices), required=False)
+
+
+class InstitutionFilterForm(forms.Form):
+    q = forms.CharField(label=_("名称"), max_length=64, required=False)
+
+
+class ChainForm(forms.Form):
+    on = forms.DateField(label=_("日期"), widget=DateInput, required=False)

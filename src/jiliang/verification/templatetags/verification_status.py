@@ -1,0 +1,32 @@
+"""The verification sections of the registry's instrument pages, so that the registry's templates
+include them without the registry importing this app: {% load verification_status %}."""
+
+from django import template
+from django.utils import timezone
+
+from jiliang.accounts.access import may
+from jiliang.registry.models import Instrument
+from jiliang.verification import selectors
+from jiliang.verification.models import VerificationRequest
+
+register = template.Library()
+
+
+@register.inclusion_tag("verification/public_validity.html")
+def public_validity(public_code: str) -> dict:
+    """For anyone scanning the label: the current certificate's number, conclusion and validity."""
+    return {"state": selectors.public_state(public_code), "today": timezone.localdate()}
+
+
+@register.inclusion_tag("verification/instrument_verification.html", takes_context=True)
+def instrument_verification(context, instrument: Instrument) -> dict:
+    """For signed-in users on the instrument page: the standing, the certificates they may read,
+    links to the chain and, for its owner, to request verification."""
+    user = context["request"].user
+    return {
+        "instrument": instrument,
+        "state": selectors.current_state(instrument.pk),
+        "certificates": selectors.certificates(user, instrument_id=instrument.pk).order_by("-performed_on", "-id")[:20],
+        "may_request": may(user, "create", VerificationRequest(owner_id=instrument.owner_id)),
+        "today": timezone.localdate(),
+    }

@@ -1,0 +1,35 @@
+from django.urls import path
+
+from jiliang.verification import views
+
+app_name = "verification"
+
+urlpatterns = [
+    path("institutions/", views.institution_list, name="institution-list"),
+    path("institutions/new/", views.institution_create, name="institution-create"),
+    path("institutions/<int:pk>/", views.institution_detail, name="institution-detail"),
+    path("institutions/<int:pk>/edit/", views.institution_edit, name="institution-edit"),
+    path("institutions/<int:pk>/authorisations/new/", views.authorisation_create, name="authorisation-create"),
+    path("institutions/<int:pk>/qualifications/new/", views.qualification_create, name="qualification-create"),
+    path("institutions/<int:pk>/standards/new/", views.standard_create, name="standard-create"),
+    path("standards/", views.standard_list, name="standard-list"),
+    path("standards/<int:pk>/", views.standard_detail, name="standard-detail"),
+    path("standards/<int:pk>/edit/", views.standard_edit, name="standard-edit"),
+    path("standards/<int:pk>/calibrations/new/", views.calibration_create, name="calibration-create"),
+    path("standard-calibrations/<int:pk>/suspect/", views.suspect_impact, name="suspect-impact"),
+    path("mpe-rules/", views.mpe_rule_list, name="mpe-rule-list"),
+    path("mpe-rules/<int:pk>/edit/", views.mpe_rule_edit, name="mpe-rule-edit"),
+    path("requests/", views.request_list, name="request-list"),
+    path("requests/new/", views.request_create, name="request-create"),
+    path("requests/<int:pk>/", views.request_detail, name="request-detail"),
+    path("requests/<int:pk>/accept/", views.request_accept, name="request-accept"),
+    path("requests/<int:pk>/reject/", views.request_reject, name="request-reject"),
+    path("requests/<int:pk>/cancel/", views.request_cancel, name="request-cancel"),
+    path("records/new/", views.verification_create, name="verification-create"),
+    path("records/<int:pk>/", views.verification_detail, name="verification-detail"),
+    path("certificates/", views.certificate_list, name="certificate-list"),
+    path("certificates/<int:pk>/", views.certificate_detail, name="certificate-detail"),
+    path("certificates/<int:pk>/revoke/", views.certificate_revoke, name="certificate-revoke"),
+    path("certificates/<int:pk>/supersede/", views.certificate_supersede, name="certificate-supersede"),
+    path("instruments/<int:pk>/chain/", views.chain, name="chain"),
+]

@@ -1,0 +1,682 @@
+"""Verification pages: institutions, standards, MPE rules, requests, records, certificates, the
+traceability chain and suspect impact; all scoped to the signed-in user, all writes via services."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiliang.accounts.access import AccessDenied, may, require
+from jiliang.accounts.models import Role, User
+from jiliang.errors import DomainError
+from jiliang.registry import selectors as registry_selectors
+from jiliang.registry.views import apply_domain_error, object_history
+from jiliang.verification import selectors, services
+from jiliang.verification.forms import (
+    AcceptForm,
+    AuthorisationForm,
+    CalibrationForm,
+    CertificateFilterForm,
+    ChainForm,
+    ConfirmForm,
+    CorrectionForm,
+    InstitutionFilterForm,
+    InstitutionForm,
+    MpeRuleFilterForm,
+    MpeRuleForm,
+    QualificationForm,
+    ReasonForm,
+    RejectForm,
+    RequestFilterForm,
+    RequestForm,
+    StandardForm,
+    VerificationForm,
+)
+from jiliang.verification.models import (
+    AuthorisationScope,
+    CalibrationResult,
+    Certificate,
+    Institution,
+    MeasurementStandard,
+    MpeRule,
+    Qualification,
+    StandardCalibration,
+    VerificationRequest,
+)
+from jiliang.ui.listing import ListColumn, Listing, render_listing
+
+DETAIL = "verification/detail.html"
+
+
+def _yes_no(value: bool) -> str:
+    return _("是") if value else _("否")
+
+
+def _table(title: str, headers: list[str], rows: list[list], links: list[str | None] | None = None,
+           testid: str = "") -> dict:
+    """A table under a detail page (verification/detail.html); the first cell links when given."""
+    links = links or [None] * len(rows)
+    return {"title": title, "headers": headers, "rows": list(zip(links, rows, strict=True)), "testid": testid}
+
+
+def _form_page(request, form, title: str, cancel_url: str):
+    return render(request, "ui/form.html", {"form": form, "title": title, "cancel_url": cancel_url})
+
+
+def _submit(form, write):
+    """Run ``write()`` for a valid form; a domain error lands on the form's fields. The result or None."""
+    try:
+        return write()
+    except DomainError as error:
+        apply_domain_error(form, error)
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Institutions
+
+@login_required
+def institution_list(request):
+    form = InstitutionFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    actions = []
+    if may(request.user, "create", Institution()):
+        actions.append((_("登记检定机构"), reverse("verification:institution-create")))
+    listing = Listing(
+        title=_("检定机构"), export_name="institutions", default_sort="name", filter_form=form, actions=actions,
+        detail_url=lambda i: reverse("verification:institution-detail", args=[i.pk]),
+        columns=[
+            ListColumn(_("机构名称"), lambda i: i.name, "name", link=True),
+            ListColumn(_("机构类别"), lambda i: i.get_kind_display(), "kind"),
+            ListColumn(_("所在区划"), lambda i: i.division.name if i.division else _("省外")),
+            ListColumn(_("统一社会信用代码"), lambda i: i.uscc),
+            ListColumn(_("证书编号前缀"), lambda i: i.certificate_prefix),
+        ],
+    )
+    return render_listing(request, listing, selectors.institutions(request.user, text=filters.get("q") or None))
+
+
+@login_required
+def institution_detail(request, pk: int):
+    institution = get_object_or_404(selectors.institutions(request.user), pk=pk)
+    user = request.user
+    actions = []
+    if may(user, "change", institution):
+        actions.append((_("修改"), reverse("verification:institution-edit", args=[pk])))
+    if may(user, "create", AuthorisationScope(institution=institution)):
+        actions.append((_("新增计量授权"), reverse("verification:authorisation-create", args=[pk])))
+        actions.append((_("登记人员资格"), reverse("verification:qualification-create", args=[pk])))
+    if may(user, "create", MeasurementStandard(institution=institution)) and services.may_for_institution(
+            user, institution):
+        actions.append((_("登记计量标准"), reverse("verification:standard-create", args=[pk])))
+    fields = [
+        (_("机构名称"), institution.name), (_("机构类别"), institution.get_kind_display()),
+        (_("统一社会信用代码"), institution.uscc),
+        (_("所在区划"), institution.division.name if institution.division else _("省外")),
+        (_("地址"), institution.address), (_("证书编号前缀"), institution.certificate_prefix),
+    ]
+    scopes = selectors.authorisations(user, institution)
+    standards = selectors.standards(user, institution_id=pk).prefetch_related("instrument_types")
+    people = selectors.qualifications(user, institution_id=pk)
+    tables = [
+        _table(_("计量授权"), [_("授权证书编号"), _("授权器具种类"), _("授权区域"), _("有效期自"), _("有效期至")],
+               [[s.authorisation_no, ", ".join(t.code for t in s.instrument_types.all()),
+                 ", ".join(d.name for d in s.divisions.all()), s.valid_from, s.valid_until] for s in scopes],
+               testid="authorisations"),
+        _table(_("计量标准"), [_("标准名称"), _("考核证书编号"), _("考核证书有效期至"), _("可检器具种类"), _("在用")],
+               [[s.name, s.approval_no, s.approval_valid_until, ", ".join(t.code for t in s.instrument_types.all()),
+                 _yes_no(s.in_service)] for s in standards],
+               [reverse("verification:standard-detail", args=[s.pk]) for s in standards], testid="standards"),
+        _table(_("人员资格"), [_("人员"), _("器具种类"), _("资格类别"), _("资格证书编号"), _("有效期至")],
+               [[str(q.user), q.instrument_type.name_zh, q.get_kind_display(), q.certificate_no, q.valid_until]
+                for q in people], testid="qualifications"),
+    ]
+    return render(request, DETAIL, {"title": institution.name, "fields": fields, "actions": actions,
+                                    "tables": tables, "history": object_history(user, institution)})
+
+
+@login_required
+def institution_create(request):
+    require(request.user, "create", Institution())
+    form = InstitutionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        institution = _submit(form, lambda: services.create_institution(request.user, **form.cleaned_data))
+        if institution:
+            return redirect("verification:institution-detail", pk=institution.pk)
+    return _form_page(request, form, _("登记检定机构"), reverse("verification:institution-list"))
+
+
+@login_required
+def institution_edit(request, pk: int):
+    institution = get_object_or_404(selectors.institutions(request.user), pk=pk)
+    require(request.user, "change", institution)
+    form = InstitutionForm(request.POST or None, instance=Institution.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if _submit(form, lambda: services.update_institution(request.user, institution, **changes)):
+            return redirect("verification:institution-detail", pk=pk)
+    return _form_page(request, form, _("修改检定机构：%(name)s") % {"name": institution.name},
+                      reverse("verification:institution-detail", args=[pk]))
+
+
+@login_required
+def authorisation_create(request, pk: int):
+    institution = get_object_or_404(selectors.institutions(request.user), pk=pk)
+    require(request.user, "create", AuthorisationScope(institution=institution))
+    form = AuthorisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _submit(form, lambda: services.create_authorisation(
+                request.user, institution=institution, authorisation_no=data["authorisation_no"],
+                issued_by=data["issued_by"], valid_from=data["valid_from"], valid_until=data["valid_until"],
+                instrument_types=list(data["instrument_types"]), divisions=list(data["divisions"]))):
+            return redirect("verification:institution-detail", pk=pk)
+    return _form_page(request, form, _("新增计量授权：%(name)s") % {"name": institution.name},
+                      reverse("verification:institution-detail", args=[pk]))
+
+
+@login_required
+def qualification_create(request, pk: int):
+    institution = get_object_or_404(selectors.institutions(request.user), pk=pk)
+    require(request.user, "create", Qualification())
+    form = QualificationForm(request.POST or None, staff=User.objects.filter(institution=institution))
+    if request.method == "POST" and form.is_valid():
+        if _submit(form, lambda: services.grant_qualification(request.user, **form.cleaned_data)):
+            return redirect("verification:institution-detail", pk=pk)
+    return _form_page(request, form, _("登记人员资格：%(name)s") % {"name": institution.name},
+                      reverse("verification:institution-detail", args=[pk]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Standards, their calibrations, suspect impact
+
+@login_required
+def standard_list(request):
+    listing = Listing(
+        title=_("计量标准"), export_name="standards", default_sort="name",
+        detail_url=lambda s: reverse("verification:standard-detail", args=[s.pk]),
+        columns=[
+            ListColumn(_("标准名称"), lambda s: s.name, "name", link=True),
+            ListColumn(_("所属机构"), lambda s: s.institution.name),
+            ListColumn(_("考核证书编号"), lambda s: s.approval_no),
+            ListColumn(_("考核证书有效期至"), lambda s: s.approval_valid_until, "approval_valid_until"),
+            ListColumn(_("准确度等级或不确定度"), lambda s: s.accuracy),
+            ListColumn(_("社会公用计量标准"), lambda s: _yes_no(s.is_public)),
+            ListColumn(_("国家计量基准(溯源终点)"), lambda s: _yes_no(s.is_national_root)),
+            ListColumn(_("在用"), lambda s: _yes_no(s.in_service)),
+        ],
+    )
+    return render_listing(request, listing, selectors.standards(request.user))
+
+
+@login_required
+def standard_detail(request, pk: int):
+    standard = get_object_or_404(selectors.standards(request.user), pk=pk)
+    user = request.user
+    actions = []
+    if may(user, "change", standard) and services.may_for_institution(user, standard.institution):
+        actions.append((_("修改"), reverse("verification:standard-edit", args=[pk])))
+        if not standard.is_national_root:
+            actions.append((_("登记校准证书"), reverse("verification:calibration-create", args=[pk])))
+    fields = [
+        (_("标准名称"), standard.name), (_("所属机构"), standard.institution.name),
+        (_("计量标准考核证书编号"), standard.approval_no), (_("考核证书有效期至"), standard.approval_valid_until),
+        (_("可检器具种类"), ", ".join(t.name_zh for t in standard.instrument_types.all())),
+        (_("测量范围"), standard.measuring_range), (_("准确度等级或不确定度"), standard.accuracy),
+        (_("社会公用计量标准"), _yes_no(standard.is_public)),
+        (_("国家计量基准(溯源终点)"), _yes_no(standard.is_national_root)), (_("在用"), _yes_no(standard.in_service)),
+    ]
+    calibrations = list(selectors.calibrations(user, standard))
+    rows, links = [], []
+    for c in calibrations:
+        suspect = c.result == CalibrationResult.OUT_OF_TOLERANCE
+        rows.append([c.certificate_no, c.calibrating_institution.name,
+                     c.reference_standard.name if c.reference_standard else "—", c.calibrated_on, c.valid_until,
+                     c.get_result_display() + (" · " + _("查看可疑证书") if suspect else "")])
+        links.append(reverse("verification:suspect-impact", args=[c.pk]) if suspect else None)
+    tables = [_table(_("校准证书"), [_("校准证书编号"), _("校准机构"), _("上级计量标准"), _("校准日期"), _("有效期至"),
+                                  _("校准结论")], rows, links, testid="calibrations")]
+    return render(request, DETAIL, {"title": standard.name, "fields": fields, "actions": actions, "tables": tables,
+                                    "history": object_history(user, standard)})
+
+
+@login_required
+def standard_create(request, pk: int):
+    institution = get_object_or_404(selectors.institutions(request.user), pk=pk)
+    services.require_for_institution(request.user, "create", MeasurementStandard(institution=institution), institution)
+    form = StandardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        types = list(data.pop("instrument_types"))
+        standard = _submit(form, lambda: services.create_standard(request.user, institution=institution,
+                                                                  instrument_types=types, **data))
+        if standard:
+            return redirect("verification:standard-detail", pk=standard.pk)
+    return _form_page(request, form, _("登记计量标准：%(name)s") % {"name": institution.name},
+                      reverse("verification:institution-detail", args=[pk]))
+
+
+@login_required
+def standard_edit(request, pk: int):
+    standard = get_object_or_404(selectors.standards(request.user), pk=pk)
+    services.require_for_institution(request.user, "change", standard, standard.institution)
+    form = StandardForm(request.POST or None, instance=MeasurementStandard.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        types = changes.pop("instrument_types", None)
+        if _submit(form, lambda: services.update_standard(
+                request.user, standard, instrument_types=list(types) if types is not None else None, **changes)):
+            return redirect("verification:standard-detail", pk=pk)
+    return _form_page(request, form, _("修改计量标准：%(name)s") % {"name": standard.name},
+                      reverse("verification:standard-detail", args=[pk]))
+
+
+@login_required
+def calibration_create(request, pk: int):
+    standard = get_object_or_404(selectors.standards(request.user), pk=pk)
+    services.require_for_institution(request.user, "create", StandardCalibration(standard=standard),
+                                     standard.institution)
+    form = CalibrationForm(request.POST or None)
+    form.fields["reference_standard"].queryset = selectors.standards(request.user).exclude(pk=pk)
+    if request.method == "POST" and form.is_valid():
+        if _submit(form, lambda: services.record_standard_calibration(request.user, standard=standard,
+                                                                      **form.cleaned_data)):
+            return redirect("verification:standard-detail", pk=pk)
+    return _form_page(request, form, _("登记校准证书：%(name)s") % {"name": standard.name},
+                      reverse("verification:standard-detail", args=[pk]))
+
+
+@login_required
+def suspect_impact(request, pk: int):
+    """Every certificate issued with a standard found out of tolerance since its last good calibration."""
+    calibration = get_object_or_404(selectors.all_calibrations(request.user), pk=pk)
+    if calibration.result != CalibrationResult.OUT_OF_TOLERANCE:
+        raise Http404
+    window = selectors.suspect_window(calibration)
+    listing = Listing(
+        title=_("可疑证书：%(name)s 自 %(since)s 至 %(until)s") % {
+            "name": calibration.standard.name, "since": window.since or _("首次使用"), "until": window.until},
+        export_name="suspect-certificates", default_sort="performed_on",
+        detail_url=lambda c: reverse("verification:certificate-detail", args=[c.pk]),
+        columns=_certificate_columns() + [
+            ListColumn(_("安装场所"), lambda c: c.instrument.site.name),
+            ListColumn(_("使用单位联系人"), lambda c: c.owner.contact_name),
+            ListColumn(_("联系电话"), lambda c: c.owner.masked_contact_phone),
+        ],
+    )
+    return render_listing(request, listing, selectors.suspect_certificates(request.user, window))
+
+
+# ---------------------------------------------------------------------------------------------
+# MPE rules
+
+@login_required
+def mpe_rule_list(request):
+    form = MpeRuleFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    instrument_type = filters.get("type")
+    listing = Listing(
+        title=_("最大允许误差规则"), export_name="mpe-rules", default_sort="key", filter_form=form,
+        detail_url=lambda r: reverse("verification:mpe-rule-edit", args=[r.pk]) if may(request.user, "change", r) else None,
+        columns=[
+            ListColumn(_("规则编号"), lambda r: r.key, "key", link=True),
+            ListColumn(_("适用器具种类"), lambda r: ", ".join(t.code for t in r.instrument_types.all())),
+            ListColumn(_("检定规程"), lambda r: r.regulation),
+            ListColumn(_("条款"), lambda r: r.clause),
+            ListColumn(_("准确度等级"), lambda r: r.accuracy_class),
+            ListColumn(_("检定项目"), lambda r: r.quantity),
+            ListColumn(_("适用范围或条件"), lambda r: r.condition),
+            ListColumn(_("下限"), lambda r: r.lower),
+            ListColumn(_("上限"), lambda r: r.upper),
+            ListColumn(_("单位"), lambda r: r.unit),
+            ListColumn(_("可信度"), lambda r: r.confidence),
+            ListColumn(_("现行有效"), lambda r: _yes_no(r.active)),
+        ],
+    )
+    queryset = selectors.mpe_rules(request.user, type_code=instrument_type.code if instrument_type else None)
+    return render_listing(request, listing, queryset)
+
+
+@login_required
+def mpe_rule_edit(request, pk: int):
+    rule = get_object_or_404(selectors.mpe_rules(request.user), pk=pk)
+    require(request.user, "change", rule)
+    form = MpeRuleForm(request.POST or None, instance=MpeRule.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if _submit(form, lambda: services.update_mpe_rule(request.user, rule, **changes)):
+            return redirect("verification:mpe-rule-list")
+    return _form_page(request, form, _("修改最大允许误差规则：%(key)s") % {"key": rule.key},
+                      reverse("verification:mpe-rule-list"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Verification requests
+
+@login_required
+def request_list(request):
+    form = RequestFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    actions = []
+    if request.user.role == Role.OWNER:
+        actions.append((_("报检"), reverse("verification:request-create")))
+    listing = Listing(
+        title=_("报检申请"), export_name="verification-requests", default_sort="-id", filter_form=form,
+        actions=actions, detail_url=lambda r: reverse("verification:request-detail", args=[r.pk]),
+        columns=[
+            ListColumn(_("编号"), lambda r: r.pk, "id", link=True),
+            ListColumn(_("使用单位"), lambda r: r.owner.name),
+            ListColumn(_("检定机构"), lambda r: r.institution.name),
+            ListColumn(_("状态"), lambda r: r.get_status_display(), "status"),
+            ListColumn(_("希望检定日期"), lambda r: r.preferred_date),
+            ListColumn(_("安排检定日期"), lambda r: r.scheduled_for),
+            ListColumn(_("报检时间"), lambda r: timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M")),
+        ],
+    )
+    return render_listing(request, listing, selectors.requests(request.user, status=filters.get("status") or None))
+
+
+@login_required
+def request_detail(request, pk: int):
+    verification_request = get_object_or_404(selectors.requests(request.user), pk=pk)
+    user = request.user
+    actions = []
+    for action, label, url_name in (("accept", _("受理并安排"), "verification:request-accept"),
+                                    ("reject", _("不予受理"), "verification:request-reject"),
+                                    ("cancel", _("撤回"), "verification:request-cancel")):
+        if may(user, action, verification_request):
+            actions.append((label, reverse(url_name, args=[pk])))
+    fields = [
+        (_("使用单位"), verification_request.owner.name), (_("检定机构"), verification_request.institution.name),
+        (_("状态"), verification_request.get_status_display()),
+        (_("希望检定日期"), verification_request.preferred_date),
+        (_("安排检定日期"), verification_request.scheduled_for), (_("报检说明"), verification_request.note),
+        (_("机构答复"), verification_request.response),
+    ]
+    instruments = verification_request.instruments.select_related("type", "site")
+    record_url = reverse("verification:verification-create")
+    may_record = user.role == Role.INSTITUTION_STAFF and verification_request.status == "accepted"
+    tables = [_table(
+        _("报检器具"), [_("公开码"), _("器具种类"), _("出厂编号"), _("安装场所")],
+        [[i.public_code, i.type.name_zh, i.serial_no, i.site.name] for i in instruments],
+        [f"{record_url}?instrument={i.public_code}&request={pk}" if may_record
+         else reverse("registry:instrument-detail", args=[i.pk]) for i in instruments],
+        testid="request-instruments",
+    )]
+    return render(request, DETAIL, {"title": _("报检申请 #%(id)s") % {"id": pk}, "fields": fields, "actions": actions,
+                                    "tables": tables, "history": object_history(user, verification_request)})
+
+
+@login_required
+def request_create(request):
+    user = request.user
+    if user.role != Role.OWNER or user.organization is None:
+        raise AccessDenied(_("只有使用单位人员可以报检。"))
+    initial = {"instrument_codes": request.GET.get("instrument", "")[:32]}
+    form = RequestForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        instruments = list(registry_selectors.instruments(user).filter(public_code__in=data["instrument_codes"]))
+        unknown = sorted(set(data["instrument_codes"]) - {i.public_code for i in instruments})
+        if unknown:
+            form.add_error("instrument_codes", _("未找到这些器具：%(codes)s") % {"codes": ", ".join(unknown)})
+        else:
+            created = _submit(form, lambda: services.submit_request(
+                user, owner=user.organization, institution=data["institution"], instruments=instruments,
+                preferred_date=data["preferred_date"], note=data["note"]))
+            if created:
+                return redirect("verification:request-detail", pk=created.pk)
+    return _form_page(request, form, _("报检"), reverse("verification:request-list"))
+
+
+def _request_action(request, pk: int, action: str, form_class, title: str, write):
+    verification_request = get_object_or_404(selectors.requests(request.user), pk=pk)
+    require(request.user, action, verification_request)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if _submit(form, lambda: write(verification_request, form.cleaned_data)):
+            return redirect("verification:request-detail", pk=pk)
+    return _form_page(request, form, title % {"id": pk}, reverse("verification:request-detail", args=[pk]))
+
+
+@login_required
+def request_accept(request, pk: int):
+    return _request_action(request, pk, "accept", AcceptForm, _("受理报检申请 #%(id)s"),
+                           lambda r, data: services.accept_request(request.user, r, **data))
+
+
+@login_required
+def request_reject(request, pk: int):
+    return _request_action(request, pk, "reject", RejectForm, _("不予受理报检申请 #%(id)s"),
+                           lambda r, data: services.reject_request(request.user, r, **data))
+
+
+@login_required
+def request_cancel(request, pk: int):
+    return _request_action(request, pk, "cancel", ConfirmForm, _("撤回报检申请 #%(id)s"),
+                           lambda r, data: services.cancel_request(request.user, r))
+
+
+# ---------------------------------------------------------------------------------------------
+# Verification records and certificates
+
+def _certificate_columns() -> list[ListColumn]:
+    return [
+        ListColumn(_("证书编号"), lambda c: c.number, "number", link=True),
+        ListColumn(_("证书类别"), lambda c: c.get_kind_display(), "kind"),
+        ListColumn(_("状态"), lambda c: c.get_status_display(), "status"),
+        ListColumn(_("检定日期"), lambda c: c.performed_on, "performed_on"),
+        ListColumn(_("有效期至"), lambda c: c.valid_until, "valid_until"),
+        ListColumn(_("器具公开码"), lambda c: c.instrument.public_code),
+        ListColumn(_("器具种类"), lambda c: c.instrument_type.name_zh),
+        ListColumn(_("出厂编号"), lambda c: c.instrument.serial_no),
+        ListColumn(_("使用单位"), lambda c: c.owner.name),
+        ListColumn(_("所在区划"), lambda c: c.division.name),
+        ListColumn(_("检定机构"), lambda c: c.institution.name),
+    ]
+
+
+@login_required
+def certificate_list(request):
+    form = CertificateFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    actions = []
+    if request.user.role == Role.INSTITUTION_STAFF:
+        actions.append((_("录入检定记录"), reverse("verification:verification-create")))
+    listing = Listing(
+        title=_("检定证书"), export_name="certificates", default_sort="-performed_on", filter_form=form,
+        actions=actions, detail_url=lambda c: reverse("verification:certificate-detail", args=[c.pk]),
+        columns=_certificate_columns(),
+    )
+    queryset = selectors.certificates(request.user, number=filters.get("number") or None,
+                                      kind=filters.get("kind") or None, status=filters.get("status") or None)
+    return render_listing(request, listing, queryset)
+
+
+@login_required
+def certificate_detail(request, pk: int):
+    certificate = get_object_or_404(selectors.certificates(request.user), pk=pk)
+    user = request.user
+    verification = certificate.verification
+    actions = [(_("检定记录"), reverse("verification:verification-detail", args=[verification.pk])),
+               (_("溯源链"), reverse("verification:chain", args=[certificate.instrument_id])
+                + f"?on={certificate.performed_on:%Y-%m-%d}")]
+    if certificate.status == "issued":
+        if may(user, "supersede", certificate):
+            actions.append((_("更正(签发替代证书)"), reverse("verification:certificate-supersede", args=[pk])))
+        if may(user, "revoke", certificate):
+            actions.append((_("撤销"), reverse("verification:certificate-revoke", args=[pk])))
+    replacement = Certificate.objects.filter(supersedes=certificate).only("number").first()
+    fields = [
+        (_("证书编号"), certificate.number), (_("证书类别"), certificate.get_kind_display()),
+        (_("状态"), certificate.get_status_display()), (_("检定机构"), certificate.institution.name),
+        (_("器具"), f"{certificate.instrument_type.name_zh} {certificate.instrument.serial_no} "
+                   f"({certificate.instrument.public_code})"),
+        (_("使用单位"), certificate.owner.name), (_("检定日期"), certificate.performed_on),
+        (_("签发日期"), certificate.issued_on), (_("有效期至"), certificate.valid_until or "—"),
+        (_("结论"), verification.get_conclusion_display()
+         + (" · " + _("结论处于限值的 U 范围内") if verification.near_limit else "")),
+        (_("判定规则"), verification.get_decision_rule_display()),
+        (_("更正的原证书"), certificate.supersedes.number if certificate.supersedes else "—"),
+        (_("更正原因"), certificate.correction_reason),
+        (_("被以下证书替代"), replacement.number if replacement else "—"),
+        (_("撤销原因"), certificate.revocation_reason),
+    ]
+    return render(request, DETAIL, {"title": _("证书 %(no)s") % {"no": certificate.number}, "fields": fields,
+                                    "actions": actions, "tables": [],
+                                    "history": object_history(user, certificate)})
+
+
+@login_required
+def certificate_revoke(request, pk: int):
+    certificate = get_object_or_404(selectors.certificates(request.user), pk=pk)
+    require(request.user, "revoke", certificate)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if _submit(form, lambda: services.revoke(request.user, certificate, form.cleaned_data["reason"])):
+            return redirect("verification:certificate-detail", pk=pk)
+    return _form_page(request, form, _("撤销证书 %(no)s") % {"no": certificate.number},
+                      reverse("verification:certificate-detail", args=[pk]))
+
+
+def _staff_choices(user):
+    institution = user.institution
+    if user.role != Role.INSTITUTION_STAFF or institution is None:
+        raise AccessDenied(_("只有检定机构人员可以录入检定记录。"))
+    standards = selectors.standards(user, institution_id=institution.pk).filter(in_service=True)
+    return institution, User.objects.filter(institution=institution, is_active=True), standards
+
+
+def _input_from_form(user, form, data, request_id: str | None = None) -> services.VerificationInput | None:
+    """The form's values as a service input; unknown instrument codes, rules or requests are form errors."""
+    instrument = registry_selectors.instruments(user).filter(public_code=data["instrument_code"].strip()).first()
+    if instrument is None:
+        form.add_error("instrument_code", _("未找到该器具。"))
+        return None
+    keys = {p["rule_key"] for p in data["points"] if p["rule_key"]}
+    rules = {r.key: r for r in MpeRule.objects.filter(key__in=keys)}
+    if keys - set(rules):
+        form.add_error("points", _("未知的规则编号：%(keys)s") % {"keys": ", ".join(sorted(keys - set(rules)))})
+        return None
+    request_row = None
+    if request_id and request_id.isdigit() and len(request_id) < 19:
+        request_row = selectors.requests(user).filter(pk=int(request_id)).first()
+    return services.VerificationInput(
+        instrument=instrument, kind=data["kind"], performed_on=data["performed_on"], verifier=data["verifier"],
+        checker=data["checker"], standards=tuple(data["standards"]),
+        points=tuple(services.PointInput(
+            expanded_uncertainty=p["expanded_uncertainty"], coverage_factor=p["coverage_factor"],
+            mpe_rule=rules.get(p["rule_key"]) if p["rule_key"] else None, nominal=p["nominal"],
+            indicated=p["indicated"]) for p in data["points"]),
+        decision_rule=data["decision_rule"], accuracy_class=data["accuracy_class"],
+        scale_interval=data["scale_interval"], temperature_c=data["temperature_c"],
+        humidity_pct=data["humidity_pct"], environment_note=data["environment_note"], remarks=data["remarks"],
+        request=request_row,
+    )
+
+
+@login_required
+def verification_create(request):
+    institution, staff, standards = _staff_choices(request.user)
+    # ?instrument=<public code>&request=<id> when coming from an accepted request; the form posts
+    # back to the same address, so the request id travels in the query string.
+    initial = {"instrument_code": request.GET.get("instrument", "")[:32], "performed_on": timezone.localdate(),
+               "verifier": request.user.pk}
+    form = VerificationForm(request.POST or None, initial=initial, staff=staff, standards=standards)
+    if request.method == "POST" and form.is_valid():
+        data = _input_from_form(request.user, form, form.cleaned_data, request.GET.get("request"))
+        certificate = data and _submit(form, lambda: services.record_verification(request.user, institution, data))
+        if certificate:
+            return redirect("verification:certificate-detail", pk=certificate.pk)
+    return _form_page(request, form, _("录入检定记录"), reverse("verification:certificate-list"))
+
+
+def _points_text(data: services.VerificationInput) -> str:
+    return "\n".join(
+        f"{p.mpe_rule.key if p.mpe_rule else '-'} {p.nominal} {p.indicated} {p.expanded_uncertainty} {p.coverage_factor}"
+        for p in data.points
+    )
+
+
+@login_required
+def certificate_supersede(request, pk: int):
+    certificate = get_object_or_404(selectors.certificates(request.user), pk=pk)
+    require(request.user, "supersede", certificate)
+    _institution, staff, standards = _staff_choices(request.user)
+    old = services.correction_input(certificate)
+    initial = {"instrument_code": certificate.instrument.public_code, "kind": old.kind,
+               "performed_on": old.performed_on, "verifier": old.verifier.pk, "checker": old.checker.pk,
+               "standards": [s.pk for s in old.standards], "decision_rule": old.decision_rule,
+               "accuracy_class": old.accuracy_class, "scale_interval": old.scale_interval,
+               "temperature_c": old.temperature_c, "humidity_pct": old.humidity_pct,
+               "environment_note": old.environment_note, "remarks": old.remarks, "points": _points_text(old)}
+    form = CorrectionForm(request.POST or None, initial=initial, staff=staff, standards=standards)
+    if request.method == "POST" and form.is_valid():
+        data = _input_from_form(request.user, form, form.cleaned_data)
+        replacement = data and _submit(form, lambda: services.supersede(request.user, certificate, data,
+                                                                         form.cleaned_data["reason"]))
+        if replacement:
+            return redirect("verification:certificate-detail", pk=replacement.pk)
+    return _form_page(request, form, _("更正证书 %(no)s") % {"no": certificate.number},
+                      reverse("verification:certificate-detail", args=[pk]))
+
+
+@login_required
+def verification_detail(request, pk: int):
+    verification = get_object_or_404(selectors.verifications(request.user), pk=pk)
+    fields = [
+        (_("器具"), f"{verification.instrument_type.name_zh} {verification.instrument.serial_no} "
+                   f"({verification.instrument.public_code})"),
+        (_("检定机构"), verification.institution.name), (_("检定类别"), verification.get_kind_display()),
+        (_("检定日期"), verification.performed_on), (_("检定员"), str(verification.verifier)),
+        (_("核验员"), str(verification.checker)), (_("准确度等级"), verification.accuracy_class),
+        (_("检定分度值 e"), verification.scale_interval), (_("环境温度(℃)"), verification.temperature_c),
+        (_("相对湿度(%)"), verification.humidity_pct), (_("其他环境条件"), verification.environment_note),
+        (_("判定规则"), verification.get_decision_rule_display()),
+        (_("结论"), verification.get_conclusion_display()),
+        (_("结论处于限值的 U 范围内"), _yes_no(verification.near_limit)),
+        (_("证书编号"), verification.certificate.number), (_("备注"), verification.remarks),
+    ]
+    points = verification.test_points.select_related("mpe_rule")
+    uses = verification.standard_uses.select_related("standard", "standard__institution")
+    verdicts = {True: _("符合"), False: _("不符合"), None: "—"}
+    tables = [
+        _table(_("检定点"), [_("序号"), _("规则"), _("检定项目"), _("标准值"), _("示值"), _("误差"), _("扩展不确定度 U"),
+                          _("包含因子 k"), _("允许误差"), _("判定"), _("处于限值的 U 范围内")],
+               [[p.position, p.mpe_rule.key if p.mpe_rule else "—", p.quantity, p.nominal, p.indicated,
+                 f"{p.error} {p.error_unit}", p.expanded_uncertainty, p.coverage_factor,
+                 f"{p.mpe_lower} … {p.mpe_upper} {p.error_unit}" if p.mpe_lower is not None else "—",
+                 verdicts[p.conforms], _yes_no(p.near_limit)] for p in points], testid="test-points"),
+        _table(_("使用的计量标准"), [_("标准名称"), _("所属机构"), _("考核证书编号")],
+               [[u.standard.name, u.standard.institution.name, u.standard.approval_no] for u in uses],
+               [reverse("verification:standard-detail", args=[u.standard_id]) for u in uses], testid="standards-used"),
+    ]
+    return render(request, DETAIL, {
+        "title": _("检定记录 #%(id)s") % {"id": pk}, "fields": fields, "tables": tables,
+        "actions": [(_("证书"), reverse("verification:certificate-detail", args=[verification.certificate.pk]))],
+    })
+
+
+@login_required
+def chain(request, pk: int):
+    """The traceability chain of an instrument on a date (default today)."""
+    instrument = get_object_or_404(registry_selectors.instruments(request.user), pk=pk)
+    form = ChainForm(request.GET or None)
+    on = (form.cleaned_data.get("on") if form.is_valid() else None) or timezone.localdate()
+    result = selectors.traceability_chain(request.user, instrument, on)
+    rows = [[("  " * link.level) + link.what, link.name, link.institution, link.document, link.valid_from,
+             link.valid_until, _("国家计量基准") if link.is_root else (_("有效") if link.ok else _("中断")),
+             "；".join(link.problems)] for link in result.links]
+    links = [reverse("verification:standard-detail", args=[link.standard_id]) if link.standard_id else None
+             for link in result.links]
+    fields = [(_("器具"), str(instrument)), (_("日期"), on),
+              (_("溯源链"), _("完整，可溯源至国家计量基准") if result.intact else _("中断：%(n)s 处问题") % {
+                  "n": len(result.broken_links)})]
+    return render(request, DETAIL, {
+        "title": _("溯源链：%(code)s") % {"code": instrument.public_code}, "fields": fields, "actions": [],
+        "filter_form": form,
+        "tables": [_table(_("溯源链各环节"), [_("环节"), _("名称"), _("机构"), _("证书"), _("自"), _("有效期至"), _("状态"),
+                                          _("问题")], rows, links, testid="chain")],
+    })
