@@ -13,6 +13,7 @@ columns get the batch's timestamp. Ids are read back with one query on a unique 
 """
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from operator import itemgetter
 
 from django.db import connection, models
@@ -26,6 +27,7 @@ PLAIN_TYPES = frozenset({
 PARAMS_PER_QUERY = 900
 
 
+@cache
 def columns(model: type[models.Model]) -> list[models.Field]:
     """The columns an insert writes: every concrete field but the primary key."""
     return [f for f in model._meta.concrete_fields if not f.primary_key]

@@ -70,13 +70,6 @@ def uscc(value: str) -> str:
     return check.code
 
 
-def past_date(value: str):
-    day = parse_date(value)
-    if day is not None and day > timezone.localdate():
-        raise CellError(_("日期 %(d)s 晚于今天") % {"d": day.isoformat()})
-    return day
-
-
 def code_of(value: str) -> str:
     if not value:
         return ""
@@ -165,6 +158,7 @@ def resolve_organizations(kind: ImportKind, ctx: dict, rows: list[Row], key: str
     by_name = defaultdict(list)
     for organization in Organization.objects.filter(name__in={v for v in wanted if not looks_like_uscc(v)}):
         by_name[organization.name].append(organization)
+    visible = {}
     for row in rows:
         if key not in row.values:
             continue
@@ -178,14 +172,16 @@ def resolve_organizations(kind: ImportKind, ctx: dict, rows: list[Row], key: str
                 continue
         else:
             found = by_name.get(value, [])
-            visible = [o for o in found if is_within_scope(user, o)] or found
-            if len(visible) != 1:
+            candidates = [o for o in found if is_within_scope(user, o)] or found
+            if len(candidates) != 1:
                 row.errors.append((kind.header[key], _(
-                    "单位名称“%(v)s”对应多个单位，请填写统一社会信用代码") % {"v": value} if visible else _(
+                    "单位名称“%(v)s”对应多个单位，请填写统一社会信用代码") % {"v": value} if candidates else _(
                     "未找到名为“%(v)s”的使用单位，请先导入使用单位或填写统一社会信用代码") % {"v": value}))
                 continue
-            organization = visible[0]
-        if not is_within_scope(user, organization):
+            organization = candidates[0]
+        if organization.pk not in visible:
+            visible[organization.pk] = is_within_scope(user, organization)
+        if not visible[organization.pk]:
             row.errors.append((kind.header[key], _("使用单位“%(name)s”(%(code)s)不在您的管辖或所属范围内")
                                % {"name": organization.name, "code": organization.uscc}))
             continue
@@ -342,8 +338,8 @@ class InstrumentImport(ImportKind):
         "site": reference,
         "purpose": choice(Purpose, Purpose.TRADE_SETTLEMENT),
         "status": choice(InstrumentStatus, InstrumentStatus.IN_USE),
-        "status_since": past_date,
-        "install_date": past_date,
+        "status_since": parse_date,
+        "install_date": parse_date,
     }
 
     def context(self, user) -> dict:
@@ -393,6 +389,7 @@ class InstrumentImport(ImportKind):
             )
         }
         ctx["sites"] = {site.pk: site for site in found.values()}
+        visible = {}
         for row in rows:
             if "site" not in row.values:
                 continue
@@ -403,7 +400,7 @@ class InstrumentImport(ImportKind):
             if site is None:
                 row.errors.append((self.header["site"], _(
                     "使用单位“%(org)s”名下没有名为“%(v)s”的场所，请先导入经营场所") % {"org": row.values["owner"].name, "v": value}))
-            elif not is_within_scope(user, site):
+            elif not visible.setdefault(site.pk, is_within_scope(user, site)):
                 row.errors.append((self.header["site"], _("场所“%(v)s”不在您的管辖或所属范围内") % {"v": value}))
             else:
                 row.values["site"] = site
@@ -442,6 +439,9 @@ class InstrumentImport(ImportKind):
                 row.existing = same_key
 
     def check_row(self, ctx, row):
+        for key in ("status_since", "install_date"):
+            if row.values.get(key) and row.values[key] > ctx["today"]:
+                row.errors.append((self.header[key], _("日期 %(d)s 晚于今天") % {"d": row.values[key].isoformat()}))
         existing = row.existing
         if existing is None:
             return

@@ -77,6 +77,18 @@ class Sheet:
     encoding: str = ""
     headers: list[str] | None = None
     estimated_rows: int | None = None  # for a progress bar; the exact count comes from reading
+    workbook: object = None  # an .xlsx stays open (read-only) until close(): loading is the slow part
+
+    def close(self) -> None:
+        if self.workbook is not None:
+            self.workbook.close()
+            self.workbook = None
+
+    def __enter__(self) -> "Sheet":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """(row number, cells as text) for every data row that is not entirely blank."""
@@ -101,16 +113,12 @@ class Sheet:
                 raise UnreadableFile(f"CSV 文件第 {reader.line_num} 行无法解析：{error}") from None
 
     def _xlsx_rows(self) -> Iterator[tuple]:
-        workbook = load_workbook(self.path, read_only=True, data_only=True)
-        try:
-            rows = workbook.worksheets[0].iter_rows(min_row=2, values_only=True)
-            yield from rows
-        finally:
-            workbook.close()
+        yield from self.workbook.worksheets[0].iter_rows(min_row=2, values_only=True)
 
 
 def open_sheet(path: Path) -> Sheet:
-    """Recognise the format by content (not by the name the browser sent) and read the header row."""
+    """Recognise the format by content (not by the name the browser sent) and read the header row;
+    close the sheet when done (``with open_sheet(path) as sheet``)."""
     path = Path(path)
     with path.open("rb") as handle:
         magic = handle.read(4)
@@ -121,6 +129,7 @@ def open_sheet(path: Path) -> Sheet:
     else:
         sheet = _open_csv(path)
     if not sheet.headers or not any(sheet.headers):
+        sheet.close()
         raise UnreadableFile("文件第 1 行应为表头，但该行为空。")
     return sheet
 
@@ -130,18 +139,16 @@ def _open_xlsx(path: Path) -> Sheet:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for a damaged archive
         raise UnreadableFile(f"无法读取该 .xlsx 文件：{error}") from None
-    try:
-        if not workbook.worksheets:
-            raise UnreadableFile("该 .xlsx 文件没有工作表。")
-        worksheet = workbook.worksheets[0]
-        first = next(worksheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
-        estimated = (worksheet.max_row - 1) if worksheet.max_row else None
-    finally:
+    if not workbook.worksheets:
         workbook.close()
+        raise UnreadableFile("该 .xlsx 文件没有工作表。")
+    worksheet = workbook.worksheets[0]
+    first = next(worksheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
     headers = [header_text(v) for v in first]
     while headers and not headers[-1]:
         headers.pop()
-    return Sheet(path, "xlsx", headers=headers, estimated_rows=estimated)
+    estimated = (worksheet.max_row - 1) if worksheet.max_row else None
+    return Sheet(path, "xlsx", headers=headers, estimated_rows=estimated, workbook=workbook)
 
 
 def _open_csv(path: Path) -> Sheet:
