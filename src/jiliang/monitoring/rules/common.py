@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import operator
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
@@ -13,6 +14,7 @@ from jiliang.monitoring.rules.thresholds import VerificationOverdueThresholds
 from jiliang.monitoring.rules.types import WINDOW_FIELD, DeviceEvent, DeviceKind, DeviceProfile, Finding, Severity, Window, WorkOrder
 
 R = TypeVar("R")
+_time_then_sequence = operator.attrgetter("time", "sequence")
 
 # Thresholds are compared with floats computed from decimal data (10.10 kWh / 10.00 kWh); a value
 # that equals its limit in decimal must not exceed it through binary rounding.
@@ -36,8 +38,10 @@ def ordered(readings: Iterable[R]) -> list[R]:
     """
     unique: dict[tuple[str, int], R] = {}
     for reading in readings:
-        unique.setdefault((reading.device_id, reading.sequence), reading)
-    return sorted(unique.values(), key=lambda r: (r.time, r.sequence))
+        key = (reading.device_id, reading.sequence)
+        if key not in unique:
+            unique[key] = reading
+    return sorted(unique.values(), key=_time_then_sequence)
 
 
 def by_device(readings: Iterable[R]) -> dict[str, list[R]]:
@@ -179,9 +183,7 @@ def clock_drift(code: str, kind: DeviceKind, window: Window, tolerance_of) -> li
     `tolerance_of(profile)` gives the limit for one device (chargers tighten it after verification).
     """
     findings = []
-    for beat in ordered(window.heartbeats):
-        if beat.device_clock is None or not is_kind(window, beat.device_id, kind):
-            continue
+    for beat in ordered(b for b in window.heartbeats if b.device_clock is not None and is_kind(window, b.device_id, kind)):
         offset = (beat.device_clock - beat.time).total_seconds()
         tolerance: timedelta = tolerance_of(window.profiles[beat.device_id])
         if exceeds(abs(offset), tolerance.total_seconds()):

@@ -223,8 +223,8 @@ def reconcile_tank(window: Window, tank: DeviceProfile, start: datetime, correct
         if d.device_id == tank.device_id and first.time < d.time <= last.time
     )
     dispensed = sum(
-        dispensed_at_20(tx, rho20, correction) for tx in ordered(window.transactions)
-        if tx.device_id in nozzles and first.time < tx.time <= last.time
+        dispensed_at_20(tx, rho20, correction)
+        for tx in ordered(tx for tx in window.transactions if tx.device_id in nozzles and first.time < tx.time <= last.time)
     )
     opening = correction.volume_at_20(first.volume_l, first.temperature_c, rho20)
     book_close = opening + deliveries - dispensed

@@ -14,6 +14,7 @@ from itertools import pairwise
 from jiliang.monitoring.rules.common import (
     add_months,
     by_device,
+    clock_drift,
     devices_of_kind,
     event_findings,
     exceeds,
@@ -67,9 +68,9 @@ def zero_use_with_occupancy(window: Window, t: Mt01Thresholds) -> list[Finding]:
     series = meter_series(window)
     findings = []
     for device_id, readings in series.items():
-        steps = meter_steps(window, device_id, readings)
-        if not steps:
+        if readings[-1].time - readings[0].time < t.zero_days:
             continue
+        steps = meter_steps(window, device_id, readings)
         moved = [s.after.time for s in steps if s.booked > 0]
         still_since = moved[-1] if moved else readings[0].time
         still_until = readings[-1].time
@@ -247,6 +248,8 @@ def consumption_drop(window: Window, t: Mt07Thresholds) -> list[Finding]:
     findings = []
     minimum_days = round(t.minimum_days / DAY)
     for device_id, readings in meter_series(window).items():
+        if readings[-1].time - readings[0].time < 2 * t.minimum_days:
+            continue
         series = daily_use(window, device_id, readings)
         if len(series) < 2 * minimum_days:
             continue
@@ -255,23 +258,28 @@ def consumption_drop(window: Window, t: Mt07Thresholds) -> list[Finding]:
         scale = noise_scale(logs)
         points = optimal_change_points([v / scale for v in logs], t.penalty_per_log_n * math.log(len(logs)))
         bounds = [0, *points, len(series)]
-        for before, after in pairwise(zip(bounds, bounds[1:])):
-            if after[1] - after[0] < minimum_days:
+        for k in range(1, len(bounds) - 1):
+            change = bounds[k]
+            # A drop often settles through a short transitional segment (the day it began):
+            # judge it over the following segments until they cover the minimum days.
+            stop = next(b for b in bounds[k + 1:] if b - change >= minimum_days or b == len(series))
+            if stop - change < minimum_days:
                 continue
-            mean_before = _mean(u for _, u in series[before[0]:before[1]])
-            mean_after = _mean(u for _, u in series[after[0]:after[1]])
+            mean_before = _mean(u for _, u in series[bounds[k - 1]:change])
+            mean_after = _mean(u for _, u in series[change:stop])
             if mean_before <= 0 or mean_after > (1 - t.drop_ratio) * mean_before:
                 continue
-            change_day = series[after[0]][0]
-            last_year = _year_earlier_ratio(by_day, series[before[0]][0], change_day, series[after[1] - 1][0])
+            change_day = series[change][0]
+            last_year = _year_earlier_ratio(by_day, series[bounds[k - 1]][0], change_day, series[stop - 1][0])
             if last_year is not None and last_year <= 1 - t.drop_ratio:
                 continue  # the same drop happened a year ago: seasonal, not tampering
             findings.append(finding(
-                "MT-07", Severity.WARNING, device_id, change_day,
+                "MT-07", Severity.WARNING, device_id, window.now,
                 change_day=change_day, mean_before=mean_before, mean_after=mean_after,
-                ratio=mean_after / mean_before, days_after=after[1] - after[0], last_year_ratio=last_year,
+                ratio=mean_after / mean_before, days_after=stop - change, last_year_ratio=last_year,
                 drop_ratio=t.drop_ratio,
             ))
+            break  # one standing finding per meter: the earliest drop
     return findings
 
 

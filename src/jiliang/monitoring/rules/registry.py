@@ -37,7 +37,10 @@ class RuleSpec:
         return self.function(window, rulebook.for_rule(self.code))
 
 
-DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
+DAY = 24 * HOUR
+# Rules on silence and due dates need only `now`, the profiles and Window.last_seen.
+NOW_ONLY = timedelta(0)
 _SPECS = (
     RuleSpec("FD-01", fuel.parameter_change_without_work_order, (DeviceKind.NOZZLE,), ("parameter_changes", "work_orders"),
              2 * DAY, False, "未经检定工单修改脉冲当量/校准系数", "Pulse equivalent or calibration coefficient changed without a verification work order"),
@@ -58,11 +61,11 @@ _SPECS = (
     RuleSpec("FD-09", fuel.sibling_nozzle_outlier, (DeviceKind.NOZZLE,), ("transactions", "profiles"),
              "period", False, "同站同油品加油枪流速离群", "Nozzle flow rate is an outlier among sibling nozzles"),
     RuleSpec("FD-10", fuel.dispenser_verification_overdue, (DeviceKind.NOZZLE,), ("profiles",),
-             DAY, True, "加油机超期未检", "Fuel dispenser overdue for verification"),
+             NOW_ONLY, True, "加油机超期未检", "Fuel dispenser overdue for verification"),
     RuleSpec("FD-11", fuel.seal_event, (DeviceKind.NOZZLE,), ("events", "profiles"),
              DAY, False, "铅封/机盖/机门开启事件", "Seal, cover or door event"),
     RuleSpec("FD-12", fuel.dispenser_communication_loss, (DeviceKind.NOZZLE,), ("heartbeats", "transactions", "profiles"),
-             DAY, True, "加油机通信中断", "Dispenser communication loss"),
+             NOW_ONLY, True, "加油机通信中断", "Dispenser communication loss"),
     RuleSpec("FD-13", fuel.implausible_fuel_data, (DeviceKind.NOZZLE, DeviceKind.TANK), ("transactions", "tank_readings", "tank_deliveries"),
              DAY, False, "油温数据不合理", "Implausible fuel or tank temperature data"),
     RuleSpec("MT-01", meters.zero_use_with_occupancy, (DeviceKind.METER,), ("meter_readings", "work_orders", "profiles"),
@@ -82,9 +85,9 @@ _SPECS = (
     RuleSpec("MT-08", meters.current_mismatch, (DeviceKind.METER,), ("meter_readings", "profiles"),
              DAY, False, "相线/零线电流不平衡", "Phase/neutral current mismatch"),
     RuleSpec("MT-09", meters.meter_communication_loss, (DeviceKind.METER,), ("meter_readings", "heartbeats", "profiles"),
-             DAY, True, "表计通信中断", "Meter communication loss"),
+             NOW_ONLY, True, "表计通信中断", "Meter communication loss"),
     RuleSpec("MT-10", meters.service_life_overdue, (DeviceKind.METER,), ("profiles",),
-             DAY, True, "表计超期服役/超期未检", "Meter beyond its service life or verification period"),
+             NOW_ONLY, True, "表计超期服役/超期未检", "Meter beyond its service life or verification period"),
     RuleSpec("MT-11", meters.meter_status_flag, (DeviceKind.METER,), ("events", "profiles"),
              DAY, False, "电池欠压/阀门故障", "Battery low or valve fault"),
     RuleSpec("CP-01", chargers.billed_energy_mismatch, (DeviceKind.CHARGER,), ("charger_sessions", "profiles"),
@@ -98,11 +101,11 @@ _SPECS = (
     RuleSpec("CP-05", chargers.station_energy_reconciliation, (DeviceKind.CHARGER, DeviceKind.METER), ("charger_sessions", "meter_readings", "work_orders", "profiles"),
              "period", False, "充电站电量对账异常", "Station sessions do not reconcile with the main meter"),
     RuleSpec("CP-06", chargers.meter_values_stopped, (DeviceKind.CHARGER,), ("charger_meter_values", "charger_sessions", "profiles"),
-             DAY, True, "充电中计量数据中断", "Meter values stopped during a session"),
+             6 * HOUR, True, "充电中计量数据中断", "Meter values stopped during a session"),
     RuleSpec("CP-07", chargers.register_reset, (DeviceKind.CHARGER,), ("charger_meter_values", "events", "profiles"),
              DAY, False, "电能示值回退且无固件升级", "Energy register went back without a firmware update"),
     RuleSpec("CP-08", chargers.charger_verification_overdue, (DeviceKind.CHARGER,), ("profiles",),
-             DAY, True, "充电桩超期未检", "Charger overdue for verification"),
+             NOW_ONLY, True, "充电桩超期未检", "Charger overdue for verification"),
 )
 
 RULES: Mapping[str, RuleSpec] = {spec.code: spec for spec in _SPECS}

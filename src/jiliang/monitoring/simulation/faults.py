@@ -14,7 +14,7 @@ from random import Random
 from typing import Callable, Iterable, TextIO
 
 from jiliang.monitoring.rules.chargers import CHARGER_MAIN_METER
-from jiliang.monitoring.rules.common import add_months
+from jiliang.monitoring.rules.common import CHINA_STANDARD_TIME, add_months
 from jiliang.monitoring.rules.types import DeviceKind, DeviceProfile, MeterMedium
 from jiliang.monitoring.simulation.city import City, SimulationConfig
 
@@ -47,6 +47,7 @@ class FaultKind:
     lead: timedelta  # how long the rule needs to see it before the period ends
     fits: Callable[[DeviceProfile, City, SimulationConfig], bool] = lambda profile, city, config: True
     related: tuple[str, ...] = ()
+    busy_hours: bool = False  # only seen in fills: start it in the day, when the station sells
 
 
 def _medium(*media: str) -> Callable[[DeviceProfile, City, SimulationConfig], bool]:
@@ -66,19 +67,20 @@ _MAIN_METER = lambda profile, city, config: profile.role == CHARGER_MAIN_METER  
 UNTIL_END = timedelta(days=10_000)
 
 CATALOGUE: dict[str, FaultKind] = {k.code: k for k in (
-    FaultKind("FD-01", "pulse equivalent lowered 1 % without a work order, restored hours later", DeviceKind.NOZZLE, 2 * HOUR, 6 * HOUR, 7 * HOUR),
-    FaultKind("FD-02", "display shows 0.8 % more than the encoder pulses", DeviceKind.NOZZLE, DAY, 2 * DAY, 2 * DAY),
+    FaultKind("FD-01", "pulse equivalent lowered 1 % without a work order, restored hours later", DeviceKind.NOZZLE, 2 * HOUR, 6 * HOUR, 7 * HOUR, busy_hours=True),
+    FaultKind("FD-02", "display shows 0.8 % more than the encoder pulses", DeviceKind.NOZZLE, DAY, 2 * DAY, 2 * DAY, busy_hours=True),
     FaultKind("FD-03", "encoder replaced without regulator initialisation", DeviceKind.NOZZLE, UNTIL_END, UNTIL_END, 2 * DAY),
-    FaultKind("FD-04", "pulse injection: 60 % more volume in the same time", DeviceKind.NOZZLE, 2 * HOUR, 3 * HOUR, 12 * HOUR),
-    FaultKind("FD-05", "fills not reported while the totaliser advances", DeviceKind.NOZZLE, 3 * HOUR, 6 * HOUR, DAY),
-    FaultKind("FD-06", "amount 0.50 yuan above price × volume", DeviceKind.NOZZLE, 3 * HOUR, 8 * HOUR, 12 * HOUR),
+    FaultKind("FD-04", "pulse injection: 60 % more volume in the same time", DeviceKind.NOZZLE, 2 * HOUR, 3 * HOUR, 12 * HOUR,
+              related=("FD-09",), busy_hours=True),
+    FaultKind("FD-05", "fills not reported while the totaliser advances", DeviceKind.NOZZLE, 3 * HOUR, 6 * HOUR, DAY, busy_hours=True),
+    FaultKind("FD-06", "amount 0.50 yuan above price × volume", DeviceKind.NOZZLE, 3 * HOUR, 8 * HOUR, 12 * HOUR, busy_hours=True),
     FaultKind("FD-07", "tank leaks 25 L/h", DeviceKind.TANK, UNTIL_END, UNTIL_END, 2 * DAY),
     FaultKind("FD-08", "nozzle delivers 1 % less than it displays", DeviceKind.NOZZLE, UNTIL_END, UNTIL_END, 15 * DAY),
     FaultKind("FD-09", "nozzle flow 30 % slower than its siblings", DeviceKind.NOZZLE, UNTIL_END, UNTIL_END, 2 * DAY, _in_sibling_group),
     FaultKind("FD-10", "verification certificate expired", DeviceKind.NOZZLE, UNTIL_END, UNTIL_END, timedelta(0)),
     FaultKind("FD-11", "seal broken", DeviceKind.NOZZLE, timedelta(0), timedelta(0), HOUR),
     FaultKind("FD-12", "nozzle offline (no messages, no sales)", DeviceKind.NOZZLE, HOUR, 4 * HOUR, 5 * HOUR),
-    FaultKind("FD-13", "fuel temperature sensor reads 85 °C", DeviceKind.NOZZLE, 3 * HOUR, 8 * HOUR, 12 * HOUR),
+    FaultKind("FD-13", "fuel temperature sensor reads 85 °C", DeviceKind.NOZZLE, 3 * HOUR, 8 * HOUR, 12 * HOUR, busy_hours=True),
     FaultKind("MT-01", "water or gas meter bypassed: register stands still while electricity is used", DeviceKind.METER,
               UNTIL_END, UNTIL_END, 16 * DAY, _medium(MeterMedium.WATER, MeterMedium.GAS), related=("MT-07",)),
     FaultKind("MT-02", "register runs back by 0.5 units", DeviceKind.METER, timedelta(0), timedelta(0), DAY, _medium(MeterMedium.WATER, MeterMedium.GAS, MeterMedium.ELECTRICITY)),
@@ -150,9 +152,15 @@ def plan_faults(city: City, config: SimulationConfig) -> tuple[City, list[Fault]
     assigned = {k.code: 0 for k in kinds}
     profiles = dict(city.profiles)
     faults, labels = [], []
-    for device_id in sorted(city.profiles):
-        if rng.random() >= config.fault_rate:
-            continue
+    # Exactly the configured share of each kind of device (a station main meter is not a household meter).
+    groups: dict[tuple[str, str | None], list[str]] = {}
+    for device_id, profile in sorted(city.profiles.items()):
+        groups.setdefault((profile.kind, profile.role), []).append(device_id)
+    chosen: list[str] = []
+    for _, members in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1] or "")):
+        rng.shuffle(members)
+        chosen += members[: round(config.fault_rate * len(members))]
+    for device_id in chosen:
         profile = city.profiles[device_id]
         fitting = [k for k in kinds if k.device_kind == profile.kind and k.fits(profile, city, config)]
         if not fitting:
@@ -161,6 +169,9 @@ def plan_faults(city: City, config: SimulationConfig) -> tuple[City, list[Fault]
         assigned[kind.code] += 1
         latest_start = config.end - kind.lead
         start = config.start if kind.code in _PROFILE_FAULTS else config.start + (latest_start - config.start) * rng.uniform(0.15, 1.0)
+        if kind.busy_hours:
+            local = start.astimezone(CHINA_STANDARD_TIME)
+            start = local.replace(hour=9 + local.hour % 8, microsecond=0)
         start = start.replace(microsecond=0)
         end = min(config.end, start + kind.shortest + (kind.longest - kind.shortest) * rng.random())
         if kind.code in _PROFILE_FAULTS:

@@ -64,11 +64,11 @@ def local_hour(moment: datetime) -> int:
     return moment.astimezone(CHINA_STANDARD_TIME).hour
 
 
-def is_open(profile: DeviceProfile, moment: datetime) -> bool:
+def is_open(profile: DeviceProfile, hour: int) -> bool:
     if profile.opening_hours is None:
         return True
     opens, closes = profile.opening_hours
-    return opens <= local_hour(moment) < closes
+    return opens <= hour < closes
 
 
 @dataclass
@@ -133,6 +133,11 @@ class _Tick:
     out: list = field(default_factory=list)
     site_energy: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        local = self.start.astimezone(CHINA_STANDARD_TIME)
+        self.hour = local.hour
+        self.first_of_hour = local.minute * 60 + local.second < (self.end - self.start).total_seconds()
+
 
 class CityStream:
     def __init__(self, config: SimulationConfig, city: City, faults: list[Fault]):
@@ -154,14 +159,20 @@ class CityStream:
             elif profile.kind == DeviceKind.CHARGER:
                 self.chargers[device_id] = _Charger(**common, register=round(rng.uniform(1e3, 1e5), 3), clock_offset_s=rng.uniform(-2, 2))
             elif profile.kind == DeviceKind.METER:
-                vacant = profile.role != CHARGER_MAIN_METER and rng.random() < 0.05
-                meter = _Meter(**common, register=round(rng.uniform(10, 5000), 2), activity=0.0 if vacant else rng.uniform(0.6, 1.5))
+                meter = _Meter(**common, register=round(rng.uniform(10, 5000), 2), activity=self._household_activity(profile))
                 meter.next_report = self._first_report(meter)
                 meter.last_report = meter.next_report - meter.profile.report_interval
                 self.meters[device_id] = meter
         self.nozzles_of_tank: dict[str, list[_Nozzle]] = {}
         for nozzle in self.nozzles.values():
             self.nozzles_of_tank.setdefault(nozzle.profile.tank_id, []).append(nozzle)
+
+    def _household_activity(self, profile: DeviceProfile) -> float:
+        """How much a household uses relative to the average, shared by its meters; 0 for a vacant home."""
+        if profile.role == CHARGER_MAIN_METER:
+            return 1.0
+        household = Random(f"{self.config.seed}:{profile.site_id}")
+        return 0.0 if household.random() < 0.05 else household.uniform(0.6, 1.5)
 
     def _first_report(self, meter: _Meter) -> datetime:
         interval = meter.profile.report_interval
@@ -194,7 +205,7 @@ class CityStream:
         out = tick.out
         out.append(Heartbeat(device_id, n.next_sequence(), tick.start + n.phase))
         self._nozzle_parameters(n, tick)
-        if local_hour(tick.start) == 3 and tick.start.minute < self.config.tick.total_seconds() / 60:
+        if tick.hour == 3 and tick.first_of_hour:
             if rng.random() < ENCODER_SWAP_RATE:
                 n.encoder = f"ENC-{rng.randrange(10**8):08d}"
                 out.append(WorkOrder(device_id, tick.start, WorkOrderKind.INITIALISATION))
@@ -203,9 +214,9 @@ class CityStream:
             n.encoder = f"ENC-{rng.randrange(10**8):08d}"
         if n.fault_starts_in("FD-11", tick.start, tick.end):
             out.append(DeviceEvent(device_id, n.next_sequence(), n.fault.start, EventCode.SEAL_BROKEN))
-        if not is_open(n.profile, tick.start):
+        if not is_open(n.profile, tick.hour):
             return
-        expected = FILLS_PER_NOZZLE_DAY * FILL_SHARE_BY_HOUR[local_hour(tick.start)] / 24 * (self.config.tick / HOUR)
+        expected = FILLS_PER_NOZZLE_DAY * FILL_SHARE_BY_HOUR[tick.hour] / 24 * (self.config.tick / HOUR)
         hidden_starts = n.fault_starts_in("FD-05", tick.start, tick.end)
         if rng.random() < expected or hidden_starts:
             self._fill(n, tick, tick.start + (tick.end - tick.start) * rng.uniform(0.01, 0.99))
@@ -265,15 +276,16 @@ class CityStream:
         rho20 = profile.density_20_kg_m3
         if (tick.start - self.config.start) % self.config.tank_interval == timedelta(0):
             observed = t.volume_20 / self.correction.vcf20(t.temperature, rho20)
+            # Short-term repeatability of a magnetostrictive gauge: a few tenths of a litre, 0.01 °C.
             tick.out.append(TankReading(profile.device_id, t.next_sequence(), tick.start,
-                                        round(observed + rng.gauss(0, 0.5), 1), round(t.temperature + rng.gauss(0, 0.02), 2)))
+                                        round(observed + rng.gauss(0, 0.2), 2), round(t.temperature + rng.gauss(0, 0.005), 3)))
         if t.volume_20 < 0.3 * TANK_CAPACITY_L:
             delivered_temperature = t.ground_temperature + rng.gauss(0, 3)
             t.temperature = (t.volume_20 * t.temperature + DELIVERY_L * delivered_temperature) / (t.volume_20 + DELIVERY_L)
             t.volume_20 += DELIVERY_L
             tick.out.append(TankDelivery(profile.device_id, t.next_sequence(), tick.start + self.config.tick / 2, DELIVERY_L))
         hours = self.config.tick / HOUR
-        daily_swing = 0.5 * math.sin(2 * math.pi * (local_hour(tick.start) - 9) / 24)
+        daily_swing = 0.5 * math.sin(2 * math.pi * (tick.hour - 9) / 24)
         t.temperature += (t.ground_temperature + daily_swing - t.temperature) * (1 - math.exp(-hours / 12))
         if t.faulty("FD-07", tick.start):
             t.volume_20 -= 25.0 * hours
@@ -294,7 +306,7 @@ class CityStream:
             if rng.random() < FIRMWARE_UPDATE_RATE * (self.config.tick / DAY):
                 c.register = 0.0
                 tick.out.append(DeviceEvent(device_id, c.next_sequence(), tick.start + c.phase, EventCode.FIRMWARE_UPDATE))
-            share = FILL_SHARE_BY_HOUR[local_hour(tick.start)]
+            share = FILL_SHARE_BY_HOUR[tick.hour]
             if rng.random() < SESSIONS_PER_CHARGER_DAY * share / 24 * (self.config.tick / HOUR):
                 c.sessions += 1
                 target = rng.uniform(20, 50) if profile.rated_power_kw > 10 else rng.uniform(5, 20)
@@ -345,7 +357,7 @@ class CityStream:
             drawn = tick.site_energy.get(profile.site_id, 0.0) / CHARGER_EFFICIENCY
             extra = 15.0 if m.faulty("CP-05", tick.start) else 0.0
             m.pending_energy += drawn + (STATION_AUXILIARY_KW + extra) * (self.config.tick / HOUR)
-        if local_hour(tick.start) == 0 and tick.start.astimezone(CHINA_STANDARD_TIME).minute < self.config.tick / MINUTE and profile.role != CHARGER_MAIN_METER:
+        if tick.hour == 0 and tick.first_of_hour and profile.role != CHARGER_MAIN_METER:
             if not m.faulty("MT-09", tick.start):
                 beat = tick.start + m.phase
                 drift = timedelta(minutes=8) if m.faulty("MT-04", beat) else timedelta(seconds=m.rng.uniform(-30, 30))
