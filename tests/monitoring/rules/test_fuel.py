@@ -85,3 +85,270 @@ def test_fd02_lock_count_only_within_30_days(at, rulebook):
     txs = tuple(fill(at, i, 1000.0, error=0.0065, minutes=i * 60 * 24 * 8) for i in range(5))  # 32 days apart end to end
     found = fuel.pulse_volume_mismatch(window(at, transactions=txs), rulebook.for_rule("FD-02"))
     assert Severity.CRITICAL not in {f.severity for f in found}
+
+
+# FD-03 ------------------------------------------------------------------------------------------
+
+def encoder(at, seq, hours, identity):
+    return ComponentIdentity("N1", seq, at(hours=hours), "encoder", identity)
+
+
+@pytest.mark.parametrize(("order_hours", "fires"), [(0.0, False), (-0.01, True), (30.0, False)])
+def test_fd03_swap_needs_initialisation_from_24_hours_before_the_report(at, rulebook, order_hours, fires):
+    reports = (encoder(at, 1, 0, "A"), encoder(at, 2, 24, "B"))
+    orders = (WorkOrder("N1", at(hours=order_hours), "initialisation"),)
+    found = fuel.component_identity_change(window(at, minutes=3000, component_identities=reports, work_orders=orders), rulebook.for_rule("FD-03"))
+    assert bool(found) is fires
+
+
+@pytest.mark.parametrize(("fills", "defeated"), [(3, False), (4, True)])
+def test_fd03_more_than_three_fills_after_the_swap_escalates(at, rulebook, fills, defeated):
+    reports = (encoder(at, 1, 0, "A"), encoder(at, 2, 1, "B"))
+    txs = tuple(fill(at, 10 + i, minutes=120 + i) for i in range(fills))
+    [found] = fuel.component_identity_change(window(at, minutes=600, component_identities=reports, transactions=txs), rulebook.for_rule("FD-03"))
+    assert found.severity is Severity.CRITICAL and found.evidence["lock_defeated"] is defeated
+
+
+def test_fd03_same_identity_is_quiet(at, rulebook):
+    reports = (encoder(at, 1, 0, "A"), encoder(at, 2, 24, "A"))
+    assert fuel.component_identity_change(window(at, component_identities=reports), rulebook.for_rule("FD-03")) == []
+
+
+# FD-04 ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("flow", "seconds", "fires"), [
+    (52.5, 60, False), (52.6, 60, True),  # Qmax 50 × 1.05
+    (5.0, 120, False), (4.9, 60, False), (4.9, 61, True),  # Qmin 5 for more than 60 s
+])
+def test_fd04_implied_flow_limits(at, rulebook, flow, seconds, fires):
+    tx = fill(at, 1, round(flow * seconds / 60, 4), duration=seconds)
+    assert bool(fuel.implausible_flow_rate(window(at, transactions=(tx,)), rulebook.for_rule("FD-04"))) is fires
+
+
+# FD-05 ------------------------------------------------------------------------------------------
+
+def chain(at, volumes, gaps=None):
+    """Consecutive fills on one totaliser, with extra litres between fills where `gaps` says."""
+    gaps = gaps or [0.0] * len(volumes)
+    txs, start = [], 1000.0
+    for i, (volume, gap) in enumerate(zip(volumes, gaps)):
+        start += gap
+        txs.append(fill(at, i, volume, minutes=10 * i, start=start))
+        start += volume
+    return tuple(txs)
+
+
+def test_fd05_removing_one_reported_fill_is_critical(at, rulebook):
+    """monitoring.md §6.5: the totaliser advanced, one fill is missing from the reports."""
+    txs = chain(at, [40.0, 25.0, 30.0])
+    assert fuel.totaliser_discontinuity(window(at, transactions=txs), rulebook.for_rule("FD-05")) == []
+    [found] = fuel.totaliser_discontinuity(window(at, transactions=(txs[0], txs[2])), rulebook.for_rule("FD-05"))
+    assert found.severity is Severity.CRITICAL and found.evidence["discrepancy_l"] == pytest.approx(25.0)
+    assert found.time == txs[2].time
+
+
+@pytest.mark.parametrize(("gap", "fires"), [(0.02, False), (0.03, True)])
+def test_fd05_tolerance_is_one_centilitre_per_fill(at, rulebook, gap, fires):
+    txs = chain(at, [40.0, 25.0], gaps=[0.0, gap])
+    assert bool(fuel.totaliser_discontinuity(window(at, transactions=txs), rulebook.for_rule("FD-05"))) is fires
+
+
+# FD-06 ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("amount", "fires"), [(300.00, False), (300.01, False), (300.02, True), (299.98, True)])
+def test_fd06_amount_against_price_times_volume(at, rulebook, amount, fires):
+    tx = fill(at, 1, 40.0, price=7.5, amount=amount)
+    assert bool(fuel.amount_mismatch(window(at, transactions=(tx,)), rulebook.for_rule("FD-06"))) is fires
+
+
+# FD-07 ------------------------------------------------------------------------------------------
+
+def reconciliation_window(at, close_l, close_temp=20.0, open_days=-1):
+    """monitoring.md §2.1 worked vector: open 20,000 L, delivery 10,000 L, 12,000 L sold at 28 °C (92#)."""
+    sold = tuple(fill(at, i, 1200.0, minutes=60 + i, temp=28.0, start=10_000.0 + 1200 * i) for i in range(10))
+    return Window(
+        now=at(hours=24), profiles=PROFILES,
+        tank_readings=(TankReading("T1", 1, at(days=open_days), 20_000.0, 20.0), TankReading("T1", 2, at(hours=24), close_l, close_temp)),
+        tank_deliveries=(TankDelivery("T1", 1, at(minutes=30), 10_000.0),),
+        transactions=sold,
+    )
+
+
+def test_fd07_worked_vector_plus_two_percent(at, rulebook):
+    [found] = fuel.tank_variance(reconciliation_window(at, 18_356.4), rulebook.for_rule("FD-07"))
+    rec = found.evidence["reconciliation"]
+    assert rec["dispensed_l"] == pytest.approx(11_881.2, abs=0.05)
+    assert rec["book_close_l"] == pytest.approx(18_118.8, abs=0.05)
+    assert found.evidence["variance_l"] == pytest.approx(237.6, abs=0.05)
+    assert found.evidence["variance_share_of_throughput"] == pytest.approx(0.0200, abs=0.00005)
+    assert found.severity is Severity.WARNING
+
+
+def book_close_and_throughput(at, rulebook):
+    t = rulebook.for_rule("FD-07")
+    rec = fuel.reconcile_tank(reconciliation_window(at, 0.0), TANK, at(days=-30), t.volume_correction)
+    return rec.book_close_l, rec.dispensed_l
+
+
+@pytest.mark.parametrize(("offset", "expected"), [(0.0, None), (0.01, Severity.WARNING)])
+def test_fd07_gain_limit(at, rulebook, offset, expected):
+    book, throughput = book_close_and_throughput(at, rulebook)
+    close = book + 0.005 * throughput + 100 + offset
+    found = fuel.tank_variance(reconciliation_window(at, close), rulebook.for_rule("FD-07"))
+    assert [f.severity for f in found] == ([expected] if expected else [])
+
+
+@pytest.mark.parametrize(("offset", "expected"), [(0.0, None), (0.01, Severity.CRITICAL)])
+def test_fd07_loss_limit_is_epa_one_percent_plus_492_litres(at, rulebook, offset, expected):
+    book, throughput = book_close_and_throughput(at, rulebook)
+    close = book - (0.01 * throughput + 492) - offset
+    found = fuel.tank_variance(reconciliation_window(at, close), rulebook.for_rule("FD-07"))
+    assert [f.severity for f in found] == ([expected] if expected else [])
+
+
+def test_fd07_only_the_last_30_days_count(at, rulebook):
+    """A gauge reading older than the period is not the opening: with no other reading, no reconciliation."""
+    assert fuel.tank_variance(reconciliation_window(at, 18_356.4, open_days=-31), rulebook.for_rule("FD-07")) == []
+
+
+# FD-08 ------------------------------------------------------------------------------------------
+
+def regression_window(at, factor_b, days=15):
+    """Tank T1 feeds nozzles A and B; B delivers `factor_b` of what it displays. Hourly gauge readings at 20 °C."""
+    import random
+
+    rng = random.Random(8)
+    profiles = {
+        "T1": TANK,
+        "A": replace(NOZZLE, device_id="A"),
+        "B": replace(NOZZLE, device_id="B"),
+    }
+    level, readings, txs = 25_000.0, [], []
+    for hour in range(days * 24 + 1):
+        readings.append(TankReading("T1", hour, at(hours=hour), level, 20.0))
+        for nozzle, factor in (("A", 1.0), ("B", factor_b)):
+            volume = round(rng.uniform(0, 80), 2)
+            txs.append(replace(fill(at, hour, volume, minutes=hour * 60 + 30), device_id=nozzle))
+            level -= volume * factor
+    return Window(now=at(hours=days * 24), profiles=profiles, tank_readings=tuple(readings), transactions=tuple(txs))
+
+
+@pytest.mark.parametrize(("factor", "fires"), [(0.995, False), (0.9949, True), (1.005, False), (1.0051, True), (0.99, True)])
+def test_fd08_meter_factor_band(at, rulebook, factor, fires):
+    found = fuel.meter_factor_drift(regression_window(at, factor), rulebook.for_rule("FD-08"))
+    assert [f.device_id for f in found] == (["B"] if fires else [])
+    if fires:
+        assert found[0].evidence["meter_factor"] == pytest.approx(factor, abs=1e-9)
+
+
+def test_fd08_needs_fourteen_days(at, rulebook):
+    assert fuel.meter_factor_drift(regression_window(at, 0.98, days=13), rulebook.for_rule("FD-08")) == []
+
+
+# FD-09 ------------------------------------------------------------------------------------------
+
+def sibling_window(at, flows, fills=20):
+    profiles = {f"N{i}": replace(NOZZLE, device_id=f"N{i}") for i in range(len(flows))}
+    txs = tuple(
+        replace(fill(at, k, flow, duration=60.0, minutes=k), device_id=f"N{i}")
+        for i, flow in enumerate(flows) for k in range(fills)
+    )
+    return Window(now=at(days=1), profiles=profiles, transactions=txs)
+
+
+# Siblings 35.8/36.0/36.1/36.2 L/min: median 36.1, MAD below the 1 % floor, so z = 0.6745·(x − 36.1)/0.361.
+Z_LIMIT_FLOW = 36.1 + 3.5 * 0.361 / 0.6745
+
+
+@pytest.mark.parametrize(("outlier", "fires"), [(Z_LIMIT_FLOW - 0.01, False), (Z_LIMIT_FLOW + 0.01, True), (25.0, True)])
+def test_fd09_robust_z_beyond_three_and_a_half(at, rulebook, outlier, fires):
+    found = fuel.sibling_nozzle_outlier(sibling_window(at, [35.8, 36.0, 36.1, 36.2, outlier]), rulebook.for_rule("FD-09"))
+    assert [f.device_id for f in found] == (["N4"] if fires else [])
+
+
+def test_fd09_needs_four_siblings_with_enough_fills(at, rulebook):
+    t = rulebook.for_rule("FD-09")
+    assert fuel.sibling_nozzle_outlier(sibling_window(at, [36.0, 36.1, 25.0]), t) == []
+    assert fuel.sibling_nozzle_outlier(sibling_window(at, [35.8, 36.0, 36.1, 36.2, 25.0], fills=19), t) == []
+
+
+# FD-10 ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("days_past_due", "expected"), [(0, None), (1, Severity.WARNING), (30, Severity.WARNING), (31, Severity.CRITICAL)])
+def test_fd10_overdue_verification(at, rulebook, days_past_due, expected):
+    today = at().date()
+    profiles = {"N1": replace(NOZZLE, valid_until=today - timedelta(days=days_past_due))}
+    found = fuel.dispenser_verification_overdue(Window(now=at(), profiles=profiles), rulebook.for_rule("FD-10"))
+    assert [f.severity for f in found] == ([expected] if expected else [])
+
+
+def test_fd10_due_from_last_verification_plus_six_months(at, rulebook):
+    t = rulebook.for_rule("FD-10")
+    on_time = {"N1": replace(NOZZLE, last_verified=date(2024, 9, 1))}  # due 2025-03-01, today
+    late = {"N1": replace(NOZZLE, last_verified=date(2024, 8, 31))}
+    assert fuel.dispenser_verification_overdue(Window(now=at(), profiles=on_time), t) == []
+    assert fuel.dispenser_verification_overdue(Window(now=at(), profiles=late), t)[0].evidence["due"] == "2025-02-28"
+
+
+# FD-11 ------------------------------------------------------------------------------------------
+
+def test_fd11_seal_events_on_dispensers_only(at, rulebook):
+    profiles = {**PROFILES, "M1": DeviceProfile("M1", DeviceKind.METER, "S1")}
+    events = (DeviceEvent("N1", 1, at(), "seal_broken"), DeviceEvent("N1", 2, at(), "battery_low"), DeviceEvent("M1", 1, at(), "cover_open"))
+    found = fuel.seal_event(Window(now=at(), profiles=profiles, events=events), rulebook.for_rule("FD-11"))
+    assert [(f.device_id, f.severity) for f in found] == [("N1", Severity.CRITICAL)]
+
+
+# FD-12 ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("silent", "expected"), [
+    (timedelta(minutes=10), None),
+    (timedelta(minutes=10, seconds=1), Severity.WARNING),
+    (timedelta(hours=24), Severity.WARNING),
+    (timedelta(hours=24, seconds=1), Severity.CRITICAL),
+])
+def test_fd12_fires_on_time_alone_without_a_new_message(at, rulebook, silent, expected):
+    """ThingsBoard #12771/#6821: the alarm comes from last_seen and now; nothing new has to arrive."""
+    w = Window(now=at() + silent, profiles=PROFILES, last_seen={"N1": at()})
+    found = fuel.dispenser_communication_loss(w, rulebook.for_rule("FD-12"))
+    assert [f.severity for f in found] == ([expected] if expected else [])
+
+
+def test_fd12_message_a_second_before_the_timeout_keeps_it_quiet(at, rulebook):
+    """#7909: a heartbeat at timeout − 1 s counts even if last_seen has not caught up yet."""
+    beat = Heartbeat("N1", 9, at(minutes=10) - timedelta(seconds=1))
+    w = Window(now=at(minutes=10), profiles=PROFILES, last_seen={"N1": at()}, heartbeats=(beat,))
+    t = rulebook.for_rule("FD-12")
+    assert fuel.dispenser_communication_loss(w, t) == []
+    assert fuel.dispenser_communication_loss(replace(w, now=beat.time + t.warning_silence), t) == []
+    assert fuel.dispenser_communication_loss(replace(w, now=beat.time + t.warning_silence + timedelta(seconds=1)), t)
+
+
+def test_fd12_warning_counts_only_opening_hours(rulebook):
+    from datetime import datetime
+
+    from jiliang.monitoring.rules.common import CHINA_STANDARD_TIME
+
+    profiles = {"N1": replace(NOZZLE, opening_hours=(6, 22))}
+    last = datetime(2025, 3, 1, 21, 55, tzinfo=CHINA_STANDARD_TIME)
+    t = rulebook.for_rule("FD-12")
+    at_night = Window(now=datetime(2025, 3, 2, 5, 0, tzinfo=CHINA_STANDARD_TIME), profiles=profiles, last_seen={"N1": last})
+    next_morning = replace(at_night, now=datetime(2025, 3, 2, 6, 6, tzinfo=CHINA_STANDARD_TIME))
+    assert fuel.dispenser_communication_loss(at_night, t) == []
+    assert [f.severity for f in fuel.dispenser_communication_loss(next_morning, t)] == [Severity.WARNING]
+
+
+# FD-13 ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("temperature", "fires"), [(50.0, False), (50.1, True), (-30.0, False), (-30.1, True)])
+def test_fd13_fuel_temperature_range(at, rulebook, temperature, fires):
+    tx = fill(at, 1, temp=temperature)
+    assert bool(fuel.implausible_fuel_data(window(at, transactions=(tx,)), rulebook.for_rule("FD-13"))) is fires
+
+
+@pytest.mark.parametrize(("second", "delivered", "fires"), [(20.0, False, False), (20.01, False, True), (25.0, True, False)])
+def test_fd13_tank_temperature_jump_without_delivery(at, rulebook, second, delivered, fires):
+    readings = (TankReading("T1", 1, at(), 20_000.0, 15.0), TankReading("T1", 2, at(minutes=15), 20_000.0, second))
+    deliveries = (TankDelivery("T1", 1, at(minutes=5), 5_000.0),) if delivered else ()
+    found = fuel.implausible_fuel_data(window(at, tank_readings=readings, tank_deliveries=deliveries), rulebook.for_rule("FD-13"))
+    assert bool(found) is fires and all(f.severity is Severity.DATA_QUALITY for f in found)

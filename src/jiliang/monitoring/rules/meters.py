@@ -229,12 +229,16 @@ def optimal_change_points(values: list[float], penalty: float, min_size: int = 2
 
 
 def noise_scale(values: list[float]) -> float:
-    """Robust σ of day-to-day noise (MAD of first differences / (0.6745·√2)), so the penalty is in units of variance."""
+    """σ of day-to-day noise, so the penalty is in units of variance as PELT's penalty assumes.
+
+    Robust (MAD of first differences / (0.6745·√2)); a series that is flat apart from its changes
+    has a MAD of zero, and then the mean difference stands in; a constant series keeps scale 1.
+    """
     differences = sorted(abs(b - a) for a, b in pairwise(values))
     if not differences:
         return 1.0
     mad = differences[len(differences) // 2]
-    return mad / (0.6745 * math.sqrt(2)) or 1.0
+    return mad / (0.6745 * math.sqrt(2)) or sum(differences) / len(differences) or 1.0
 
 
 def daily_use(window: Window, device_id: str, readings: list[MeterReading]) -> list[tuple[datetime, float]]:
@@ -258,11 +262,11 @@ def consumption_drop(window: Window, t: Mt07Thresholds) -> list[Finding]:
         scale = noise_scale(logs)
         points = optimal_change_points([v / scale for v in logs], t.penalty_per_log_n * math.log(len(logs)))
         bounds = [0, *points, len(series)]
+        stop = len(series)
         for k in range(1, len(bounds) - 1):
             change = bounds[k]
-            # A drop often settles through a short transitional segment (the day it began):
-            # judge it over the following segments until they cover the minimum days.
-            stop = next(b for b in bounds[k + 1:] if b - change >= minimum_days or b == len(series))
+            # The condition is the present one: use from the change up to today, which also
+            # absorbs a short transitional segment (the day the drop began).
             if stop - change < minimum_days:
                 continue
             mean_before = _mean(u for _, u in series[bounds[k - 1]:change])
