@@ -221,6 +221,17 @@ def test_sites_unknown_organization_division_and_repeated_name(city_regulator, m
     assert not Site.objects.exists()
 
 
+def test_moving_a_site_moves_its_instruments_division(city_regulator, make_organization, make_site, make_instrument,
+                                                     tmp_path):
+    owner = make_organization("511902")
+    site = make_site(owner, name="一号站", division_code="511902")
+    instrument = make_instrument(site=site)
+    report = run(city_regulator, "sites", csv_sheet(tmp_path / "s.csv", SITE_HEADERS, [[owner.uscc, "一号站", "", "511902001"]]))
+    assert report.updated == 1
+    instrument.refresh_from_db()
+    assert instrument.division.code == "511902001"
+
+
 def test_instruments_all_or_nothing_with_every_kind_of_bad_row(city_regulator, make_organization, make_site,
                                                                make_instrument, tmp_path):
     owner = make_organization("511902")

@@ -110,7 +110,7 @@ class ImportKind:
     """What one kind of row (organization, site, instrument) needs; subclasses fill it in.
 
     ``parsers`` turn cell text into values (raising ``CellError``); ``resolve`` turns a batch's
-    reference cells into objects; ``natural_key`` names a row; ``find_existing`` finds the stored
+    reference cells into objects; ``natural_keys`` name a row; ``find_existing`` finds the stored
     objects a batch's rows denote; ``derive`` sets the columns computed from others.
     """
 

@@ -297,6 +297,15 @@ class SiteImport(ImportKind):
     def check_row(self, ctx, row):
         settle_division(self, row, "division")
 
+    def after_write(self, ctx, created, updated):
+        """Instruments copy their site's division for scoping; keep the copies true."""
+        moved = defaultdict(list)
+        for site, before in updated:
+            if site.division_id != before.division_id:
+                moved[site.division_id].append(site.pk)
+        for division_id, site_ids in moved.items():
+            Instrument.objects.filter(site_id__in=site_ids).update(division_id=division_id)
+
 
 class InstrumentImport(ImportKind):
     name = "instruments"
