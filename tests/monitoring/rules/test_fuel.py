@@ -352,3 +352,35 @@ def test_fd13_tank_temperature_jump_without_delivery(at, rulebook, second, deliv
     deliveries = (TankDelivery("T1", 1, at(minutes=5), 5_000.0),) if delivered else ()
     found = fuel.implausible_fuel_data(window(at, tank_readings=readings, tank_deliveries=deliveries), rulebook.for_rule("FD-13"))
     assert bool(found) is fires and all(f.severity is Severity.DATA_QUALITY for f in found)
+
+
+# FD-07 properties ----------------------------------------------------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(
+    opening=st.floats(5_000, 25_000), sold=st.lists(st.floats(3, 150), min_size=1, max_size=20),
+    fuel_temp=st.floats(-10, 40), close_temp=st.floats(-10, 40), error=st.floats(-500, 500),
+)
+def test_fd07_reconciliation_is_exact_and_symmetric(rulebook, opening, sold, fuel_temp, close_temp, error):
+    """A tank whose gauge agrees with its book has zero variance at any temperature; ± x litres at the
+    close give variance ± x: gains and losses are measured alike."""
+    from datetime import datetime, timezone
+
+    t0 = datetime(2025, 3, 1, tzinfo=timezone.utc)
+    correction = rulebook.for_rule("FD-07").volume_correction
+    txs = tuple(DispenserTransaction("N1", i, t0 + timedelta(minutes=i + 1), 60, v, round(v * 100), 100.0, 7.5, round(7.5 * v, 2), 0, v, fuel_temp)
+                for i, v in enumerate(sold))
+    book = opening - sum(correction.volume_at_20(v, fuel_temp, 737.0) for v in sold)
+
+    def variance(close_v20):
+        observed = close_v20 / correction.vcf20(close_temp, 737.0)
+        w = Window(now=t0 + timedelta(hours=1), profiles=PROFILES, transactions=txs,
+                   tank_readings=(TankReading("T1", 1, t0, opening, 20.0), TankReading("T1", 2, t0 + timedelta(hours=1), observed, close_temp)))
+        return fuel.reconcile_tank(w, TANK, t0, correction).variance_l
+
+    assert variance(book) == pytest.approx(0.0, abs=1e-6)
+    assert variance(book + error) == pytest.approx(error, abs=1e-6)
+    assert variance(book - error) == pytest.approx(-variance(book + error), abs=1e-6)
