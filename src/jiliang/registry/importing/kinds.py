@@ -5,7 +5,7 @@ the USCC; the organization and site name; the type, manufacturer and serial numb
 code), and the rules the registry's services apply to a single write, applied here to a batch.
 References are accepted as a list export shows them: a division by code or name, an organization
 by USCC or exact name, an instrument type by catalogue code, name or "name (code)", a choice by
-its value or its Chinese label.
+its value or its Chinese or English label.
 """
 
 import secrets
