@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from jiliang.accounts.access import AccessDenied
 from jiliang.accounts.models import Division, User
@@ -119,7 +119,7 @@ def create_institution(request, payload: InstitutionIn):
     data = payload.dict()
     code = data.pop("division_code")
     division = _divisions([code], "division_code")[0] if code else None
-    return 201, services.create_institution(request.auth, division=division, **data)
+    return Status(201, services.create_institution(request.auth, division=division, **data))
 
 
 @router.patch("institutions/{institution_id}", response=InstitutionOut, summary="Change an institution")
@@ -168,10 +168,11 @@ def list_authorisations(request, institution_id: RecordId):
 def create_authorisation(request, institution_id: RecordId, payload: AuthorisationIn):
     institution = get_object_or_404(selectors.institutions(request.auth), pk=institution_id)
     data = payload.dict()
-    return 201, services.create_authorisation(
+    created = services.create_authorisation(
         request.auth, institution=institution, instrument_types=_types(data.pop("instrument_types")),
         divisions=_divisions(data.pop("divisions")), **data,
     )
+    return Status(201, created)
 
 
 class QualificationOut(Schema):
@@ -208,8 +209,9 @@ def list_qualifications(request, institution: RecordId | None = None, user: Reco
 def grant_qualification(request, payload: QualificationIn):
     data = payload.dict()
     person = _pick(User.objects.all(), [data.pop("user_id")], "user_id", _("人员"))[0]
-    return 201, services.grant_qualification(request.auth, user=person,
-                                             instrument_type=_types([data.pop("type_code")])[0], **data)
+    created = services.grant_qualification(request.auth, user=person,
+                                           instrument_type=_types([data.pop("type_code")])[0], **data)
+    return Status(201, created)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -308,8 +310,9 @@ def create_standard(request, payload: StandardIn):
     data = payload.dict()
     institution = _pick(selectors.institutions(request.auth), [data.pop("institution_id")], "institution_id",
                         _("检定机构"))[0]
-    return 201, services.create_standard(request.auth, institution=institution,
-                                         instrument_types=_types(data.pop("instrument_types")), **data)
+    created = services.create_standard(request.auth, institution=institution,
+                                       instrument_types=_types(data.pop("instrument_types")), **data)
+    return Status(201, created)
 
 
 @router.patch("standards/{standard_id}", response=StandardOut, summary="Change a measurement standard")
@@ -339,8 +342,9 @@ def record_calibration(request, standard_id: RecordId, payload: CalibrationIn):
     reference_id = data.pop("reference_standard_id")
     reference = (_pick(selectors.standards(request.auth), [reference_id], "reference_standard_id", _("上级计量标准"))[0]
                  if reference_id else None)
-    return 201, services.record_standard_calibration(request.auth, standard=standard, calibrating_institution=calibrating,
-                                                     reference_standard=reference, **data)
+    created = services.record_standard_calibration(request.auth, standard=standard, calibrating_institution=calibrating,
+                                                   reference_standard=reference, **data)
+    return Status(201, created)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -468,9 +472,10 @@ def submit_request(request, payload: RequestIn):
     instruments = _pick(registry_selectors.instruments(user), payload.instrument_ids, "instrument_ids", _("计量器具"))
     if user.organization is None:
         raise AccessDenied(_("只有使用单位人员可以报检。"))
-    return 201, services.submit_request(user, owner=user.organization, institution=institution,
-                                        instruments=instruments, preferred_date=payload.preferred_date,
-                                        note=payload.note)
+    created = services.submit_request(user, owner=user.organization, institution=institution,
+                                      instruments=instruments, preferred_date=payload.preferred_date,
+                                      note=payload.note)
+    return Status(201, created)
 
 
 @router.post("verification-requests/{request_id}/accept", response=RequestOut, summary="Accept and schedule")
@@ -671,7 +676,7 @@ def get_verification(request, verification_id: RecordId):
              summary="Record a verification and issue its certificate (institution staff)")
 def record_verification(request, payload: VerificationIn):
     institution, data = _verification_input(request, payload)
-    return 201, services.record_verification(request.auth, institution, data)
+    return Status(201, services.record_verification(request.auth, institution, data))
 
 
 @router.get("certificates", response=CertificatePage, summary="List certificates")
@@ -692,7 +697,7 @@ def get_certificate(request, certificate_id: RecordId):
 def supersede_certificate(request, certificate_id: RecordId, payload: CorrectionIn):
     certificate = get_object_or_404(selectors.certificates(request.auth), pk=certificate_id)
     _institution, data = _verification_input(request, payload)
-    return 201, services.supersede(request.auth, certificate, data, payload.reason)
+    return Status(201, services.supersede(request.auth, certificate, data, payload.reason))
 
 
 @router.post("certificates/{certificate_id}/revoke", response=CertificateOut,
