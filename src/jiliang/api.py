@@ -140,12 +140,14 @@ def _mount_routers() -> None:
     from jiliang.registry.api import router as registry_router
     from jiliang.registry.importing.api import router as imports_router
     from jiliang.verification.api import router as verification_router
+    from jiliang.verification.due_api import router as due_router
 
     api.add_router("/v1/", accounts_router)
     api.add_router("/v1/", registry_router)
     api.add_router("/v1/", imports_router)
     api.add_router("/v1/", ledger_router)
     api.add_router("/v1/", verification_router)
+    api.add_router("/v1/", due_router)
     api.add_router("/v1/", monitoring_router)
 
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "jiliang.verification",
     "jiliang.ledger",
     "jiliang.monitoring",
+    "jiliang.notifications",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -227,6 +228,23 @@ MEDIA_ROOT = VAR_DIR / "media"
 JILIANG_CITY_DIVISION_CODE = os.environ.get("JILIANG_CITY_DIVISION_CODE", "511900")
 JILIANG_PAGE_SIZE = env_int("JILIANG_PAGE_SIZE", 50)
 JILIANG_EXPORT_MAX_ROWS = env_int("JILIANG_EXPORT_MAX_ROWS", 1_000_000)
+# The address people reach the platform at, for links in e-mails and other messages sent outside it.
+JILIANG_SITE_URL = os.environ.get("JILIANG_SITE_URL", "http://127.0.0.1:8000")
+
+# Reminders and notifications (docs/verification-due.md). Notifiers by dotted path, comma-separated:
+# each class has deliver(notices); add jiliang.notifications.notifiers.EmailNotifier or an SMS
+# gateway's adapter here.
+JILIANG_NOTIFIERS = env_list("JILIANG_NOTIFIERS", [
+    "jiliang.notifications.notifiers.LogNotifier", "jiliang.notifications.notifiers.InAppNotifier",
+])
+# "Due soon": a verification certificate that expires within this many days.
+JILIANG_VERIFICATION_DUE_DAYS = env_int("JILIANG_VERIFICATION_DUE_DAYS", 30)
+EMAIL_HOST = os.environ.get("JILIANG_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("JILIANG_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("JILIANG_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("JILIANG_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("JILIANG_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("JILIANG_EMAIL_FROM", "jiliang@localhost")
 
 LOG_LEVEL = os.environ.get("JILIANG_LOG_LEVEL", "INFO").upper()
 LOGGING = {

@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from jiliang.notifications.selectors import unread_count
 from jiliang.ui.navigation import menu_for
 
 
@@ -8,4 +9,5 @@ def navigation(request):
     return {
         "menu": menu_for(user, request.path) if user is not None else [],
         "languages": settings.LANGUAGES,
+        "unread_notifications": unread_count(user) if user is not None and user.is_authenticated else 0,
     }

@@ -52,12 +52,14 @@ def _converter(field: models.Field) -> Callable[[object], object] | None:
     return lambda value: field.get_db_prep_save(value, connection)
 
 
-def insert(model: type[models.Model], rows: Sequence[dict], key: tuple[str, ...] | None = None) -> list | None:
+def insert(model: type[models.Model], rows: Sequence[dict], key: tuple[str, ...] | None = None, *,
+           with_pk: bool = False) -> list | None:
     """INSERT ``rows`` (attname -> value for every column but the automatic timestamps); with
-    ``key`` (the attnames of a unique constraint) return the new primary keys in ``rows``' order."""
+    ``key`` (the attnames of a unique constraint) return the new primary keys in ``rows``' order.
+    ``with_pk``: the rows carry their primary keys too (ids the caller reserved)."""
     if not rows:
         return [] if key is not None else None
-    fields = columns(model)
+    fields = [model._meta.pk, *columns(model)] if with_pk else columns(model)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     stamp = {f.attname: now for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
     converters = [(i, c) for i, f in enumerate(fields) if f.attname not in stamp and (c := _converter(f))]

@@ -12,7 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 # Order matters: organizations and institutions exist before the users bound to them.
-DEMO_LOADERS = ["jiliang.registry.demo", "jiliang.verification.demo", "jiliang.accounts.demo"]
+DEMO_LOADERS = ["jiliang.registry.demo", "jiliang.verification.demo", "jiliang.accounts.demo",
+                "jiliang.verification.demo_logins"]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,30 @@
+"""Writes of a person's inbox: marking notifications read (audited like every write)."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiliang.accounts import audit
+from jiliang.accounts.access import AccessDenied
+from jiliang.notifications import selectors
+from jiliang.notifications.models import Notification
+
+
+@transaction.atomic
+def mark_read(user, notification: Notification | None = None) -> int:
+    """Mark one notification, or (without one) every unread notification of ``user``, as read;
+    returns how many changed. Only the recipient may."""
+    if not (user and user.is_authenticated and user.is_active):
+        raise AccessDenied(_("请先登录。"))
+    unread = selectors.inbox(user, unread=True)
+    if notification is not None:
+        if notification.recipient_id != user.pk:
+            raise AccessDenied(_("只能处理自己的通知。"))
+        unread = unread.filter(pk=notification.pk)
+    changed = unread.update(read_at=timezone.now())
+    if changed:
+        audit.record(user, "notification.read", notification, object_type=Notification._meta.label,
+                     object_id=str(notification.pk) if notification else "",
+                     object_repr=notification.title if notification else _("全部通知"),
+                     after={"count": changed}, division=user.division)
+    return changed

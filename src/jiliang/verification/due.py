@@ -1,0 +1,108 @@
+"""Due and overdue: which in-use instruments under mandatory verification need verifying.
+
+Each reads the one ``VerificationState`` row per verified instrument (kept by the certificate
+services) instead of searching millions of certificates:
+
+- **due soon**: a valid certificate that expires within N days (``valid_until`` from today to
+  today + N, the default N from JILIANG_VERIFICATION_DUE_DAYS);
+- **overdue** (超期未检): still in use after ``valid_until``;
+- **failed in use**: the latest verification failed and the instrument is still in use;
+- **never verified**: in use without any verification certificate or failure notice.
+
+The lists are ordered by ``valid_until`` (the state's own index) or, for never verified, by the
+newest instrument, and page without a COUNT (pagination.page_of). The same conditions feed the
+daily reminder job and the statistics, so the three never disagree.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from jiliang.accounts.access import scope
+from jiliang.registry.models import Instrument, InstrumentStatus, InstrumentType
+from jiliang.registry.selectors import _subtree_ids as subtree_ids
+from jiliang.verification.models import Conclusion, VerificationState
+
+MAX_DUE_DAYS = 366
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def due_days(days: int | None) -> int:
+    """The "due soon" horizon in days, within 1 … MAX_DUE_DAYS."""
+    days = settings.JILIANG_VERIFICATION_DUE_DAYS if days is None else days
+    return min(max(1, days), MAX_DUE_DAYS)
+
+
+def overdue_condition(on: datetime.date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}valid_until__lt": on})
+
+
+def due_soon_condition(on: datetime.date, days: int, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}valid_until__gte": on, f"{prefix}valid_until__lte": on + datetime.timedelta(days=days)})
+
+
+def on_time_condition(on: datetime.date, prefix: str = "") -> Q:
+    """Covered by a verification certificate in force (or one that never expires)."""
+    return Q(**{f"{prefix}conclusion": Conclusion.PASS}) & (
+        Q(**{f"{prefix}valid_until__gte": on}) | Q(**{f"{prefix}valid_until__isnull": True})
+    )
+
+
+def failed_condition(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}conclusion": Conclusion.FAIL})
+
+
+def in_use_states() -> QuerySet[VerificationState]:
+    """Every state of an in-use instrument under mandatory verification, unscoped (for the job)."""
+    return VerificationState.objects.filter(instrument__status=InstrumentStatus.IN_USE, instrument__mandatory=True)
+
+
+def narrow(queryset: QuerySet, division_code: str | None, type_code: str | None, *,
+           division_field: str = "division_id", type_field: str = "type_id") -> QuerySet:
+    """Only the rows in a division's subtree and of one catalogue type (by code), when given."""
+    if division_code:
+        queryset = queryset.filter(**{f"{division_field}__in": subtree_ids(division_code)})
+    if type_code:
+        type_id = InstrumentType.objects.filter(code=type_code).values_list("id", flat=True).first()
+        queryset = queryset.filter(**{type_field: type_id}) if type_id else queryset.none()
+    return queryset
+
+
+def _states(user, condition: Q, division_code: str | None, type_code: str | None) -> QuerySet[VerificationState]:
+    queryset = scope(in_use_states().filter(condition), user).select_related(
+        "instrument__type", "instrument__owner", "instrument__site", "instrument__division", "certificate",
+    )
+    return narrow(queryset, division_code, type_code, division_field="instrument__division_id",
+                  type_field="instrument__type_id").order_by("valid_until", "instrument_id")
+
+
+def due_soon(user, *, within_days: int | None = None, on: datetime.date | None = None,
+             division_code: str | None = None, type_code: str | None = None) -> QuerySet[VerificationState]:
+    """In-use instruments whose certificate expires within ``within_days``, soonest first."""
+    return _states(user, due_soon_condition(on or today(), due_days(within_days)), division_code, type_code)
+
+
+def overdue(user, *, on: datetime.date | None = None, division_code: str | None = None,
+            type_code: str | None = None) -> QuerySet[VerificationState]:
+    """In-use instruments past their certificate's ``valid_until``, longest overdue first."""
+    return _states(user, overdue_condition(on or today()), division_code, type_code)
+
+
+def failed_in_use(user, *, division_code: str | None = None, type_code: str | None = None,
+                  ) -> QuerySet[VerificationState]:
+    """In-use instruments whose latest verification failed (a notice of failure in force)."""
+    return _states(user, failed_condition(), division_code, type_code).order_by("-verified_on", "instrument_id")
+
+
+def never_verified(user, *, division_code: str | None = None, type_code: str | None = None) -> QuerySet[Instrument]:
+    """In-use instruments under mandatory verification without any certificate, newest first."""
+    queryset = scope(
+        Instrument.objects.filter(status=InstrumentStatus.IN_USE, mandatory=True, verification_state__isnull=True),
+        user,
+    ).select_related("type", "owner", "site", "division")
+    return narrow(queryset, division_code, type_code).order_by("-id")

@@ -1,0 +1,137 @@
+"""The daily due/overdue reminder job (`jiliang reminders`, run once a day by cron or a timer).
+
+For the day it stores one Reminder per owner organization and one per regulator division (each
+county-level unit and the city) for each topic that concerns them, due soon and overdue, with the
+number of instruments and the earliest date, and sends one notice per reminder to every active
+person bound to that organization or division through the configured notifiers (in-app and log by
+default). Reminders are unique per day, topic and audience: a second run on the same day stores
+and sends nothing. Each run is one transaction with one audit event carrying its counts.
+"""
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Min, Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from jiliang.accounts import audit
+from jiliang.accounts.models import REGULATOR_ROLES, Division, Role, User
+from jiliang.notifications import notifiers as notifications
+from jiliang.notifications.models import Audience, Reminder
+from jiliang.verification import due
+from jiliang.verification.statistics import county_map
+
+ACTOR = "reminders"
+DUE_SOON = "verification.due_soon"
+OVERDUE = "verification.overdue"
+
+
+@dataclass
+class RunResult:
+    day: datetime.date
+    within_days: int
+    instruments: dict[str, int] = field(default_factory=dict)  # topic -> instruments concerned
+    created: dict[str, int] = field(default_factory=dict)  # topic -> new reminders
+    already_there: int = 0
+    notices: int = 0
+    delivered: dict[str, int] = field(default_factory=dict)  # notifier -> delivered
+
+
+def _city() -> Division | None:
+    return Division.objects.filter(code=settings.JILIANG_CITY_DIVISION_CODE).first()
+
+
+def _topics(on: datetime.date, days: int) -> dict[str, Q]:
+    return {DUE_SOON: due.due_soon_condition(on, days), OVERDUE: due.overdue_condition(on)}
+
+
+def _wanted(on: datetime.date, days: int) -> tuple[list[Reminder], dict[str, int]]:
+    """Every reminder the day calls for: per owner and per regulator division, per topic."""
+    counties = county_map()
+    city = _city()
+    reminders, instruments = [], {}
+    for topic, condition in _topics(on, days).items():
+        states = due.in_use_states().filter(condition).order_by()
+        by_owner = states.values("instrument__owner_id", "instrument__owner__division_id").annotate(
+            n=Count("pk"), earliest=Min("valid_until"))
+        for row in by_owner:
+            reminders.append(Reminder(day=on, topic=topic, audience=Audience.OWNER,
+                                      organization_id=row["instrument__owner_id"],
+                                      division_id=row["instrument__owner__division_id"],
+                                      count=row["n"], earliest=row["earliest"]))
+        regions: dict[int, list] = {}
+        for row in states.values("instrument__division_id").annotate(n=Count("pk"), earliest=Min("valid_until")):
+            division = counties[row["instrument__division_id"]]
+            for region in {division.pk, city.pk} if city else {division.pk}:
+                count, earliest = regions.get(region, (0, row["earliest"]))
+                regions[region] = (count + row["n"], min(earliest, row["earliest"]))
+        for region, (count, earliest) in regions.items():
+            reminders.append(Reminder(day=on, topic=topic, audience=Audience.REGULATOR, division_id=region,
+                                      count=count, earliest=earliest))
+        instruments[topic] = sum(r.count for r in reminders if r.topic == topic and r.audience == Audience.OWNER)
+    return reminders, instruments
+
+
+def _key(reminder: Reminder) -> tuple:
+    return (reminder.topic, reminder.organization_id, None if reminder.organization_id else reminder.division_id)
+
+
+def _notice(reminder: Reminder, recipient: User, days: int) -> notifications.Notice:
+    if reminder.topic == OVERDUE:
+        title = _("%(count)d 台强检器具超期未检") % {"count": reminder.count}
+        body = _("截至 %(day)s，%(count)d 台在用强检器具已超过检定有效期(最早于 %(earliest)s 到期)，请立即停用并报检。")
+        url = reverse("due:overdue")
+    else:
+        title = _("%(count)d 台强检器具将在 %(days)d 天内到期") % {"count": reminder.count, "days": days}
+        body = _("截至 %(day)s，%(count)d 台在用强检器具的检定证书将在 %(days)d 天内到期(最早 %(earliest)s)，请及时报检。")
+        url = reverse("due:due-soon")
+    body = body % {"day": reminder.day, "count": reminder.count, "earliest": reminder.earliest, "days": days}
+    return notifications.Notice(recipient=recipient, topic=reminder.topic, title=title, body=body, url=url,
+                                reminder_id=reminder.pk)
+
+
+def _notices(reminders: list[Reminder], days: int) -> list[notifications.Notice]:
+    by_org = {r.organization_id: [] for r in reminders if r.organization_id}
+    by_division = {r.division_id: [] for r in reminders if not r.organization_id}
+    people = User.objects.filter(is_active=True).filter(
+        Q(role=Role.OWNER, organization_id__in=list(by_org)) | Q(role__in=REGULATOR_ROLES, division_id__in=list(by_division))
+    )
+    for person in people:
+        if person.role == Role.OWNER:
+            by_org[person.organization_id].append(person)
+        else:
+            by_division[person.division_id].append(person)
+    return [
+        _notice(reminder, person, days)
+        for reminder in reminders
+        for person in (by_org[reminder.organization_id] if reminder.organization_id else by_division[reminder.division_id])
+    ]
+
+
+@transaction.atomic
+def run(on: datetime.date | None = None, *, within_days: int | None = None,
+        notifiers: Sequence[notifications.Notifier] | None = None) -> RunResult:
+    """Store and send the day's reminders that are not there yet; see the module docstring."""
+    on = on or due.today()
+    days = due.due_days(within_days)
+    result = RunResult(day=on, within_days=days)
+    wanted, result.instruments = _wanted(on, days)
+    existing = {_key(r) for r in Reminder.objects.filter(day=on, topic__in=(DUE_SOON, OVERDUE))}
+    new = [r for r in wanted if _key(r) not in existing]
+    result.already_there = len(wanted) - len(new)
+    created = Reminder.objects.bulk_create(new, batch_size=2000)
+    result.created = {topic: sum(1 for r in created if r.topic == topic) for topic in (DUE_SOON, OVERDUE)}
+    notices = _notices(created, days)
+    result.notices = len(notices)
+    result.delivered = notifications.deliver(notices, notifiers)
+    audit.record(ACTOR, "verification.reminders.run", object_type=Reminder._meta.label, object_id=on.isoformat(),
+                 object_repr=_("%(day)s 到期与超期提醒") % {"day": on},
+                 after={"day": on.isoformat(), "within_days": days, "instruments": result.instruments,
+                        "created": result.created, "already_there": result.already_there,
+                        "notices": result.notices, "delivered": result.delivered},
+                 division=_city())
+    return result

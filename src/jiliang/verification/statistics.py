@@ -1,0 +1,134 @@
+"""Verification statistics per county and instrument type, in the caller's scope.
+
+For the in-use instruments under mandatory verification (``due`` defines each condition):
+
+- **instruments**: how many;
+- **verified on time**: covered on the day by a verification certificate in force;
+- **overdue**: in use after the certificate's ``valid_until``;
+- **failed**: the latest verification failed and the instrument is still in use;
+- **never verified**: no certificate at all;
+- **verification rate** = verified on time / instruments;
+- **failure rate** = notices of failure / verifications (certificates and notices, corrections
+  counted once) performed in the period, by default the 365 days up to the day.
+
+Two grouped queries: instruments by (division, type) with their state, and certificates by
+(division, type) over the period through the (division, type, date) index. Divisions are folded
+into their county-level unit in Python (a table of ~150 rows).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from jiliang.accounts.access import scope
+from jiliang.accounts.models import Division, DivisionLevel
+from jiliang.registry.models import Instrument, InstrumentStatus, InstrumentType
+from jiliang.verification import due
+from jiliang.verification.models import Certificate, CertificateKind, CertificateStatus
+
+DEFAULT_PERIOD_DAYS = 365
+STATE = "verification_state__"
+
+
+@dataclass
+class Figures:
+    instruments: int = 0
+    on_time: int = 0
+    overdue: int = 0
+    failed: int = 0
+    never_verified: int = 0
+    verifications: int = 0
+    failures: int = 0
+
+    def add(self, other: "Figures") -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def verification_rate(self) -> float | None:
+        return self.on_time / self.instruments if self.instruments else None
+
+    @property
+    def failure_rate(self) -> float | None:
+        return self.failures / self.verifications if self.verifications else None
+
+
+@dataclass
+class Row:
+    county: Division
+    instrument_type: InstrumentType
+    figures: Figures
+
+
+@dataclass
+class Statistics:
+    on: datetime.date
+    since: datetime.date
+    rows: list[Row]
+    counties: list[tuple[Division, Figures]] = field(default_factory=list)
+    total: Figures = field(default_factory=Figures)
+
+
+def county_map() -> dict[int, Division]:
+    """Each division's county-level unit (a township's county; a county, zone or city itself)."""
+    divisions = {d.pk: d for d in Division.objects.all()}
+
+    def county_of(division: Division) -> Division:
+        while division.level == DivisionLevel.TOWNSHIP and division.parent_id in divisions:
+            division = divisions[division.parent_id]
+        return division
+
+    return {pk: county_of(division) for pk, division in divisions.items()}
+
+
+def statistics(user, *, on: datetime.date | None = None, since: datetime.date | None = None,
+               division_code: str | None = None, type_code: str | None = None) -> Statistics:
+    on = on or due.today()
+    since = since or on - datetime.timedelta(days=DEFAULT_PERIOD_DAYS)
+    cells: dict[tuple[int, int], Figures] = {}
+    counties = county_map()
+
+    def cell(division_id: int, type_id: int) -> Figures:
+        return cells.setdefault((counties[division_id].pk, type_id), Figures())
+
+    instruments = due.narrow(
+        scope(Instrument.objects.filter(status=InstrumentStatus.IN_USE, mandatory=True), user),
+        division_code, type_code,
+    )
+    for row in instruments.order_by().values("division_id", "type_id").annotate(
+        instruments=Count("pk"),
+        on_time=Count("pk", filter=due.on_time_condition(on, STATE)),
+        overdue=Count("pk", filter=due.overdue_condition(on, STATE)),
+        failed=Count("pk", filter=due.failed_condition(STATE)),
+        never_verified=Count("pk", filter=Q(verification_state__isnull=True)),
+    ):
+        figures = cell(row["division_id"], row["type_id"])
+        for name in ("instruments", "on_time", "overdue", "failed", "never_verified"):
+            setattr(figures, name, getattr(figures, name) + row[name])
+
+    certificates = due.narrow(
+        scope(Certificate.objects.filter(
+            kind__in=(CertificateKind.VERIFICATION, CertificateKind.FAILURE_NOTICE),
+            performed_on__gte=since, performed_on__lte=on,
+        ).exclude(status=CertificateStatus.SUPERSEDED), user),
+        division_code, type_code, type_field="instrument_type_id",
+    )
+    for row in certificates.order_by().values("division_id", "instrument_type_id").annotate(
+        verifications=Count("pk"), failures=Count("pk", filter=Q(kind=CertificateKind.FAILURE_NOTICE)),
+    ):
+        figures = cell(row["division_id"], row["instrument_type_id"])
+        figures.verifications += row["verifications"]
+        figures.failures += row["failures"]
+
+    types = InstrumentType.objects.in_bulk({type_id for _, type_id in cells})
+    by_county: dict[int, Figures] = {}
+    total = Figures()
+    rows = []
+    for (county_id, type_id), figures in cells.items():
+        rows.append(Row(counties[county_id], types[type_id], figures))
+        by_county.setdefault(county_id, Figures()).add(figures)
+        total.add(figures)
+    rows.sort(key=lambda r: (r.county.path, r.instrument_type.code))
+    county_rows = sorted(((counties[pk], figures) for pk, figures in by_county.items()), key=lambda c: c[0].path)
+    return Statistics(on=on, since=since, rows=rows, counties=county_rows, total=total)
