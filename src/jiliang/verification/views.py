@@ -43,7 +43,6 @@ from jiliang.verification.models import (
     MpeRule,
     Qualification,
     StandardCalibration,
-    VerificationRequest,
 )
 from jiliang.ui.listing import ListColumn, Listing, render_listing
 
