@@ -162,7 +162,7 @@ def meter_values_stopped(window: Window, t: Cp06Thresholds) -> list[Finding]:
             # A finished session is live until its end; an open one until now.
             times = times + [ended.get(session_id, window.now)]
             for before, after in pairwise(times):
-                if exceeds((after - before).total_seconds(), t.meter_value_gap.total_seconds()):
+                if after - before > t.meter_value_gap:  # exact times: no rounding to allow for
                     findings.append(finding(
                         "CP-06", Severity.WARNING, device_id, after, session_id=session_id,
                         last_value_at=before, gap_s=after - before, limit_s=t.meter_value_gap,

@@ -101,7 +101,7 @@ _SPECS = (
     RuleSpec("CP-05", chargers.station_energy_reconciliation, (DeviceKind.CHARGER, DeviceKind.METER), ("charger_sessions", "meter_readings", "work_orders", "profiles"),
              "period", False, "充电站电量对账异常", "Station sessions do not reconcile with the main meter"),
     RuleSpec("CP-06", chargers.meter_values_stopped, (DeviceKind.CHARGER,), ("charger_meter_values", "charger_sessions", "profiles"),
-             6 * HOUR, True, "充电中计量数据中断", "Meter values stopped during a session"),
+             3 * HOUR, True, "充电中计量数据中断", "Meter values stopped during a session"),
     RuleSpec("CP-07", chargers.register_reset, (DeviceKind.CHARGER,), ("charger_meter_values", "events", "profiles"),
              DAY, False, "电能示值回退且无固件升级", "Energy register went back without a firmware update"),
     RuleSpec("CP-08", chargers.charger_verification_overdue, (DeviceKind.CHARGER,), ("profiles",),
