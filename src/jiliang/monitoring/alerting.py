@@ -1,6 +1,8 @@
 """Findings become alerts: one alert per standing condition, escalated, cleared, reminded.
 
-System-side writes (the rules and the clock are the actor); every raise, escalation, clear and
+Raise, escalate and clear are decided by the pure state machine rules/persistence.advance, fed
+with the alert's stored state (severity, opened_at as condition start, last_seen_at as the last
+observation). System-side writes (the rules and the clock are the actor); every raise, escalation, clear and
 reminder leaves an audit row in the same transaction. The people's side of the workflow
 (acknowledge, investigate, confirm …) is in services.py.
 """
@@ -10,11 +12,11 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.db.models.functions import Coalesce
 
 from jiliang.accounts import audit
 from jiliang.monitoring.models import Alert, AlertState, Device, Severity
+from jiliang.monitoring.rules import persistence
 from jiliang.monitoring.rules.registry import RULES
 from jiliang.monitoring.rules.thresholds import RuleBook
 
@@ -44,7 +46,7 @@ def apply_findings(findings: list, book: RuleBook, now: dt.datetime) -> int:
             active=True, rule_code__in={r for r, _ in grouped}, device__code__in=list(devices)
         )
     }
-    changed = []
+    changed, updated = [], []
     for (rule_code, code), group in grouped.items():
         device = devices.get(code)
         if device is None:
@@ -58,7 +60,7 @@ def apply_findings(findings: list, book: RuleBook, now: dt.datetime) -> int:
         if alert is None:
             alert = Alert.objects.create(
                 rule_code=rule_code, severity=severity, device=device, site=device.site,
-                division_id=device.division_id, message=_message(rule_code, latest),
+                division_id=device.division_id, message=_message(rule_code),
                 evidence=_evidence(latest, book, times), occurrences=len(times),
                 opened_at=now, last_seen_at=now,
             )
@@ -67,22 +69,23 @@ def apply_findings(findings: list, book: RuleBook, now: dt.datetime) -> int:
             changed.append(alert)
             continue
         known = set(alert.evidence.get("finding_times", []))
-        fresh = [t for t in times if t not in known]
-        alert.occurrences += len(fresh)
+        alert.occurrences += len([t for t in times if t not in known])
         alert.last_seen_at = now
-        if _RANK[severity] > _RANK[alert.severity]:
+        _, transition = persistence.advance(_state_of(alert), Severity(severity), now, book.persistence)
+        if transition == persistence.Transition.ESCALATED:
             before = audit.snapshot(alert, ["severity"])
-            alert.severity = severity
+            alert.severity = Severity.CRITICAL
             alert.escalated_at = now
             audit.record(SYSTEM, "alert.escalate", alert, before=before, after=audit.snapshot(alert, ["severity"]),
                          division=device.division)
         alert.evidence = _evidence(latest, book, sorted(known | set(times)))
         changed.append(alert)
-    Alert.objects.bulk_update([a for a in changed if a.pk], _STATE_FIELDS)
+        updated.append(alert)
+    Alert.objects.bulk_update(updated, _STATE_FIELDS)
     return len(changed)
 
 
-def _message(rule_code: str, finding) -> str:
+def _message(rule_code: str) -> str:
     spec = RULES.get(rule_code)
     return (spec.description_zh if spec else rule_code)[:255]
 
@@ -96,35 +99,28 @@ def _evidence(finding, book: RuleBook, times: list[str]) -> dict:
     }
 
 
+def _state_of(alert: Alert) -> persistence.AlertState:
+    return persistence.AlertState(severity=Severity(alert.severity), condition_since=alert.opened_at,
+                                  normal_since=alert.last_seen_at)
+
+
 @transaction.atomic
 def housekeep(book: RuleBook, now: dt.datetime) -> int:
-    """Escalate persisting warnings, clear conditions no longer seen, remind of unacknowledged alerts."""
-    persistence = book.persistence
+    """Clear the conditions no longer seen (persistence.advance with nothing observed) and remind
+    of alerts nobody has acknowledged."""
     touched = 0
-    escalate = Alert.objects.select_for_update().filter(
-        active=True, severity=Severity.WARNING, opened_at__lte=now - persistence.escalate_after,
-        last_seen_at__gt=now - persistence.clear_after,
-    ).select_related("division")
-    for alert in escalate:
-        before = audit.snapshot(alert, ["severity"])
-        alert.severity, alert.escalated_at = Severity.CRITICAL, now
-        alert.save(update_fields=["severity", "escalated_at", "updated_at"])
-        audit.record(SYSTEM, "alert.escalate", alert, before=before, after=audit.snapshot(alert, ["severity"]),
-                     division=alert.division)
-        touched += 1
-    clear = Alert.objects.select_for_update().filter(
-        active=True, last_seen_at__lte=now - persistence.clear_after
-    ).select_related("division")
-    for alert in clear:
-        alert.active, alert.cleared_at = False, now
-        alert.save(update_fields=["active", "cleared_at", "updated_at"])
-        audit.record(SYSTEM, "alert.clear", alert, after={"active": False, "cleared_at": now.isoformat()},
-                     division=alert.division)
-        touched += 1
+    for alert in Alert.objects.select_for_update().filter(active=True, last_seen_at__lt=now).select_related("division"):
+        _, transition = persistence.advance(_state_of(alert), None, now, book.persistence)
+        if transition == persistence.Transition.CLEARED:
+            alert.active, alert.cleared_at = False, now
+            alert.save(update_fields=["active", "cleared_at", "updated_at"])
+            audit.record(SYSTEM, "alert.clear", alert, after={"active": False, "cleared_at": now.isoformat()},
+                         division=alert.division)
+            touched += 1
     remind_after = dt.timedelta(minutes=settings.JILIANG_MONITORING_REMIND_AFTER_MINUTES)
     remind = Alert.objects.select_for_update().annotate(
         last_nudge=Coalesce("reminded_at", "opened_at")
-    ).filter(Q(state=AlertState.NEW), last_nudge__lte=now - remind_after).select_related("division")
+    ).filter(state=AlertState.NEW, last_nudge__lte=now - remind_after).select_related("division")
     for alert in remind:
         alert.reminded_at, alert.reminders = now, alert.reminders + 1
         alert.save(update_fields=["reminded_at", "reminders", "updated_at"])

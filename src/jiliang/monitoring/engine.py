@@ -35,7 +35,7 @@ RULE_KIND = {
 }
 PERSISTENCE = "persistence"  # the RuleThreshold row holding the escalation and clear times
 
-_rulebook_cache: dict[str, tuple[int, RuleBook]] = {}
+_rulebook_cache: dict[str, tuple[int, tuple[RuleBook, frozenset[str]]]] = {}
 
 
 # ---------------------------------------------------------------- thresholds
@@ -55,21 +55,21 @@ def rule_document() -> dict:
     return document
 
 
-def enabled_rules() -> set[str]:
+def _enabled_rules() -> frozenset[str]:
     latest = {}
     for code, enabled in RuleThreshold.objects.order_by("rule_code", "version").values_list("rule_code", "enabled"):
         latest[code] = enabled
-    return {code for code in RULES if latest.get(code, True)}
+    return frozenset(code for code in RULES if latest.get(code, True))
 
 
-def current_rulebook() -> RuleBook:
-    """The thresholds in force, rebuilt only when a new version has been saved."""
+def current_rules() -> tuple[RuleBook, frozenset[str]]:
+    """The thresholds in force and the enabled rules, rebuilt only when a new version was saved."""
     marker = RuleThreshold.objects.aggregate(last=Max("id"))["last"] or 0
     cached = _rulebook_cache.get("book")
     if cached is None or cached[0] != marker:
         book = rulebook_from_document(rule_document())
         book = RuleBook(version=f"{book.version}+{marker}", persistence=book.persistence, thresholds=book.thresholds)
-        _rulebook_cache["book"] = (marker, book)
+        _rulebook_cache["book"] = (marker, (book, _enabled_rules()))
     return _rulebook_cache["book"][1]
 
 
@@ -248,8 +248,7 @@ def after_ingest(new: list, now: dt.datetime) -> int:
         kinds[device.site_id].add(device.kind)
     if not starts:
         return 0
-    book = current_rulebook()
-    enabled = enabled_rules()
+    book, enabled = current_rules()
     specs_of = {
         site: [s for s in _arrival_specs(kinds[site], book) if s.code in enabled] for site in starts
     }
@@ -272,8 +271,7 @@ def tick(now: dt.datetime | None = None, *, since: dt.datetime | None = None, ch
     since ``since`` (default: one tick interval ago). Returns the alerts touched."""
     now = now or timezone.now()
     since = since or now - dt.timedelta(seconds=settings.JILIANG_MONITORING_TICK_SECONDS)
-    book = current_rulebook()
-    enabled = enabled_rules()
+    book, enabled = current_rules()
     lookback = arrival_lookback()
     touched = 0
     sites = Device.objects.filter(revoked_at__isnull=True).exclude(kind=DeviceKind.GATEWAY)

@@ -10,6 +10,7 @@ messages (HTTP 2xx, MQTT PUBACK) only after this function returned, i.e. after t
 """
 
 import datetime as dt
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from jiliang.accounts import audit
 from jiliang.accounts.access import is_within_scope
 from jiliang.monitoring import credentials, engine, rollups, storage
 from jiliang.monitoring.messages import KIND_TYPES, Message, Rejected, stored_data
-from jiliang.monitoring.models import DeadLetter, Device, DeviceKind, MessageKey, Reading
+from jiliang.monitoring.models import DeadLetter, Device, DeviceKind, MessageKey
 
 logger = logging.getLogger("jiliang.monitoring.ingest")
 _KEYS = MessageKey._meta.db_table
@@ -130,6 +131,38 @@ def _insert_keys(rows: list[tuple[int, int, dt.datetime]]) -> set[tuple[int, int
     return new
 
 
+def _insert_readings(new: list[tuple[Device, Message]], received_at: dt.datetime) -> None:
+    """Plain multi-row INSERTs: no conflict is possible, the keys were new."""
+    adapt = connection.ops.adapt_datetimefield_value
+    received = adapt(received_at)
+    with connection.cursor() as cursor:
+        for first in range(0, len(new), 1000):
+            chunk = new[first:first + 1000]
+            params = []
+            for device, message in chunk:
+                params += [device.id, message.seq, adapt(message.time), message.type, message.register(),
+                           json.dumps(stored_data(message), ensure_ascii=False), received]
+            cursor.execute(
+                f"INSERT INTO {storage.TABLE} (device_id, sequence, time, kind, register, data, received_at) VALUES "
+                + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk)),
+                params,
+            )
+
+
+def _update_last_seen(latest: dict[int, dt.datetime]) -> None:
+    if not latest:
+        return
+    rows = sorted(latest.items())
+    cast = "::timestamptz" if connection.vendor == "postgresql" else ""
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH v(id, seen) AS (VALUES " + ", ".join([f"(%s, %s{cast})"] * len(rows)) + ") "
+            f"UPDATE {Device._meta.db_table} SET last_seen_at = v.seen FROM v WHERE {Device._meta.db_table}.id = v.id",
+            [value for device, seen in rows for value in (device, adapt(seen))],
+        )
+
+
 def _dead_letter(item: Incoming, reason: str, source: str, device: Device | None, detail: str = "") -> DeadLetter:
     parsed = item.parsed
     if isinstance(parsed, Rejected):
@@ -186,13 +219,13 @@ def ingest(
         new = [candidates[key] for key in new_keys]
         new.sort(key=lambda pair: (pair[0].id, pair[1].time, pair[1].seq))
         if new:
-            Reading.objects.bulk_create(
-                [Reading(device_id=d.id, sequence=m.seq, time=m.time, kind=m.type, register=m.register(),
-                         data=stored_data(m), received_at=received_at) for d, m in new],
-                batch_size=2000,
-            )
-            seen = sorted({d.id for d, _ in new})
-            Device.objects.filter(id__in=seen).update(last_seen_at=received_at)
+            _insert_readings(new, received_at)
+            latest: dict[int, dt.datetime] = {}
+            for device, message in new:
+                if device.last_seen_at is None or message.time > device.last_seen_at:
+                    device.last_seen_at = message.time
+                    latest[device.id] = message.time
+            _update_last_seen(latest)
             registers: dict[int, list[dt.datetime]] = defaultdict(list)
             qmax: dict[int, float | None] = {}
             for device, message in new:
@@ -200,7 +233,7 @@ def ingest(
                     registers[device.id].append(message.time)
                     qmax[device.id] = device.attributes.get("qmax_per_hour")
             rollups.update(registers, qmax)
-            result.alerts = engine.after_ingest(new, received_at)
+            result.alerts = engine.after_ingest(new, min(received_at, max(m.time for _, m in new)))
         if dead:
             DeadLetter.objects.bulk_create(dead, batch_size=1000)
             for letter in dead:

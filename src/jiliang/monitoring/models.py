@@ -74,6 +74,8 @@ class Device(models.Model):
     secret_version = models.PositiveIntegerField(default=0, editable=False)
     credentials_issued_at = models.DateTimeField(_("凭据签发时间"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True, editable=False)
+    # The time of the latest accepted message (never ahead of the platform clock by more than the
+    # allowed skew): what the communication-loss rules measure silence from.
     last_seen_at = models.DateTimeField(_("最后通信时间"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -279,6 +281,7 @@ class Alert(models.Model):
     cleared_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("最近提醒"), null=True, blank=True)
     reminders = models.PositiveIntegerField(_("提醒次数"), default=0)
+    created_at = models.DateTimeField(_("写入时间"), auto_now_add=True, null=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:

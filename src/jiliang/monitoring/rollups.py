@@ -50,7 +50,9 @@ def _parse_time(value) -> dt.datetime:
 
 
 def hour_of(moment: dt.datetime) -> dt.datetime:
-    return registers.bucket_start(moment, HOUR).astimezone(dt.UTC)
+    """registers.bucket_start(moment, HOUR) in UTC: China's offset is whole hours, so the hour
+    buckets are the UTC hours."""
+    return moment.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def _bounds(windows: list[tuple[int, dt.datetime, dt.datetime]], horizon: dt.timedelta) -> dict:

@@ -1,0 +1,165 @@
+"""The MQTT ingest worker: QoS 1 subscriptions, batches, acknowledgement only after the commit.
+
+Topics ``jiliang/<device>/readings`` and ``jiliang/<device>/events``; the payload is one message,
+a JSON array or JSON lines (messages.parse_batch), signed with the MQTT v5 user property ``sig``
+(credentials.py). The client connects with MQTT v5, a persistent session (clean start off, session
+expiry) and Receive Maximum = the queue size, so the broker never has more unacknowledged messages
+in flight to us than the bounded queue holds: when the database is slow the broker holds the rest
+(back-pressure), and whatever was not acknowledged when the worker dies is delivered again to the
+next worker with the same client id. Acknowledgements (manual_ack) are sent after ingest committed.
+"""
+
+import logging
+import queue
+import threading
+import time
+
+import paho.mqtt.client as mqtt
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, close_old_connections
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from jiliang.monitoring import engine
+from jiliang.monitoring.ingest import Incoming, Publication, dead_letter_alone, ingest
+from jiliang.monitoring.messages import Rejected, parse_batch
+from jiliang.monitoring.models import IngestSource
+
+logger = logging.getLogger("jiliang.monitoring.worker")
+TOPICS = [("jiliang/+/readings", 1), ("jiliang/+/events", 1)]
+SESSION_EXPIRY_SECONDS = 7 * 24 * 3600
+
+
+def publisher_of(topic: str) -> str | None:
+    parts = topic.split("/")
+    if len(parts) == 3 and parts[0] == "jiliang" and parts[2] in {"readings", "events"}:
+        return parts[1]
+    return None
+
+
+def signature_of(message: mqtt.MQTTMessage) -> str:
+    properties = getattr(message, "properties", None)
+    for name, value in getattr(properties, "UserProperty", None) or []:
+        if name == "sig":
+            return value
+    return ""
+
+
+def items_of(message: mqtt.MQTTMessage) -> list[Incoming]:
+    """The parsed items of one publication, each bound to it (publisher, signature) for judging."""
+    publisher = publisher_of(message.topic)
+    text = message.payload.decode("utf-8", errors="replace")
+    if publisher is None:
+        return [Incoming(Rejected(reason="bad_topic", detail=message.topic[:200], raw=text[:65536]))]
+    publication = Publication(topic=message.topic, payload=message.payload, signature=signature_of(message),
+                              publisher=publisher)
+    parsed = parse_batch(message.payload)
+    single = text if len(parsed) == 1 else ""
+    return [Incoming(p, raw=single, publication=publication) for p in parsed]
+
+
+class Worker:
+    def __init__(self, *, client_id: str | None = None, host: str | None = None, port: int | None = None):
+        self.queue: queue.Queue = queue.Queue(maxsize=settings.JILIANG_MONITORING_QUEUE_SIZE)
+        self.stopping = threading.Event()
+        self.connected = threading.Event()
+        self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or settings.JILIANG_MONITORING_MQTT_CLIENT_ID,
+            protocol=mqtt.MQTTv5, manual_ack=True,
+        )
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        self.client.on_disconnect = lambda *args: self.connected.clear()
+        self.host = host or settings.JILIANG_MONITORING_MQTT_HOST
+        self.port = port or settings.JILIANG_MONITORING_MQTT_PORT
+        self.stored = 0
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties):
+        if reason_code.is_failure:
+            logger.error("MQTT connection refused: %s", reason_code)
+            return
+        client.subscribe(TOPICS)
+        self.connected.set()
+
+    def _on_message(self, client, userdata, message):
+        # Blocks the network thread when the queue is full: the broker then holds the rest.
+        while not self.stopping.is_set():
+            try:
+                self.queue.put(message, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def start(self) -> None:
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = SESSION_EXPIRY_SECONDS
+        properties.ReceiveMaximum = min(settings.JILIANG_MONITORING_QUEUE_SIZE, 65535)
+        self.client.connect(self.host, self.port, keepalive=60, clean_start=False, properties=properties)
+        self.client.loop_start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def _next_batch(self) -> list[mqtt.MQTTMessage]:
+        wait = settings.JILIANG_MONITORING_BATCH_WAIT_MS / 1000
+        try:
+            batch = [self.queue.get(timeout=wait)]
+        except queue.Empty:
+            return []
+        deadline = time.monotonic() + wait
+        items = len(batch)
+        while items < settings.JILIANG_MONITORING_BATCH_SIZE:
+            try:
+                batch.append(self.queue.get(timeout=max(0.0, deadline - time.monotonic())))
+                items += 1
+            except queue.Empty:
+                break
+        return batch
+
+    def _ack(self, messages: list[mqtt.MQTTMessage]) -> None:
+        for message in messages:
+            if message.qos:
+                self.client.ack(message.mid, message.qos)
+
+    def process(self, messages: list[mqtt.MQTTMessage]) -> None:
+        """Ingest a batch and acknowledge it; a failing batch is retried publication by publication,
+        and a publication that fails alone is dead-lettered. Lost database connections are waited out."""
+        while not self.stopping.is_set():
+            try:
+                result = ingest([i for m in messages for i in items_of(m)], source=IngestSource.MQTT)
+                self.stored += result.accepted
+                self._ack(messages)
+                return
+            except (OperationalError, InterfaceError):
+                logger.exception("database unavailable; batch of %d kept unacknowledged", len(messages))
+                close_old_connections()
+                time.sleep(1)
+            except Exception as error:  # refused data or a bug must not stop the worker
+                logger.exception("ingest of %d publications failed", len(messages))
+                if len(messages) == 1:
+                    dead_letter_alone(items_of(messages[0])[0], IngestSource.MQTT, repr(error))
+                    self._ack(messages)
+                    return
+                for message in messages:
+                    self.process([message])
+                return
+
+    def run(self, *, tick: bool = True, until=None) -> None:
+        """Process batches until stopped (or ``until()`` is true); run the rule clock every tick interval."""
+        self.start()
+        next_tick = time.monotonic()
+        try:
+            while not self.stopping.is_set() and not (until and until()):
+                batch = self._next_batch()
+                if batch:
+                    self.process(batch)
+                if tick and time.monotonic() >= next_tick:
+                    next_tick = time.monotonic() + settings.JILIANG_MONITORING_TICK_SECONDS
+                    try:
+                        engine.tick()
+                    except Exception:
+                        logger.exception("rule clock failed")
+        finally:
+            self.stop()
