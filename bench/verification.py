@@ -1,0 +1,289 @@
+"""Verification benchmark: chain, suspect impact, overdue list and the daily job at city scale.
+
+    .venv/bin/python bench/verification.py                    # SQLite: 1,000,000 instruments, 3,000,000 certificates
+    .venv/bin/python bench/verification.py --instruments 100000 --certificates 300000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/verification.py
+    .venv/bin/python bench/verification.py --phase load       # build only; --phase measure to measure only
+
+It uses its own database beside the configured one (SQLite: var/bench/verification.sqlite3, under JILIANG_VAR_DIR;
+PostgreSQL: a database named jiliang_bench_verification on the same server, created when missing)
+and keeps it, because building it takes long; each step resumes where a stopped run left off:
+
+1. `jiliang seed --instruments N` (the registry's city-scale set);
+2. the demo's institutions, standards with their chains and staff (verification.demo.reference);
+3. years of history in bulk (verification.history), the span chosen so that about --certificates
+   certificates result;
+4. measures, each --samples times: the traceability chain of a random verified instrument
+   (p50/p95; target p95 < 20 ms); the suspect impact of the most used standard found out of
+   tolerance after about 100,000 uses (every certificate with instrument and owner; target < 2 s);
+   the overdue-list page (GET /verification/overdue/ as the city and a county regulator, with and
+   without filters; p50/p95); the statistics page; and the daily reminder job (a full run, rolled
+   back). Peak memory is the process's maximum resident set size.
+"""
+
+import argparse
+import datetime
+import os
+import random
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiliang.settings")
+
+BENCH_DATABASE = os.environ.get("JILIANG_BENCH_DATABASE", "jiliang_bench_verification")
+SUSPECT_USES = 100_000
+
+
+def arguments():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--instruments", type=int, default=1_000_000)
+    parser.add_argument("--certificates", type=int, default=3_000_000, help="about how many certificates")
+    parser.add_argument("--samples", type=int, default=200, help="measurements per figure")
+    parser.add_argument("--phase", choices=("all", "load", "measure"), default="all")
+    return parser.parse_args()
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def setup_django() -> None:
+    import django
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        bench_dir = Path(settings.VAR_DIR) / "bench"
+        bench_dir.mkdir(parents=True, exist_ok=True)
+        database["NAME"] = str(bench_dir / "verification.sqlite3")
+    else:
+        import psycopg
+
+        server = {"host": database["HOST"], "port": database["PORT"] or 5432, "user": database["USER"],
+                  "password": database["PASSWORD"] or None, "dbname": "postgres", "autocommit": True}
+        with psycopg.connect(**server) as connection:
+            if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DATABASE]).fetchone():
+                connection.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+        database["NAME"] = BENCH_DATABASE
+    django.setup()
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return f"p50 {statistics.median(ordered) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms   (n={len(ordered)})"
+
+
+def years_for(certificates: int, instruments: int, today: datetime.date) -> float:
+    """The history span that gives about ``certificates``: bisection over a sample of instruments."""
+    from jiliang.registry.models import Instrument, InstrumentType
+    from jiliang.verification import history
+
+    months = {t.pk: history.interval_of(t) for t in InstrumentType.objects.all()}
+    sample = list(Instrument.objects.order_by("?").values_list("type_id", "install_date")[:5000])
+    target = certificates / max(1, instruments)
+
+    def average(years: float) -> float:
+        rng = random.Random(1)
+        start = today - datetime.timedelta(days=round(years * 365))
+        shares = history.Shares()
+        return sum(len(history.visits(rng, installed or start, months[type_id], start, today, shares))
+                   for type_id, installed in sample) / len(sample)
+
+    low, high = 0.5, 15.0
+    for _ in range(12):
+        middle = (low + high) / 2
+        low, high = (middle, high) if average(middle) < target else (low, middle)
+    return round((low + high) / 2, 2)
+
+
+def load(args) -> None:
+    from django.core.management import call_command
+
+    from jiliang.registry.models import Instrument
+    from jiliang.verification import demo, history
+    from jiliang.verification.models import Certificate
+
+    started = time.monotonic()
+    call_command("seed", instruments=args.instruments)
+    print(f"seed: {Instrument.objects.count():,} instruments ({time.monotonic() - started:.0f} s, peak {rss_mb():.0f} MB)")
+    today = datetime.date.today()
+    reference = demo.reference(today)
+    have = Certificate.objects.count()
+    if have >= args.certificates * 0.95:
+        print(f"history: {have:,} certificates already there")
+        return
+    years = years_for(args.certificates, Instrument.objects.count(), today)
+    print(f"history: {years} years for about {args.certificates:,} certificates")
+    plan = history.Plan(desks=reference["desks"], today=today, years=years, test_points=False, actor="bench")
+    started = time.monotonic()
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        if time.monotonic() - last[0] > 30 or done == total:
+            last[0] = time.monotonic()
+            print(f"  {done:,}/{total:,} instruments, {time.monotonic() - started:.0f} s", flush=True)
+
+    created = history.generate(plan, progress=progress)
+    elapsed = time.monotonic() - started
+    print(f"history: {created['certificates']:,} certificates, {created['states']:,} states in {elapsed:.0f} s "
+          f"({created['certificates'] / max(elapsed, 0.001):,.0f} certificates/s, peak {rss_mb():.0f} MB)")
+
+
+def bench_users():
+    from jiliang.accounts import services
+    from jiliang.accounts.models import Division, Role, User
+
+    users = {}
+    for username, role, code in (("bench-city", Role.CITY_REGULATOR, "511900"),
+                                 ("bench-county", Role.COUNTY_REGULATOR, "511921")):
+        user = User.objects.filter(username=username).first() or services.create_user(
+            None, username=username, password="Bench-Passw0rd!", role=role, division=Division.objects.get(code=code))
+        users[username] = user
+    return users["bench-city"], users["bench-county"]
+
+
+def measure_chain(user, samples: int) -> None:
+    from django.db import connection, reset_queries
+
+    from jiliang.verification import selectors
+    from jiliang.verification.models import VerificationState
+
+    highest = VerificationState.objects.order_by("-instrument_id").values_list("instrument_id", flat=True).first()
+    rng = random.Random(7)
+    timings, queries = [], []
+    while len(timings) < samples:
+        state = (VerificationState.objects.select_related("instrument__type", "instrument__division")
+                 .filter(instrument_id__gte=rng.randrange(1, highest + 1)).order_by("instrument_id").first())
+        if state is None:
+            continue
+        reset_queries()
+        started = time.perf_counter()
+        chain = selectors.traceability_chain(user, state.instrument, state.verified_on)
+        timings.append(time.perf_counter() - started)
+        queries.append(len(connection.queries))
+        assert chain.links
+    print(f"chain query           {percentiles(timings)}   {statistics.median(queries):.0f} queries")
+
+
+def measure_suspect(user) -> None:
+    from django.db import transaction
+    from django.db.models import Count
+
+    from jiliang.verification import selectors
+    from jiliang.verification.models import CalibrationResult, StandardCalibration, StandardUse
+
+    busiest = (StandardUse.objects.values("standard_id").annotate(n=Count("pk")).order_by("-n").first())
+    standard_id = busiest["standard_id"]
+    uses = StandardUse.objects.filter(standard_id=standard_id)
+    with transaction.atomic():
+        # The out-of-tolerance finding comes SUSPECT_USES uses after one of the standard's good
+        # calibrations; added for the measurement and rolled back.
+        for good in StandardCalibration.objects.filter(standard_id=standard_id,
+                                                       result=CalibrationResult.IN_TOLERANCE).order_by("-calibrated_on"):
+            after = uses.filter(performed_on__gte=good.calibrated_on).order_by("performed_on", "pk")
+            found = after.values_list("performed_on", flat=True)[SUSPECT_USES - 1:SUSPECT_USES]
+            if found:
+                break
+        else:
+            print(f"suspect impact        skipped: no standard used {SUSPECT_USES:,} times after a calibration")
+            return
+        finding = StandardCalibration.objects.create(
+            standard_id=standard_id, reference_standard=good.reference_standard,
+            calibrating_institution=good.calibrating_institution, certificate_no="BENCH-OOT",
+            calibrated_on=found[0], valid_until=found[0] + datetime.timedelta(days=364),
+            result=CalibrationResult.OUT_OF_TOLERANCE,
+        )
+        started = time.perf_counter()
+        window = selectors.suspect_window(finding)
+        rows = [(c.number, c.instrument.public_code, c.instrument.site.name, c.owner.name)
+                for c in selectors.suspect_certificates(user, window).iterator(chunk_size=5000)]
+        elapsed = time.perf_counter() - started
+        transaction.set_rollback(True)
+    print(f"suspect impact        {elapsed * 1000:7.0f} ms for {len(rows):,} certificates "
+          f"(standard {standard_id}, {window.since} – {window.until})")
+
+
+def measure_pages(city, county, samples: int) -> None:
+    from django.test import Client
+
+    from jiliang.registry.models import InstrumentType
+
+    type_codes = list(InstrumentType.objects.filter(instruments__isnull=False).distinct().values_list("code", flat=True))
+    rng = random.Random(11)
+    clients = {}
+    for user in (city, county):
+        client = Client(SERVER_NAME="localhost")
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        clients[user.username] = client
+    variants = [
+        ("city, no filter", city, lambda: ""),
+        ("city, county + type", city, lambda: f"division={rng.choice(['511902', '511921', '511923'])}"
+                                              f"&type={rng.choice(type_codes)}"),
+        ("city, page 20", city, lambda: "offset=1000"),
+        ("county, no filter", county, lambda: ""),
+    ]
+    for label, user, query in variants:
+        timings = []
+        for _ in range(max(1, samples // len(variants))):
+            started = time.perf_counter()
+            response = clients[user.username].get(f"/verification/overdue/?{query()}")
+            timings.append(time.perf_counter() - started)
+            assert response.status_code == 200, response.status_code
+        print(f"overdue page ({label:<18}) {percentiles(timings)}")
+    for label, user in (("city", city), ("county", county)):
+        started = time.perf_counter()
+        response = clients[user.username].get("/verification/statistics/")
+        assert response.status_code == 200
+        print(f"statistics page ({label:<6})  {(time.perf_counter() - started) * 1000:7.0f} ms")
+
+
+def measure_job() -> None:
+    from django.db import transaction
+
+    from jiliang.verification import reminders
+
+    with transaction.atomic():
+        started = time.perf_counter()
+        result = reminders.run()
+        elapsed = time.perf_counter() - started
+        transaction.set_rollback(True)
+    print(f"daily reminder job    {elapsed * 1000:7.0f} ms: {result.instruments} instruments, "
+          f"{sum(result.created.values()):,} reminders, {result.notices} notices (rolled back)")
+
+
+def measure(args) -> None:
+    from django.conf import settings
+    from django.db import connection
+
+    from jiliang.registry.models import Instrument
+    from jiliang.verification.models import Certificate, StandardUse, VerificationState
+
+    settings.DEBUG = True  # count queries (connection.queries); the pages render without debug output
+    print(f"database: {connection.vendor} {settings.DATABASES['default']['NAME']}: "
+          f"{Instrument.objects.count():,} instruments, {Certificate.objects.count():,} certificates, "
+          f"{VerificationState.objects.count():,} states, {StandardUse.objects.count():,} standard uses")
+    city, county = bench_users()
+    measure_chain(city, args.samples)
+    measure_suspect(city)
+    measure_pages(city, county, args.samples)
+    measure_job()
+    print(f"peak memory (max RSS) {rss_mb():.0f} MB")
+
+
+def main() -> None:
+    args = arguments()
+    setup_django()
+    if args.phase in {"all", "load"}:
+        load(args)
+    if args.phase in {"all", "measure"}:
+        measure(args)
+
+
+if __name__ == "__main__":
+    main()
