@@ -46,7 +46,7 @@ def detection_scores(config, codes=None, data_step=timedelta(days=1)):
     findings = replay(simulation.readings(), simulation.profiles, rulebook, config.start, config.end,
                       data_step=data_step, specs=specs)
     grace = {code: max(spec.window_length(rulebook), H) for code, spec in RULES.items()}
-    return score(alert_spans(findings, merge_gap=timedelta(days=1)), simulation.labels, grace), simulation
+    return score(alert_spans(findings, merge_gap=max(data_step, timedelta(days=1))), simulation.labels, grace), simulation
 
 
 def assert_detected(scores, codes):

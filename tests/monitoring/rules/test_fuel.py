@@ -384,3 +384,12 @@ def test_fd07_reconciliation_is_exact_and_symmetric(rulebook, opening, sold, fue
     assert variance(book) == pytest.approx(0.0, abs=1e-6)
     assert variance(book + error) == pytest.approx(error, abs=1e-6)
     assert variance(book - error) == pytest.approx(-variance(book + error), abs=1e-6)
+
+
+def test_fd01_leaves_a_change_to_a_window_that_holds_its_work_order_context(at, rulebook):
+    """A window starting less than 24 h before the change cannot see a work order the day before: no verdict."""
+    t = rulebook.for_rule("FD-01")
+    cut = Window(now=at(hours=30), start=at(hours=-23), profiles=PROFILES, parameter_changes=(k_change(at),))
+    whole = replace(cut, start=at(hours=-24))
+    assert fuel.parameter_change_without_work_order(cut, t) == []
+    assert fuel.parameter_change_without_work_order(whole, t)

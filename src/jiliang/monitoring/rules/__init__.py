@@ -33,4 +33,6 @@ Interface
 * Register arithmetic (`rules.registers`): consumption as register deltas, invariant to order and
   batching, with first readings, resets and physically impossible jumps handled; the rollups on the
   Django side use the same functions.
+* Replay (`rules.replay`): every rule over a recorded stream at checkpoints, without a database;
+  with `monitoring.simulation` and `monitoring.scoring` it gives the detection report.
 """

@@ -8,7 +8,7 @@ import operator
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
-from typing import Any, Iterable, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from jiliang.monitoring.rules.thresholds import VerificationOverdueThresholds
 from jiliang.monitoring.rules.types import WINDOW_FIELD, DeviceEvent, DeviceKind, DeviceProfile, Finding, Severity, Window, WorkOrder
@@ -54,6 +54,11 @@ def by_device(readings: Iterable[R]) -> dict[str, list[R]]:
 
 def within(readings: Sequence[R], start: datetime, end: datetime) -> list[R]:
     return [r for r in readings if start <= r.time <= end]
+
+
+def context_inside(window: Window, moment: datetime, context: timedelta) -> bool:
+    """Whether the window reaches `context` back from `moment` (always, when its start is not given)."""
+    return window.start is None or moment - context >= window.start
 
 
 def work_order_between(orders: Iterable[WorkOrder], device_id: str, kind: str, start: datetime, end: datetime) -> WorkOrder | None:
@@ -177,7 +182,7 @@ def verification_overdue(code: str, kind: DeviceKind, window: Window, t: Verific
     return findings
 
 
-def clock_drift(code: str, kind: DeviceKind, window: Window, tolerance_of) -> list[Finding]:
+def clock_drift(code: str, kind: DeviceKind, window: Window, tolerance_of: Callable[[DeviceProfile], timedelta]) -> list[Finding]:
     """Heartbeats whose device clock is off the platform clock by more than the device's tolerance.
 
     `tolerance_of(profile)` gives the limit for one device (chargers tighten it after verification).
@@ -185,7 +190,7 @@ def clock_drift(code: str, kind: DeviceKind, window: Window, tolerance_of) -> li
     findings = []
     for beat in ordered(b for b in window.heartbeats if b.device_clock is not None and is_kind(window, b.device_id, kind)):
         offset = (beat.device_clock - beat.time).total_seconds()
-        tolerance: timedelta = tolerance_of(window.profiles[beat.device_id])
+        tolerance = tolerance_of(window.profiles[beat.device_id])
         if exceeds(abs(offset), tolerance.total_seconds()):
             findings.append(finding(code, Severity.WARNING, beat.device_id, beat.time, heartbeat=beat, offset_s=offset, tolerance_s=tolerance))
     return findings

@@ -14,6 +14,7 @@ from itertools import pairwise
 
 from jiliang.monitoring.rules.common import (
     below,
+    context_inside,
     by_device,
     devices_of_kind,
     event_findings,
@@ -61,7 +62,7 @@ def parameter_change_without_work_order(window: Window, t: Fd01Thresholds) -> li
     """FD-01: a watched parameter changed and no verification work order lies within ± tolerance."""
     findings = []
     for change in ordered(window.parameter_changes):
-        if change.parameter not in t.watched_parameters:
+        if change.parameter not in t.watched_parameters or not context_inside(window, change.time, t.work_order_tolerance):
             continue
         start, end = change.time - t.work_order_tolerance, min(window.now, change.time + t.work_order_tolerance)
         if work_order_between(window.work_orders, change.device_id, WorkOrderKind.VERIFICATION, start, end):
@@ -111,7 +112,7 @@ def component_identity_change(window: Window, t: Fd03Thresholds) -> list[Finding
         for report in reports:
             before = previous.get(report.component)
             previous[report.component] = report
-            if before is None or before.identity == report.identity:
+            if before is None or before.identity == report.identity or not context_inside(window, report.time, t.initialisation_tolerance):
                 continue
             start = report.time - t.initialisation_tolerance
             if work_order_between(window.work_orders, device_id, WorkOrderKind.INITIALISATION, start, window.now):
@@ -287,7 +288,8 @@ def meter_factors(window: Window, tank: DeviceProfile, correction: VolumeCorrect
     if rho20 is None or len(readings) < 2 or not nozzles:
         return None
     deliveries = sorted(d.time for d in window.tank_deliveries if d.device_id == tank.device_id)
-    sold: dict[str, list[DispenserTransaction]] = by_device(tx for tx in window.transactions if tx.device_id in set(nozzles))
+    fed = set(nozzles)
+    sold: dict[str, list[DispenserTransaction]] = by_device(tx for tx in window.transactions if tx.device_id in fed)
     rows, drops = [], []
     cursor = {n: 0 for n in nozzles}
     for before, after in pairwise(readings):

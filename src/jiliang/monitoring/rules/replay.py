@@ -87,7 +87,7 @@ def replay(
                 # previous checkpoint (register steps, totaliser gaps) is seen whole.
                 since = now - spec.window_length(rulebook) - (timedelta(0) if spec.time_driven else data_step)
                 readings = {name: record.between(name, since, now) for name in spec.inputs if name in _READING_FIELDS}
-                window = Window(now=now, profiles=members, last_seen=last_seen, **readings)
+                window = Window(now=now, start=since, profiles=members, last_seen=last_seen, **readings)
                 for f in spec.evaluate(window, rulebook):
                     found.setdefault((f.rule_code, f.device_id, f.time), f)
     return list(found.values())

@@ -242,10 +242,13 @@ class Window:
     """Everything a rule may look at for one site up to `now`: readings, profiles, work orders.
 
     `last_seen` is the platform's record of the last message of each device, so that a device
-    that sent nothing inside the window is still known to be silent since then.
+    that sent nothing inside the window is still known to be silent since then. `start`, when
+    given, is where the window's readings begin: a rule that needs records from before a reading
+    (a work order up to 24 h earlier) leaves that reading to an earlier window that held them.
     """
 
     now: datetime
+    start: datetime | None = None
     profiles: Mapping[str, DeviceProfile] = field(default_factory=dict)
     last_seen: Mapping[str, datetime] = field(default_factory=dict)
     transactions: tuple[DispenserTransaction, ...] = ()

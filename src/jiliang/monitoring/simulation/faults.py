@@ -63,7 +63,9 @@ def _in_sibling_group(profile: DeviceProfile, city: City, config: SimulationConf
     return len(siblings) >= 5  # a robust z needs a handful of siblings besides the faulty one
 
 
-_MAIN_METER = lambda profile, city, config: profile.role == CHARGER_MAIN_METER  # noqa: E731
+def _main_meter(profile: DeviceProfile, city: City, config: SimulationConfig) -> bool:
+    return profile.role == CHARGER_MAIN_METER
+
 UNTIL_END = timedelta(days=10_000)
 
 CATALOGUE: dict[str, FaultKind] = {k.code: k for k in (
@@ -97,7 +99,7 @@ CATALOGUE: dict[str, FaultKind] = {k.code: k for k in (
     FaultKind("CP-02", "amount 0.50 yuan above the tariff", DeviceKind.CHARGER, DAY, 2 * DAY, 2 * DAY),
     FaultKind("CP-03", "pile clock 4 min slow", DeviceKind.CHARGER, UNTIL_END, UNTIL_END, HOUR),
     FaultKind("CP-04", "session start reported 70 % of the way into the session", DeviceKind.CHARGER, DAY, 2 * DAY, 2 * DAY),
-    FaultKind("CP-05", "unbilled load of 15 kW behind the station main meter", DeviceKind.METER, UNTIL_END, UNTIL_END, 3 * DAY, _MAIN_METER),
+    FaultKind("CP-05", "unbilled load of 15 kW behind the station main meter", DeviceKind.METER, UNTIL_END, UNTIL_END, 3 * DAY, _main_meter),
     FaultKind("CP-06", "meter values stop for 10–20 min during sessions", DeviceKind.CHARGER, DAY, 2 * DAY, 2 * DAY),
     FaultKind("CP-07", "energy register reset without a firmware update", DeviceKind.CHARGER, timedelta(0), timedelta(0), DAY),
     FaultKind("CP-08", "verification certificate expired", DeviceKind.CHARGER, UNTIL_END, UNTIL_END, timedelta(0)),
