@@ -10,7 +10,7 @@ then, through the real importer (jiliang.registry.importing, as `jiliang import`
 
 1. imports the organizations and sites from generated CSV files;
 2. imports N new instruments from a generated CSV file (the figure the target is about);
-3. re-imports the same CSV (every row unchanged: the idempotence path);
+3. re-imports the same CSV (every row unchanged: the idempotence path; --no-reimport skips it);
 4. imports --xlsx-rows further new instruments from a generated XLSX file, under tracemalloc;
 5. measures /api/v1/instruments through the Django test client with a bearer token: a filtered
    page (county + type + status) and a text search, each --requests times, as a county and as a
@@ -50,6 +50,7 @@ def arguments():
                         help="further instruments imported from XLSX (default: a tenth, at most 100,000)")
     parser.add_argument("--requests", type=int, default=200, help="API requests per measured query")
     parser.add_argument("--seed", type=int, default=20261126)
+    parser.add_argument("--no-reimport", action="store_true", help="skip step 3 (the unchanged re-import)")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
     return parser.parse_args()
 
@@ -214,7 +215,8 @@ def main() -> None:
             timed_import(city, "sites", world.write_sites(folder / "sites.csv"), "sites, CSV")
             rss_before = rss_mb()
             csv_run = timed_import(city, "instruments", instruments_csv, "instruments, CSV, new")
-            timed_import(city, "instruments", instruments_csv, "instruments, CSV, same file again (unchanged)")
+            if not options.no_reimport:
+                timed_import(city, "instruments", instruments_csv, "instruments, CSV, same file again (unchanged)")
             xlsx_run = timed_import(city, "instruments", instruments_xlsx, "instruments, XLSX, new", trace=True)
         if vendor == "postgresql":
             with connection.cursor() as cursor:
