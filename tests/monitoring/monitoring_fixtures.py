@@ -3,6 +3,7 @@ devices with credentials, and message builders."""
 
 import datetime as dt
 import itertools
+import json
 
 import pytest
 
@@ -56,3 +57,11 @@ def meter_reading(device, seq: int, minutes: float, register: float, **extra) ->
 def event(device, seq: int, minutes: float, code: str) -> dict:
     return {"device": device.code, "seq": seq, "time": (T0 + dt.timedelta(minutes=minutes)).isoformat(),
             "type": "event", "code": code}
+
+
+def post(token: str, items: list[dict]):
+    """Send a batch over the HTTP ingest with a device token."""
+    from django.test import Client
+
+    return Client().post("/api/v1/monitoring/ingest", data=json.dumps(items), content_type="application/json",
+                         HTTP_AUTHORIZATION=f"Bearer {token}")

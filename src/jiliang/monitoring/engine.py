@@ -3,12 +3,13 @@
 Two triggers:
 
 - **on arrival** (`after_ingest`, inside the ingest transaction): for every site that received new
-  messages, the rules of the device kinds that sent them run over a window of that site's stored
-  readings from ``JILIANG_MONITORING_ARRIVAL_LOOKBACK_MINUTES`` before the earliest new message;
+  messages, the rules that read what arrived (their ``inputs`` meet the new messages' Window
+  fields), are not time-driven and look back at most ``JILIANG_MONITORING_ARRIVAL_MAX_WINDOW_HOURS``
+  run over the site's stored readings of their full window (``RuleSpec.window_length``) — a rule
+  whose inputs did not change would only repeat its last findings;
 - **on the clock** (`tick`, `jiliang monitor tick` or the worker loop): the time-driven rules
-  (communication loss, overdue verification) for every site, and the rules whose look-back is longer
-  than the arrival window for the sites that received data since the last tick, each with its full
-  window (``RuleSpec.window_length``).
+  (communication loss, overdue) for every site, and the longer-window rules for the sites that
+  received data since the last tick, each with its full window.
 
 The findings go to services.apply_findings, which de-duplicates, escalates and audits.
 """
@@ -231,37 +232,46 @@ def _run(windows: dict[int, rt.Window], specs_of: dict[int, list[RuleSpec]], boo
 # ---------------------------------------------------------------- triggers
 
 
-def arrival_lookback() -> dt.timedelta:
-    return dt.timedelta(minutes=settings.JILIANG_MONITORING_ARRIVAL_LOOKBACK_MINUTES)
+def arrival_max_window() -> dt.timedelta:
+    return dt.timedelta(hours=settings.JILIANG_MONITORING_ARRIVAL_MAX_WINDOW_HOURS)
+
+
+def _fields_of(message_type: str) -> set[str]:
+    field = _KIND_FIELD[message_type]
+    return {field, "component_identities"} if message_type == "dispenser.state" else {field}
 
 
 def after_ingest(new: list, now: dt.datetime) -> int:
     """Run the arrival rules for the sites of the new (device, message) pairs; returns alerts touched."""
-    lookback = arrival_lookback()
-    starts: dict[int, dt.datetime] = {}
+    earliest: dict[int, dt.datetime] = {}
     kinds: dict[int, set[str]] = defaultdict(set)
+    fields: dict[int, set[str]] = defaultdict(set)
     for device, message in new:
         if device.kind == DeviceKind.GATEWAY:
             continue
-        start = message.time - lookback
-        starts[device.site_id] = min(start, starts.get(device.site_id, start))
-        kinds[device.site_id].add(device.kind)
+        site = device.site_id
+        earliest[site] = min(message.time, earliest.get(site, message.time))
+        kinds[site].add(device.kind)
+        fields[site] |= _fields_of(message.type)
+    book, enabled = current_rules()
+    specs_of, starts = {}, {}
+    for site in earliest:
+        specs = [s for s in _arrival_specs(frozenset(kinds[site]), frozenset(fields[site]), book) if s.code in enabled]
+        if specs:
+            specs_of[site] = specs
+            starts[site] = earliest[site] - max(s.window_length(book) for s in specs)
     if not starts:
         return 0
-    book, enabled = current_rules()
-    specs_of = {
-        site: [s for s in _arrival_specs(kinds[site], book) if s.code in enabled] for site in starts
-    }
     inputs = _kinds_needed({i for specs in specs_of.values() for s in specs for i in s.inputs})
     return _run(build_windows(starts, now, inputs), specs_of, book, now)
 
 
-def _arrival_specs(device_kinds: set[str], book: RuleBook) -> list[RuleSpec]:
-    lookback = arrival_lookback()
+def _arrival_specs(device_kinds: frozenset[str], new_fields: frozenset[str], book: RuleBook) -> list[RuleSpec]:
+    limit = arrival_max_window()
     specs: dict[str, RuleSpec] = {}
     for kind in device_kinds:
         for spec in rules_for_kind(RULE_KIND[kind]):
-            if not spec.time_driven and spec.window_length(book) <= lookback:
+            if not spec.time_driven and spec.window_length(book) <= limit and new_fields & set(spec.inputs):
                 specs[spec.code] = spec
     return list(specs.values())
 
@@ -272,7 +282,7 @@ def tick(now: dt.datetime | None = None, *, since: dt.datetime | None = None, ch
     now = now or timezone.now()
     since = since or now - dt.timedelta(seconds=settings.JILIANG_MONITORING_TICK_SECONDS)
     book, enabled = current_rules()
-    lookback = arrival_lookback()
+    limit = arrival_max_window()
     touched = 0
     sites = Device.objects.filter(revoked_at__isnull=True).exclude(kind=DeviceKind.GATEWAY)
     site_kinds: dict[int, set[str]] = defaultdict(set)
@@ -289,7 +299,7 @@ def tick(now: dt.datetime | None = None, *, since: dt.datetime | None = None, ch
             specs = {}
             for kind in site_kinds[site]:
                 for spec in rules_for_kind(RULE_KIND[kind]):
-                    long_window = not spec.time_driven and spec.window_length(book) > lookback
+                    long_window = not spec.time_driven and spec.window_length(book) > limit
                     if spec.code in enabled and (spec.time_driven or (long_window and site in recent)):
                         specs[spec.code] = spec
             if specs:

@@ -231,7 +231,7 @@ def ingest(
             for device, message in new:
                 if message.register() is not None:
                     registers[device.id].append(message.time)
-                    qmax[device.id] = device.attributes.get("qmax_per_hour")
+                    qmax[device.id] = rollups.qmax_per_hour(device)
             rollups.update(registers, qmax)
             result.alerts = engine.after_ingest(new, min(received_at, max(m.time for _, m in new)))
         if dead:

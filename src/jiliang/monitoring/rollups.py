@@ -120,6 +120,17 @@ def _hour_totals(readings: list[MeterReading], hours: list[dt.datetime], qmax: f
     return totals
 
 
+def qmax_per_hour(device) -> float | None:
+    """The most a register can advance in an hour: a meter's Qmax (m³/h or kW), a nozzle's Qmax in
+    L/min × 60, a charger's rated power (kW); None when the device's parameters do not say."""
+    attributes = device.attributes or {}
+    if device.kind == "nozzle":
+        return attributes["qmax"] * 60 if attributes.get("qmax") else None
+    if device.kind == "charger":
+        return attributes.get("rated_power_kw")
+    return attributes.get("qmax")
+
+
 def update(new_points: dict[int, list[dt.datetime]], qmax: dict[int, float | None]) -> int:
     """Recompute the hours touched by new register readings (device id -> their times) and move
     the days by the difference. Returns the number of hourly rows written."""

@@ -1,0 +1,129 @@
+"""Alerts: raised from device data on arrival and from silence on the clock, one alert per standing
+condition, assigned to the county of the site, the workflow's allowed moves only, every move
+audited, county inboxes scoped, thresholds edited in versions."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+from jiliang.accounts.models import AuditEvent, Role
+from jiliang.errors import Conflict
+from jiliang.monitoring import engine, services
+from jiliang.monitoring.models import Alert, AlertState, DeviceKind, RuleThreshold, Severity
+from monitoring_fixtures import T0, event, meter_reading, post
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_tamper_event_raises_one_critical_alert_for_the_county_of_the_site(make_device, make_site):
+    site = make_site("511921")  # 通江县
+    meter, token, _ = make_device(DeviceKind.METER, site=site, medium="water")
+    response = post(token, [event(meter, 1, 0, "magnetic_field")])
+    assert response.json()["alerts"] == 1
+    alert = Alert.objects.get()
+    assert (alert.rule_code, alert.severity, alert.state, alert.active) == ("MT-03", Severity.CRITICAL, AlertState.NEW, True)
+    assert alert.division.code == "511921" and alert.site == site
+    assert alert.evidence["computation"]["event"]["code"] == "magnetic_field"
+    assert AuditEvent.objects.filter(action="alert.raise", object_id=str(alert.pk)).exists()
+    post(token, [event(meter, 2, 5, "magnetic_field"), meter_reading(meter, 3, 6, 1.0)])
+    alert.refresh_from_db()
+    assert Alert.objects.count() == 1 and alert.occurrences == 2  # the standing condition stays one alert
+
+
+def test_silence_raises_communication_loss_on_the_clock_and_a_return_clears_it(make_device):
+    meter, token, _ = make_device(DeviceKind.METER, medium="water", attributes={"report_interval_s": 900})
+    post(token, [meter_reading(meter, 1, 0, 1.0)])
+    book, _ = engine.current_rules()
+    now = T0 + dt.timedelta(minutes=45)  # three reads missed: not yet
+    engine.tick(now)
+    assert not Alert.objects.filter(rule_code="MT-09").exists()
+    engine.tick(T0 + dt.timedelta(minutes=75))  # four missed, and no message came in
+    alert = Alert.objects.get(rule_code="MT-09")
+    assert alert.active
+    later = T0 + dt.timedelta(minutes=80) + book.persistence.clear_after
+    back = int((later - T0).total_seconds() // 60)
+    post(token, [meter_reading(meter, n, minutes, 1.1) for n, minutes in enumerate(range(80, back + 1, 15), start=2)])
+    engine.tick(later)
+    alert.refresh_from_db()
+    assert not alert.active and alert.cleared_at == later
+    assert AuditEvent.objects.filter(action="alert.clear", object_id=str(alert.pk)).exists()
+
+
+def _alert(make_device, county="511902") -> Alert:
+    from monitoring_fixtures import _codes  # noqa: F401  (same counter as the fixtures)
+
+    meter, token, _ = make_device(DeviceKind.METER, medium="water")
+    post(token, [event(meter, 1, 0, "cover_open")])
+    return Alert.objects.get(device=meter)
+
+
+def test_the_workflow_allows_only_its_moves_and_audits_each(make_device, bazhou_regulator):
+    alert = _alert(make_device)
+    with pytest.raises(Conflict):
+        services.transition_alert(bazhou_regulator, alert, AlertState.CONFIRMED)
+    for state in (AlertState.ACKNOWLEDGED, AlertState.INVESTIGATING, AlertState.CONFIRMED, AlertState.CLOSED):
+        alert = services.transition_alert(bazhou_regulator, alert, state, note="现场核查")
+    assert alert.state == AlertState.CLOSED and not alert.active
+    actions = list(AuditEvent.objects.filter(object_id=str(alert.pk), actor=bazhou_regulator)
+                   .order_by("at", "id").values_list("action", flat=True))
+    assert actions == ["alert.acknowledged", "alert.investigating", "alert.confirmed", "alert.closed"]
+
+
+def test_a_county_sees_and_handles_only_its_own_alerts(make_device, make_site, bazhou_regulator,
+                                                       tongjiang_regulator, api_client, make_user):
+    meter, token, _ = make_device(DeviceKind.METER, site=make_site("511902"), medium="water")
+    post(token, [event(meter, 1, 0, "valve_forced")])
+    alert = Alert.objects.get()
+    assert api_client(bazhou_regulator).get("/api/v1/monitoring/alerts").json()["items"][0]["id"] == alert.pk
+    assert api_client(tongjiang_regulator).get("/api/v1/monitoring/alerts").json()["items"] == []
+    other = api_client(tongjiang_regulator)
+    assert other.get(f"/api/v1/monitoring/alerts/{alert.pk}").status_code == 404
+    moved = other.post(f"/api/v1/monitoring/alerts/{alert.pk}/transition", {"state": "acknowledged"},
+                       content_type="application/json")
+    assert moved.status_code == 404
+    auditor = api_client(make_user(Role.AUDITOR, division="511900"))
+    assert auditor.post(f"/api/v1/monitoring/alerts/{alert.pk}/transition", {"state": "acknowledged"},
+                        content_type="application/json").status_code == 403
+    ok = api_client(bazhou_regulator).post(f"/api/v1/monitoring/alerts/{alert.pk}/transition",
+                                           {"state": "acknowledged", "note": "已收到"}, content_type="application/json")
+    assert ok.status_code == 200 and ok.json()["state"] == "acknowledged"
+
+
+def test_unacknowledged_alerts_are_reminded(make_device, settings):
+    alert = _alert(make_device)
+    settings.JILIANG_MONITORING_REMIND_AFTER_MINUTES = 30
+    engine.tick(alert.opened_at + dt.timedelta(minutes=31))
+    alert.refresh_from_db()
+    assert alert.reminders == 1
+    assert AuditEvent.objects.filter(action="alert.remind", object_id=str(alert.pk)).exists()
+
+
+def test_the_city_regulator_edits_thresholds_in_audited_versions(city_regulator, bazhou_regulator, api_client):
+    response = api_client(city_regulator).post("/api/v1/monitoring/thresholds/MT-09",
+                                               {"values": {"missed_interval_reads": 6}, "note": "放宽"},
+                                               content_type="application/json")
+    assert response.status_code == 200 and response.json()["version"] == 2
+    book, _ = engine.current_rules()
+    assert book.for_rule("MT-09").missed_interval_reads == 6
+    assert AuditEvent.objects.filter(action="rule_threshold.edit").count() == 1
+    refused = api_client(bazhou_regulator).post("/api/v1/monitoring/thresholds/MT-09",
+                                                {"values": {"missed_interval_reads": 1}}, content_type="application/json")
+    assert refused.status_code == 403
+    unknown = api_client(city_regulator).post("/api/v1/monitoring/thresholds/MT-09",
+                                              {"values": {"nope": 1}}, content_type="application/json")
+    assert unknown.status_code == 422
+    assert RuleThreshold.objects.filter(rule_code="MT-09").count() == 2
+
+
+def test_a_head_end_uploads_a_csv_for_its_meters(make_device, city_regulator, api_client):
+    meter, _, _ = make_device(DeviceKind.METER, medium="water")
+    rows = ["device,seq,time,type,register"] + [
+        f"{meter.code},{seq},{(T0 + dt.timedelta(hours=seq)).isoformat()},meter.reading,{100 + seq}" for seq in range(1, 5)
+    ] + [f"{meter.code},9,yesterday,meter.reading,1"]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("daily.csv", "\n".join(rows).encode(), content_type="text/csv")
+    response = api_client(city_regulator).post("/api/v1/monitoring/uploads", {"file": upload})
+    assert response.status_code == 200, response.content
+    assert response.json()["accepted"] == 4 and response.json()["reasons"] == {"invalid": 1}

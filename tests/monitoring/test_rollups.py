@@ -1,0 +1,77 @@
+"""Hourly and daily consumption from register deltas: the same for shuffled batches as for ordered
+ones, first readings book nothing, a decrease is not consumption, a recorded replacement restarts
+from zero, an impossible jump is kept apart."""
+
+import datetime as dt
+import random
+
+import pytest
+
+from jiliang.monitoring import services
+from jiliang.monitoring.models import DeviceKind, Rollup, RollupPeriod, WorkOrderKind
+from monitoring_fixtures import T0, meter_reading, post
+
+pytestmark = pytest.mark.django_db
+
+
+def hourly(device) -> dict:
+    rows = Rollup.objects.filter(device_id=device.pk, period=RollupPeriod.HOUR).order_by("start")
+    return {r.start: round(r.consumption, 6) for r in rows if r.consumption or r.readings}
+
+
+def daily_total(device) -> float:
+    return round(sum(Rollup.objects.filter(device_id=device.pk, period=RollupPeriod.DAY)
+                     .values_list("consumption", flat=True)), 6)
+
+
+def series(count: int = 96, step_minutes: int = 15) -> list[tuple[int, int, float]]:
+    rng = random.Random(11)
+    register, rows = 1000.0, []
+    for seq in range(1, count + 1):
+        register += round(rng.uniform(0, 0.2), 3)
+        rows.append((seq, seq * step_minutes, register))
+    return rows
+
+
+def test_shuffled_batches_give_the_ordered_rollups(make_device):
+    ordered, ordered_token, _ = make_device(DeviceKind.METER)
+    shuffled, shuffled_token, _ = make_device(DeviceKind.METER)
+    rows = series()
+    assert post(ordered_token, [meter_reading(ordered, *row) for row in rows]).status_code == 200
+    messages = [meter_reading(shuffled, *row) for row in rows]
+    random.Random(3).shuffle(messages)
+    for first in range(0, len(messages), 9):
+        post(shuffled_token, messages[first:first + 9] + messages[:2])  # with resent duplicates
+    assert hourly(ordered) == hourly(shuffled)
+    assert daily_total(ordered) == daily_total(shuffled) == round(rows[-1][2] - rows[0][2], 6)
+
+
+def test_the_first_reading_books_nothing(make_device):
+    device, token, _ = make_device(DeviceKind.METER)
+    post(token, [meter_reading(device, 1, 30, 5000.0)])
+    assert daily_total(device) == 0
+    post(token, [meter_reading(device, 2, 45, 5000.4)])
+    assert daily_total(device) == 0.4
+
+
+def test_a_decrease_is_not_consumption_and_a_replacement_restarts_from_zero(make_device, city_regulator):
+    plain, plain_token, _ = make_device(DeviceKind.METER)
+    replaced, replaced_token, _ = make_device(DeviceKind.METER)
+    services.record_work_order(city_regulator, replaced, kind=WorkOrderKind.METER_REPLACEMENT,
+                               time=T0 + dt.timedelta(minutes=40))
+    for device, token in ((plain, plain_token), (replaced, replaced_token)):
+        post(token, [meter_reading(device, 1, 15, 800.0), meter_reading(device, 2, 30, 800.5),
+                     meter_reading(device, 3, 45, 0.3), meter_reading(device, 4, 60, 0.9)])
+    assert daily_total(plain) == 0.5 + 0.6  # the step down books nothing
+    assert daily_total(replaced) == 0.5 + 0.3 + 0.6  # the new meter used 0.3 since it was fitted
+    resets = sum(Rollup.objects.filter(device_id=plain.pk, period=RollupPeriod.HOUR).values_list("resets", flat=True))
+    assert resets == 1
+
+
+def test_an_impossible_jump_is_not_booked(make_device):
+    device, token, _ = make_device(DeviceKind.METER, medium="water", attributes={"qmax": 2.5})
+    post(token, [meter_reading(device, 1, 0, 10.0), meter_reading(device, 2, 60, 11.0),
+                 meter_reading(device, 3, 120, 511.0)])
+    assert daily_total(device) == 1.0
+    unbooked = sum(Rollup.objects.filter(device_id=device.pk, period=RollupPeriod.HOUR).values_list("unbooked", flat=True))
+    assert unbooked == 500.0
