@@ -14,7 +14,7 @@ import datetime
 import time
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from jiliang.accounts import audit
@@ -319,6 +319,8 @@ def load(out) -> None:
     plan = history.Plan(desks=ref["desks"], today=ref["today"], years=HISTORY_YEARS, actor=ACTOR)
     demo_instruments = Instrument.objects.filter(serial_no__startswith="D").exclude(pk__in=[i.pk for i in showcased])
     created = history.generate(plan, demo_instruments)
+    with connection.cursor() as cursor:  # fresh planner statistics after a bulk load (docs/verification-due.md)
+        cursor.execute("ANALYZE")
     out.write(
         f"Verification: {len(INSTITUTIONS)} institutions, {len(ref['standards'])} standards; "
         f"{created['certificates']} certificates over {created['states']} instruments created, "
