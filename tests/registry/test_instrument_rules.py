@@ -17,6 +17,7 @@ def test_a_new_instrument_gets_a_valid_public_code_its_site_division_and_a_first
     instrument = make_instrument(site=site)
     assert public_code.is_valid(instrument.public_code)
     assert instrument.division == division("511921101")
+    assert instrument.county == division("511921")
     [first] = instrument.status_changes.all()
     assert (first.from_status, first.to_status) == ("", InstrumentStatus.IN_USE)
     assert AuditEvent.objects.filter(action="instrument.create", object_id=str(instrument.pk)).exists()
@@ -115,6 +116,7 @@ def test_moving_a_site_moves_its_instruments_division(registrar, make_organizati
     services.update_site(registrar, site, division=division("511902001"))
     instrument.refresh_from_db()
     assert instrument.division == division("511902001")
+    assert instrument.county == division("511902")
 
 
 def test_the_catalogue_is_seeded_from_the_cited_file_with_source_and_confidence(db):

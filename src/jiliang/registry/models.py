@@ -156,6 +156,19 @@ class InstrumentType(models.Model):
         return f"{self.name_zh} ({self.code})"
 
 
+_COUNTY_IDS: dict[int, int] = {}
+
+
+def county_id_of(division_id: int) -> int:
+    """The id of the county-level unit a division lies in (itself for a county or zone), from a
+    per-process map of the division tree, re-read when it meets a division it does not know."""
+    if division_id not in _COUNTY_IDS:
+        _COUNTY_IDS.clear()
+        for division in Division.objects.select_related("parent"):
+            _COUNTY_IDS[division.pk] = division.county.pk
+    return _COUNTY_IDS[division_id]
+
+
 class Purpose(models.TextChoices):
     """The four uses for which the Metrology Law (Art. 9) makes verification mandatory, and the rest."""
 
@@ -185,7 +198,8 @@ class InstrumentStatus(models.TextChoices):
 class Instrument(models.Model):
     """One physical measuring instrument (计量器具) with its serial number, owner and site.
 
-    ``division`` copies the site's division so that scoping a million rows is one indexed column;
+    ``division`` copies the site's division and ``county`` its county-level unit, so that scoping
+    and filtering a million rows are indexed columns;
     ``mandatory`` follows from the type and the purpose (rules.is_mandatory); ``search_key`` is the
     serial number normalised for an indexed prefix search. ``fill_derived`` sets all three, and the
     public code, before any insert (also before a bulk_create).
@@ -208,7 +222,12 @@ class Instrument(models.Model):
     site = models.ForeignKey(Site, verbose_name=_("安装场所"), on_delete=models.PROTECT, related_name="instruments")
     division = models.ForeignKey(
         Division, verbose_name=_("所在区划"), on_delete=models.PROTECT, related_name="+", editable=False,
-        db_index=False,  # led by the (division, …) indexes below
+    )
+    # The county-level unit (county, district or zone) of ``division``: one value per county
+    # regulator, so that its filtered, newest-first page is a single ordered index range.
+    county = models.ForeignKey(
+        Division, verbose_name=_("所在县(区)"), on_delete=models.PROTECT, related_name="+", editable=False,
+        db_index=False,  # led by the (county, …) indexes below
     )
     purpose = models.CharField(_("用途"), max_length=32, choices=Purpose.choices, default=Purpose.TRADE_SETTLEMENT)
     mandatory = models.BooleanField(_("强制检定"), default=True, editable=False)
@@ -229,11 +248,11 @@ class Instrument(models.Model):
             ),
         ]
         indexes = [
-            # The filtered list page: county (a set of division ids) + type + status, newest first.
-            models.Index(fields=["division", "type", "status", "-id"], name="instrument_div_type_status"),
-            # The same filter across the whole city (no division condition).
+            # The filtered list page: county + type + status, newest first, read in index order.
+            models.Index(fields=["county", "type", "status", "-id"], name="instrument_county_type_status"),
+            models.Index(fields=["county", "status", "-id"], name="instrument_county_status"),
+            # The same filters across the whole city (no county condition).
             models.Index(fields=["type", "status", "-id"], name="instrument_type_status"),
-            models.Index(fields=["division", "status", "-id"], name="instrument_div_status"),
         ]
 
     def __str__(self) -> str:
@@ -245,6 +264,7 @@ class Instrument(models.Model):
 
         if self.site_id is not None:
             self.division_id = self.site.division_id
+            self.county_id = county_id_of(self.division_id)
         if self.type_id is not None:
             self.mandatory = rules.is_mandatory(self.type.mandatory, self.purpose)
         self.search_key = rules.search_key(self.serial_no)

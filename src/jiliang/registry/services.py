@@ -24,6 +24,7 @@ from jiliang.registry.models import (
     Site,
     SiteKind,
     VerificationMode,
+    county_id_of,
 )
 
 ORGANIZATION_EDITABLE_FIELDS = (
@@ -170,7 +171,8 @@ def update_site(actor, site: Site, **changes) -> Site:
     moved = 0
     if before["division_id"] != site.division_id:
         # Instruments copy their site's division for scoping; keep the copies true.
-        moved = Instrument.objects.filter(site=site).update(division=site.division_id)
+        moved = Instrument.objects.filter(site=site).update(
+            division=site.division_id, county=county_id_of(site.division_id))
     after = audit.snapshot(site) | ({"instruments_moved": moved} if moved else {})
     audit.record(actor, "site.update", site, before=before, after=after, division=site.division)
     return site
