@@ -17,6 +17,7 @@ urlpatterns = [
     path("registry/", include("jiliang.registry.urls")),
     path("verification/", include("jiliang.verification.urls")),
     path("log/", include("jiliang.ledger.urls")),
+    path("monitoring/", include("jiliang.monitoring.urls")),
     path("notifications/", include("jiliang.notifications.urls")),
     path("verification/", include("jiliang.verification.due_urls")),
     path("i/", include("jiliang.registry.public_urls")),

@@ -6,3 +6,6 @@ class MonitoringConfig(AppConfig):
     name = "jiliang.monitoring"
     verbose_name = _("非现场监管")
 
+
+    def ready(self) -> None:
+        from jiliang.monitoring import home  # noqa: F401  (registers the home-page card)

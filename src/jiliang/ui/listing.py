@@ -45,7 +45,7 @@ def _query_without(request, *names: str) -> str:
     return urlencode(params)
 
 
-def render_listing(request, listing: Listing, queryset, template: str = "ui/list.html"):
+def render_listing(request, listing: Listing, queryset, template: str = "ui/list.html", extra_context: dict | None = None):
     sort = request.GET.get("sort") or listing.default_sort
     if sort not in listing.sort_keys():
         sort = listing.default_sort
@@ -82,5 +82,6 @@ def render_listing(request, listing: Listing, queryset, template: str = "ui/list
         "query_without_sort": _query_without(request, "sort", "offset", "export"),
         "query_without_offset": _query_without(request, "offset", "export"),
         "query_without_export": _query_without(request, "export", "offset"),
+        **(extra_context or {}),
     }
     return render(request, template, context)

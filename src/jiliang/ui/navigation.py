@@ -33,6 +33,8 @@ MENU = [
     MenuItem(_("即将到期"), "due:due-soon", EVERY_ROLE),
     MenuItem(_("检定统计"), "due:statistics", EVERY_ROLE - {Role.OWNER}),
     MenuItem(_("数据导入"), "imports:index", frozenset({Role.CITY_REGULATOR, Role.COUNTY_REGULATOR, Role.OWNER})),
+    MenuItem(_("预警"), "monitoring:alert-list", OVERSIGHT),
+    MenuItem(_("监测设备"), "monitoring:device-list", OVERSIGHT | {Role.OWNER}),
     MenuItem(_("审计日志"), "accounts:audit-list", OVERSIGHT),
     MenuItem(_("接口令牌"), "accounts:token-list", EVERY_ROLE),
 ]

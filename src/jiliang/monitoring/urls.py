@@ -1,0 +1,12 @@
+from django.urls import path
+
+from jiliang.monitoring import views
+
+app_name = "monitoring"
+
+urlpatterns = [
+    path("alerts/", views.alert_list, name="alert-list"),
+    path("alerts/<int:pk>/", views.alert_detail, name="alert-detail"),
+    path("devices/", views.device_list, name="device-list"),
+    path("sites/<int:site_id>/", views.station, name="station"),
+]
