@@ -18,13 +18,13 @@ from django.conf import settings
 from django.db.models import Max
 
 from . import selectors
+from .keys import WitnessEndpoint, configured_witnesses
 from .merkle import prove_consistency
 from .models import Cosignature, SignedCheckpoint
-from .keys import WitnessEndpoint, configured_witnesses
 from .note import NoteError, parse_note, verify_note
+from .witness import SIZE_CONTENT_TYPE
 
 logger = logging.getLogger("jiliang.ledger.witnessing")
-SIZE_CONTENT_TYPE = "text/x.tlog.size"
 
 
 def add_checkpoint_body(old_size: int, proof: list[bytes], note: bytes) -> bytes:
