@@ -34,6 +34,7 @@ from jiliang.registry.models import (
     Purpose,
     Site,
     SiteKind,
+    county_id_of,
 )
 from jiliang.registry.services import OWNER_INSTRUMENT_EDITABLE_FIELDS, OWNER_SITE_EDITABLE_FIELDS
 
@@ -304,7 +305,8 @@ class SiteImport(ImportKind):
             if site.division_id != before.division_id:
                 moved[site.division_id].append(site.pk)
         for division_id, site_ids in moved.items():
-            Instrument.objects.filter(site_id__in=site_ids).update(division_id=division_id)
+            Instrument.objects.filter(site_id__in=site_ids).update(
+                division_id=division_id, county_id=county_id_of(division_id))
 
 
 class InstrumentImport(ImportKind):
