@@ -4,12 +4,14 @@ Two triggers:
 
 - **on arrival** (`after_ingest`, inside the ingest transaction): for every site that received new
   messages, the rules that read what arrived (their ``inputs`` meet the new messages' Window
-  fields), are not time-driven and look back at most ``JILIANG_MONITORING_ARRIVAL_MAX_WINDOW_HOURS``
-  run over the site's stored readings of their full window (``RuleSpec.window_length``) — a rule
-  whose inputs did not change would only repeat its last findings;
+  fields), are not time-driven and look back at most a day run over the site's stored readings
+  from ``JILIANG_MONITORING_ARRIVAL_WINDOW_MINUTES`` before the earliest new message: the fast
+  path, which sees events, per-message checks and steps between recent readings within a batch's
+  commit (a rule whose inputs did not change would only repeat its last findings);
 - **on the clock** (`tick`, `jiliang monitor tick` or the worker loop): the time-driven rules
-  (communication loss, overdue) for every site, and the longer-window rules for the sites that
-  received data since the last tick, each with its full window.
+  (communication loss, overdue) for every site, and every other rule with its full window
+  (``RuleSpec.window_length``) for the sites that received data since the last tick: the
+  complete path, which also sees the conditions that need more than the arrival window.
 
 The findings go to services.apply_findings, which de-duplicates, escalates and audits.
 """
@@ -196,6 +198,7 @@ def build_windows(site_starts: dict[int, dt.datetime], now: dt.datetime, inputs:
     return {
         site: rt.Window(
             now=now,
+            start=site_starts[site],
             profiles={d.code: profile_of(d) for d in site_devices},
             last_seen={d.code: d.last_seen_at for d in site_devices if d.last_seen_at},
             **{name: tuple(values) for name, values in fields[site].items()},
@@ -232,8 +235,11 @@ def _run(windows: dict[int, rt.Window], specs_of: dict[int, list[RuleSpec]], boo
 # ---------------------------------------------------------------- triggers
 
 
-def arrival_max_window() -> dt.timedelta:
-    return dt.timedelta(hours=settings.JILIANG_MONITORING_ARRIVAL_MAX_WINDOW_HOURS)
+ARRIVAL_MAX_RULE_WINDOW = dt.timedelta(days=1)  # longer-window rules wait for the clock
+
+
+def arrival_window() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.JILIANG_MONITORING_ARRIVAL_WINDOW_MINUTES)
 
 
 def _fields_of(message_type: str) -> set[str]:
@@ -259,7 +265,7 @@ def after_ingest(new: list, now: dt.datetime) -> int:
         specs = [s for s in _arrival_specs(frozenset(kinds[site]), frozenset(fields[site]), book) if s.code in enabled]
         if specs:
             specs_of[site] = specs
-            starts[site] = earliest[site] - max(s.window_length(book) for s in specs)
+            starts[site] = earliest[site] - min(arrival_window(), max(s.window_length(book) for s in specs))
     if not starts:
         return 0
     inputs = _kinds_needed({i for specs in specs_of.values() for s in specs for i in s.inputs})
@@ -267,22 +273,20 @@ def after_ingest(new: list, now: dt.datetime) -> int:
 
 
 def _arrival_specs(device_kinds: frozenset[str], new_fields: frozenset[str], book: RuleBook) -> list[RuleSpec]:
-    limit = arrival_max_window()
     specs: dict[str, RuleSpec] = {}
     for kind in device_kinds:
         for spec in rules_for_kind(RULE_KIND[kind]):
-            if not spec.time_driven and spec.window_length(book) <= limit and new_fields & set(spec.inputs):
+            if not spec.time_driven and spec.window_length(book) <= ARRIVAL_MAX_RULE_WINDOW and new_fields & set(spec.inputs):
                 specs[spec.code] = spec
     return list(specs.values())
 
 
 def tick(now: dt.datetime | None = None, *, since: dt.datetime | None = None, chunk: int = 200) -> int:
-    """The clock's turn: time-driven rules for every site, long-window rules for the sites with data
-    since ``since`` (default: one tick interval ago). Returns the alerts touched."""
+    """The clock's turn: time-driven rules for every site, every rule with its full window for the
+    sites with data since ``since`` (default: one tick interval ago). Returns the alerts touched."""
     now = now or timezone.now()
     since = since or now - dt.timedelta(seconds=settings.JILIANG_MONITORING_TICK_SECONDS)
     book, enabled = current_rules()
-    limit = arrival_max_window()
     touched = 0
     sites = Device.objects.filter(revoked_at__isnull=True).exclude(kind=DeviceKind.GATEWAY)
     site_kinds: dict[int, set[str]] = defaultdict(set)
@@ -299,8 +303,7 @@ def tick(now: dt.datetime | None = None, *, since: dt.datetime | None = None, ch
             specs = {}
             for kind in site_kinds[site]:
                 for spec in rules_for_kind(RULE_KIND[kind]):
-                    long_window = not spec.time_driven and spec.window_length(book) > limit
-                    if spec.code in enabled and (spec.time_driven or (long_window and site in recent)):
+                    if spec.code in enabled and (spec.time_driven or site in recent):
                         specs[spec.code] = spec
             if specs:
                 specs_of[site] = list(specs.values())

@@ -155,26 +155,21 @@ def update(new_points: dict[int, list[dt.datetime]], qmax: dict[int, float | Non
         fresh.update(((device, hour), total) for hour, total in totals.items())
 
     old = {
-        (row.device_id, row.start): row
-        for row in Rollup.objects.filter(
+        (device, start): [consumption, readings, resets, unbooked]
+        for device, start, consumption, readings, resets, unbooked in Rollup.objects.filter(
             period=RollupPeriod.HOUR, device_id__in=list(hours_of),
             start__gte=min(s[1] for s in spans), start__lte=max(s[2] for s in spans),
-        )
+        ).values_list("device_id", "start", "consumption", "readings", "resets", "unbooked")
     }
     day_moves: dict[tuple[int, dt.datetime], list] = defaultdict(lambda: [0.0, 0, 0, 0.0])
     for (device, hour), total in fresh.items():
-        before = old.get((device, hour))
-        previous = [before.consumption, before.readings, before.resets, before.unbooked] if before else [0.0, 0, 0, 0.0]
+        previous = old.get((device, hour), [0.0, 0, 0, 0.0])
         move = day_moves[(device, _day_start(hour))]
         for index in range(4):
             move[index] += total[index] - previous[index]
-    Rollup.objects.bulk_create(
-        [Rollup(device_id=device, period=RollupPeriod.HOUR, start=hour, consumption=t[0], readings=t[1],
-                resets=t[2], unbooked=t[3]) for (device, hour), t in fresh.items()],
-        update_conflicts=True, unique_fields=["device", "period", "start"],
-        update_fields=["consumption", "readings", "resets", "unbooked"], batch_size=1000,
-    )
-    _add_to_days({key: move for key, move in day_moves.items() if any(move)})
+    _upsert(RollupPeriod.HOUR, {key: total for key, total in fresh.items()
+                                 if total != old.get(key, [0.0, 0, 0, 0.0])}, add=False)
+    _upsert(RollupPeriod.DAY, {key: move for key, move in day_moves.items() if any(move)}, add=True)
     return len(fresh)
 
 
@@ -182,22 +177,22 @@ def _day_start(hour: dt.datetime) -> dt.datetime:
     return registers.bucket_start(hour, dt.timedelta(days=1)).astimezone(dt.UTC)
 
 
-def _add_to_days(moves: dict[tuple[int, dt.datetime], list]) -> None:
-    rows = [(device, RollupPeriod.DAY.value, day, *move) for (device, day), move in moves.items()]
-    for first in range(0, len(rows), 500):
-        chunk = rows[first:first + 500]
-        values, params = _values_clause(
+def _upsert(period: str, rows: dict[tuple[int, dt.datetime], list], *, add: bool) -> None:
+    """Write rollup rows: replace the values (hours, recomputed) or add to them (days, moved)."""
+    values = [(device, period, start, *totals) for (device, start), totals in rows.items()]
+    update = ", ".join(
+        f"{column} = {_ROLLUP}.{column} + excluded.{column}" if add else f"{column} = excluded.{column}"
+        for column in ("consumption", "readings", "resets", "unbooked")
+    )
+    for first in range(0, len(values), 500):
+        chunk = values[first:first + 500]
+        clause, params = _values_clause(
             chunk, ("bigint", "varchar", "timestamptz", "double precision", "integer", "integer", "double precision")
         )
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""INSERT INTO {_ROLLUP} (device_id, period, start, consumption, readings, resets, unbooked)
-                SELECT * FROM (VALUES {values}) AS v
-                WHERE true
-                ON CONFLICT (device_id, period, start) DO UPDATE SET
-                  consumption = {_ROLLUP}.consumption + excluded.consumption,
-                  readings = {_ROLLUP}.readings + excluded.readings,
-                  resets = {_ROLLUP}.resets + excluded.resets,
-                  unbooked = {_ROLLUP}.unbooked + excluded.unbooked""",
+                SELECT * FROM (VALUES {clause}) AS v WHERE true
+                ON CONFLICT (device_id, period, start) DO UPDATE SET {update}""",
                 params,
             )
