@@ -122,6 +122,43 @@ def record_of(code: str, kind: str, sequence: int, time: dt.datetime, data: dict
     return rt.Heartbeat(**head, device_clock=_time(data.get("device_clock")))
 
 
+def message_of(record, sequence: int) -> dict:
+    """The wire message (messages.py) of one typed rule record: the inverse of ``record_of``."""
+    head = {"device": record.device_id, "seq": sequence, "time": record.time.isoformat()}
+    if isinstance(record, rt.DispenserTransaction):
+        return {**head, "type": "dispenser.transaction", "duration_s": record.duration_s, "volume_l": record.volume_l,
+                "pulses": record.pulses, "k_factor": record.k_factor, "unit_price": record.unit_price,
+                "amount_yuan": record.amount, "totaliser_start_l": record.totaliser_start_l,
+                "totaliser_end_l": record.totaliser_end_l, "fuel_temperature_c": record.fuel_temperature_c}
+    if isinstance(record, rt.ParameterChange):
+        return {**head, "type": "dispenser.state", "parameter": record.parameter, "old_value": record.old_value,
+                "new_value": record.new_value}
+    if isinstance(record, rt.ComponentIdentity):
+        return {**head, "type": "dispenser.state", "component": record.component, "identity": record.identity}
+    if isinstance(record, rt.TankReading):
+        return {**head, "type": "tank.reading", "volume_l": record.volume_l, "temperature_c": record.temperature_c}
+    if isinstance(record, rt.TankDelivery):
+        return {**head, "type": "tank.delivery", "volume_20_l": record.volume_20_l}
+    if isinstance(record, rt.MeterReading):
+        optional = {"reverse_register": record.reverse_register, "flow_rate": record.flow_rate,
+                    "phase_current_a": record.phase_current_a, "neutral_current_a": record.neutral_current_a}
+        return {**head, "type": "meter.reading", "register": record.register,
+                **{k: v for k, v in optional.items() if v is not None}}
+    if isinstance(record, rt.DeviceEvent):
+        return {**head, "type": "event", "code": record.code}
+    if isinstance(record, rt.ChargerSession):
+        return {**head, "type": "charger.session", "session_id": record.session_id,
+                "started_at": record.started_at.isoformat(), "energy_billed_kwh": record.energy_billed_kwh,
+                "energy_module_kwh": record.energy_module_kwh, "amount_yuan": record.amount,
+                "tariff_periods": [{"energy_kwh": p.energy_kwh, "energy_price": p.energy_price,
+                                    "service_fee": p.service_fee} for p in record.tariff_periods]}
+    if isinstance(record, rt.ChargerMeterValue):
+        return {**head, "type": "charger.meter_values", "session_id": record.session_id,
+                "register_kwh": record.register_kwh}
+    clock = {"device_clock": record.device_clock.isoformat()} if record.device_clock else {}
+    return {**head, "type": "heartbeat", **clock}
+
+
 def _date(value) -> dt.date | None:
     return dt.date.fromisoformat(value) if isinstance(value, str) and value else None
 
