@@ -37,7 +37,6 @@ from jiliang.verification.models import (
     VerificationState,
 )
 from jiliang.verification.services import add_months
-from jiliang.verification.statistics import county_map
 
 BATCH_INSTRUMENTS = 2000
 
@@ -197,14 +196,13 @@ def generate(plan: Plan, instruments: Iterable | None = None,
     start = plan.today - datetime.timedelta(days=round(plan.years * 365))
     types = {t.pk: t for t in InstrumentType.objects.all()}
     months = {pk: interval_of(t) for pk, t in types.items()}
-    counties = {pk: d.pk for pk, d in county_map().items()}
     rules: dict[int, MpeRule] = {}
     if plan.test_points:
         for rule in MpeRule.objects.filter(active=True, lower__isnull=False).prefetch_related("instrument_types"):
             for instrument_type in rule.instrument_types.all():
                 rules.setdefault(instrument_type.pk, rule)
     queryset = (instruments if instruments is not None else Instrument.objects.all()).values(
-        "id", "type_id", "owner_id", "division_id", "install_date", "accuracy_class")
+        "id", "type_id", "owner_id", "division_id", "county_id", "install_date", "accuracy_class")
     total = queryset.count()
     counters = _Counters()
     created = {"verifications": 0, "certificates": 0, "states": 0}
@@ -212,7 +210,7 @@ def generate(plan: Plan, instruments: Iterable | None = None,
     for batch in _batches(queryset, BATCH_INSTRUMENTS):
         planned = []
         for row in batch:
-            desk = plan.desk(counties[row["division_id"]], row["type_id"])
+            desk = plan.desk(row["county_id"], row["type_id"])
             install = row["install_date"] or start
             history = visits(rng, install, months[row["type_id"]], start, plan.today, plan.shares)
             if desk is not None and history:

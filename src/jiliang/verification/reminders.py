@@ -23,7 +23,6 @@ from jiliang.accounts.models import REGULATOR_ROLES, Division, Role, User
 from jiliang.notifications import notifiers as notifications
 from jiliang.notifications.models import Audience, Reminder
 from jiliang.verification import due
-from jiliang.verification.statistics import county_map
 
 ACTOR = "reminders"
 DUE_SOON = "verification.due_soon"
@@ -51,7 +50,6 @@ def _topics(on: datetime.date, days: int) -> dict[str, Q]:
 
 def _wanted(on: datetime.date, days: int) -> tuple[list[Reminder], dict[str, int]]:
     """Every reminder the day calls for: per owner and per regulator division, per topic."""
-    counties = county_map()
     city = _city()
     reminders, instruments = [], {}
     for topic, condition in _topics(on, days).items():
@@ -64,9 +62,9 @@ def _wanted(on: datetime.date, days: int) -> tuple[list[Reminder], dict[str, int
                                       division_id=row["instrument__owner__division_id"],
                                       count=row["n"], earliest=row["earliest"]))
         regions: dict[int, list] = {}
-        for row in states.values("instrument__division_id").annotate(n=Count("pk"), earliest=Min("valid_until")):
-            division = counties[row["instrument__division_id"]]
-            for region in {division.pk, city.pk} if city else {division.pk}:
+        for row in states.values("instrument__county_id").annotate(n=Count("pk"), earliest=Min("valid_until")):
+            county_id = row["instrument__county_id"]
+            for region in {county_id, city.pk} if city else {county_id}:
                 count, earliest = regions.get(region, (0, row["earliest"]))
                 regions[region] = (count + row["n"], min(earliest, row["earliest"]))
         for region, (count, earliest) in regions.items():
