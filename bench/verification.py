@@ -75,10 +75,30 @@ def setup_django() -> None:
     django.setup()
 
 
-def percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"p50 {statistics.median(ordered) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms   (n={len(ordered)})"
+def percentiles(samples: list[float], cpu: list[float] | None = None) -> str:
+    """p50/p95 of wall-clock times and, when given, of this process's CPU times (on a shared
+    machine the wall clock includes waiting for a core; with SQLite the CPU time includes the
+    database's work, with PostgreSQL only the client's)."""
+
+    def p(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
+
+    text = f"p50 {p(samples, 0.5):7.1f} ms   p95 {p(samples, 0.95):7.1f} ms"
+    if cpu:
+        text += f"   (CPU p50 {p(cpu, 0.5):6.1f} ms, p95 {p(cpu, 0.95):6.1f} ms)"
+    return f"{text}   n={len(samples)}"
+
+
+class Timer:
+    """Wall-clock and process CPU time of a block."""
+
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
 def years_for(certificates: int, instruments: int, today: datetime.date) -> float:
@@ -162,19 +182,20 @@ def measure_chain(user, samples: int) -> None:
 
     highest = VerificationState.objects.order_by("-instrument_id").values_list("instrument_id", flat=True).first()
     rng = random.Random(7)
-    timings, queries = [], []
+    timings, cpu, queries = [], [], []
     while len(timings) < samples:
         state = (VerificationState.objects.select_related("instrument__type", "instrument__division")
                  .filter(instrument_id__gte=rng.randrange(1, highest + 1)).order_by("instrument_id").first())
         if state is None:
             continue
         reset_queries()
-        started = time.perf_counter()
-        chain = selectors.traceability_chain(user, state.instrument, state.verified_on)
-        timings.append(time.perf_counter() - started)
+        with Timer() as timer:
+            chain = selectors.traceability_chain(user, state.instrument, state.verified_on)
+        timings.append(timer.wall)
+        cpu.append(timer.cpu)
         queries.append(len(connection.queries))
         assert chain.links
-    print(f"chain query           {percentiles(timings)}   {statistics.median(queries):.0f} queries")
+    print(f"chain query           {percentiles(timings, cpu)}   {statistics.median(queries):.0f} queries")
 
 
 def measure_suspect(user) -> None:
@@ -205,13 +226,12 @@ def measure_suspect(user) -> None:
             calibrated_on=found[0], valid_until=found[0] + datetime.timedelta(days=364),
             result=CalibrationResult.OUT_OF_TOLERANCE,
         )
-        started = time.perf_counter()
-        window = selectors.suspect_window(finding)
-        rows = [(c.number, c.instrument.public_code, c.instrument.site.name, c.owner.name)
-                for c in selectors.suspect_certificates(user, window).iterator(chunk_size=5000)]
-        elapsed = time.perf_counter() - started
+        with Timer() as timer:
+            window = selectors.suspect_window(finding)
+            rows = [(c.number, c.instrument.public_code, c.instrument.site.name, c.owner.name)
+                    for c in selectors.suspect_certificates(user, window).iterator(chunk_size=5000)]
         transaction.set_rollback(True)
-    print(f"suspect impact        {elapsed * 1000:7.0f} ms for {len(rows):,} certificates "
+    print(f"suspect impact        {timer.wall * 1000:7.0f} ms (CPU {timer.cpu * 1000:.0f} ms) for {len(rows):,} certificates "
           f"(standard {standard_id}, {window.since} – {window.until})")
 
 
@@ -226,6 +246,7 @@ def measure_pages(city, county, samples: int) -> None:
     for user in (city, county):
         client = Client(SERVER_NAME="localhost")
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.get("/verification/overdue/")  # warm up: URL conf, templates, the division tree
         clients[user.username] = client
     variants = [
         ("city, no filter", city, lambda: ""),
@@ -235,18 +256,19 @@ def measure_pages(city, county, samples: int) -> None:
         ("county, no filter", county, lambda: ""),
     ]
     for label, user, query in variants:
-        timings = []
+        timings, cpu = [], []
         for _ in range(max(1, samples // len(variants))):
-            started = time.perf_counter()
-            response = clients[user.username].get(f"/verification/overdue/?{query()}")
-            timings.append(time.perf_counter() - started)
+            with Timer() as timer:
+                response = clients[user.username].get(f"/verification/overdue/?{query()}")
+            timings.append(timer.wall)
+            cpu.append(timer.cpu)
             assert response.status_code == 200, response.status_code
-        print(f"overdue page ({label:<18}) {percentiles(timings)}")
+        print(f"overdue page ({label:<18}) {percentiles(timings, cpu)}")
     for label, user in (("city", city), ("county", county)):
-        started = time.perf_counter()
-        response = clients[user.username].get("/verification/statistics/")
+        with Timer() as timer:
+            response = clients[user.username].get("/verification/statistics/")
         assert response.status_code == 200
-        print(f"statistics page ({label:<6})  {(time.perf_counter() - started) * 1000:7.0f} ms")
+        print(f"statistics page ({label:<6})  {timer.wall * 1000:7.0f} ms (CPU {timer.cpu * 1000:.0f} ms)")
 
 
 def measure_job() -> None:
@@ -254,12 +276,10 @@ def measure_job() -> None:
 
     from jiliang.verification import reminders
 
-    with transaction.atomic():
-        started = time.perf_counter()
+    with transaction.atomic(), Timer() as timer:
         result = reminders.run()
-        elapsed = time.perf_counter() - started
         transaction.set_rollback(True)
-    print(f"daily reminder job    {elapsed * 1000:7.0f} ms: {result.instruments} instruments, "
+    print(f"daily reminder job    {timer.wall * 1000:7.0f} ms (CPU {timer.cpu * 1000:.0f} ms): {result.instruments} instruments, "
           f"{sum(result.created.values()):,} reminders, {result.notices} notices (rolled back)")
 
 
@@ -283,7 +303,7 @@ def measure(args) -> None:
     measure_suspect(city)
     measure_pages(city, county, args.samples)
     measure_job()
-    print(f"peak memory (max RSS) {rss_mb():.0f} MB")
+    print(f"peak memory (max RSS) {rss_mb():.0f} MB; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 def main() -> None:

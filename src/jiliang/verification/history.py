@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from jiliang.accounts import audit
 from jiliang.registry.importing import bulk
@@ -187,6 +188,23 @@ def reserve_ids(model, count: int) -> list[int]:
     return list(range(start, start + count))
 
 
+def _insert(model, rows: list[dict], with_pk: bool = False) -> None:
+    """The registry importer's prepared INSERT, or on PostgreSQL a COPY (several times faster for
+    the millions of rows of a benchmark); the driver adapts dates and decimals itself."""
+    if connection.vendor != "postgresql" or not rows:
+        bulk.insert(model, rows, with_pk=with_pk)
+        return
+    fields = [model._meta.pk, *bulk.columns(model)] if with_pk else bulk.columns(model)
+    now = timezone.now()
+    stamped = {f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
+    names = [f.attname for f in fields]
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([now if name in stamped else row[name] for name in names])
+
+
 def generate(plan: Plan, instruments: Iterable | None = None,
              progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     """Write the history of ``instruments`` (a queryset, default every instrument) that has none yet;
@@ -273,9 +291,9 @@ def _write(plan: Plan, rng: random.Random, planned: list, months: dict, rules: d
         last = certificates[-1]
         states.append({"instrument_id": row["id"], "certificate_id": last["id"], "verified_on": last["performed_on"],
                        "conclusion": verifications[-1]["conclusion"], "valid_until": last["valid_until"]})
-    bulk.insert(Verification, verifications, with_pk=True)
-    bulk.insert(Certificate, certificates, with_pk=True)
-    bulk.insert(StandardUse, uses)
-    bulk.insert(TestPoint, points)
-    bulk.insert(VerificationState, states, with_pk=True)
+    _insert(Verification, verifications, with_pk=True)
+    _insert(Certificate, certificates, with_pk=True)
+    _insert(StandardUse, uses)
+    _insert(TestPoint, points)
+    _insert(VerificationState, states, with_pk=True)
     return {"verifications": len(verifications), "certificates": len(certificates), "states": len(states)}
