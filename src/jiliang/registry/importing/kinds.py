@@ -150,43 +150,60 @@ def settle_division(kind: ImportKind, row: Row, key: str) -> None:
             "v": value[0].name, "codes": "、".join(d.code for d in value)}))
 
 
+class Recent(dict):
+    """References resolved earlier in the same import, forgotten all at once at ``LIMIT`` entries:
+    memory stays bounded, and a file that names the same few thousand owners and sites over a
+    million rows looks each one up once instead of once per batch."""
+
+    LIMIT = 20_000
+
+    def remember(self, key, value) -> None:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        self[key] = value
+
+
 def resolve_organizations(kind: ImportKind, ctx: dict, rows: list[Row], key: str) -> None:
     """Organizations by USCC or exact name; a name shared by several must be given as a USCC."""
-    user = ctx["user"]
-    wanted = {row.values[key] for row in rows if key in row.values}
-    checks = {v: check_uscc(v) for v in wanted if looks_like_uscc(v)}
+    known: Recent = ctx.setdefault("organizations", Recent())
+    values = {row.values[key] for row in rows if key in row.values}
+    resolved = {v: known[v] for v in values if v in known}
+    missing = values - resolved.keys()
+    checks = {v: check_uscc(v) for v in missing if looks_like_uscc(v)}
     by_code = Organization.objects.in_bulk({c.code for c in checks.values()}, field_name="uscc")
     by_name = defaultdict(list)
-    for organization in Organization.objects.filter(name__in={v for v in wanted if not looks_like_uscc(v)}):
+    for organization in Organization.objects.filter(name__in=missing - checks.keys()):
         by_name[organization.name].append(organization)
-    visible = {}
+    for value in missing:
+        resolved[value] = _organization_outcome(ctx["user"], value, checks.get(value), by_code, by_name)
+        known.remember(value, resolved[value])
     for row in rows:
-        if key not in row.values:
-            continue
-        value = row.values.pop(key)
-        if value in checks:
-            check = checks[value]
-            organization = by_code.get(check.code)
-            if organization is None:
-                row.errors.append((kind.header[key], check.error or _(
-                    "统一社会信用代码 %(v)s 未登记，请先导入使用单位") % {"v": check.code}))
-                continue
-        else:
-            found = by_name.get(value, [])
-            candidates = [o for o in found if is_within_scope(user, o)] or found
-            if len(candidates) != 1:
-                row.errors.append((kind.header[key], _(
-                    "单位名称“%(v)s”对应多个单位，请填写统一社会信用代码") % {"v": value} if candidates else _(
-                    "未找到名为“%(v)s”的使用单位，请先导入使用单位或填写统一社会信用代码") % {"v": value}))
-                continue
-            organization = candidates[0]
-        if organization.pk not in visible:
-            visible[organization.pk] = is_within_scope(user, organization)
-        if not visible[organization.pk]:
-            row.errors.append((kind.header[key], _("使用单位“%(name)s”(%(code)s)不在您的管辖或所属范围内")
-                               % {"name": organization.name, "code": organization.uscc}))
-            continue
-        row.values[key] = organization
+        if key in row.values:
+            organization, problem = resolved[row.values.pop(key)]
+            if problem:
+                row.errors.append((kind.header[key], problem))
+            else:
+                row.values[key] = organization
+
+
+def _organization_outcome(user, value: str, check, by_code: dict, by_name: dict) -> tuple:
+    """(organization, None) or (None, what is wrong) for one reference."""
+    if check is not None:
+        organization = by_code.get(check.code)
+        if organization is None:
+            return None, check.error or _("统一社会信用代码 %(v)s 未登记，请先导入使用单位") % {"v": check.code}
+    else:
+        found = by_name.get(value, [])
+        candidates = [o for o in found if is_within_scope(user, o)] or found
+        if not candidates:
+            return None, _("未找到名为“%(v)s”的使用单位，请先导入使用单位或填写统一社会信用代码") % {"v": value}
+        if len(candidates) > 1:
+            return None, _("单位名称“%(v)s”对应多个单位，请填写统一社会信用代码") % {"v": value}
+        organization = candidates[0]
+    if not is_within_scope(user, organization):
+        return None, _("使用单位“%(name)s”(%(code)s)不在您的管辖或所属范围内") % {
+            "name": organization.name, "code": organization.uscc}
+    return organization, None
 
 
 class OrganizationImport(ImportKind):
@@ -390,28 +407,30 @@ class InstrumentImport(ImportKind):
         self._resolve_sites(ctx, rows)
 
     def _resolve_sites(self, ctx, rows):
-        user = ctx["user"]
-        wanted = [row for row in rows if "site" in row.values and "owner" in row.values]
-        found = {
-            (site.organization_id, site.name): site
-            for site in Site.objects.filter(
-                organization_id__in={row.values["owner"].pk for row in wanted},
-                name__in={row.values["site"] for row in wanted},
-            )
-        }
-        ctx["sites"] = {site.pk: site for site in found.values()}
-        visible = {}
+        """A site by name among the owner's sites (see Recent for the cache)."""
+        known: Recent = ctx.setdefault("known_sites", Recent())
+        wanted = {(row.values["owner"].pk, row.values["site"]) for row in rows
+                  if "site" in row.values and "owner" in row.values}
+        resolved = {k: known[k] for k in wanted if k in known}
+        missing = wanted - resolved.keys()
+        found = {}
+        if missing:
+            found = {(site.organization_id, site.name): site for site in Site.objects.filter(
+                organization_id__in={o for o, _ in missing}, name__in={n for _, n in missing})}
+        for site_key in missing:
+            site = found.get(site_key)
+            resolved[site_key] = site, site is not None and is_within_scope(ctx["user"], site)
+            known.remember(site_key, resolved[site_key])
+        ctx["sites"] = {site.pk: site for site, _ in resolved.values() if site is not None}
         for row in rows:
-            if "site" not in row.values:
-                continue
-            value = row.values.pop("site")
-            if "owner" not in row.values:
+            value = row.values.pop("site", None)
+            if value is None or "owner" not in row.values:
                 continue  # the owner's own error says what to fix first
-            site = found.get((row.values["owner"].pk, value))
+            site, visible = resolved[(row.values["owner"].pk, value)]
             if site is None:
-                row.errors.append((self.header["site"], _(
-                    "使用单位“%(org)s”名下没有名为“%(v)s”的场所，请先导入经营场所") % {"org": row.values["owner"].name, "v": value}))
-            elif not visible.setdefault(site.pk, is_within_scope(user, site)):
+                row.errors.append((self.header["site"], _("使用单位“%(org)s”名下没有名为“%(v)s”的场所，请先导入经营场所")
+                                   % {"org": row.values["owner"].name, "v": value}))
+            elif not visible:
                 row.errors.append((self.header["site"], _("场所“%(v)s”不在您的管辖或所属范围内") % {"v": value}))
             else:
                 row.values["site"] = site
