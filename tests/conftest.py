@@ -6,10 +6,12 @@ The administrative divisions are loaded by a migration, so every test database h
 import itertools
 
 import pytest
+from django.apps import apps as django_apps
+from django.core import serializers
+from django.db import connection
 from django.test import Client
 
 from jiliang.accounts import services as account_services
-from jiliang.accounts.divisions import load_divisions
 from jiliang.accounts.models import Division, Role, User
 from jiliang.registry.codes import make_uscc
 from jiliang.registry.models import Organization
@@ -24,15 +26,40 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _reference_data_snapshot(django_db_setup, django_db_blocker) -> str:
+    """The rows our migrations loaded: divisions, the catalogue, MPE rules, rule thresholds.
+
+    Taken here rather than through Django's serialized rollback, which keeps it on a connection
+    object that a test running Playwright's event loop does not see.
+    """
+    our_apps = [(config, None) for config in django_apps.get_app_configs() if config.name.startswith("jiliang.")]
+    with django_db_blocker.unblock():
+        models = serializers.sort_dependencies(our_apps)
+        rows = itertools.chain.from_iterable(model._default_manager.order_by("pk").iterator() for model in models)
+        return serializers.serialize("json", rows)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request, _reference_data_snapshot):
+    """A transactional test flushes every table when it ends; the next one gets the reference data back."""
+    if not _is_transactional(request.node):
+        return
+    request.getfixturevalue("transactional_db")
+    if not Division.objects.exists():
+        connection.creation.deserialize_db_from_string(_reference_data_snapshot)
+
+
 @pytest.fixture
 def division(db):
-    """Division by code: division("511902").
-
-    A migration loads the divisions, but a transactional test (browser, crash tests) flushes every
-    table when it ends; the next one finds them gone and gets them back here.
-    """
-    if not Division.objects.exists():
-        load_divisions(Division)
+    """Division by code: division("511902")."""
     return lambda code: Division.objects.get(code=code)
 
 

@@ -106,10 +106,10 @@ def inclusion(request, ref: Query[EntryRef]):
 
 @router.get("/log/consistency", response=ConsistencyProof, summary="Consistency proof old -> new")
 def consistency(request, query: Query[ConsistencyQuery]):
-    new = query.new or selectors.proof_tree_size(None)
-    if query.old > new:
-        raise InvalidInput(_("旧树大小不能大于新树大小。"), {"old": [_("过大")]})
     try:
+        new = selectors.proof_tree_size(query.new)
+        if query.old > new:
+            raise InvalidInput(_("旧树大小不能大于新树大小。"), {"old": [_("过大")]})
         proof = selectors.consistency_proof(query.old, new)
     except selectors.NotInLogError as error:
         raise NotFound(str(error)) from None

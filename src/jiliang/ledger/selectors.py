@@ -146,8 +146,11 @@ def cosigned(row: SignedCheckpoint) -> PublishedCheckpoint:
 
 
 def proof_tree_size(size: int | None) -> int:
-    """Return ``size``, or the published checkpoint's size when it is None."""
+    """Return ``size``, or the published checkpoint's size when it is None; a size the log has not
+    reached yet is refused here, before any tile is read."""
     if size is not None:
+        if size > tree_head().size:
+            raise NotInLogError(f"the log has no tree of size {size} yet")
         return size
     published = published_checkpoint()
     if published is None:

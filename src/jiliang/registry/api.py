@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from jiliang.accounts.models import Division
 from jiliang.errors import InvalidInput
@@ -101,7 +101,7 @@ def get_organization(request, organization_id: int):
 def create_organization(request, payload: OrganizationIn):
     data = payload.dict()
     division = _division(data.pop("division_code"))
-    return 201, services.create_organization(request.auth, division=division, **data)
+    return Status(201, services.create_organization(request.auth, division=division, **data))
 
 
 @router.patch("organizations/{organization_id}", response=OrganizationOut, summary="Change an organization")
@@ -197,7 +197,7 @@ def create_site(request, payload: SiteIn):
     organization = _pick(selectors.organizations(request.auth), "organization_id", data.pop("organization_id"),
                          _("使用单位"))
     division = _division(data.pop("division_code"))
-    return 201, services.create_site(request.auth, organization=organization, division=division, **data)
+    return Status(201, services.create_site(request.auth, organization=organization, division=division, **data))
 
 
 @router.patch("sites/{site_id}", response=SiteOut, summary="Change a site")
@@ -280,7 +280,7 @@ def get_instrument_type(request, code: str):
 
 @router.post("instrument-types", response={201: InstrumentTypeOut}, summary="Add a type (city regulator)")
 def create_instrument_type(request, payload: InstrumentTypeIn):
-    return 201, services.create_instrument_type(request.auth, **payload.dict())
+    return Status(201, services.create_instrument_type(request.auth, **payload.dict()))
 
 
 @router.patch("instrument-types/{code}", response=InstrumentTypeOut, summary="Change a type (city regulator)")
@@ -417,7 +417,7 @@ def list_status_changes(request, instrument_id: int):
 @router.post("instruments", response={201: InstrumentOut}, summary="Register an instrument")
 def create_instrument(request, payload: InstrumentIn):
     data = _instrument_relations(request, payload.dict())
-    return 201, services.create_instrument(request.auth, **data)
+    return Status(201, services.create_instrument(request.auth, **data))
 
 
 @router.patch("instruments/{instrument_id}", response=InstrumentOut, summary="Change an instrument")
@@ -434,4 +434,4 @@ def update_instrument(request, instrument_id: int, payload: InstrumentPatch):
              summary="Change an instrument's status (kept in its history)")
 def change_instrument_status(request, instrument_id: int, payload: StatusChangeIn):
     instrument = get_object_or_404(selectors.instruments(request.auth), pk=instrument_id)
-    return 201, services.change_instrument_status(request.auth, instrument, **payload.dict())
+    return Status(201, services.change_instrument_status(request.auth, instrument, **payload.dict()))
