@@ -17,8 +17,8 @@ and keeps it, because building it takes long; each step resumes where a stopped 
    (p50/p95; target p95 < 20 ms); the suspect impact of the most used standard found out of
    tolerance after about 100,000 uses (every certificate with instrument and owner; target < 2 s);
    the overdue-list page (GET /verification/overdue/ as the city and a county regulator, with and
-   without filters; p50/p95); the statistics page; and the daily reminder job (a full run, rolled
-   back). Peak memory is the process's maximum resident set size.
+   without filters; p50/p95); the statistics page and the home page with its overdue and due-soon
+   cards; and the daily reminder job (a full run, rolled back). Peak memory is the process's maximum resident set size.
 """
 
 import argparse
@@ -264,11 +264,12 @@ def measure_pages(city, county, samples: int) -> None:
             cpu.append(timer.cpu)
             assert response.status_code == 200, response.status_code
         print(f"overdue page ({label:<18}) {percentiles(timings, cpu)}")
-    for label, user in (("city", city), ("county", county)):
-        with Timer() as timer:
-            response = clients[user.username].get("/verification/statistics/")
-        assert response.status_code == 200
-        print(f"statistics page ({label:<6})  {timer.wall * 1000:7.0f} ms (CPU {timer.cpu * 1000:.0f} ms)")
+    for page in ("/verification/statistics/", "/"):
+        for label, user in (("city", city), ("county", county)):
+            with Timer() as timer:
+                response = clients[user.username].get(page)
+            assert response.status_code == 200
+            print(f"{page:<26} ({label:<6}) {timer.wall * 1000:7.0f} ms (CPU {timer.cpu * 1000:.0f} ms)")
 
 
 def measure_job() -> None:
