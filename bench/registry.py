@@ -199,7 +199,7 @@ def main() -> None:
         from jiliang.accounts.models import Division, Role, User
 
         vendor = connection.vendor
-        version = connection.cursor().connection.server_version if vendor == "postgresql" else connection.Database.sqlite_version
+        version = connection.pg_version if vendor == "postgresql" else connection.Database.sqlite_version
         print(f"Jiliang registry benchmark on {vendor} {version}: {options.instruments:,} instruments from CSV, "
               f"{xlsx_rows:,} from XLSX, Python {sys.version.split()[0]}")
         city = User.objects.create(username="bench-city", role=Role.CITY_REGULATOR,
