@@ -108,7 +108,7 @@ def years_for(certificates: int, instruments: int, today: datetime.date) -> floa
     from jiliang.registry.models import Instrument, InstrumentType
     from jiliang.verification import history
 
-    months = {t.pk: history.interval_of(t) for t in InstrumentType.objects.all()}
+    types = {t.pk: t for t in InstrumentType.objects.all()}
     step = max(1, instruments // 5000)  # every step-th instrument: the same sample on every run
     sample = list(Instrument.objects.annotate(slot=F("pk") % step).filter(slot=0)
                   .values_list("type_id", "install_date"))
@@ -118,7 +118,8 @@ def years_for(certificates: int, instruments: int, today: datetime.date) -> floa
         rng = random.Random(1)
         start = today - datetime.timedelta(days=round(years * 365))
         shares = history.Shares()
-        return sum(len(history.visits(rng, installed or start, months[type_id], start, today, shares))
+        return sum(len(history.visits(rng, installed or start, history.interval_of(types[type_id]), start, today,
+                                      shares, history.is_periodic(types[type_id])))
                    for type_id, installed in sample) / len(sample)
 
     low, high = 0.5, 15.0

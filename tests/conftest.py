@@ -33,12 +33,13 @@ def _is_transactional(item) -> bool:
     return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def _reference_data_snapshot(django_db_setup, django_db_blocker) -> str:
     """The rows our migrations loaded: divisions, the catalogue, MPE rules, rule thresholds.
 
     Taken here rather than through Django's serialized rollback, which keeps it on a connection
-    object that a test running Playwright's event loop does not see.
+    object that a test running Playwright's event loop does not see. Session-scoped, so pytest sets
+    it up before the session's browser, on the first transactional test only.
     """
     our_apps = [(config, None) for config in django_apps.get_app_configs() if config.name.startswith("jiliang.")]
     with django_db_blocker.unblock():
@@ -48,13 +49,20 @@ def _reference_data_snapshot(django_db_setup, django_db_blocker) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _reference_data_after_flush(request, _reference_data_snapshot):
+def _reference_data_after_flush(request):
     """A transactional test flushes every table when it ends; the next one gets the reference data back."""
     if not _is_transactional(request.node):
         return
+    snapshot = request.getfixturevalue("_reference_data_snapshot")
     request.getfixturevalue("transactional_db")
     if not Division.objects.exists():
-        connection.creation.deserialize_db_from_string(_reference_data_snapshot)
+        connection.creation.deserialize_db_from_string(snapshot)
+
+
+@pytest.fixture(autouse=True)
+def _figures_not_cached(settings):
+    """Pages count afresh in tests (in production the due cards and statistics are cached a while)."""
+    settings.JILIANG_FIGURES_CACHE_SECONDS = 0
 
 
 @pytest.fixture

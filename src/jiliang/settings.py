@@ -239,6 +239,8 @@ JILIANG_NOTIFIERS = env_list("JILIANG_NOTIFIERS", [
 ])
 # "Due soon": a verification certificate that expires within this many days.
 JILIANG_VERIFICATION_DUE_DAYS = env_int("JILIANG_VERIFICATION_DUE_DAYS", 30)
+# How long the home page's due cards and the statistics page keep their figures (0: no caching).
+JILIANG_FIGURES_CACHE_SECONDS = env_int("JILIANG_FIGURES_CACHE_SECONDS", 300)
 EMAIL_HOST = os.environ.get("JILIANG_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("JILIANG_EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("JILIANG_EMAIL_USER", "")

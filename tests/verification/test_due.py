@@ -119,3 +119,18 @@ def test_home_cards_and_menu(world, standing, browser_client):
     assert "超期未检器具" in home and 'href="/verification/overdue/"' in home
     assert 'href="/verification/statistics/"' not in home  # owners have no statistics menu entry
     assert 'href="/verification/statistics/"' in browser_client(world.city).get("/").content.decode()
+
+
+def test_home_cards_are_cached_per_scope(world, standing, settings):
+    from django.core.cache import cache
+
+    from jiliang.verification import due_home
+
+    settings.JILIANG_FIGURES_CACHE_SECONDS = 300
+    cache.clear()
+    assert due_home.overdue(world.city)["value"] == 2
+    with_state(world, days(-3))
+    assert due_home.overdue(world.city)["value"] == 2  # the figure of a few minutes ago
+    assert due.overdue(world.city).count() == 3  # lists and the API count afresh
+    cache.clear()
+    assert due_home.overdue(world.city)["value"] == 3

@@ -17,6 +17,7 @@ daily reminder job and the statistics, so the three never disagree.
 import datetime
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.db.models.lookups import GreaterThanOrEqual, LessThan, LessThanOrEqual
 from django.utils import timezone
@@ -54,6 +55,14 @@ class Selective(Func):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         return super().as_sql(compiler, connection, **extra_context)
+
+
+def cached(user, name: str, compute, *parts):
+    """``compute()``, kept for JILIANG_FIGURES_CACHE_SECONDS per scope (role and binding), figure
+    and ``parts``: the home cards and the statistics page recount a million rows only that often."""
+    key = ":".join(str(p) for p in ("due", name, user.role, user.is_superuser, user.division_id,
+                                    user.organization_id, user.institution_id, today(), *parts))
+    return cache.get_or_set(key, compute, settings.JILIANG_FIGURES_CACHE_SECONDS)
 
 
 def overdue_condition(on: datetime.date, prefix: str = "") -> Q:

@@ -111,7 +111,9 @@ def _figures(figures: statistics.Figures) -> dict:
 @login_required
 def statistics_page(request):
     form = NarrowingForm(request.GET or None, divisions=account_selectors.jurisdiction_divisions(request.user))
-    result = statistics.statistics(request.user, **form.narrowing())
+    narrowing = form.narrowing()
+    result = due.cached(request.user, "statistics", lambda: statistics.statistics(request.user, **narrowing),
+                        narrowing["division_code"], narrowing["type_code"])
     return render(request, "verification_due/statistics.html", {
         "form": form,
         "result": result,

@@ -85,12 +85,17 @@ class Visit:
 
 
 def visits(rng: random.Random, install: datetime.date, months: int | None, start: datetime.date,
-           today: datetime.date, shares: Shares) -> list[Visit]:
-    """One instrument's verifications up to ``today`` (pure; the plan of its history)."""
+           today: datetime.date, shares: Shares, periodic: bool = True) -> list[Visit]:
+    """One instrument's verifications up to ``today`` (pure; the plan of its history). A type
+    verified only once (scrapped when it fails, or replaced at the end of a limited life) is
+    verified when installed; a periodic one installed before the history starts is somewhere in its
+    cycle when it does."""
     if rng.random() < shares.never_verified:
         return []
-    day = max(install, start) + datetime.timedelta(days=rng.randrange(1, 30))
-    kind = VerificationKind.INITIAL if day - install < datetime.timedelta(days=40) else VerificationKind.PERIODIC
+    if install >= start or not (periodic and months):
+        day, kind = install + datetime.timedelta(days=rng.randrange(1, 30)), VerificationKind.INITIAL
+    else:
+        day, kind = start + datetime.timedelta(days=rng.randrange(months * 30)), VerificationKind.PERIODIC
     history: list[Visit] = []
     while day <= today:
         passed = rng.random() >= shares.failure
@@ -98,7 +103,7 @@ def visits(rng: random.Random, install: datetime.date, months: int | None, start
         if not passed:  # repaired and verified again two or three weeks later
             day, kind = day + datetime.timedelta(days=rng.randrange(10, 25)), VerificationKind.SUBSEQUENT
             continue
-        if not months:
+        if not (periodic and months):
             break
         expires = add_months(day, months)
         late = rng.random() < shares.late
@@ -115,6 +120,10 @@ def interval_of(instrument_type: InstrumentType) -> int | None:
     if instrument_type.verification_mode == VerificationMode.INITIAL_ONLY_SCRAP:
         return None
     return instrument_type.verification_interval_months
+
+
+def is_periodic(instrument_type: InstrumentType) -> bool:
+    return instrument_type.verification_mode == VerificationMode.PERIODIC
 
 
 def _batches(queryset, size: int) -> Iterator[list[dict]]:
@@ -214,6 +223,7 @@ def generate(plan: Plan, instruments: Iterable | None = None,
     start = plan.today - datetime.timedelta(days=round(plan.years * 365))
     types = {t.pk: t for t in InstrumentType.objects.all()}
     months = {pk: interval_of(t) for pk, t in types.items()}
+    periodic = {pk: is_periodic(t) for pk, t in types.items()}
     rules: dict[int, MpeRule] = {}
     if plan.test_points:
         for rule in MpeRule.objects.filter(active=True, lower__isnull=False).prefetch_related("instrument_types"):
@@ -230,7 +240,8 @@ def generate(plan: Plan, instruments: Iterable | None = None,
         for row in batch:
             desk = plan.desk(row["county_id"], row["type_id"])
             install = row["install_date"] or start
-            history = visits(rng, install, months[row["type_id"]], start, plan.today, plan.shares)
+            history = visits(rng, install, months[row["type_id"]], start, plan.today, plan.shares,
+                             periodic[row["type_id"]])
             if desk is not None and history:
                 planned.append((row, desk, history))
         done += len(batch)
