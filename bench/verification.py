@@ -227,13 +227,16 @@ def measure_suspect(user) -> None:
             calibrated_on=found[0], valid_until=found[0] + datetime.timedelta(days=364),
             result=CalibrationResult.OUT_OF_TOLERANCE,
         )
-        with Timer() as timer:
+        with Timer() as query:  # the rows a recall list shows: certificate, instrument, site, owner
             window = selectors.suspect_window(finding)
-            rows = [(c.number, c.instrument.public_code, c.instrument.site.name, c.owner.name)
-                    for c in selectors.suspect_certificates(user, window).iterator(chunk_size=5000)]
+            rows = list(selectors.suspect_certificates(user, window).values_list(
+                "number", "instrument__public_code", "instrument__site__name", "owner__name"))
+        with Timer() as objects:  # the same as model instances, as the selector's page iterates them
+            count = sum(1 for _ in selectors.suspect_certificates(user, window).iterator(chunk_size=5000))
         transaction.set_rollback(True)
-    print(f"suspect impact        {timer.wall * 1000:7.0f} ms (CPU {timer.cpu * 1000:.0f} ms) for {len(rows):,} certificates "
-          f"(standard {standard_id}, {window.since} – {window.until})")
+    print(f"suspect impact        {query.wall * 1000:7.0f} ms (CPU {query.cpu * 1000:.0f} ms) for {len(rows):,} certificates "
+          f"(standard {standard_id}, {window.since} – {window.until}); as model instances "
+          f"{objects.wall * 1000:.0f} ms (CPU {objects.cpu * 1000:.0f} ms) for {count:,}")
 
 
 def measure_pages(city, county, samples: int) -> None:
