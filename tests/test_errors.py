@@ -100,3 +100,11 @@ def test_a_bad_form_shows_field_errors_and_writes_nothing(city_regulator, browse
 def test_the_api_answers_anonymous_clients_with_401_not_a_redirect():
     response = Client().post("/api/v1/organizations", {}, content_type="application/json")
     assert_error_body(response, 401, "unauthenticated")
+
+
+def test_a_nul_character_in_the_api_is_a_400(city_regulator, api_client):
+    client = api_client(city_regulator)
+    assert_error_body(client.get("/api/v1/organizations", {"q": "a\x00b"}), 400, "bad_request")
+    response = client.post("/api/v1/organizations", '{"uscc": "9\\u00001", "name": "x", "division_code": "511902"}',
+                           content_type="application/json")
+    assert_error_body(response, 400, "bad_request")

@@ -9,6 +9,7 @@ import uuid
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -93,6 +94,12 @@ def on_model_validation_error(request, exc: DjangoValidationError):
 def on_number_out_of_range(request, exc):
     """A number too large for the database, in a parameter no schema bounded: the client's error."""
     return error_response(request, 422, "invalid", _("数值超出允许范围。"))
+
+
+@api.exception_handler(DataError)
+def on_value_the_database_refuses(request, exc):
+    """A value the schema let through but the database cannot store (too long, out of range)."""
+    return error_response(request, 422, "invalid", _("数值超出允许范围或格式不符。"))
 
 
 @api.exception_handler(AuthenticationError)
