@@ -1,9 +1,25 @@
 """Types shared by the API schemas of every app."""
 
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from ninja import Field
+from pydantic import AfterValidator
 
 # Database ids are 64-bit; a larger number in a path or a filter is a client error, not a crash.
 MAX_ID = 2**63 - 1
 RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _within_calendar(moment: datetime) -> datetime:
+    """Dates the registry can hold: years 1900-2999 and real UTC offsets (at most 14 hours)."""
+    offset = moment.utcoffset()
+    if offset is not None and abs(offset) > timedelta(hours=14):
+        raise ValueError("time zone offset beyond ±14:00")
+    if not 1900 <= moment.year <= 2999:
+        raise ValueError("year outside 1900-2999")
+    return moment
+
+
+# A date-time filter the database can compare with, refused at the edge when it cannot.
+Moment = Annotated[datetime, AfterValidator(_within_calendar)]

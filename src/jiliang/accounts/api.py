@@ -7,7 +7,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from jiliang.accounts import selectors, services
 from jiliang.pagination import page_of
-from jiliang.schemas import RecordId
+from jiliang.schemas import Moment, RecordId
 
 router = Router(tags=["accounts"])
 
@@ -56,8 +56,8 @@ class AuditFilter(Schema):
     object_id: str | None = None
     actor: str | None = None
     action: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: Moment | None = None
+    until: Moment | None = None
     offset: int = Field(0, ge=0, le=1_000_000)
     limit: int = Field(50, ge=1, le=500)
 

@@ -19,7 +19,7 @@ from jiliang.monitoring.messages import parse_batch
 from jiliang.monitoring.models import AlertState, Device, DeviceKind, IngestSource, MeterMedium, Severity, WorkOrderKind
 from jiliang.pagination import page_of
 from jiliang.registry import selectors as registry_selectors
-from jiliang.schemas import RecordId
+from jiliang.schemas import Moment, RecordId
 
 logger = logging.getLogger("jiliang.monitoring.api")
 router = Router(tags=["monitoring"])
@@ -180,7 +180,7 @@ def revoke_device(request, device_id: RecordId, payload: RevokeIn):
 class WorkOrderIn(Schema):
     device_id: RecordId
     kind: WorkOrderKind
-    time: dt.datetime
+    time: Moment
     note: str = Field("", max_length=255)
 
 
