@@ -2,7 +2,13 @@
 
 from jiliang.accounts.models import Role
 from jiliang.verification import selectors, services
-from jiliang.verification.models import AuthorisationScope, CalibrationResult, StandardCalibration
+from jiliang.registry.models import Instrument
+from jiliang.verification.models import (
+    AuthorisationScope,
+    CalibrationResult,
+    MeasurementStandard,
+    StandardCalibration,
+)
 
 from .conftest import days
 
@@ -71,6 +77,50 @@ def test_a_standard_outside_the_type_is_named(world):
     world.standard.instrument_types.clear()
     chain = selectors.traceability_chain(world.city, world.instrument, days(0))
     assert [link.name for link in chain.broken_links] == ["二等标准金属量器"]
+
+
+def test_a_loop_in_the_calibrations_is_named_and_the_climb_stops(world):
+    world.record()
+    StandardCalibration.objects.filter(standard=world.provincial_standard).update(reference_standard=world.standard)
+    chain = selectors.traceability_chain(world.city, world.instrument, days(0))
+    assert [link.name for link in chain.links[1:]] == ["二等标准金属量器", "一等标准金属量器"]
+    assert [link.name for link in chain.broken_links] == ["一等标准金属量器"]
+    assert "循环" in _problems(chain)
+
+
+def test_each_upper_standard_is_judged_by_the_calibration_in_force_when_it_calibrated_the_one_below(world):
+    world.record()
+    services.record_standard_calibration(  # a later, out-of-tolerance calibration does not reach back
+        world.city, standard=world.provincial_standard, calibrating_institution=world.national,
+        reference_standard=world.root, certificate_no="NIM-2026-009", calibrated_on=days(-100),
+        valid_until=days(265), result=CalibrationResult.OUT_OF_TOLERANCE)
+    chain = selectors.traceability_chain(world.city, world.instrument, days(0))
+    assert chain.intact, _problems(chain)
+    assert chain.links[2].document == "NIM-2025-001"
+
+
+def test_every_standard_used_has_its_own_path_and_a_foreign_standard_out_of_service_is_named(world):
+    other = services.create_standard(world.city, institution=world.institution, name="标准金属量器B",
+                                     approval_no="B-1", approval_valid_until=days(900), instrument_types=[world.dispenser])
+    services.record_standard_calibration(
+        world.city, standard=other, calibrating_institution=world.national, reference_standard=world.root,
+        certificate_no="NIM-B", calibrated_on=days(-50), valid_until=days(300), result=CalibrationResult.IN_TOLERANCE)
+    world.record(standards=(world.standard, other))
+    MeasurementStandard.objects.filter(pk=other.pk).update(in_service=False, institution=world.province)
+    chain = selectors.traceability_chain(world.city, world.instrument, days(0))
+    assert [(link.level, link.name) for link in chain.links[1:]] == [
+        (1, "二等标准金属量器"), (2, "一等标准金属量器"), (3, "国家容量基准"), (1, "标准金属量器B"), (2, "国家容量基准")]
+    problems = " ".join(chain.broken_links[0].problems)
+    assert [link.name for link in chain.broken_links] == ["标准金属量器B"]
+    assert "已停用" in problems and "不属于" in problems
+
+
+def test_the_chain_takes_three_queries_whatever_its_length(world, django_assert_max_num_queries):
+    world.record()
+    instrument = Instrument.objects.select_related("type").get(pk=world.instrument.pk)  # as the pages read it
+    with django_assert_max_num_queries(3):
+        chain = selectors.traceability_chain(world.city, instrument, days(0))
+    assert len(chain.links) == 4
 
 
 def _out_of_tolerance(world, on):

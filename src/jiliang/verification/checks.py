@@ -8,7 +8,7 @@ import datetime
 
 from django.utils.translation import gettext as _
 
-from jiliang.accounts.models import Division, Role
+from jiliang.accounts.models import Role
 from jiliang.verification.models import (
     AuthorisationScope,
     CalibrationResult,
@@ -20,23 +20,19 @@ from jiliang.verification.models import (
 
 
 def authorisation_problems(institution, instrument_type, division, on: datetime.date) -> list[str]:
-    """The institution must hold an authorisation covering the type and the division on that date."""
-    scopes = AuthorisationScope.objects.filter(
+    """The institution must hold an authorisation covering the type and the division on that date.
+    One query: the paths of the divisions of every authorisation in force for the type; a division
+    covers its subtree (a county authorisation covers its townships)."""
+    paths = list(AuthorisationScope.objects.filter(
         institution=institution, valid_from__lte=on, valid_until__gte=on, instrument_types=instrument_type,
-    )
-    if not scopes.exists():
+    ).values_list("divisions__path", flat=True))
+    if not paths:
         return [_("%(institution)s 在 %(date)s 没有 %(type)s 的有效计量授权。")
                 % {"institution": institution, "date": on, "type": instrument_type.name_zh}]
-    if division is not None and not scopes.filter(divisions__in=_ancestors(division)).exists():
+    if division is not None and not any(path and division.path.startswith(path) for path in paths):
         return [_("%(institution)s 的计量授权不覆盖 %(division)s。")
                 % {"institution": institution, "division": division.name}]
     return []
-
-
-def _ancestors(division) -> list[int]:
-    """The division and every division above it: an authorisation for a county covers its townships."""
-    codes = [code for code in division.path.split("/") if code]
-    return list(Division.objects.filter(code__in=codes).values_list("id", flat=True))
 
 
 def qualification_problems(user, institution, instrument_type, kind: str, on: datetime.date) -> list[str]:
@@ -89,12 +85,20 @@ def standard_problems(standard: MeasurementStandard, on: datetime.date, calibrat
 
 def standard_use_problems(standard: MeasurementStandard, institution, instrument_type, on: datetime.date) -> list[str]:
     """Whether a verification of ``instrument_type`` by ``institution`` may use the standard on that date."""
+    serves_type = standard.instrument_types.filter(pk=instrument_type.pk).exists()
+    return (standard_holding_problems(standard, institution, instrument_type, serves_type)
+            + standard_problems(standard, on, calibration_on(standard, on)))
+
+
+def standard_holding_problems(standard: MeasurementStandard, institution, instrument_type, serves_type: bool,
+                              ) -> list[str]:
+    """The standard must be the institution's own, in service and serve the type (``serves_type``)."""
     problems = []
     if standard.institution_id != institution.pk:
         problems.append(_("计量标准“%(name)s”不属于 %(institution)s。") % {"name": standard.name, "institution": institution})
     if not standard.in_service:
         problems.append(_("计量标准“%(name)s”已停用。") % {"name": standard.name})
-    if not standard.instrument_types.filter(pk=instrument_type.pk).exists():
+    if not serves_type:
         problems.append(_("计量标准“%(name)s”不在 %(type)s 的检定范围内(超出标准的开展项目)。")
                         % {"name": standard.name, "type": instrument_type.name_zh})
-    return problems + standard_problems(standard, on, calibration_on(standard, on))
+    return problems

@@ -3,7 +3,10 @@ suspect-impact list, which start from a certificate or a calibration the caller 
 
 import datetime
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import attrgetter
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -180,27 +183,97 @@ def certificate_on(user, instrument, on: datetime.date) -> Certificate | None:
     return (
         certificates(user, instrument_id=instrument.pk, status=CertificateStatus.ISSUED)
         .filter(kind__in=(CertificateKind.VERIFICATION, CertificateKind.FAILURE_NOTICE), performed_on__lte=on)
-        .select_related("verification")
         .order_by("-performed_on", "-id")
         .first()
     )
 
 
-def _standard_path(standard: MeasurementStandard, on: datetime.date, level: int, instrument_type,
-                   institution) -> list[Link]:
-    """The standard on date ``on`` and, above it, the standard that calibrated it on the date of that
-    calibration, and so on to a national root."""
+def _chain_sql() -> str:
+    """One recursive query for every standard used in a verification and each one's path upward.
+
+    Each step finds the standard's calibration in force on the step's date (its latest calibration
+    on or before it, like ``checks.calibration_on``) and climbs to that calibration's reference
+    standard, judged on the calibration's date; it stops at a national root, a missing calibration
+    or reference standard, or MAX_CHAIN_DEPTH (a loop). Standard SQL (WITH RECURSIVE, a correlated
+    LIMIT 1 subquery), the same on SQLite and PostgreSQL; parameters: the verification, the instrument type."""
+    quote = connection.ops.quote_name
+    calibration, standard = quote(StandardCalibration._meta.db_table), quote(MeasurementStandard._meta.db_table)
+    institution, use = quote(Institution._meta.db_table), quote(StandardUse._meta.db_table)
+    serves = quote(MeasurementStandard.instrument_types.through._meta.db_table)
+
+    def in_force(standard_id: str, on: str) -> str:
+        return (f"(SELECT k.id FROM {calibration} k WHERE k.standard_id = {standard_id} AND k.calibrated_on <= {on} "
+                f"ORDER BY k.calibrated_on DESC, k.id DESC LIMIT 1)")
+
+    return f"""
+        WITH RECURSIVE chain(start_id, level, standard_id, calibration_id) AS (
+            SELECT u.standard_id, 1, u.standard_id, {in_force("u.standard_id", "u.performed_on")}
+            FROM {use} u WHERE u.verification_id = %s
+            UNION ALL
+            SELECT chain.start_id, chain.level + 1, c.reference_standard_id,
+                   {in_force("c.reference_standard_id", "c.calibrated_on")}
+            FROM chain
+            JOIN {calibration} c ON c.id = chain.calibration_id
+            JOIN {standard} s ON s.id = chain.standard_id
+            WHERE chain.level < {MAX_CHAIN_DEPTH} AND c.reference_standard_id IS NOT NULL AND NOT s.is_national_root
+        )
+        SELECT chain.start_id, chain.level, s.id, s.name, s.institution_id, i.name, s.approval_no,
+               s.approval_valid_until, s.is_national_root, s.in_service,
+               EXISTS (SELECT 1 FROM {serves} t WHERE t.measurementstandard_id = s.id AND t.instrumenttype_id = %s),
+               c.id, c.certificate_no, c.calibrated_on, c.valid_until, c.result, c.reference_standard_id
+        FROM chain
+        JOIN {standard} s ON s.id = chain.standard_id
+        JOIN {institution} i ON i.id = s.institution_id
+        LEFT JOIN {calibration} c ON c.id = chain.calibration_id
+        ORDER BY chain.start_id, chain.level
+    """
+
+
+def _date(value) -> datetime.date | None:
+    """A date column read through a raw cursor (SQLite returns the ISO text)."""
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+@dataclass
+class _Step:
+    """One row of the chain query: a standard, and the calibration in force on the step's date."""
+
+    start_id: int
+    level: int
+    standard: MeasurementStandard
+    institution_name: str
+    serves_type: bool
+    calibration: StandardCalibration | None
+
+    @classmethod
+    def of(cls, row) -> "_Step":
+        (start_id, level, standard_id, name, institution_id, institution_name, approval_no, approval_valid_until,
+         is_root, in_service, serves_type, calibration_id, certificate_no, calibrated_on, valid_until, result,
+         reference_id) = row
+        standard = MeasurementStandard(id=standard_id, name=name, institution_id=institution_id,
+                                       approval_no=approval_no, approval_valid_until=_date(approval_valid_until),
+                                       is_national_root=bool(is_root), in_service=bool(in_service))
+        calibration = None if calibration_id is None or standard.is_national_root else StandardCalibration(
+            id=calibration_id, standard_id=standard_id, certificate_no=certificate_no,
+            calibrated_on=_date(calibrated_on), valid_until=_date(valid_until), result=result,
+            reference_standard_id=reference_id)
+        return cls(start_id, level, standard, institution_name, bool(serves_type), calibration)
+
+
+def _standard_path(steps: list[_Step], on: datetime.date, instrument_type, institution) -> list[Link]:
+    """The links of one standard used on date ``on`` and, above it, the standard that calibrated it
+    on the date of that calibration, and so on to a national root."""
     links: list[Link] = []
     seen: set[int] = set()
-    current, when = standard, on
-    while current is not None:
-        calibration = None if current.is_national_root else checks.calibration_on(current, when)
-        if level == 1:  # the standard the institution used: also its own, in service and serving the type
-            problems = checks.standard_use_problems(current, institution, instrument_type, when)
-        else:
-            problems = checks.standard_problems(current, when, calibration)
+    when = on
+    for step in steps:
+        current, calibration = step.standard, step.calibration
+        problems = checks.standard_problems(current, when, calibration)
+        if step.level == 1:  # the standard the institution used: also its own, in service and serving the type
+            problems = checks.standard_holding_problems(current, institution, instrument_type,
+                                                        step.serves_type) + problems
         link = Link(
-            level=level, what=_("计量标准"), name=current.name, institution=current.institution.name,
+            level=step.level, what=_("计量标准"), name=current.name, institution=step.institution_name,
             document=calibration.certificate_no if calibration else current.approval_no,
             valid_from=calibration.calibrated_on if calibration else None,
             valid_until=calibration.valid_until if calibration else current.approval_valid_until,
@@ -210,27 +283,27 @@ def _standard_path(standard: MeasurementStandard, on: datetime.date, level: int,
         if current.is_national_root or calibration is None:
             break
         seen.add(current.pk)
-        parent = calibration.reference_standard
-        if parent is None:
+        parent_id = calibration.reference_standard_id
+        if parent_id is None:
             link.problems.append(_("校准证书 %(no)s 未记录上级计量标准，溯源链在此中断。") % {"no": calibration.certificate_no})
             break
-        if parent.pk in seen or level >= MAX_CHAIN_DEPTH:
+        if parent_id in seen or step.level >= MAX_CHAIN_DEPTH:
             link.problems.append(_("溯源链出现循环或过长，未到达国家计量基准。"))
             break
-        current, when, level = parent, calibration.calibrated_on, level + 1
+        when = calibration.calibrated_on
     return links
 
 
 def traceability_chain(user, instrument, on: datetime.date) -> Chain:
     """The instrument's chain on a date: the certificate in force, every standard used for it, each
-    standard's calibration upward to the national root, and the validity of each link."""
+    standard's calibration upward to the national root, and the validity of each link. Three
+    queries: the certificate, its institution's authorisation, and the standards' paths (_chain_sql)."""
     certificate = certificate_on(user, instrument, on)
     if certificate is None:
         missing = Link(level=0, what=_("检定证书"), name=str(instrument), institution="", document="",
                        valid_from=None, valid_until=None, on=on,
                        problems=[_("%(date)s 时该器具没有有效的检定证书(缺失)。") % {"date": on}])
         return Chain(on=on, certificate=None, links=[missing])
-    verification = certificate.verification
     problems = []
     if certificate.kind == CertificateKind.FAILURE_NOTICE:
         problems.append(_("检定结论为不合格(%(no)s)。") % {"no": certificate.number})
@@ -241,9 +314,11 @@ def traceability_chain(user, instrument, on: datetime.date) -> Chain:
     links = [Link(level=0, what=certificate.get_kind_display(), name=str(instrument),
                   institution=certificate.institution.name, document=certificate.number,
                   valid_from=certificate.performed_on, valid_until=certificate.valid_until, on=on, problems=problems)]
-    uses = verification.standard_uses.select_related("standard", "standard__institution").order_by("standard_id")
-    for use in uses:
-        links += _standard_path(use.standard, certificate.performed_on, 1, certificate.instrument_type,
+    with connection.cursor() as cursor:
+        cursor.execute(_chain_sql(), [certificate.verification_id, certificate.instrument_type_id])
+        steps = [_Step.of(row) for row in cursor.fetchall()]
+    for _start, path in groupby(steps, key=attrgetter("start_id")):
+        links += _standard_path(list(path), certificate.performed_on, certificate.instrument_type,
                                 certificate.institution)
     return Chain(on=on, certificate=certificate, links=links)
 
