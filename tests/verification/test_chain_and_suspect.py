@@ -141,13 +141,30 @@ def test_suspect_impact_lists_certificates_since_the_last_good_calibration(world
     calibration = _out_of_tolerance(world, days(-5))
     window = selectors.suspect_window(calibration)
     assert (window.since, window.until) == (days(-200), days(-5))
-    listed = list(selectors.suspect_certificates(world.verifier, window).order_by("performed_on"))
-    assert listed == suspects and before_good not in listed
-    assert {c.owner for c in listed} == {world.owner_org, other_owner.owner}
+    listed = list(selectors.suspect_certificates(world.verifier, window))
+    assert [row["id"] for row in listed] == [c.pk for c in suspects]
+    assert [(row["number"], row["owner__name"], row["instrument__site__name"]) for row in listed] == [
+        (c.number, c.owner.name, c.instrument.site.name) for c in suspects]
     # A county regulator sees only its county's share; an owner only its own.
     bazhou = make_user(Role.COUNTY_REGULATOR, division="511902")
-    assert list(selectors.suspect_certificates(bazhou, window)) == [suspects[0]]
-    assert list(selectors.suspect_certificates(world.owner, window)) == [suspects[0]]
+    assert [row["id"] for row in selectors.suspect_certificates(bazhou, window)] == [suspects[0].pk]
+    assert [row["id"] for row in selectors.suspect_certificates(world.owner, window)] == [suspects[0].pk]
+
+
+def test_suspect_certificates_through_the_api_and_the_export(world, api_client, browser_client):
+    suspects = [world.record(performed_on=days(-150)), world.record(performed_on=days(-20))]
+    calibration = _out_of_tolerance(world, days(-5))
+    body = api_client(world.city).get(f"/api/v1/standard-calibrations/{calibration.pk}/suspect-certificates?limit=1")
+    assert body.status_code == 200, body.content
+    page = body.json()
+    assert page["has_more"] and page["since"] == str(days(-200)) and page["until"] == str(days(-5))
+    item = page["items"][0]
+    assert (item["id"], item["number"], item["owner_name"], item["public_code"], item["division_code"]) == (
+        suspects[0].pk, suspects[0].number, world.owner_org.name, world.instrument.public_code, "511902")
+    export = browser_client(world.verifier).get(f"/verification/standard-calibrations/{calibration.pk}/suspect/?export=csv")
+    lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == [c.number for c in suspects]
+    assert world.instrument.site.name in lines[1]
 
 
 def test_suspect_impact_names_standards_calibrated_with_the_failed_one(world):

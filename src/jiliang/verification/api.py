@@ -758,9 +758,11 @@ def suspect_certificates(request, calibration_id: RecordId, offset: int = Offset
     if calibration.result != CalibrationResult.OUT_OF_TOLERANCE:
         raise InvalidInput(_("该校准结论为符合要求，没有可疑证书。"), {"calibration_id": [_("未超差")]})
     window = selectors.suspect_window(calibration)
-    page = page_of(selectors.suspect_certificates(request.auth, window).order_by("performed_on", "id"), offset, limit)
+    page = page_of(selectors.suspect_certificates(request.auth, window), offset, limit)
+    # The rows are values() dicts: their lookup paths become CertificateOut's aliases ("owner.name").
+    items = [{key.replace("__", "."): value for key, value in row.items()} for row in page.items]
     return {
         "standard_id": calibration.standard_id, "calibration_id": calibration.pk, "since": window.since,
         "until": window.until, "downstream_calibration_ids": [c.pk for c in window.downstream],
-        "items": page.items, "offset": page.offset, "limit": page.limit, "has_more": page.has_more,
+        "items": items, "offset": page.offset, "limit": page.limit, "has_more": page.has_more,
     }

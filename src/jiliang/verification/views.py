@@ -1,6 +1,8 @@
 """Verification pages: institutions, standards, MPE rules, requests, records, certificates, the
 traceability chain and suspect impact; all scoped to the signed-in user, all writes via services."""
 
+from operator import itemgetter
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiliang.accounts.access import AccessDenied, may, require
+from jiliang.accounts.masking import mask_phone
 from jiliang.accounts.models import Role, User
 from jiliang.errors import DomainError
 from jiliang.registry import selectors as registry_selectors
@@ -38,6 +41,8 @@ from jiliang.verification.models import (
     AuthorisationScope,
     CalibrationResult,
     Certificate,
+    CertificateKind,
+    CertificateStatus,
     Institution,
     MeasurementStandard,
     MpeRule,
@@ -298,11 +303,11 @@ def suspect_impact(request, pk: int):
         title=_("可疑证书：%(name)s 自 %(since)s 至 %(until)s") % {
             "name": calibration.standard.name, "since": window.since or _("首次使用"), "until": window.until},
         export_name="suspect-certificates", default_sort="performed_on",
-        detail_url=lambda c: reverse("verification:certificate-detail", args=[c.pk]),
-        columns=_certificate_columns() + [
-            ListColumn(_("安装场所"), lambda c: c.instrument.site.name),
-            ListColumn(_("使用单位联系人"), lambda c: c.owner.contact_name),
-            ListColumn(_("联系电话"), lambda c: c.owner.masked_contact_phone),
+        detail_url=lambda row: reverse("verification:certificate-detail", args=[row["id"]]),
+        columns=_certificate_columns(itemgetter) + [  # rows: selectors.SUSPECT_COLUMNS dicts
+            ListColumn(_("安装场所"), itemgetter("instrument__site__name")),
+            ListColumn(_("使用单位联系人"), itemgetter("owner__contact_name")),
+            ListColumn(_("联系电话"), lambda row: mask_phone(row["owner__contact_phone"])),
         ],
     )
     return render_listing(request, listing, selectors.suspect_certificates(request.user, window))
@@ -461,19 +466,32 @@ def request_cancel(request, pk: int):
 # ---------------------------------------------------------------------------------------------
 # Verification records and certificates
 
-def _certificate_columns() -> list[ListColumn]:
+def _attribute(path: str):
+    """The value at a lookup path ("instrument__public_code") of a model instance."""
+
+    def value(row):
+        for step in path.split("__"):
+            row = getattr(row, step)
+        return row
+    return value
+
+
+def _certificate_columns(column=_attribute) -> list[ListColumn]:
+    """A certificate's columns; ``column(path)`` reads a lookup path from a row (an instance by
+    default, ``itemgetter`` for the values() rows of the suspect list)."""
+    kind, status = column("kind"), column("status")
     return [
-        ListColumn(_("证书编号"), lambda c: c.number, "number", link=True),
-        ListColumn(_("证书类别"), lambda c: c.get_kind_display(), "kind"),
-        ListColumn(_("状态"), lambda c: c.get_status_display(), "status"),
-        ListColumn(_("检定日期"), lambda c: c.performed_on, "performed_on"),
-        ListColumn(_("有效期至"), lambda c: c.valid_until, "valid_until"),
-        ListColumn(_("器具公开码"), lambda c: c.instrument.public_code),
-        ListColumn(_("器具种类"), lambda c: c.instrument_type.name_zh),
-        ListColumn(_("出厂编号"), lambda c: c.instrument.serial_no),
-        ListColumn(_("使用单位"), lambda c: c.owner.name),
-        ListColumn(_("所在区划"), lambda c: c.division.name),
-        ListColumn(_("检定机构"), lambda c: c.institution.name),
+        ListColumn(_("证书编号"), column("number"), "number", link=True),
+        ListColumn(_("证书类别"), lambda row: CertificateKind(kind(row)).label, "kind"),
+        ListColumn(_("状态"), lambda row: CertificateStatus(status(row)).label, "status"),
+        ListColumn(_("检定日期"), column("performed_on"), "performed_on"),
+        ListColumn(_("有效期至"), column("valid_until"), "valid_until"),
+        ListColumn(_("器具公开码"), column("instrument__public_code")),
+        ListColumn(_("器具种类"), column("instrument_type__name_zh")),
+        ListColumn(_("出厂编号"), column("instrument__serial_no")),
+        ListColumn(_("使用单位"), column("owner__name")),
+        ListColumn(_("所在区划"), column("division__name")),
+        ListColumn(_("检定机构"), column("institution__name")),
     ]
 
 
