@@ -16,7 +16,7 @@ import datetime
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,11 +79,44 @@ def check_record_id(record_id: str) -> None:
 
 def document_digest(document: Mapping[str, Any]) -> str:
     """Return the hex SHA-256 of the RFC 8785 canonical JSON of ``document``."""
+    return hashlib.sha256(canonical_json(document)).hexdigest()
+
+
+def canonical_json(document: Any) -> bytes:
+    """Return the RFC 8785 canonical JSON of ``document``.
+
+    Most documents are plain (objects with ASCII keys, strings, safe integers, booleans, null,
+    lists): for those, RFC 8785 is exactly ``json.dumps`` with sorted keys, no whitespace and
+    UTF-8 output, which runs in C, many times faster than ``rfc8785``. Anything else (floats,
+    whose RFC 8785 form differs from Python's, non-ASCII keys, which RFC 8785 sorts by UTF-16
+    code units, other types, lone surrogates) goes through ``rfc8785``; a property test checks
+    that the two agree.
+    """
+    if _is_plain(document):
+        try:
+            return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: rfc8785 names the error
     try:
-        canonical = rfc8785.dumps(document)
+        return rfc8785.dumps(document)
     except (rfc8785.CanonicalizationError, TypeError) as error:
         raise EntryError(f"document is not canonicalisable JSON: {error}") from error
-    return hashlib.sha256(canonical).hexdigest()
+
+
+_SAFE_INTEGER = 2**53 - 1
+
+
+def _is_plain(value: Any) -> bool:
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return -_SAFE_INTEGER <= value <= _SAFE_INTEGER
+    if kind is dict:
+        return all(type(key) is str and key.isascii() and _is_plain(item) for key, item in value.items())
+    if kind is list:
+        return all(_is_plain(item) for item in value)
+    return False
 
 
 def format_time(moment: datetime.datetime) -> str:
@@ -94,9 +127,21 @@ def format_time(moment: datetime.datetime) -> str:
 
 def make_entry(kind: str, document: Mapping[str, Any], moment: datetime.datetime) -> LogRecord:
     """Return the log record for ``document``, whose ``id`` member names the record."""
-    if not isinstance(document, Mapping) or "id" not in document:
-        raise EntryError("a logged document must be a JSON object with an 'id' member")
-    return LogRecord(kind, str(document["id"]), document_digest(document), format_time(moment))
+    return make_entries(kind, [document], moment)[0]
+
+
+def make_entries(
+    kind: str, documents: Iterable[Mapping[str, Any]], moment: datetime.datetime
+) -> list[LogRecord]:
+    """``make_entry`` for many documents logged at the same moment (an import)."""
+    check_kind(kind)
+    time = format_time(moment)
+    entries = []
+    for document in documents:
+        if not isinstance(document, Mapping) or "id" not in document:
+            raise EntryError("a logged document must be a JSON object with an 'id' member")
+        entries.append(LogRecord(kind, str(document["id"]), document_digest(document), time))
+    return entries
 
 
 def parse_entry(data: bytes) -> LogRecord:

@@ -32,10 +32,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 HASH_SIZE = 32
+_sha256 = hashlib.sha256
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
-_LEAF_PREFIX = b"\x00"
-_NODE_PREFIX = b"\x01"
+LEAF_PREFIX = b"\x00"
+NODE_PREFIX = b"\x01"
 
 HashReader = Callable[[Sequence[int]], Sequence[bytes]]
 """Returns the stored hashes at the given stored hash indexes, in the same order."""
@@ -55,7 +56,7 @@ class ProofError(MerkleError):
 
 def hash_leaf(entry: bytes) -> bytes:
     """Return the RFC 9162 leaf hash ``SHA-256(0x00 || entry)``."""
-    return hashlib.sha256(_LEAF_PREFIX + entry).digest()
+    return _sha256(LEAF_PREFIX + entry).digest()
 
 
 def hash_children(left: bytes, right: bytes) -> bytes:
@@ -64,7 +65,7 @@ def hash_children(left: bytes, right: bytes) -> bytes:
     This is the bare hash primitive and does not check lengths; callers that take hashes from
     outside validate them first with ``require_hash``.
     """
-    return hashlib.sha256(_NODE_PREFIX + left + right).digest()
+    return _sha256(NODE_PREFIX + left + right).digest()
 
 
 def require_hash(value: bytes, what: str = "hash") -> bytes:
@@ -387,19 +388,43 @@ class Frontier:
         smallest first: they belong at ``stored_hash_index(level, self.size >> level)`` for
         ``level = 0, 1, ...``, which is one contiguous run starting at ``stored_hash_count(size)``.
         """
-        node = require_hash(leaf_hash, "leaf hash")
-        completed = [node]
-        hashes = list(self.hashes)
-        size = self.size
-        while (
-            size & 1
-        ):  # each trailing one bit of the size is a subtree waiting for a right sibling
-            node = hash_children(hashes.pop(), node)
-            completed.append(node)
-            size >>= 1
-        hashes.append(node)
-        return Frontier(self.size + 1, tuple(hashes)), completed
+        growing = GrowingFrontier(self)
+        completed = growing.append(require_hash(leaf_hash, "leaf hash"))
+        return growing.frozen(), completed
 
     def root(self) -> bytes:
         """Return the root hash MTH of the tree this frontier ends."""
         return fold_subtree_hashes(self.hashes)
+
+
+class GrowingFrontier:
+    """A ``Frontier`` that grows in place, for appending millions of leaves (the sequencer, the
+    audit): no copy and no length check per leaf. Callers append hashes they computed themselves
+    (``hash_leaf``), or check them first; ``frozen()`` checks them all.
+    """
+
+    __slots__ = ("size", "hashes")
+
+    def __init__(self, frontier: Frontier = Frontier()) -> None:
+        self.size = frontier.size
+        self.hashes = list(frontier.hashes)
+
+    def append(self, leaf_hash: bytes) -> list[bytes]:
+        """Add one leaf; return the hashes to store for it, as ``Frontier.append`` does."""
+        node = leaf_hash
+        completed = [node]
+        hashes = self.hashes
+        size = self.size
+        while size & 1:  # each trailing one bit of the size is a subtree waiting for a right sibling
+            node = _sha256(NODE_PREFIX + hashes.pop() + node).digest()
+            completed.append(node)
+            size >>= 1
+        hashes.append(node)
+        self.size += 1
+        return completed
+
+    def root(self) -> bytes:
+        return fold_subtree_hashes(self.hashes)
+
+    def frozen(self) -> Frontier:
+        return Frontier(self.size, tuple(self.hashes))

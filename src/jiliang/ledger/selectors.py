@@ -40,7 +40,13 @@ def tree_head() -> TreeHead:
 
 
 def read_stored_tiles(tiles: Sequence[Tile]) -> list[bytes]:
-    """Return each tile's bytes at its requested width: hashes, or the first entries of a bundle.
+    """Return each tile's bytes at its requested width: hashes, or the first entries of a bundle."""
+    rows = stored_tile_rows(tiles)
+    return [_tile_bytes(tile, rows.get((tile.level, tile.index))) for tile in tiles]
+
+
+def stored_tile_rows(tiles: Sequence[Tile]) -> dict[tuple[int, int], tuple[int, bytes]]:
+    """Return ``{(level, index): (stored width, data)}`` of the rows of ``tiles`` that exist.
 
     One plain query for all of them: proofs read a handful of tiles each, and the ORM's query
     building would cost more than the read.
@@ -55,20 +61,19 @@ def read_stored_tiles(tiles: Sequence[Tile]) -> list[bytes]:
     parameters = [value for level, indexes in wanted_by_level.items() for value in (level, *indexes)]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT level, {_INDEX}, width, data FROM {_TILE_TABLE} WHERE {condition}", parameters)
-        rows = {(row[0], row[1]): row for row in cursor.fetchall()}
-    return [_tile_bytes(tile, rows.get((tile.level, tile.index))) for tile in tiles]
+        return {(level, index): (width, bytes(data)) for level, index, width, data in cursor.fetchall()}
 
 
 _TILE_TABLE = connection.ops.quote_name(StoredTile._meta.db_table)
 _INDEX = connection.ops.quote_name("index")
 
 
-def _tile_bytes(tile: Tile, row) -> bytes:
-    if row is None or row[2] < tile.width:
+def _tile_bytes(tile: Tile, row: tuple[int, bytes] | None) -> bytes:
+    if row is None or row[0] < tile.width:
         raise MissingTileError(f"{tile.path()} is not stored")
-    data = bytes(row[3])
+    width, data = row
     if tile.is_entry_bundle:
-        return data if row[2] == tile.width else entry_bundle_prefix(data, tile.width)
+        return data if width == tile.width else entry_bundle_prefix(data, tile.width)
     return data[: tile.width * HASH_SIZE]
 
 

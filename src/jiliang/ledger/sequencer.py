@@ -14,10 +14,10 @@ the log cannot sign two inconsistent checkpoints even if its tables were rewritt
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -26,16 +26,25 @@ from django.utils import timezone
 from . import selectors
 from .checkpoint import Checkpoint, open_checkpoint
 from .keys import LogKeys, log_keys
-from .merkle import EMPTY_ROOT, Frontier, hash_leaf, prove_consistency, verify_consistency
+from .bulk import insert_rows
+from .merkle import (
+    EMPTY_ROOT,
+    LEAF_PREFIX,
+    Frontier,
+    GrowingFrontier,
+    prove_consistency,
+    verify_consistency,
+)
 from .models import LogEntry, PendingEntry, SignedCheckpoint, StoredTile, TreeHead
 from .note import sign_note
-from .tiles import ENTRY_BUNDLE_LEVEL, TILE_HEIGHT, TILE_WIDTH, encode_entry_bundle
+from .tiles import ENTRY_BUNDLE_LEVEL, TILE_HEIGHT, TILE_WIDTH, Tile, bundle_item
 from .witnessing import collect_cosignatures
 
 logger = logging.getLogger("jiliang.ledger")
 
 # pg_advisory_xact_lock key: "jiliang ledger" in ASCII, truncated to a signed 64-bit integer.
 _POSTGRES_LOCK_KEY = int.from_bytes(b"jiliangL", "big") >> 1
+_sha256 = hashlib.sha256
 
 
 class InconsistentTreeError(RuntimeError):
@@ -61,55 +70,10 @@ def lock_tree_head() -> TreeHead:
 # --- Integration ---------------------------------------------------------------------------------
 
 
-@dataclass
-class _OpenTile:
-    data: bytearray
-    width: int
-    stored: bool  # a row exists already (a partial tile this batch widens)
-
-
-@dataclass
-class _TileBatch:
-    """The tiles and entry bundles one batch writes, starting from the stored partial ones."""
-
-    tiles: dict[tuple[int, int], _OpenTile] = field(default_factory=dict)
-
-    def add(self, level: int, position: int, item: bytes) -> None:
-        """Append ``item`` (a hash, or an encoded entry) at ``position`` of its level."""
-        index, offset = divmod(position, TILE_WIDTH)
-        tile = self.tiles.get((level, index)) or self._open(level, index, offset)
-        if tile.width != offset:
-            raise InconsistentTreeError(
-                f"tile ({level}, {index}) holds {tile.width} items where {offset} are expected"
-            )
-        tile.data += item
-        tile.width += 1
-
-    def _open(self, level: int, index: int, offset: int) -> _OpenTile:
-        tile = _OpenTile(bytearray(), 0, False)
-        if offset:
-            row = StoredTile.objects.filter(level=level, index=index).first()
-            if row is not None:
-                tile = _OpenTile(bytearray(row.data), row.width, True)
-        self.tiles[level, index] = tile
-        return tile
-
-    def save(self) -> None:
-        new = []
-        for (level, index), tile in self.tiles.items():
-            if tile.stored:
-                StoredTile.objects.filter(level=level, index=index).update(
-                    width=tile.width, data=bytes(tile.data)
-                )
-            else:
-                new.append(StoredTile(level=level, index=index, width=tile.width, data=bytes(tile.data)))
-        StoredTile.objects.bulk_create(new)
-
-
 _last_frontier: Frontier | None = None  # after the last batch this process committed
 
 
-def _remember_frontier(frontier: Frontier) -> None:
+def _remember_frontier(frontier: Frontier | None) -> None:
     global _last_frontier
     _last_frontier = frontier
 
@@ -126,35 +90,93 @@ def _frontier_of(head: TreeHead) -> Frontier:
 
 
 def integrate_batch(batch_size: int | None = None) -> int:
-    """Integrate up to ``batch_size`` pending entries in their commit order; return how many."""
+    """Integrate up to ``batch_size`` pending entries in their commit order; return how many.
+
+    One transaction, so one commit (one fsync) for the whole batch: the pending rows are taken
+    and deleted by one statement, and the entry bundles, tiles and record index are written with
+    a handful of bulk statements whatever the batch size.
+    """
     batch_size = batch_size or settings.JILIANG_LEDGER_BATCH_SIZE
     with transaction.atomic():
         head = lock_tree_head()
-        pending = list(
-            PendingEntry.objects.order_by("id").values_list("id", "kind", "record_id", "data")[
-                :batch_size
-            ]
-        )
-        if not pending:
-            return 0
-        frontier = _frontier_of(head)
-        batch = _TileBatch()
-        entries = []
-        for _, kind, record_id, data in pending:
-            index = frontier.size
-            data = bytes(data)
-            frontier, stored_hashes = frontier.append(hash_leaf(data))
-            batch.add(ENTRY_BUNDLE_LEVEL, index, encode_entry_bundle([data]))
-            for level in range(0, len(stored_hashes), TILE_HEIGHT):
-                batch.add(level // TILE_HEIGHT, index >> level, stored_hashes[level])
-            entries.append(LogEntry(index=index, kind=kind, record_id=record_id))
-        batch.save()
-        LogEntry.objects.bulk_create(entries)
-        PendingEntry.objects.filter(id__in=[row[0] for row in pending]).delete()
-        head.size, head.root_hash = frontier.size, frontier.root()
-        head.save(update_fields=["size", "root_hash", "updated_at"])
-        transaction.on_commit(lambda: _remember_frontier(frontier))
+        with connection.cursor() as cursor:
+            cursor.execute(_CLAIM_PENDING, [batch_size])
+            pending = sorted(cursor.fetchall())
+        if pending:
+            integrate_entries(head, [(kind, record_id, bytes(data)) for _, kind, record_id, data in pending])
     return len(pending)
+
+
+_PENDING_TABLE = connection.ops.quote_name(PendingEntry._meta.db_table)
+# Taking and deleting in one statement (both databases have DELETE ... RETURNING since 2021):
+# the batch is exactly the rows deleted, whatever writers commit meanwhile.
+_CLAIM_PENDING = (
+    f"DELETE FROM {_PENDING_TABLE} WHERE id IN "
+    f"(SELECT id FROM {_PENDING_TABLE} ORDER BY id LIMIT %s) RETURNING id, kind, record_id, data"
+)
+
+
+def integrate_entries(head: TreeHead, entries: Sequence[tuple[str, str, bytes]]) -> None:
+    """Append ``(kind, record id, entry bytes)`` to the log after ``head``, which the caller has
+    locked (``lock_tree_head``) in the current transaction, and advance the tree head.
+
+    The hashes are computed with the frontier in memory; what is written per batch is one row per
+    tile or entry bundle touched (a partial one is widened) and one record index row per entry.
+    """
+    growing = GrowingFrontier(_frontier_of(head))
+    first = growing.size
+    hashes_by_tile_level: dict[int, list[bytes]] = {}
+    for _, _, data in entries:
+        completed = growing.append(_sha256(LEAF_PREFIX + data).digest())
+        for level in range(0, len(completed), TILE_HEIGHT):
+            hashes_by_tile_level.setdefault(level // TILE_HEIGHT, []).append(completed[level])
+    items_by_level = {ENTRY_BUNDLE_LEVEL: [bundle_item(data) for _, _, data in entries]}
+    items_by_level.update(hashes_by_tile_level)
+    _write_tiles(first, items_by_level)
+    insert_rows(LogEntry, ("index", "kind", "record_id"),
+                [(first + offset, kind, record_id) for offset, (kind, record_id, _) in enumerate(entries)])
+    frontier = growing.frozen()
+    head.size, head.root_hash = frontier.size, frontier.root()
+    head.save(update_fields=["size", "root_hash", "updated_at"])
+    transaction.on_commit(lambda: _remember_frontier(frontier))
+
+
+def _write_tiles(first_entry: int, items_by_level: dict[int, list[bytes]]) -> None:
+    """Write the new items of each level (hashes, or bundle items at ``ENTRY_BUNDLE_LEVEL``) into
+    their tiles. A level's new items are contiguous, starting at the first entry's position on
+    that level; the tile they start in may be stored partial already, and is widened."""
+    pieces = []  # (level, tile index, offset in the tile, items)
+    for level, items in items_by_level.items():
+        position = first_entry >> (TILE_HEIGHT * max(level, 0))
+        taken = 0
+        while taken < len(items):
+            index, offset = divmod(position, TILE_WIDTH)
+            count = min(TILE_WIDTH - offset, len(items) - taken)
+            pieces.append((level, index, offset, items[taken : taken + count]))
+            taken += count
+            position += count
+    widened = [Tile(level, index, offset) for level, index, offset, _ in pieces if offset]
+    stored = selectors.stored_tile_rows(widened) if widened else {}
+    for tile in widened:
+        width = stored.get((tile.level, tile.index), (0, b""))[0]
+        if width != tile.width:
+            raise InconsistentTreeError(
+                f"{tile.path()} is stored {width} wide where the tree head says {tile.width}"
+            )
+    new_tiles = [(level, index, len(items), b"".join(items))
+                 for level, index, offset, items in pieces if not offset]
+    insert_rows(StoredTile, ("level", "index", "width", "data"), new_tiles)
+    with connection.cursor() as cursor:
+        cursor.executemany(_WIDEN_TILE, [
+            (offset + len(items), stored[level, index][1] + b"".join(items), level, index)
+            for level, index, offset, items in pieces if offset
+        ])
+
+
+_WIDEN_TILE = (
+    f"UPDATE {connection.ops.quote_name(StoredTile._meta.db_table)} SET width = %s, data = %s "
+    f"WHERE level = %s AND {connection.ops.quote_name('index')} = %s"
+)
 
 
 def integrate_pending(batch_size: int | None = None) -> int:

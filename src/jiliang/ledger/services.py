@@ -21,7 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import sequencer
-from .entries import LogRecord, make_entry
+from .bulk import insert_rows
+from .entries import LogRecord, make_entries
 from .models import PendingEntry, SignedCheckpoint
 
 
@@ -39,22 +40,16 @@ def append(kind: str, record: Mapping[str, Any]) -> LogRecord:
 
 
 def append_many(kind: str, records: Iterable[Mapping[str, Any]]) -> list[LogRecord]:
-    """``append`` for a batch of records (an import), in one round trip to the database."""
+    """``append`` for a batch of records (an import), written in one statement (a COPY on
+    PostgreSQL) in the caller's transaction."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise LedgerOutsideTransaction(f"ledger.append({kind!r}) called outside transaction.atomic()")
     now = timezone.now()
-    entries = [make_entry(kind, record, now) for record in records]
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            _INSERT_PENDING.format(table=connection.ops.quote_name(PendingEntry._meta.db_table)),
-            [(e.kind, e.record_id, e.to_bytes(), now) for e in entries],
-        )
+    entries = make_entries(kind, records, now)
+    insert_rows(PendingEntry, ("kind", "record_id", "data", "created_at"),
+                [(e.kind, e.record_id, e.to_bytes(), now) for e in entries])
     return entries
-
-
-# A plain INSERT: the ORM's per-row overhead would cap appends far below the sequencer's rate.
-_INSERT_PENDING = "INSERT INTO {table} (kind, record_id, data, created_at) VALUES (%s, %s, %s, %s)"
 
 
 def publish_now() -> SignedCheckpoint | None:

@@ -13,19 +13,23 @@ entries whose leaf hashes are level-0 tile ``N``. Like Go's sumdb, this module g
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .merkle import (
     HASH_SIZE,
     HashReader,
+    NODE_PREFIX,
     MerkleError,
-    hash_children,
     require_hash,
     split_stored_hash_index,
     stored_hash_index,
 )
+
+_sha256 = hashlib.sha256
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
@@ -188,16 +192,15 @@ def tile_hash_reader(size: int, read_tiles: TileReader) -> HashReader:
         data = list(read_tiles(tiles)) if tiles else []
         if len(data) != len(tiles):
             raise MerkleError(f"tile reader returned {len(data)} tiles for {len(tiles)} requested")
-        contents = {
-            tile: split_tile_data(tile, blob) for tile, blob in zip(tiles, data, strict=True)
-        }
-        return [_perfect_root(contents[tile][start:end]) for tile, start, end in spans]
+        trees = {tile: _tile_tree(tile, blob) for tile, blob in zip(tiles, data, strict=True)}
+        return [trees[tile].node(level, n) for tile, level, n in spans]
 
     return read_hashes
 
 
 def _tile_span(index: int, size: int) -> tuple[Tile, int, int]:
-    """Return the tile, and the slice of its hashes, whose subtree is stored hash ``index``."""
+    """Return the tile holding the subtree that is stored hash ``index``, and the subtree's level
+    and position inside that tile (level 0: one of the tile's hashes)."""
     level, n = split_stored_hash_index(index)
     if (n + 1) << level > size:
         raise MerkleError(f"node ({level}, {n}) is not complete in a tree of size {size}")
@@ -205,15 +208,52 @@ def _tile_span(index: int, size: int) -> tuple[Tile, int, int]:
     first_hash = n << level_in_tile
     tile_index, start = divmod(first_hash, TILE_WIDTH)
     tile = Tile(tile_level, tile_index, tile_width_in_tree(tile_level, tile_index, size))
-    return tile, start, start + (1 << level_in_tile)
+    return tile, level_in_tile, start >> level_in_tile
 
 
-def _perfect_root(hashes: Sequence[bytes]) -> bytes:
-    """Return the root of a perfect subtree (a power-of-two count) from its bottom row."""
-    row = list(hashes)
-    while len(row) > 1:
-        row = [hash_children(row[i], row[i + 1]) for i in range(0, len(row), 2)]
-    return row[0]
+class _TileTree:
+    """A hash tile and the complete subtrees inside it, each level computed once when first asked."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, tile: Tile, data: bytes) -> None:
+        if len(data) != tile.width * HASH_SIZE:
+            raise MerkleError(f"{tile.path()} must be {tile.width * HASH_SIZE} bytes, got {len(data)}")
+        self.rows = [bytes(data)]
+
+    def node(self, level: int, n: int) -> bytes:
+        rows = self.rows
+        while len(rows) <= level:
+            below = rows[-1]
+            rows.append(b"".join([
+                _sha256(NODE_PREFIX + below[i : i + 2 * HASH_SIZE]).digest()
+                for i in range(0, len(below) - 2 * HASH_SIZE + 1, 2 * HASH_SIZE)
+            ]))
+        return rows[level][n * HASH_SIZE : (n + 1) * HASH_SIZE]
+
+
+_TILE_TREES: OrderedDict[tuple[Tile, bytes], _TileTree] = OrderedDict()
+_TILE_TREES_KEPT = 1024  # about 16 KiB each: the upper tiles of a log of 250 million entries
+
+
+def _tile_tree(tile: Tile, data: bytes) -> _TileTree:
+    """Return the subtrees of a tile, from memory for an upper tile seen before.
+
+    Every proof crosses the few upper tiles (level 1 and up), and recomputing their 255 inner
+    hashes each time would cost more than reading them. The memory is keyed by the tile's bytes,
+    not just its name, so a changed or different database can never be answered from it.
+    """
+    if tile.level == 0:
+        return _TileTree(tile, data)
+    key = (tile, bytes(data))
+    tree = _TILE_TREES.get(key)
+    if tree is None:
+        tree = _TILE_TREES[key] = _TileTree(tile, data)
+        if len(_TILE_TREES) > _TILE_TREES_KEPT:
+            _TILE_TREES.popitem(last=False)
+    else:
+        _TILE_TREES.move_to_end(key)
+    return tree
 
 
 # --- Entry bundles -------------------------------------------------------------------------------
@@ -221,12 +261,14 @@ def _perfect_root(hashes: Sequence[bytes]) -> bytes:
 
 def encode_entry_bundle(entries: Iterable[bytes]) -> bytes:
     """Concatenate entries, each prefixed with its length as a big-endian uint16."""
-    parts = []
-    for entry in entries:
-        if len(entry) > MAX_ENTRY_SIZE:
-            raise ValueError(f"an entry of {len(entry)} bytes exceeds {MAX_ENTRY_SIZE} bytes")
-        parts.append(len(entry).to_bytes(2, "big") + entry)
-    return b"".join(parts)
+    return b"".join(map(bundle_item, entries))
+
+
+def bundle_item(entry: bytes) -> bytes:
+    """Return one entry as it appears in a bundle: its length as a big-endian uint16, then it."""
+    if len(entry) > MAX_ENTRY_SIZE:
+        raise ValueError(f"an entry of {len(entry)} bytes exceeds {MAX_ENTRY_SIZE} bytes")
+    return len(entry).to_bytes(2, "big") + entry
 
 
 def decode_entry_bundle(data: bytes) -> list[bytes]:
