@@ -2,6 +2,9 @@
 notifier adapters and configuration, the command, and the inbox page."""
 
 import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core import mail
@@ -83,6 +86,39 @@ def test_idempotent_per_day_and_audited_per_run(world, people):
     assert runs[0].actor is None and runs[0].actor_name == "reminders"
     tomorrow = reminders.run(days(1))
     assert sum(tomorrow.created.values()) == 7
+
+
+class Slow:
+    """Holds the run's transaction open a while, so that a concurrent run overlaps it."""
+
+    def deliver(self, notices):
+        time.sleep(0.5)
+        return len(notices)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_started_together_store_each_reminder_once(world, people):
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's test database is shared in-memory (table locks, no busy wait); its writers "
+                    "queue on the database lock of the BEGIN IMMEDIATE transaction")
+    start = threading.Barrier(2)
+
+    def run_once(_):
+        try:
+            start.wait()
+            return reminders.run(notifiers=[Slow()])
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(run_once, range(2)))
+    assert sorted(sum(r.created.values()) for r in results) == [0, 7]
+    assert sorted(r.already_there for r in results) == [0, 7]
+    assert Reminder.objects.count() == 7
+    assert AuditEvent.objects.filter(action="verification.reminders.run").count() == 2
 
 
 def test_a_failing_notifier_stores_nothing(world, people):

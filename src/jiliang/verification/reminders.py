@@ -5,7 +5,8 @@ county-level unit and the city) for each topic that concerns them, due soon and 
 number of instruments and the earliest date, and sends one notice per reminder to every active
 person bound to that organization or division through the configured notifiers (in-app and log by
 default). Reminders are unique per day, topic and audience: a second run on the same day stores
-and sends nothing. Each run is one transaction with one audit event carrying its counts.
+and sends nothing, also when it starts while the first is still running (it waits for the first to
+commit). Each run is one transaction with one audit event carrying its counts.
 """
 
 import datetime
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -110,10 +111,25 @@ def _notices(reminders: list[Reminder], days: int) -> list[notifications.Notice]
     ]
 
 
+# The key of the PostgreSQL advisory lock that queues concurrent runs ("jlremind" as a number).
+RUN_LOCK_KEY = int.from_bytes(b"jlremind", "big") >> 1
+
+
+def _queue_behind_other_runs() -> None:
+    """Wait until a concurrent run has committed, so that this one then finds that run's reminders
+    and stores nothing twice. PostgreSQL: a transaction-level advisory lock, released at commit or
+    rollback. SQLite needs nothing: its transactions begin IMMEDIATE, so writers already queue on the
+    database lock (busy_timeout)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RUN_LOCK_KEY])
+
+
 @transaction.atomic
 def run(on: datetime.date | None = None, *, within_days: int | None = None,
         notifiers: Sequence[notifications.Notifier] | None = None) -> RunResult:
     """Store and send the day's reminders that are not there yet; see the module docstring."""
+    _queue_behind_other_runs()
     on = on or due.today()
     days = due.due_days(within_days)
     result = RunResult(day=on, within_days=days)
