@@ -235,3 +235,13 @@ def test_an_owner_requests_through_the_page(world, browser_client):
         "institution": world.institution.pk, "instrument_codes": world.instrument.public_code})
     assert response.status_code == 302
     assert VerificationRequest.objects.get().instruments.get() == world.instrument
+
+
+def test_the_rejected_status_and_the_reject_button_translate_apart():
+    from django.utils import translation
+    from django.utils.translation import pgettext
+
+    from jiliang.verification.models import RequestStatus
+
+    with translation.override("en"):
+        assert (str(RequestStatus.REJECTED.label), pgettext("button", "不予受理")) == ("Rejected", "Reject")

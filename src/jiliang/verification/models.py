@@ -8,6 +8,7 @@ docs/verification.md; the conformity decision itself is pure logic in ``conformi
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiliang.accounts.access import scoped_by
 from jiliang.accounts.models import Division, Role
@@ -228,7 +229,7 @@ class MpeRule(models.Model):
 class RequestStatus(models.TextChoices):
     SUBMITTED = "submitted", _("已提交")
     ACCEPTED = "accepted", _("已受理")
-    REJECTED = "rejected", _("不予受理")
+    REJECTED = "rejected", pgettext_lazy("request status", "不予受理")
     CANCELLED = "cancelled", _("已撤回")
     COMPLETED = "completed", _("已完成")
 

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jiliang.accounts.access import AccessDenied, may, require
 from jiliang.accounts.masking import mask_phone
@@ -388,7 +389,7 @@ def request_detail(request, pk: int):
     user = request.user
     actions = []
     for action, label, url_name in (("accept", _("受理并安排"), "verification:request-accept"),
-                                    ("reject", _("不予受理"), "verification:request-reject"),
+                                    ("reject", pgettext("button", "不予受理"), "verification:request-reject"),
                                     ("cancel", _("撤回"), "verification:request-cancel")):
         if may(user, action, verification_request):
             actions.append((label, reverse(url_name, args=[pk])))
