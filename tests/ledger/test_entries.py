@@ -8,7 +8,14 @@ import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jiliang.ledger.entries import EntryError, LogRecord, document_digest, make_entry, parse_entry
+from jiliang.ledger.entries import (
+    EntryError,
+    LogRecord,
+    canonical_json,
+    document_digest,
+    make_entry,
+    parse_entry,
+)
 
 MOMENT = datetime.datetime(2026, 11, 26, 12, 0, 0, 123456, tzinfo=datetime.UTC)
 
@@ -19,6 +26,30 @@ def test_entries_are_rfc8785_canonical_for_any_strings(record_id, time):
     members = {"kind": record.kind, "id": record_id, "sha256": record.sha256, "time": time}
     assert record.to_bytes() == rfc8785.dumps(members)
     assert parse_entry(record.to_bytes()) == record
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(document=st.dictionaries(st.text(max_size=6), JSON_VALUES, max_size=5))
+def test_the_fast_canonical_json_is_rfc8785_or_refuses_as_it_does(document):
+    try:
+        expected = rfc8785.dumps(document)
+    except rfc8785.CanonicalizationError:
+        with pytest.raises(EntryError):
+            canonical_json(document)
+    else:
+        assert canonical_json(document) == expected
+
+
+def test_keys_outside_the_basic_plane_sort_as_rfc8785_says():
+    document = {"\U0001f600": 1, "\ufb01": 2, "a": "\u2028\x7f\x00"}
+    assert canonical_json(document) == rfc8785.dumps(document)
 
 
 def test_an_entry_names_the_record_and_digests_the_document():

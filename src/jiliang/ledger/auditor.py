@@ -13,6 +13,7 @@ stored tiles do, the entry is. Each problem names one entry, tile hash or checkp
 from __future__ import annotations
 
 import bisect
+import hashlib
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -21,7 +22,7 @@ from typing import Protocol
 
 from .checkpoint import Checkpoint, open_checkpoint
 from .entries import EntryError, parse_entry
-from .merkle import EMPTY_ROOT, Frontier, MerkleError, hash_leaf, tree_hash
+from .merkle import EMPTY_ROOT, LEAF_PREFIX, GrowingFrontier, MerkleError, tree_hash
 from .note import NoteError, Verifier
 from .tiles import (
     ENTRY_BUNDLE_LEVEL,
@@ -35,6 +36,7 @@ from .tiles import (
 )
 
 BUNDLES_PER_READ = 64
+_sha256 = hashlib.sha256
 MAX_PROBLEMS = 1000
 
 
@@ -124,7 +126,7 @@ class _Walk:
         self.size = size
         self.sizes = sizes_of_interest
         self.report = report
-        self.frontier = Frontier()
+        self.frontier = GrowingFrontier()
         self.roots: dict[int, bytes] = {0: EMPTY_ROOT}
         self.mismatches: list[_Mismatch] = []
         self.upper: dict[int, tuple[Tile, list[bytes]]] = {}
@@ -158,13 +160,21 @@ class _Walk:
                 self.report.problems.append(
                     f"{bundle_tile.path()} holds {len(entries)} entries, not {bundle_tile.width}"
                 )
-            entries = [None] * bundle_tile.width  # carry on with the stored hashes
-        for position, entry in enumerate(entries):
-            index = self.frontier.size
-            leaf = stored[position] if entry is None else hash_leaf(entry)
-            if entry is not None and rows is not None:
-                self._check_index_row(index, entry, rows.get(index))
-            self._add(leaf, stored[position])
+            leaves = stored  # carry on with the stored hashes
+        else:
+            leaves = [_sha256(LEAF_PREFIX + entry).digest() for entry in entries]
+            if rows is not None:
+                first = self.frontier.size
+                for position, entry in enumerate(entries):
+                    self._check_index_row(first + position, entry, rows.get(first + position))
+            if leaves != stored:
+                first = self.frontier.size
+                self.mismatches.extend(
+                    _Mismatch(0, first + position, stored[position], leaf)
+                    for position, leaf in enumerate(leaves) if leaf != stored[position]
+                )
+        for leaf in leaves:
+            self._add(leaf)
 
     def _check_index_row(self, index: int, entry: bytes, row: tuple[str, str] | None) -> None:
         try:
@@ -178,11 +188,9 @@ class _Walk:
                 f"{(record.kind, record.record_id)!r}"
             )
 
-    def _add(self, leaf: bytes, stored_leaf: bytes) -> None:
+    def _add(self, leaf: bytes) -> None:
         index = self.frontier.size
-        if leaf != stored_leaf:
-            self.mismatches.append(_Mismatch(0, index, stored_leaf, leaf))
-        self.frontier, completed = self.frontier.append(leaf)
+        completed = self.frontier.append(leaf)
         for level in range(TILE_HEIGHT, len(completed), TILE_HEIGHT):
             node = index >> level
             stored = self._stored_hash(level // TILE_HEIGHT, node)

@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _json_string
 from typing import Any
 
 import rfc8785
@@ -46,24 +47,25 @@ class LogRecord:
     def to_bytes(self) -> bytes:
         check_kind(self.kind)
         check_record_id(self.record_id)
-        members = {"id": self.record_id, "kind": self.kind, "sha256": self.sha256, "time": self.time}
-        entry = _canonical_strings(members)
+        if not all(isinstance(value, str) for value in (self.sha256, self.time)):
+            raise EntryError("log entry members must be strings")
+        entry = _canonical_members(self.record_id, self.kind, self.sha256, self.time)
         if len(entry) > MAX_ENTRY_SIZE:
             raise EntryError(f"a log entry of {len(entry)} bytes exceeds {MAX_ENTRY_SIZE} bytes")
         return entry
 
 
-def _canonical_strings(members: dict[str, str]) -> bytes:
-    """RFC 8785 for an object whose keys are ASCII and whose values are all strings.
-
-    For such objects JCS is exactly sorted keys, no whitespace, and UTF-8 strings in which only
-    ``"``, ``\\`` and the control characters are escaped (``\\b \\t \\n \\f \\r``, else
-    ``\\u00xx``), which is what ``json.dumps`` below writes; a test checks it against ``rfc8785``.
-    It is several times faster, which matters when an audit re-encodes millions of entries.
+def _canonical_members(record_id: str, kind: str, sha256: str, time: str) -> bytes:
+    """RFC 8785 of the entry object, written out directly: its keys are fixed and already in
+    order, and its values are strings, which JCS writes as UTF-8 in which only ``"``, ``\\`` and
+    the control characters are escaped (``\\b \\t \\n \\f \\r``, else ``\\u00xx``): exactly
+    ``json``'s C string encoder without ASCII escaping. A property test checks it against
+    ``rfc8785``; the audit re-encodes every entry this way, millions of them.
     """
-    if not all(isinstance(value, str) for value in members.values()):
-        raise EntryError("log entry members must be strings")
-    return json.dumps(members, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return (
+        f'{{"id":{_json_string(record_id)},"kind":{_json_string(kind)},'
+        f'"sha256":{_json_string(sha256)},"time":{_json_string(time)}}}'
+    ).encode()
 
 
 def check_kind(kind: str) -> None:

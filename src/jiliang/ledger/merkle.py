@@ -103,11 +103,8 @@ def stored_hash_index(level: int, n: int) -> int:
 
 
 def _hashes_stored_before_leaf(leaf: int) -> int:
-    total = 0
-    while leaf:
-        total += leaf
-        leaf >>= 1
-    return total
+    # leaf + leaf//2 + leaf//4 + ... (one per leaf, one per completed subtree) = 2*leaf - popcount
+    return 2 * leaf - leaf.bit_count()
 
 
 def split_stored_hash_index(index: int) -> tuple[int, int]:

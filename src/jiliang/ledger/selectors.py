@@ -39,6 +39,15 @@ def tree_head() -> TreeHead:
     return TreeHead.objects.filter(pk=1).first() or TreeHead(pk=1, size=0, root_hash=EMPTY_ROOT)
 
 
+def tree_size() -> int:
+    """Return the integrated tree's size: ``tree_head().size`` in one plain query (every proof
+    asks)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT size FROM {connection.ops.quote_name(TreeHead._meta.db_table)} WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
 def read_stored_tiles(tiles: Sequence[Tile]) -> list[bytes]:
     """Return each tile's bytes at its requested width: hashes, or the first entries of a bundle."""
     rows = stored_tile_rows(tiles)
@@ -154,7 +163,7 @@ def proof_tree_size(size: int | None) -> int:
     """Return ``size``, or the published checkpoint's size when it is None; a size the log has not
     reached yet is refused here, before any tile is read."""
     if size is not None:
-        if size > tree_head().size:
+        if size > tree_size():
             raise NotInLogError(f"the log has no tree of size {size} yet")
         return size
     published = published_checkpoint()
@@ -215,5 +224,12 @@ class DatabaseLogSource:
         return read_stored_tiles(tiles)
 
     def index_rows(self, start: int, end: int) -> dict[int, tuple[str, str]]:
-        rows = LogEntry.objects.filter(index__gte=start, index__lt=end)
-        return {index: (kind, record_id) for index, kind, record_id in rows.values_list("index", "kind", "record_id")}
+        with connection.cursor() as cursor:
+            cursor.execute(_INDEX_ROWS, [start, end])
+            return {index: (kind, record_id) for index, kind, record_id in cursor.fetchall()}
+
+
+_INDEX_ROWS = (
+    f"SELECT {_INDEX}, kind, record_id FROM {connection.ops.quote_name(LogEntry._meta.db_table)} "
+    f"WHERE {_INDEX} >= %s AND {_INDEX} < %s"
+)

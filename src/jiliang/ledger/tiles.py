@@ -233,17 +233,18 @@ class _TileTree:
 
 
 _TILE_TREES: OrderedDict[tuple[Tile, bytes], _TileTree] = OrderedDict()
-_TILE_TREES_KEPT = 1024  # about 16 KiB each: the upper tiles of a log of 250 million entries
+_TILE_TREES_KEPT = 1024  # at most 16 KiB each: the upper tiles of a log of 250 million entries
 
 
 def _tile_tree(tile: Tile, data: bytes) -> _TileTree:
-    """Return the subtrees of a tile, from memory for an upper tile seen before.
+    """Return the subtrees of a tile, from memory for an upper or partial tile seen before.
 
-    Every proof crosses the few upper tiles (level 1 and up), and recomputing their 255 inner
-    hashes each time would cost more than reading them. The memory is keyed by the tile's bytes,
-    not just its name, so a changed or different database can never be answered from it.
+    Every proof crosses the few upper tiles (level 1 and up) and most cross the tree's right edge
+    (its partial tiles); recomputing their 255 inner hashes each time would cost more than reading
+    them. The memory is keyed by the tile's bytes, not just its name, so a changed or different
+    database can never be answered from it.
     """
-    if tile.level == 0:
+    if tile.level == 0 and not tile.is_partial:
         return _TileTree(tile, data)
     key = (tile, bytes(data))
     tree = _TILE_TREES.get(key)
