@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Case, Count, Min, Q, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -45,33 +45,38 @@ def _city() -> Division | None:
     return Division.objects.filter(code=settings.JILIANG_CITY_DIVISION_CODE).first()
 
 
-def _topics(on: datetime.date, days: int) -> dict[str, Q]:
-    return {DUE_SOON: due.due_soon_condition(on, days), OVERDUE: due.overdue_condition(on)}
+def _counts(on: datetime.date, days: int) -> list[dict]:
+    """Instruments due soon or overdue (``due.due_soon_condition``, ``due.overdue_condition``) per topic,
+    owner and county, with the earliest date: one pass over the states up to ``on + days``."""
+    horizon = due.due_soon_condition(on, days) | due.overdue_condition(on)
+    topic = Case(When(due.overdue_condition(on), then=Value(OVERDUE)), default=Value(DUE_SOON))
+    return list(
+        due.in_use_states().filter(horizon).annotate(topic=topic).order_by()
+        .values("topic", "instrument__owner_id", "instrument__owner__division_id", "instrument__county_id")
+        .annotate(n=Count("pk"), earliest=Min("valid_until"))
+    )
 
 
 def _wanted(on: datetime.date, days: int) -> tuple[list[Reminder], dict[str, int]]:
     """Every reminder the day calls for: per owner and per regulator division, per topic."""
     city = _city()
-    reminders, instruments = [], {}
-    for topic, condition in _topics(on, days).items():
-        states = due.in_use_states().filter(condition).order_by()
-        by_owner = states.values("instrument__owner_id", "instrument__owner__division_id").annotate(
-            n=Count("pk"), earliest=Min("valid_until"))
-        for row in by_owner:
-            reminders.append(Reminder(day=on, topic=topic, audience=Audience.OWNER,
-                                      organization_id=row["instrument__owner_id"],
-                                      division_id=row["instrument__owner__division_id"],
-                                      count=row["n"], earliest=row["earliest"]))
-        regions: dict[int, list] = {}
-        for row in states.values("instrument__county_id").annotate(n=Count("pk"), earliest=Min("valid_until")):
-            county_id = row["instrument__county_id"]
-            for region in {county_id, city.pk} if city else {county_id}:
-                count, earliest = regions.get(region, (0, row["earliest"]))
-                regions[region] = (count + row["n"], min(earliest, row["earliest"]))
-        for region, (count, earliest) in regions.items():
-            reminders.append(Reminder(day=on, topic=topic, audience=Audience.REGULATOR, division_id=region,
-                                      count=count, earliest=earliest))
-        instruments[topic] = sum(r.count for r in reminders if r.topic == topic and r.audience == Audience.OWNER)
+    owners: dict[tuple, list] = {}
+    regions: dict[tuple, list] = {}
+    for row in _counts(on, days):
+        topic, county_id = row["topic"], row["instrument__county_id"]
+        keys = [((topic, row["instrument__owner_id"], row["instrument__owner__division_id"]), owners)]
+        keys += [((topic, region), regions) for region in ({county_id, city.pk} if city else {county_id})]
+        for key, totals in keys:
+            count, earliest = totals.get(key, (0, row["earliest"]))
+            totals[key] = (count + row["n"], min(earliest, row["earliest"]))
+    reminders = [Reminder(day=on, topic=topic, audience=Audience.OWNER, organization_id=owner_id,
+                          division_id=division_id, count=count, earliest=earliest)
+                 for (topic, owner_id, division_id), (count, earliest) in owners.items()]
+    reminders += [Reminder(day=on, topic=topic, audience=Audience.REGULATOR, division_id=region, count=count,
+                           earliest=earliest)
+                  for (topic, region), (count, earliest) in regions.items()]
+    instruments = {topic: sum(totals[0] for key, totals in owners.items() if key[0] == topic)
+                   for topic in (DUE_SOON, OVERDUE)}
     return reminders, instruments
 
 
