@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from jiliang.accounts.access import scoped_by
 from jiliang.accounts.masking import mask_phone
 from jiliang.accounts.models import Division, Role
+from jiliang.registry import rules
 
 REGULATORS = (Role.CITY_REGULATOR, Role.COUNTY_REGULATOR)
 
@@ -260,17 +261,27 @@ class Instrument(models.Model):
 
     def fill_derived(self) -> "Instrument":
         """Set the columns derived from other rows; call before save() or bulk_create()."""
-        from jiliang.registry import public_code, rules
+        from jiliang.registry import public_code
 
         if self.site_id is not None:
-            self.division_id = self.site.division_id
-            self.county_id = county_id_of(self.division_id)
+            self.division_id, self.county_id = located(self.site.division_id)
         if self.type_id is not None:
-            self.mandatory = rules.is_mandatory(self.type.mandatory, self.purpose)
-        self.search_key = rules.search_key(self.serial_no)
+            self.mandatory, self.search_key = flags(self.type.mandatory, self.purpose, self.serial_no)
+        else:
+            self.search_key = rules.search_key(self.serial_no)
         if not self.public_code:
             self.public_code = public_code.new_code()
         return self
+
+
+def located(site_division_id: int) -> tuple[int, int]:
+    """An instrument's (division, county) columns: its site's division and that division's county."""
+    return site_division_id, county_id_of(site_division_id)
+
+
+def flags(type_is_mandatory: bool, purpose: str, serial_no: str) -> tuple[bool, str]:
+    """An instrument's (mandatory, search_key) columns."""
+    return rules.is_mandatory(type_is_mandatory, purpose), rules.search_key(serial_no)
 
 
 @scoped_by(

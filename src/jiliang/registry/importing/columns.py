@@ -68,6 +68,11 @@ def parse_date(text: str) -> datetime.date | None:
     """'2024-03-05', '2024/3/5', '2024.3.5', '2024年3月5日', '20240305'; empty is None."""
     if not text:
         return None
+    if len(text) == 10 and text[4] == text[7] == "-" and text[:4].isdigit():
+        try:  # the usual YYYY-MM-DD, without the patterns
+            return datetime.date.fromisoformat(text)
+        except ValueError:
+            pass  # the patterns below say what is wrong
     for pattern in DATE_PATTERNS:
         found = pattern.match(text)
         if found:

@@ -20,12 +20,14 @@ leaves five hundred audit rows rather than a million, and rejected imports write
 """
 
 import copy
+import datetime
 import hashlib
 import itertools
 import uuid
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from django.db import IntegrityError, connection, models, transaction
@@ -60,7 +62,7 @@ class Row:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column header, reason)
     existing: models.Model | None = None
     fields: dict[str, object] | None = None  # what is written: model attnames, foreign keys as ids
-    candidate: models.Model | None = None  # the new object, validated, with its derived columns
+    new_values: dict[str, object] | None = None  # a new row's every column, derived ones included
     label: str = ""  # the natural key as text, for the audit log
 
     @property
@@ -112,7 +114,12 @@ class ImportKind:
 
     ``parsers`` turn cell text into values (raising ``CellError``); ``resolve`` turns a batch's
     reference cells into objects; ``natural_keys`` name a row; ``find_existing`` finds the stored
-    objects a batch's rows denote; ``derive`` sets the columns computed from others.
+    objects a batch's rows denote; ``derive`` (a stored object) and ``derive_new`` (a new row's
+    column values) set the columns computed from others.
+
+    A new row is never a model instance: building one costs more than the rest of its checks. Its
+    access check depends only on ``scope_columns`` (what the model's scope rule follows), so it is
+    decided once per distinct combination of them, on an instance carrying just those.
     """
 
     name: str
@@ -121,13 +128,12 @@ class ImportKind:
     columns: list[Column]
     parsers: dict[str, Callable[[str], object]]
     scope_column: str  # the column a "not in your jurisdiction" error points at
-    unique_key: tuple[str, ...]  # attnames of a unique constraint, to read new rows' ids back
+    scope_columns: tuple[str, ...]  # attnames the scope rule reads on a new row (its division, its owner)
     owner_editable: tuple[str, ...] | None = None  # what an owner may change; None: everything
 
     def __init__(self):
         self.header = {c.key: c.header for c in self.columns}
         self.attname = {c.key: self.model._meta.get_field(c.key).attname for c in self.columns}
-        self.concrete = [f.attname for f in self.model._meta.concrete_fields]
 
     # --- hooks -----------------------------------------------------------------------------
     def context(self, user) -> dict:
@@ -149,13 +155,16 @@ class ImportKind:
         """Kind-specific checks needing the stored object (conflicts, masked values)."""
 
     def derive(self, ctx: dict, obj: models.Model) -> None:
-        """Set columns computed from others, before the object is written."""
+        """Set columns computed from others on a stored object being changed."""
+
+    def derive_new(self, ctx: dict, values: dict) -> None:
+        """Set columns computed from others in a new row's column values (attname -> value)."""
 
     def before_create(self, ctx: dict, created: list[dict]) -> None:
         """Last adjustments to a batch of new rows (column values) before they are inserted."""
 
-    def prepare_write(self, ctx: dict, staged: list[dict]) -> None:
-        """Load what ``derive`` needs for a batch of staged rows."""
+    def prepare_write(self, ctx: dict, updates: list[dict]) -> None:
+        """Load what ``derive`` needs for a batch of staged changes ({attname: value})."""
 
     def after_write(self, ctx: dict, created: list[tuple[int, dict]],
                     updated: list[tuple[models.Model, models.Model]]) -> None:
@@ -179,9 +188,10 @@ class ImportKind:
 
     def parse(self, number: int, cells: list[str], positions: dict[str, int]) -> Row:
         row = Row(number, {key: cells[index] for key, index in positions.items()})
+        values, parsers = row.values, self.parsers
         for key, text in row.cells.items():
             try:
-                row.values[key] = self.parsers[key](text)
+                values[key] = parsers[key](text)
             except CellError as error:
                 row.errors.append((self.header[key], str(error)))
         return row
@@ -191,19 +201,21 @@ class ImportKind:
         return {self.attname[key]: value.pk if isinstance(value, models.Model) else value
                 for key, value in row.values.items()}
 
-    def candidate(self, ctx: dict, row: Row) -> models.Model:
-        """The object as it would be after the import, unsaved, for the access check."""
-        if row.existing is None:
-            # Positional arguments in field order (as Model.from_db passes them): a quarter of the
-            # cost of keyword arguments, which matters a million times over.
-            defaults = ctx["defaults"]
-            obj = self.model(*[row.fields.get(name, defaults[name]) for name in self.concrete])
-        else:
-            obj = copy.copy(row.existing)
-            for attname, value in row.fields.items():
-                setattr(obj, attname, value)
+    def changed(self, ctx: dict, row: Row) -> models.Model:
+        """The stored object as it would be after the import, unsaved, for the access check."""
+        obj = copy.copy(row.existing)
+        for attname, value in row.fields.items():
+            setattr(obj, attname, value)
         self.derive(ctx, obj)
         return obj
+
+    def may_create(self, ctx: dict, values: dict) -> bool:
+        decided = ctx["may_create"]
+        key = tuple(values[name] for name in self.scope_columns)
+        if key not in decided:
+            probe = self.model(**dict(zip(self.scope_columns, key, strict=True)))
+            decided[key] = may(ctx["user"], "create", probe)
+        return decided[key]
 
     def check_access(self, ctx: dict, row: Row) -> None:
         user = ctx["user"]
@@ -217,12 +229,15 @@ class ImportKind:
             row.errors.append((self.header[self.scope_column],
                                _("该记录已登记在您的管辖或所属范围以外，不能由您修改。")))
             return
-        if row.existing is not None and all(getattr(row.existing, a) == v for a, v in row.fields.items()):
-            return  # unchanged: the check of the stored row above is the whole check
-        candidate = self.candidate(ctx, row)
         if row.existing is None:
-            row.candidate = candidate
-        if not may(user, "change" if row.existing is not None else "create", candidate):
+            row.new_values = {**ctx["defaults"], **row.fields}
+            self.derive_new(ctx, row.new_values)
+            allowed = self.may_create(ctx, row.new_values)
+        elif all(getattr(row.existing, a) == v for a, v in row.fields.items()):
+            return  # unchanged: the check of the stored row above is the whole check
+        else:
+            allowed = may(user, "change", self.changed(ctx, row))
+        if not allowed:
             shown = row.cells.get(self.scope_column, "")
             row.errors.append((self.header[self.scope_column],
                                _("“%(value)s”不在您的管辖或所属范围内。") % {"value": shown}))
@@ -297,22 +312,51 @@ def _validate_batch(kind: ImportKind, ctx: dict, rows: list[Row], scratch: Scrat
             kind.check_access(ctx, row)
 
 
-def _write_batch(kind: ImportKind, ctx: dict, staged: list[tuple[int, dict]], report: ImportReport,
-                 place: str, digest: str) -> None:
-    items = [data for _, data in staged]
-    kind.prepare_write(ctx, items)
-    current = kind.model.objects.in_bulk([d["pk"] for d in items if d["pk"] is not None])
+def _changed_meanwhile() -> Conflict:
+    return Conflict(_("导入期间有人登记了相同的记录，本次导入已全部撤销，请重新导入。"))
+
+
+class _Packing:
+    """A new row as the scratch pad keeps it: its column values in ``bulk.columns`` order, dates
+    as day numbers (pickling a date costs several times what the rest of the row does)."""
+
+    def __init__(self, model: type[models.Model]):
+        self.attnames = [f.attname for f in bulk.columns(model)]
+        self.read = itemgetter(*self.attnames)
+        self.dates = [i for i, f in enumerate(bulk.columns(model)) if f.get_internal_type() == "DateField"]
+
+    def pack(self, values: dict) -> tuple:
+        packed = list(self.read(values))
+        for i in self.dates:
+            if packed[i] is not None:
+                packed[i] = packed[i].toordinal()
+        return tuple(packed)
+
+    def unpack(self, packed: tuple) -> dict:
+        values = dict(zip(self.attnames, packed, strict=True))
+        for i in self.dates:
+            if packed[i] is not None:
+                values[self.attnames[i]] = datetime.date.fromordinal(packed[i])
+        return values
+
+
+def _write_batch(kind: ImportKind, ctx: dict, staged: list[tuple[int, tuple]], packing: _Packing,
+                 report: ImportReport, place: str, digest: str) -> None:
+    """Write one batch of staged rows: (None, a new row packed, label) or (primary key, the changed
+    fields, label)."""
+    changes = [(pk, fields, label) for _, (pk, fields, label) in staged if pk is not None]
+    kind.prepare_write(ctx, [fields for _, fields, _ in changes])
+    current = kind.model.objects.in_bulk([pk for pk, _, _ in changes])
     now = timezone.now()
-    created, updated, changed_names = [], [], set()
-    created_labels, updated_changes, unchanged = [], {}, 0
-    for data in items:
-        obj = current.get(data["pk"]) if data["pk"] is not None else None
+    created = [packing.unpack(values) for _, (pk, values, _) in staged if pk is None]
+    created_labels = [label for _, (pk, _, label) in staged if pk is None]
+    updated, changed_names, updated_changes, unchanged = [], set(), {}, 0
+    for pk, fields, label in changes:
+        obj = current.get(pk)
         if obj is None:
-            created.append(data["fields"])
-            created_labels.append(data["label"])
-            continue
+            raise _changed_meanwhile()  # deleted since it was validated
         before = copy.copy(obj)
-        if not kind.apply(ctx, obj, data["fields"]):
+        if not kind.apply(ctx, obj, fields):
             unchanged += 1
             continue
         old, new = audit.snapshot(before), audit.snapshot(obj)
@@ -320,9 +364,12 @@ def _write_batch(kind: ImportKind, ctx: dict, staged: list[tuple[int, dict]], re
         obj.updated_at = now
         changed_names.update(names)
         updated.append((obj, before))
-        updated_changes[data["label"]] = {n: [old[n], new[n]] for n in names}
+        updated_changes[label] = {n: [old[n], new[n]] for n in names}
     kind.before_create(ctx, created)
-    ids = bulk.insert(kind.model, created, key=kind.unique_key)
+    ids = bulk.reserve_ids(kind.model, len(created))
+    for pk, row in zip(ids, created, strict=True):
+        row["id"] = pk
+    bulk.insert(kind.model, created, with_pk=True)
     if updated:
         names = sorted({kind.model._meta.get_field(n).name for n in changed_names} | {"updated_at"})
         kind.model.objects.bulk_update([obj for obj, _ in updated], names, batch_size=500)
@@ -374,7 +421,9 @@ def _import_sheet(user, kind: ImportKind, sheet, path: Path, filename: str, part
     report = ImportReport(kind.name, filename, sheet.format, uuid.uuid4().hex, partial,
                           ignored_columns=match.ignored)
     ctx = kind.context(user)
-    ctx["defaults"] = {f.attname: f.get_default() for f in kind.model._meta.concrete_fields}
+    ctx["defaults"] = {f.attname: f.get_default() for f in bulk.columns(kind.model)}
+    ctx["may_create"] = {}
+    packing = _Packing(kind.model)
     digest = _file_digest(path)
     notify = progress or (lambda phase, done, total: None)
     with Scratch() as scratch:
@@ -385,8 +434,8 @@ def _import_sheet(user, kind: ImportKind, sheet, path: Path, filename: str, part
                 scratch.add_errors((row.number, column, reason) for row in rows for column, reason in row.errors)
                 if partial or not scratch.error_count:
                     scratch.stage(
-                        (row.number, {"pk": None, "fields": bulk.values_of(row.candidate), "label": row.label}
-                         if row.existing is None else {"pk": row.existing.pk, "fields": row.fields, "label": row.label})
+                        (row.number, (None, packing.pack(row.new_values), row.label) if row.existing is None
+                         else (row.existing.pk, row.fields, row.label))
                         for row in rows if row.ok
                     )
                 report.rows += len(rows)
@@ -406,10 +455,10 @@ def _import_sheet(user, kind: ImportKind, sheet, path: Path, filename: str, part
         try:
             with transaction.atomic(), _write_cache():
                 for index, staged in enumerate(scratch.staged(BATCH_SIZE), start=1):
-                    _write_batch(kind, ctx, staged, report, f"{index}/{batches}", digest)
+                    _write_batch(kind, ctx, staged, packing, report, f"{index}/{batches}", digest)
                     done += len(staged)
                     notify("write", done, scratch.staged_count)
         except IntegrityError:
-            raise Conflict(_("导入期间有人登记了相同的记录，本次导入已全部撤销，请重新导入。")) from None
+            raise _changed_meanwhile() from None
         report.written = True
     return report

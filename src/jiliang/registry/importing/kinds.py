@@ -35,6 +35,8 @@ from jiliang.registry.models import (
     Site,
     SiteKind,
     county_id_of,
+    flags,
+    located,
 )
 from jiliang.registry.services import OWNER_INSTRUMENT_EDITABLE_FIELDS, OWNER_SITE_EDITABLE_FIELDS
 
@@ -53,8 +55,22 @@ def labelled(choices_class) -> tuple[tuple[str, str], ...]:
     return tuple(options)
 
 
+@cache
+def choice_values(choices_class) -> dict[str, str]:
+    """Each value, and each of its labels, to the value."""
+    found = {}
+    for value, label in labelled(choices_class):
+        found.setdefault(value, value)
+        found.setdefault(label, value)
+    return found
+
+
 def choice(choices_class, default):
-    return lambda value: parse_choice(value, labelled(choices_class), default)
+    def read(value: str) -> str:
+        found = choice_values(choices_class).get(value)  # the common case in one look-up
+        return found if found is not None else parse_choice(value, labelled(choices_class), default)
+
+    return read
 
 
 def reference(value: str) -> str:
@@ -80,20 +96,8 @@ def code_of(value: str) -> str:
     return code
 
 
-class RandomBytes:
-    """``secrets.randbelow`` for public codes, from the same system source read 4 KiB at a time
-    instead of one system call per character (a power-of-two bound keeps every draw uniform)."""
-
-    def __init__(self):
-        self._pool, self._next = b"", 0
-
-    def below(self, bound: int) -> int:
-        if 256 % bound:
-            return secrets.randbelow(bound)
-        if self._next >= len(self._pool):
-            self._pool, self._next = secrets.token_bytes(4096), 0
-        self._next += 1
-        return self._pool[self._next - 1] % bound
+def new_public_code() -> str:
+    return public_code.from_number(secrets.randbits(public_code.BITS))
 
 
 def looks_like_uscc(value: str) -> bool:
@@ -211,7 +215,7 @@ class OrganizationImport(ImportKind):
     title = "使用单位"
     model = Organization
     scope_column = "division"
-    unique_key = ("uscc",)
+    scope_columns = ("division_id",)
     columns = [
         Column("统一社会信用代码", "uscc", True, "18 位，末位为校验码(GB 32100)", "91511902MA0000019X"),
         Column("单位名称", "name", True, "营业执照上的名称", "巴中市巴州区江北加油站有限公司"),
@@ -266,7 +270,7 @@ class SiteImport(ImportKind):
     title = "经营场所"
     model = Site
     scope_column = "division"
-    unique_key = ("organization_id", "name")
+    scope_columns = ("division_id", "organization_id")
     owner_editable = OWNER_SITE_EDITABLE_FIELDS
     columns = [
         Column("经营单位统一社会信用代码", "organization", True,
@@ -331,7 +335,7 @@ class InstrumentImport(ImportKind):
     title = "计量器具"
     model = Instrument
     scope_column = "site"
-    unique_key = ("public_code",)
+    scope_columns = ("division_id", "owner_id")
     owner_editable = OWNER_INSTRUMENT_EDITABLE_FIELDS
     columns = [
         Column("公开码", "public_code", False, "平台生成的器具公开码；修改已登记器具时可填写，新器具留空",
@@ -378,7 +382,7 @@ class InstrumentImport(ImportKind):
                 # A name two catalogue entries share finds neither: the code must be given.
                 lookup[name] = None if lookup.get(name, instrument_type) != instrument_type else instrument_type
         return {"user": user, "types": lookup, "types_by_id": {t.pk: t for t in types}, "sites": {},
-                "today": timezone.localdate(), "random": RandomBytes()}
+                "today": timezone.localdate()}
 
     def missing_columns(self, match):
         """A file that names instruments by public code may carry only the columns it changes."""
@@ -446,11 +450,13 @@ class InstrumentImport(ImportKind):
 
     def find_existing(self, ctx, rows):
         codes = {row.values["public_code"] for row in rows if row.values.get("public_code")}
-        by_code = Instrument.objects.in_bulk(codes, field_name="public_code")
-        search_keys = {rules.search_key(row.values["serial_no"]) for row in rows if "serial_no" in row.values}
+        by_code = Instrument.objects.in_bulk(codes, field_name="public_code") if codes else {}
+        # Most rows of a large import are new: one bare query first, instances only for the keys found.
+        search_keys = bulk.existing(
+            Instrument, "search_key", {rules.search_key(row.values["serial_no"]) for row in rows if "serial_no" in row.values})
         by_key = {
             (i.type_id, i.manufacturer, i.serial_no): i
-            for i in Instrument.objects.filter(search_key__in=search_keys)
+            for i in (Instrument.objects.filter(search_key__in=search_keys) if search_keys else ())
         }
         for row in rows:
             code = row.values.get("public_code")
@@ -489,14 +495,17 @@ class InstrumentImport(ImportKind):
         site = ctx["sites"].get(obj.site_id)
         if site is not None:
             obj.site = site
-        if obj.pk is None:
-            obj.public_code = obj.public_code or public_code.new_code(randbelow=ctx["random"].below)
-            obj.status_since = obj.status_since or obj.install_date or ctx["today"]
         obj.fill_derived()
 
-    def prepare_write(self, ctx, staged):
-        site_ids = {data["fields"]["site_id"] for data in staged
-                    if data["pk"] is not None and "site_id" in data["fields"]}
+    def derive_new(self, ctx, values):
+        values["public_code"] = values["public_code"] or new_public_code()
+        values["status_since"] = values["status_since"] or values["install_date"] or ctx["today"]
+        values["division_id"], values["county_id"] = located(ctx["sites"][values["site_id"]].division_id)
+        values["mandatory"], values["search_key"] = flags(
+            ctx["types_by_id"][values["type_id"]].mandatory, values["purpose"], values["serial_no"])
+
+    def prepare_write(self, ctx, updates):
+        site_ids = {fields["site_id"] for fields in updates if "site_id" in fields}
         ctx["sites"] = Site.objects.only("id", "division_id").in_bulk(site_ids)
 
     def apply(self, ctx, obj, fields):
@@ -510,12 +519,11 @@ class InstrumentImport(ImportKind):
         """Draw new public codes for the (vanishingly rare) ones already taken or drawn twice."""
         kept, pending = set(), created
         while pending:
-            taken = set(Instrument.objects.filter(public_code__in=[row["public_code"] for row in pending])
-                        .values_list("public_code", flat=True))
+            taken = bulk.existing(Instrument, "public_code", [row["public_code"] for row in pending])
             clashing = []
             for row in pending:
                 if row["public_code"] in taken or row["public_code"] in kept:
-                    row["public_code"] = public_code.new_code(randbelow=ctx["random"].below)
+                    row["public_code"] = new_public_code()
                     clashing.append(row)
                 else:
                     kept.add(row["public_code"])
@@ -524,14 +532,15 @@ class InstrumentImport(ImportKind):
     def after_write(self, ctx, created, updated):
         user = ctx["user"] if getattr(ctx["user"], "is_authenticated", False) else None
         by = user.pk if user is not None else None
+        registered, changed = _("登记(批量导入)"), _("批量导入")
         changes = [
             {"instrument_id": pk, "from_status": "", "to_status": row["status"], "effective_on": row["status_since"],
-             "reason": _("登记(批量导入)"), "changed_by_id": by}
+             "reason": registered, "changed_by_id": by}
             for pk, row in created
         ]
         changes += [
             {"instrument_id": i.pk, "from_status": before.status, "to_status": i.status,
-             "effective_on": i.status_since, "reason": _("批量导入"), "changed_by_id": by}
+             "effective_on": i.status_since, "reason": changed, "changed_by_id": by}
             for i, before in updated if i.status != before.status
         ]
         bulk.insert(InstrumentStatusChange, changes)

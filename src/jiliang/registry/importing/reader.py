@@ -94,8 +94,10 @@ class Sheet:
         """(row number, cells as text) for every data row that is not entirely blank."""
         raw = self._csv_rows() if self.format == "csv" else self._xlsx_rows()
         width = len(self.headers or [])
+        # A CSV cell is text already: only its surrounding spaces go.
+        as_text = str.strip if self.format == "csv" else cell_text
         for number, cells in enumerate(raw, start=2):
-            texts = [cell_text(c) for c in cells[:width]]
+            texts = [as_text(c) for c in cells[:width]]
             if any(texts):
                 yield number, texts + [""] * (width - len(texts))
 
