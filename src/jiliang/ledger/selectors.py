@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -132,10 +133,14 @@ def witness_names() -> set[str]:
 
 
 def published_checkpoint() -> PublishedCheckpoint | None:
-    """Return the newest checkpoint that satisfies the witness policy (k of n cosignatures)."""
+    """Return the newest checkpoint that satisfies the witness policy (k of n cosignatures).
+
+    Every proof and receipt asks, so the checkpoint and its cosignatures come in one plain query,
+    and the note is parsed once per process (it changes at most once per sequencer round).
+    """
     quorum = settings.JILIANG_LEDGER_WITNESS_QUORUM
     if quorum <= 0:
-        row = SignedCheckpoint.objects.order_by("-size").first()
+        which, parameters = _LATEST_CHECKPOINT, []
     else:
         witnessed = (
             Cosignature.objects.filter(witness__in=witness_names())
@@ -144,15 +149,32 @@ def published_checkpoint() -> PublishedCheckpoint | None:
             .filter(count__gte=quorum)
             .order_by("-checkpoint__size")
             .values_list("checkpoint", flat=True)
+            .first()
         )
-        row = SignedCheckpoint.objects.filter(pk__in=witnessed[:1]).first()
-    return cosigned(row) if row is not None else None
+        if witnessed is None:
+            return None
+        which, parameters = "%s", [witnessed]
+    with connection.cursor() as cursor:
+        cursor.execute(_PUBLISHED.format(which=which), parameters)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    lines = "".join(line for _, line in rows if line is not None)
+    return _published(bytes(rows[0][0]) + lines.encode())
 
 
-def cosigned(row: SignedCheckpoint) -> PublishedCheckpoint:
-    """Return the checkpoint note of ``row`` with every cosignature collected for it appended."""
-    lines = row.cosignatures.order_by("witness").values_list("line", flat=True)
-    note = bytes(row.note) + "".join(lines).encode()
+_CHECKPOINT_TABLE = connection.ops.quote_name(SignedCheckpoint._meta.db_table)
+_LATEST_CHECKPOINT = f"SELECT id FROM {_CHECKPOINT_TABLE} ORDER BY size DESC LIMIT 1"
+_PUBLISHED = (
+    f"SELECT c.note, w.line FROM {_CHECKPOINT_TABLE} c "
+    f"LEFT JOIN {connection.ops.quote_name(Cosignature._meta.db_table)} w "
+    "ON w.checkpoint_id = c.id WHERE c.id = ({which}) ORDER BY w.witness"
+)
+
+
+@functools.lru_cache(maxsize=16)
+def _published(note: bytes) -> PublishedCheckpoint:
+    """The checkpoint note of a signed checkpoint with every cosignature collected for it."""
     return PublishedCheckpoint(parse_checkpoint(parse_note(note).text), note)
 
 
