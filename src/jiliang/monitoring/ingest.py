@@ -10,7 +10,6 @@ messages (HTTP 2xx, MQTT PUBACK) only after this function returned, i.e. after t
 """
 
 import datetime as dt
-import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -113,42 +112,6 @@ class _Judge:
         return None
 
 
-def _insert_keys(rows: list[tuple[int, int, dt.datetime]]) -> set[tuple[int, int]]:
-    """Insert (device, sequence) keys, ignoring those already there; return the ones inserted."""
-    new: set[tuple[int, int]] = set()
-    adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        for first in range(0, len(rows), 1000):
-            chunk = rows[first:first + 1000]
-            params = [value for device, sequence, time in chunk for value in (device, sequence, adapt(time))]
-            cursor.execute(
-                f"INSERT INTO {_KEYS} (device_id, sequence, time) VALUES "
-                + ", ".join(["(%s, %s, %s)"] * len(chunk))
-                + " ON CONFLICT (device_id, sequence) DO NOTHING RETURNING device_id, sequence",
-                params,
-            )
-            new.update((device, sequence) for device, sequence in cursor.fetchall())
-    return new
-
-
-def _insert_readings(new: list[tuple[Device, Message]], received_at: dt.datetime) -> None:
-    """Plain multi-row INSERTs: no conflict is possible, the keys were new."""
-    adapt = connection.ops.adapt_datetimefield_value
-    received = adapt(received_at)
-    with connection.cursor() as cursor:
-        for first in range(0, len(new), 1000):
-            chunk = new[first:first + 1000]
-            params = []
-            for device, message in chunk:
-                params += [device.id, message.seq, adapt(message.time), message.type, message.register(),
-                           json.dumps(stored_data(message), ensure_ascii=False), received]
-            cursor.execute(
-                f"INSERT INTO {storage.TABLE} (device_id, sequence, time, kind, register, data, received_at) VALUES "
-                + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk)),
-                params,
-            )
-
-
 def _update_last_seen(latest: dict[int, dt.datetime]) -> None:
     if not latest:
         return
@@ -214,12 +177,13 @@ def ingest(
         new_keys: set[tuple[int, int]] = set()
         if candidates:
             storage.ensure_partitions({m.time.date() for _, m in candidates.values()})
-            new_keys = _insert_keys([(d.id, m.seq, m.time) for d, m in candidates.values()])
+            new_keys = storage.insert_new_keys(_KEYS, [(d.id, m.seq, m.time) for d, m in candidates.values()])
         result.duplicates += len(candidates) - len(new_keys)
         new = [candidates[key] for key in new_keys]
         new.sort(key=lambda pair: (pair[0].id, pair[1].time, pair[1].seq))
         if new:
-            _insert_readings(new, received_at)
+            storage.insert_readings([(d.id, m.seq, m.time, m.type, m.register(), stored_data(m), received_at)
+                                     for d, m in new])
             latest: dict[int, dt.datetime] = {}
             for device, message in new:
                 if device.last_seen_at is None or message.time > device.last_seen_at:

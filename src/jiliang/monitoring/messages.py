@@ -238,7 +238,6 @@ def parse_batch(body: bytes) -> list[Message | Rejected]:
     return results
 
 
-def stored_data(message: Message) -> dict:
-    """The fields a reading row keeps in its JSON column (the envelope has its own columns)."""
-    return message.model_dump(mode="json", by_alias=True, exclude={"device", "seq", "time", "type"},
-                               exclude_none=True)
+def stored_data(message: Message) -> str:
+    """The fields a reading row keeps in its JSON column (the envelope has its own columns), as JSON text."""
+    return message.model_dump_json(by_alias=True, exclude={"device", "seq", "time", "type"}, exclude_none=True)

@@ -25,16 +25,15 @@ TICK = dt.timedelta(microseconds=1)
 _ROLLUP = Rollup._meta.db_table
 
 
-def _values_clause(rows: list[tuple], types: tuple[str, ...]) -> tuple[str, list]:
-    """A VALUES list with typed placeholders (PostgreSQL needs the casts, SQLite ignores them)."""
+def _row_source(rows: list[tuple], types: tuple[str, ...]) -> tuple[str, list]:
+    """The rows as a query: ``SELECT * FROM unnest(arrays)`` on PostgreSQL (one parameter per
+    column, however many rows: psycopg and the planner never see thousands of placeholders),
+    ``VALUES (…), (…)`` on SQLite."""
     if connection.vendor == "postgresql":
-        one = "(" + ", ".join(f"%s::{t}" for t in types) + ")"
-    else:
-        one = "(" + ", ".join("%s" for _ in types) + ")"
-    params: list = []
-    for row in rows:
-        params.extend(_adapt(value) for value in row)
-    return ", ".join([one] * len(rows)), params
+        columns = [list(column) for column in zip(*rows)] or [[] for _ in types]
+        return "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")", columns
+    one = "(" + ", ".join("%s" for _ in types) + ")"
+    return "VALUES " + ", ".join([one] * len(rows)), [_adapt(value) for row in rows for value in row]
 
 
 def _adapt(value):
@@ -58,9 +57,9 @@ def hour_of(moment: dt.datetime) -> dt.datetime:
 def _bounds(windows: list[tuple[int, dt.datetime, dt.datetime]], horizon: dt.timedelta) -> dict:
     """Per device: the last stored reading before ``lo`` and the first after ``hi`` (within the horizon)."""
     rows = [(device, lo, lo - horizon, hi, hi + horizon) for device, lo, hi in windows]
-    values, params = _values_clause(rows, ("bigint", "timestamptz", "timestamptz", "timestamptz", "timestamptz"))
+    source, params = _row_source(rows, ("bigint", "timestamptz", "timestamptz", "timestamptz", "timestamptz"))
     sql = f"""
-        WITH w(device_id, lo, lo_gap, hi, hi_gap) AS (VALUES {values})
+        WITH w(device_id, lo, lo_gap, hi, hi_gap) AS ({source})
         SELECT w.device_id,
           (SELECT MAX(r.time) FROM {TABLE} r WHERE r.device_id = w.device_id AND r.register IS NOT NULL
              AND r.time < w.lo AND r.time >= w.lo_gap),
@@ -76,9 +75,9 @@ def _bounds(windows: list[tuple[int, dt.datetime, dt.datetime]], horizon: dt.tim
 
 
 def _points(ranges: list[tuple[int, dt.datetime, dt.datetime]]) -> dict[int, list[MeterReading]]:
-    values, params = _values_clause(ranges, ("bigint", "timestamptz", "timestamptz"))
+    source, params = _row_source(ranges, ("bigint", "timestamptz", "timestamptz"))
     sql = f"""
-        WITH w(device_id, lo, hi) AS (VALUES {values})
+        WITH w(device_id, lo, hi) AS ({source})
         SELECT r.device_id, r.sequence, r.time, r.register FROM {TABLE} r
         JOIN w ON r.device_id = w.device_id AND r.time >= w.lo AND r.time <= w.hi
         WHERE r.register IS NOT NULL"""
@@ -184,15 +183,16 @@ def _upsert(period: str, rows: dict[tuple[int, dt.datetime], list], *, add: bool
         f"{column} = {_ROLLUP}.{column} + excluded.{column}" if add else f"{column} = excluded.{column}"
         for column in ("consumption", "readings", "resets", "unbooked")
     )
-    for first in range(0, len(values), 500):
-        chunk = values[first:first + 500]
-        clause, params = _values_clause(
-            chunk, ("bigint", "varchar", "timestamptz", "double precision", "integer", "integer", "double precision")
+    chunk_size = len(values) if connection.vendor == "postgresql" else 500  # SQLite: bound the placeholders
+    for first in range(0, len(values), chunk_size or 1):
+        source, params = _row_source(
+            values[first:first + chunk_size],
+            ("bigint", "varchar", "timestamptz", "double precision", "integer", "integer", "double precision"),
         )
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""INSERT INTO {_ROLLUP} (device_id, period, start, consumption, readings, resets, unbooked)
-                SELECT * FROM (VALUES {clause}) AS v WHERE true
+                SELECT * FROM ({source}) AS v WHERE true
                 ON CONFLICT (device_id, period, start) DO UPDATE SET {update}""",
                 params,
             )

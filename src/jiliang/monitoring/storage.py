@@ -92,6 +92,54 @@ def ensure_partitions(days) -> list[str]:
     return created
 
 
+def insert_new_keys(table: str, rows: list[tuple[int, int, dt.datetime]]) -> set[tuple[int, int]]:
+    """Insert (device_id, sequence, time) keys, skipping those already stored; return the ones inserted.
+
+    PostgreSQL: one INSERT … SELECT FROM unnest(arrays) for the whole batch (three parameters, so
+    neither psycopg nor the planner sees thousands of placeholders); SQLite: multi-row VALUES.
+    """
+    tail = " ON CONFLICT (device_id, sequence) DO NOTHING RETURNING device_id, sequence"
+    with connection.cursor() as cursor:
+        if partitioned():
+            cursor.execute(
+                f"INSERT INTO {table} (device_id, sequence, time) "
+                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[])" + tail,
+                [list(column) for column in zip(*rows)] if rows else [[], [], []],
+            )
+            return set(cursor.fetchall())
+        new: set[tuple[int, int]] = set()
+        adapt = connection.ops.adapt_datetimefield_value
+        for first in range(0, len(rows), 1000):
+            chunk = rows[first:first + 1000]
+            cursor.execute(
+                f"INSERT INTO {table} (device_id, sequence, time) VALUES "
+                + ", ".join(["(%s, %s, %s)"] * len(chunk)) + tail,
+                [value for device, sequence, time in chunk for value in (device, sequence, adapt(time))],
+            )
+            new.update(cursor.fetchall())
+        return new
+
+
+READING_COLUMNS = ("device_id", "sequence", "time", "kind", "register", "data", "received_at")
+
+
+def insert_readings(rows: list[tuple]) -> None:
+    """Append readings (tuples in READING_COLUMNS order, ``data`` as JSON text): COPY on PostgreSQL,
+    executemany on SQLite. The caller has made sure every key is new."""
+    columns = ", ".join(READING_COLUMNS)
+    with connection.cursor() as cursor:
+        if partitioned():
+            with cursor.cursor.copy(f"COPY {TABLE} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        adapt = connection.ops.adapt_datetimefield_value
+        cursor.executemany(
+            f"INSERT INTO {TABLE} ({columns}) VALUES ({', '.join(['%s'] * len(READING_COLUMNS))})",
+            [(d, s, adapt(t), k, r, data, adapt(received)) for d, s, t, k, r, data, received in rows],
+        )
+
+
 def ensure_ahead(today: dt.date, days_ahead: int) -> list[str]:
     return ensure_partitions(today + dt.timedelta(days=n) for n in range(-1, days_ahead + 1))
 
