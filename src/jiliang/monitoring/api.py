@@ -7,7 +7,7 @@ from typing import Literal
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, File, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
 
@@ -67,13 +67,13 @@ def ingest_batch(request):
         response = error_response(request, 503, "busy", _("接收队列已满，请稍后重试。"))
         response["Retry-After"] = str(settings.JILIANG_MONITORING_RETRY_AFTER_SECONDS)
         return response
-    return 200, result.as_dict()
+    return Status(200, result.as_dict())
 
 
 @router.post("/monitoring/uploads", response={200: IngestOut, 422: ErrorOut},
              summary="Head-end file upload (.csv, .json, .jsonl) for the devices in the caller's scope")
 def upload(request, file: File[UploadedFile]):
-    return 200, services.upload_file(request.user, file.name or "", file.read()).as_dict()
+    return Status(200, services.upload_file(request.user, file.name or "", file.read()).as_dict())
 
 
 class DeviceOut(Schema):
@@ -155,7 +155,7 @@ def create_device(request, payload: DeviceIn):
         request.user, code=payload.code, kind=payload.kind, name=payload.name, medium=payload.medium,
         site=site, instrument=instrument, feeds_from=feeds_from, attributes=payload.attributes,
     )
-    return 201, device
+    return Status(201, device)
 
 
 @router.get("/monitoring/devices/{device_id}", response=DeviceOut)
@@ -168,13 +168,13 @@ def issue_credentials(request, device_id: RecordId):
     """New HTTP token and MQTT signing secret, shown once; the previous ones stop working."""
     device = _device(request, device_id)
     token, secret = services.issue_credentials(request.user, device)
-    return 200, {"device_id": device.pk, "http_token": token, "mqtt_secret": secret,
-                 "mqtt_topics": [f"jiliang/{device.code}/readings", f"jiliang/{device.code}/events"]}
+    return Status(200, {"device_id": device.pk, "http_token": token, "mqtt_secret": secret,
+                       "mqtt_topics": [f"jiliang/{device.code}/readings", f"jiliang/{device.code}/events"]})
 
 
 @router.post("/monitoring/devices/{device_id}/revoke", response={200: DeviceOut, 403: ErrorOut, 409: ErrorOut})
 def revoke_device(request, device_id: RecordId, payload: RevokeIn):
-    return 200, services.revoke_device(request.user, _device(request, device_id), payload.reason)
+    return Status(200, services.revoke_device(request.user, _device(request, device_id), payload.reason))
 
 
 class WorkOrderIn(Schema):
@@ -195,8 +195,8 @@ class WorkOrderOut(Schema):
 @router.post("/monitoring/work-orders", response={201: WorkOrderOut, 403: ErrorOut, 422: ErrorOut})
 def create_work_order(request, payload: WorkOrderIn):
     device = _device(request, payload.device_id)
-    return 201, services.record_work_order(request.user, device, kind=payload.kind, time=payload.time,
-                                           note=payload.note)
+    return Status(201, services.record_work_order(request.user, device, kind=payload.kind, time=payload.time,
+                                                  note=payload.note))
 
 
 class AlertOut(Schema):
@@ -263,7 +263,7 @@ def get_alert(request, alert_id: RecordId):
 @router.post("/monitoring/alerts/{alert_id}/transition", response={200: AlertDetailOut, 403: ErrorOut, 409: ErrorOut})
 def transition_alert(request, alert_id: RecordId, payload: TransitionIn):
     alert = get_object_or_404(selectors.alerts(request.user), pk=alert_id)
-    return 200, services.transition_alert(request.user, alert, payload.state, payload.note)
+    return Status(200, services.transition_alert(request.user, alert, payload.state, payload.note))
 
 
 class DeadLetterOut(Schema):
@@ -318,8 +318,8 @@ def list_thresholds(request):
 
 @router.post("/monitoring/thresholds/{rule_code}", response={200: ThresholdOut, 403: ErrorOut, 422: ErrorOut})
 def edit_thresholds(request, rule_code: str, payload: ThresholdIn):
-    return 200, services.edit_thresholds(request.user, rule_code, payload.values, enabled=payload.enabled,
-                                         note=payload.note)
+    return Status(200, services.edit_thresholds(request.user, rule_code, payload.values, enabled=payload.enabled,
+                                                note=payload.note))
 
 
 class OnlineOut(Schema):
