@@ -15,7 +15,8 @@ and keeps it, because building it takes long; each step resumes where a stopped 
    certificates result;
 4. measures, each --samples times: the traceability chain of a random verified instrument
    (p50/p95; target p95 < 20 ms); the suspect impact of the most used standard found out of
-   tolerance after about 100,000 uses (every certificate with instrument and owner; target < 2 s);
+   tolerance after about 100,000 uses (every certificate with instrument, site and owner, as the
+   page, its CSV export and the API read them; target < 2 s), its page and its streamed CSV export;
    the overdue-list page (GET /verification/overdue/ as the city and a county regulator, with and
    without filters; p50/p95); the statistics page and the home page with its overdue and due-soon
    cards; and the daily reminder job (a full run, rolled back). Peak memory is the process's maximum resident set size.
@@ -202,6 +203,7 @@ def measure_chain(user, samples: int) -> None:
 def measure_suspect(user) -> None:
     from django.db import transaction
     from django.db.models import Count
+    from django.test import Client
 
     from jiliang.verification import selectors
     from jiliang.verification.models import CalibrationResult, StandardCalibration, StandardUse
@@ -227,16 +229,23 @@ def measure_suspect(user) -> None:
             calibrated_on=found[0], valid_until=found[0] + datetime.timedelta(days=364),
             result=CalibrationResult.OUT_OF_TOLERANCE,
         )
-        with Timer() as query:  # the rows a recall list shows: certificate, instrument, site, owner
+        with Timer() as query:  # the recall list as the page, its export and the API read it
             window = selectors.suspect_window(finding)
-            rows = list(selectors.suspect_certificates(user, window).values_list(
-                "number", "instrument__public_code", "instrument__site__name", "owner__name"))
-        with Timer() as objects:  # the same as model instances, as the selector's page iterates them
-            count = sum(1 for _ in selectors.suspect_certificates(user, window).iterator(chunk_size=5000))
+            rows = list(selectors.suspect_certificates(user, window))
+        client = Client(SERVER_NAME="localhost")
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        url = f"/verification/standard-calibrations/{finding.pk}/suspect/"
+        with Timer() as page:
+            assert client.get(url).status_code == 200
+        with Timer() as export:  # the streamed CSV of every row, read to its end
+            response = client.get(f"{url}?export=csv")
+            size = sum(len(chunk) for chunk in response.streaming_content)
         transaction.set_rollback(True)
     print(f"suspect impact        {query.wall * 1000:7.0f} ms (CPU {query.cpu * 1000:.0f} ms) for {len(rows):,} certificates "
-          f"(standard {standard_id}, {window.since} – {window.until}); as model instances "
-          f"{objects.wall * 1000:.0f} ms (CPU {objects.cpu * 1000:.0f} ms) for {count:,}")
+          f"x {len(rows[0])} columns (standard {standard_id}, {window.since} – {window.until})")
+    print(f"suspect page          {page.wall * 1000:7.0f} ms (CPU {page.cpu * 1000:.0f} ms); CSV export "
+          f"{export.wall * 1000:.0f} ms (CPU {export.cpu * 1000:.0f} ms), {size / 1e6:.1f} MB streamed, "
+          f"max RSS now {rss_mb():.0f} MB")
 
 
 def measure_pages(city, county, samples: int) -> None:
