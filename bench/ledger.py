@@ -61,6 +61,7 @@ def _database(name: str | None, keep: bool) -> tuple[str, callable]:
         return f"sqlite:///{path.resolve()}", lambda: throw_away and path.unlink()
     import psycopg
 
+    throw_away = name is None and not keep
     with psycopg.connect(url, autocommit=True) as admin:
         exists = name and admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         name = name or f"jiliang_bench_{uuid.uuid4().hex[:10]}"
@@ -68,7 +69,7 @@ def _database(name: str | None, keep: bool) -> tuple[str, callable]:
             admin.execute(f'CREATE DATABASE "{name}"')
 
     def drop():
-        if not keep:
+        if throw_away:
             with psycopg.connect(url, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
