@@ -107,3 +107,19 @@ def test_every_key_with_a_prefix_lies_below_the_prefix_upper_bound(prefix, rest)
 
 def test_search_keys_ignore_case_spaces_and_dashes():
     assert rules.search_key("ab-12 3/x") == "AB123X"
+
+
+@given(st.text())
+def test_a_search_key_keeps_only_the_upper_case_letters_and_digits(text):
+    assert rules.search_key(text) == "".join(c for c in text.upper() if c in rules.SEARCH_ALPHABET)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=31), min_size=10, max_size=10))
+def test_a_code_from_fifty_bits_is_the_code_of_the_same_ten_draws(draws):
+    number = 0
+    for value in draws:
+        number = number * 32 + value
+    code = public_code.from_number(number)
+    remaining = iter(draws)
+    assert code == public_code.new_code(lambda bound: next(remaining))
+    assert public_code.is_valid(code)

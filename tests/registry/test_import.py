@@ -230,6 +230,10 @@ def test_moving_a_site_moves_its_instruments_division(city_regulator, make_organ
     assert report.updated == 1
     instrument.refresh_from_db()
     assert instrument.division.code == "511902001"
+    # Into another county: the county column (the county regulator's list and scope) follows.
+    run(city_regulator, "sites", csv_sheet(tmp_path / "s2.csv", SITE_HEADERS, [[owner.uscc, "一号站", "", "511921101"]]))
+    instrument.refresh_from_db()
+    assert (instrument.division.code, instrument.county.code) == ("511921101", "511921")
 
 
 def test_instruments_all_or_nothing_with_every_kind_of_bad_row(city_regulator, make_organization, make_site,

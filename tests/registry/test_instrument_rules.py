@@ -119,6 +119,15 @@ def test_moving_a_site_moves_its_instruments_division(registrar, make_organizati
     assert instrument.county == division("511902")
 
 
+def test_moving_a_site_to_another_county_moves_its_instruments_county(registrar, make_organization, make_site,
+                                                                       make_instrument, division):
+    site = make_site(make_organization("511902"), division_code="511902001")
+    instrument = make_instrument(site=site)
+    services.update_site(registrar, site, division=division("511921101"))
+    instrument.refresh_from_db()
+    assert (instrument.division, instrument.county) == (division("511921101"), division("511921"))
+
+
 def test_the_catalogue_is_seeded_from_the_cited_file_with_source_and_confidence(db):
     fuel = InstrumentType.objects.get(code="MI06")
     assert fuel.name_zh == "燃油加油机"

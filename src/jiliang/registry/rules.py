@@ -18,7 +18,10 @@ def search_key(text: str) -> str:
     Stored next to the serial number so that a prefix search is an index range scan on SQLite
     and PostgreSQL alike, whatever the case, spaces or dashes the user types.
     """
-    return "".join(c for c in (text or "").upper() if c in SEARCH_ALPHABET)
+    upper = (text or "").upper()
+    if upper.isascii() and upper.isalnum():
+        return upper  # already a key (most serial numbers): no character-by-character filter
+    return "".join(c for c in upper if c in SEARCH_ALPHABET)
 
 
 def prefix_upper_bound(prefix: str) -> str | None:

@@ -105,15 +105,11 @@ def _converter(field: models.Field) -> Callable[[object], object] | None:
     return lambda value: field.get_db_prep_save(value, connection)
 
 
-def insert(model: type[models.Model], rows: Sequence[dict], key: tuple[str, ...] | None = None, *,
-           with_pk: bool = False) -> list | None:
-    """INSERT ``rows`` (attname -> value for every column but the automatic timestamps).
-
-    ``with_pk``: the rows carry their primary keys too (from ``reserve_ids``). Without them, ``key``
-    (the attnames of a unique constraint) returns the new primary keys in ``rows``' order, read
-    back with one query per chunk."""
+def insert(model: type[models.Model], rows: Sequence[dict], *, with_pk: bool = False) -> None:
+    """INSERT ``rows`` (attname -> value for every column but the automatic timestamps);
+    ``with_pk``: the rows carry their primary keys too (from ``reserve_ids``)."""
     if not rows:
-        return [] if key is not None else None
+        return
     fields = [model._meta.pk, *columns(model)] if with_pk else columns(model)
     now = timezone.now()
     stamped = {f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
@@ -129,7 +125,6 @@ def insert(model: type[models.Model], rows: Sequence[dict], key: tuple[str, ...]
     else:
         _execute_many(fields, names, stamped, now, rows,
                       f"INSERT INTO {table} ({column_list}) VALUES ({', '.join(['%s'] * len(fields))})")
-    return _read_back_ids(model, rows, key) if key is not None else None
 
 
 def _execute_many(fields, names, stamped, now, rows, sql) -> None:
@@ -147,15 +142,3 @@ def _execute_many(fields, names, stamped, now, rows, sql) -> None:
 
     with connection.cursor() as cursor:
         cursor.executemany(sql, [prepared(row) for row in rows])
-
-
-def _read_back_ids(model, rows: Sequence[dict], key: tuple[str, ...]) -> list:
-    keys = [tuple(row[name] for name in key) for row in rows]
-    ids = {}
-    chunk = max(1, PARAMS_PER_QUERY // len(key))
-    for start in range(0, len(keys), chunk):
-        part = keys[start : start + chunk]
-        lookup = {f"{name}__in": {k[i] for k in part} for i, name in enumerate(key)}
-        for found in model.objects.filter(**lookup).values_list(*key, "pk"):
-            ids[tuple(found[:-1])] = found[-1]
-    return [ids[k] for k in keys]
