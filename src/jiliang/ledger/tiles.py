@@ -17,7 +17,7 @@ import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .merkle import (
     HASH_SIZE,
@@ -38,9 +38,12 @@ ENTRY_BUNDLE_LEVEL = -1
 MAX_ENTRY_SIZE = 0xFFFF  # entry bundles prefix each entry with a big-endian uint16 length
 
 
-@dataclass(frozen=True, order=True)
-class Tile:
-    """One tile (or, at ``ENTRY_BUNDLE_LEVEL``, one entry bundle) of a tiled log."""
+class Tile(NamedTuple):
+    """One tile (or, at ``ENTRY_BUNDLE_LEVEL``, one entry bundle) of a tiled log.
+
+    A named tuple rather than a dataclass: a proof names a few dozen tiles, and a tuple is made,
+    hashed and compared in C.
+    """
 
     level: int
     index: int
