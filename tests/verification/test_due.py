@@ -72,6 +72,14 @@ def test_filters_by_division_and_type(world, standing):
     assert not due.overdue(world.city, division_code="999999").exists()
 
 
+def test_a_county_covers_its_townships_and_a_township_only_itself(world, standing):
+    in_town = with_state(world, days(-3), county="511902001")
+    assert {in_town.pk, standing["yesterday"].pk} <= ids(due.overdue(world.city, division_code="511902"))
+    assert ids(due.overdue(world.city, division_code="511902001")) == {in_town.pk}
+    assert ids(due.overdue(world.city, division_code="511902001", type_code="MI06")) == {in_town.pk}
+    assert not due.overdue(world.city, division_code="511902002").exists()
+
+
 def test_scoping(world, standing, make_user, make_organization):
     tongjiang = make_user(Role.COUNTY_REGULATOR, division="511921")
     assert ids(due.overdue(tongjiang)) == {standing["tongjiang_overdue"].pk}

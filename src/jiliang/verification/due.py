@@ -23,11 +23,13 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThan, LessThanOrEqu
 from django.utils import timezone
 
 from jiliang.accounts.access import scope
+from jiliang.accounts.models import Division, DivisionLevel
 from jiliang.registry.models import Instrument, InstrumentStatus, InstrumentType
 from jiliang.registry.selectors import _subtree_ids as subtree_ids
 from jiliang.verification.models import Conclusion, VerificationState
 
 MAX_DUE_DAYS = 366
+COUNTY_LEVELS = (DivisionLevel.COUNTY, DivisionLevel.FUNCTIONAL_ZONE)
 
 
 def today() -> datetime.date:
@@ -91,10 +93,17 @@ def in_use_states() -> QuerySet[VerificationState]:
 
 
 def narrow(queryset: QuerySet, division_code: str | None, type_code: str | None, *,
-           division_field: str = "division_id", type_field: str = "type_id") -> QuerySet:
-    """Only the rows in a division's subtree and of one catalogue type (by code), when given."""
+           division_field: str = "division_id", type_field: str = "type_id",
+           county_field: str | None = None) -> QuerySet:
+    """Only the rows in a division's subtree and of one catalogue type (by code), when given. With a
+    ``county_field`` (the instrument's county-level unit), a county or zone is that one value, which
+    the instrument's (county, type, status) index reads as one range."""
     if division_code:
-        queryset = queryset.filter(**{f"{division_field}__in": subtree_ids(division_code)})
+        division = Division.objects.filter(code=division_code).only("level").first()
+        if county_field and division is not None and division.level in COUNTY_LEVELS:
+            queryset = queryset.filter(**{county_field: division.pk})
+        else:
+            queryset = queryset.filter(**{f"{division_field}__in": subtree_ids(division_code)})
     if type_code:
         type_id = InstrumentType.objects.filter(code=type_code).values_list("id", flat=True).first()
         queryset = queryset.filter(**{type_field: type_id}) if type_id else queryset.none()
@@ -106,7 +115,7 @@ def _states(user, condition: Q, division_code: str | None, type_code: str | None
         "instrument__type", "instrument__owner", "instrument__site", "instrument__division", "certificate",
     )
     return narrow(queryset, division_code, type_code, division_field="instrument__division_id",
-                  type_field="instrument__type_id").order_by("valid_until", "instrument_id")
+                  type_field="instrument__type_id", county_field="instrument__county_id").order_by("valid_until", "instrument_id")
 
 
 def due_soon(user, *, within_days: int | None = None, on: datetime.date | None = None,
@@ -133,4 +142,4 @@ def never_verified(user, *, division_code: str | None = None, type_code: str | N
         Instrument.objects.filter(status=InstrumentStatus.IN_USE, mandatory=True, verification_state__isnull=True),
         user,
     ).select_related("type", "owner", "site", "division")
-    return narrow(queryset, division_code, type_code).order_by("-id")
+    return narrow(queryset, division_code, type_code, county_field="county_id").order_by("-id")

@@ -81,7 +81,7 @@ def statistics(user, *, on: datetime.date | None = None, since: datetime.date | 
 
     instruments = due.narrow(
         scope(Instrument.objects.filter(status=InstrumentStatus.IN_USE, mandatory=True), user),
-        division_code, type_code,
+        division_code, type_code, county_field="county_id",
     )
     for row in instruments.order_by().values("county_id", "type_id").annotate(
         instruments=Count("pk"),
