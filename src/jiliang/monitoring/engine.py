@@ -25,7 +25,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from jiliang.monitoring import alerting
-from jiliang.monitoring.models import Device, DeviceKind, Reading, RuleThreshold, WorkOrder
+from jiliang.monitoring.models import Device, DeviceKind, Reading, Rollup, RollupPeriod, RuleThreshold, WorkOrder
 from jiliang.monitoring.rules import types as rt
 from jiliang.monitoring.rules.registry import RULES, RuleSpec, rules_for_kind
 from jiliang.monitoring.rules.thresholds import RuleBook, load_document, rulebook_from_document
@@ -205,27 +205,50 @@ def _site_devices(site_ids: Iterable[int]) -> dict[int, list[Device]]:
     return devices
 
 
-def build_windows(site_starts: dict[int, dt.datetime], now: dt.datetime, inputs: set[str] | None = None) -> dict[int, rt.Window]:
+def build_windows(site_starts: dict[int, dt.datetime], now: dt.datetime, inputs: set[str] | None = None,
+                  field_starts: dict[int, dict[str, dt.datetime]] | None = None) -> dict[int, rt.Window]:
     """One Window per site with its stored readings since the site's start time.
 
-    ``inputs`` limits the readings loaded to the Window fields the rules to run will read.
+    ``inputs`` limits the readings loaded to the Window fields the rules to run will read;
+    ``field_starts`` (site -> field -> start) loads a field only as far back as the rules that read
+    it look (heartbeats for a day, not for the month a reconciliation needs). ``daily_use`` comes
+    from the daily rollups, not from raw readings.
     """
     devices = _site_devices(site_starts)
     by_id = {d.id: d for site in devices.values() for d in site}
     fields: dict[int, dict[str, list]] = {site: defaultdict(list) for site in devices}
-    wanted_kinds = None if inputs is None else {k for k, f in _KIND_FIELD.items() if f in inputs}
-    if by_id and (wanted_kinds is None or wanted_kinds):
+
+    def start_of(site: int, field: str) -> dt.datetime:
+        return (field_starts or {}).get(site, {}).get(field, site_starts[site])
+
+    # One query per distinct reach back (a single one when no field has its own start).
+    kinds_from: dict[dt.datetime, list[str]] = defaultdict(list)
+    for kind in _KIND_FIELD if by_id else ():
+        if inputs is None or _KIND_FIELD[kind] in inputs:
+            earliest = min(start_of(site, f) for site in site_starts for f in _kind_fields(kind))
+            if earliest < now:
+                kinds_from[earliest].append(kind)
+    for earliest, kinds in kinds_from.items():
         readings = Reading.objects.filter(
-            device_id__in=list(by_id), time__gte=min(site_starts.values()), time__lte=now
+            device_id__in=list(by_id), kind__in=kinds, time__gte=earliest, time__lte=now
         ).values_list("device_id", "kind", "sequence", "time", "data")
-        if wanted_kinds is not None:
-            readings = readings.filter(kind__in=wanted_kinds)
         for device_id, kind, sequence, time, data in readings.iterator(chunk_size=5000):
             device = by_id[device_id]
-            if time < site_starts[device.site_id]:
+            if time < min(start_of(device.site_id, f) for f in _kind_fields(kind)):
                 continue
             record = record_of(device.code, kind, sequence, time, data)
-            fields[device.site_id][rt.WINDOW_FIELD[type(record)]].append(record)
+            field = rt.WINDOW_FIELD[type(record)]
+            if time >= start_of(device.site_id, field):
+                fields[device.site_id][field].append(record)
+    if by_id and (inputs is None or "daily_use" in inputs):
+        meters = {i: d for i, d in by_id.items() if d.kind == DeviceKind.METER}
+        earliest = min(start_of(site, "daily_use") for site in site_starts)
+        days = Rollup.objects.filter(device_id__in=list(meters), period=RollupPeriod.DAY, start__gte=earliest,
+                                     start__lte=now).values_list("device_id", "start", "consumption", "readings")
+        for device_id, start, consumption, count in days.iterator(chunk_size=5000):
+            device = meters[device_id]
+            if start >= start_of(device.site_id, "daily_use"):
+                fields[device.site_id]["daily_use"].append(rt.DailyUse(device.code, start, consumption, count))
     if by_id and (inputs is None or "work_orders" in inputs):
         for order in WorkOrder.objects.filter(device_id__in=list(by_id), time__gte=min(site_starts.values())):
             device = by_id[order.device_id]
@@ -255,6 +278,10 @@ _KIND_FIELD = {
     "charger.meter_values": "charger_meter_values",
     "heartbeat": "heartbeats",
 }
+
+
+def _kind_fields(kind: str) -> tuple[str, ...]:
+    return ("parameter_changes", "component_identities") if kind == "dispenser.state" else (_KIND_FIELD[kind],)
 
 
 def _kinds_needed(inputs: set[str]) -> set[str]:
@@ -318,6 +345,15 @@ def _arrival_specs(device_kinds: frozenset[str], new_fields: frozenset[str], boo
     return list(specs.values())
 
 
+def _field_starts(specs: Iterable[RuleSpec], book: RuleBook, now: dt.datetime) -> dict[str, dt.datetime]:
+    """How far back each Window field must reach: the longest lookback of the rules that read it."""
+    starts: dict[str, dt.datetime] = {}
+    for spec in specs:
+        for field in spec.inputs:
+            starts[field] = min(starts.get(field, now), now - spec.window_length(book))
+    return starts
+
+
 def tick(now: dt.datetime | None = None, *, since: dt.datetime | None = None, chunk: int = 200) -> int:
     """The clock's turn: time-driven rules for every site, every rule with its full window for the
     sites with data since ``since`` (default: one tick interval ago). Returns the alerts touched."""
@@ -336,6 +372,7 @@ def tick(now: dt.datetime | None = None, *, since: dt.datetime | None = None, ch
     for first in range(0, len(site_ids), chunk):
         specs_of: dict[int, list[RuleSpec]] = {}
         starts: dict[int, dt.datetime] = {}
+        field_starts: dict[int, dict[str, dt.datetime]] = {}
         for site in site_ids[first:first + chunk]:
             specs = {}
             for kind in site_kinds[site]:
@@ -345,8 +382,9 @@ def tick(now: dt.datetime | None = None, *, since: dt.datetime | None = None, ch
             if specs:
                 specs_of[site] = list(specs.values())
                 starts[site] = now - max(s.window_length(book) for s in specs.values())
+                field_starts[site] = _field_starts(specs.values(), book, now)
         if starts:
             inputs = _kinds_needed({i for specs in specs_of.values() for s in specs for i in s.inputs})
-            touched += _run(build_windows(starts, now, inputs), specs_of, book, now)
+            touched += _run(build_windows(starts, now, inputs, field_starts), specs_of, book, now)
     touched += alerting.housekeep(book, now)
     return touched
