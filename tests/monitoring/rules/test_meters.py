@@ -25,6 +25,11 @@ def window(at, now_hours=0.0, **readings):
     return Window(now=at(hours=now_hours), profiles=PROFILES, **readings)
 
 
+def with_rollups(w):
+    """The window with the daily rollups of its readings, which MT-01 and MT-07 read."""
+    return replace(w, daily_use=meters.daily_use_of(w))
+
+
 def daily(at, device_id, registers):
     """Daily readings at local midnight (T0 + 8 h), so every local day is measured whole."""
     return tuple(MeterReading(device_id, i, at(hours=8 + 24 * i), r) for i, r in enumerate(registers))
@@ -32,18 +37,27 @@ def daily(at, device_id, registers):
 
 # MT-01 ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("days", "kwh_per_day", "fires"), [(14, 1.1, True), (13, 1.1, False), (14, 1.0, False)])
+@pytest.mark.parametrize(("days", "kwh_per_day", "fires"), [(14, 1.1, True), (13, 1.1, False), (15, 1.1, True), (14, 1.0, False), (14, 1.01, True)])
 def test_mt01_still_water_meter_in_a_lived_in_home(at, rulebook, days, kwh_per_day, fires):
-    water = daily(at, "W1", [500.0] * (days + 1))
-    power = daily(at, "E1", [100 + kwh_per_day * d for d in range(days + 1)])
-    found = meters.zero_use_with_occupancy(window(at, 8 + days * 24, meter_readings=water + power), rulebook.for_rule("MT-01"))
+    # `days` whole measured days: readings at the midnights around them (days + 2 readings).
+    water = daily(at, "W1", [500.0] * (days + 2))
+    power = daily(at, "E1", [100 + kwh_per_day * d for d in range(days + 2)])
+    w = with_rollups(window(at, 8 + (days + 1) * 24, meter_readings=water + power))
+    found = meters.zero_use_with_occupancy(w, rulebook.for_rule("MT-01"))
     assert [f.device_id for f in found] == (["W1"] if fires else [])
 
 
 def test_mt01_active_account_is_occupancy(at, rulebook):
     profiles = {**PROFILES, "W1": replace(WATER, account_active=True)}
-    w = Window(now=at(days=14), profiles=profiles, meter_readings=daily(at, "W1", [500.0] * 15))
-    assert [f.device_id for f in meters.zero_use_with_occupancy(w, rulebook.for_rule("MT-01"))] == ["W1"]
+    w = Window(now=at(hours=8 + 15 * 24), profiles=profiles, meter_readings=daily(at, "W1", [500.0] * 16))
+    assert [f.device_id for f in meters.zero_use_with_occupancy(with_rollups(w), rulebook.for_rule("MT-01"))] == ["W1"]
+
+
+def test_mt01_a_single_day_of_use_restarts_the_count(at, rulebook):
+    water = daily(at, "W1", [500.0] * 8 + [500.5] * 10)
+    power = daily(at, "E1", [100 + 5 * d for d in range(18)])
+    w = with_rollups(window(at, 8 + 17 * 24, meter_readings=water + power))
+    assert meters.zero_use_with_occupancy(w, rulebook.for_rule("MT-01")) == []
 
 
 # MT-02 ------------------------------------------------------------------------------------------
@@ -135,19 +149,20 @@ def drop_series(at, before, after, days_after=14, days_before=14, start_register
     return daily(at, "E1", registers)
 
 
-@pytest.mark.parametrize(("after", "days_after", "fires"), [(5.0, 14, True), (5.1, 14, False), (4.9, 14, True), (4.0, 6, False), (4.0, 8, True)])
+@pytest.mark.parametrize(("after", "days_after", "fires"), [(5.0, 14, True), (5.1, 14, False), (4.9, 14, True), (4.0, 6, False), (4.0, 7, True), (4.0, 8, True)])
 def test_mt07_drop_of_half_lasting_a_week(at, rulebook, after, days_after, fires):
     readings = drop_series(at, 10.0, after, days_after=days_after)
-    found = meters.consumption_drop(window(at, 8 + 24 * (14 + days_after), meter_readings=readings), rulebook.for_rule("MT-07"))
+    w = with_rollups(window(at, 8 + 24 * (14 + days_after), meter_readings=readings))
+    found = meters.consumption_drop(w, rulebook.for_rule("MT-07"))
     assert bool(found) is fires
 
 
 def test_mt07_same_drop_last_year_is_seasonal(at, rulebook):
     last_year = drop_series(at, 10.0, 5.0)
     this_year = tuple(replace(r, sequence=r.sequence + 100, time=r.time + timedelta(days=365)) for r in drop_series(at, 10.0, 5.0, start_register=2000.0))
-    w = window(at, 8 + 24 * (365 + 28), meter_readings=last_year + this_year)
+    w = with_rollups(window(at, 8 + 24 * (365 + 28), meter_readings=last_year + this_year))
     assert meters.consumption_drop(w, rulebook.for_rule("MT-07")) == []
-    alone = window(at, 8 + 24 * (365 + 28), meter_readings=this_year)
+    alone = with_rollups(window(at, 8 + 24 * (365 + 28), meter_readings=this_year))
     assert meters.consumption_drop(alone, rulebook.for_rule("MT-07"))
 
 

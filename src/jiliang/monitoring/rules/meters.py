@@ -27,6 +27,7 @@ from jiliang.monitoring.rules.common import (
 )
 from jiliang.monitoring.rules.registers import (
     RegisterStep,
+    bucket_start,
     consumption_by_bucket,
     covered_buckets,
     register_steps,
@@ -43,7 +44,7 @@ from jiliang.monitoring.rules.thresholds import (
     Mt09Thresholds,
     ServiceLifeThresholds,
 )
-from jiliang.monitoring.rules.types import DeviceKind, DeviceProfile, Finding, MeterMedium, MeterReading, Severity, Window, WorkOrderKind
+from jiliang.monitoring.rules.types import DailyUse, DeviceKind, DeviceProfile, Finding, MeterMedium, MeterReading, Severity, Window, WorkOrderKind
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -63,31 +64,67 @@ def meter_series(window: Window) -> dict[str, list[MeterReading]]:
     return {d: rs for d, rs in by_device(window.meter_readings).items() if is_kind(window, d, DeviceKind.METER)}
 
 
-def zero_use_with_occupancy(window: Window, t: Mt01Thresholds) -> list[Finding]:
-    """MT-01: a meter's register has not moved for the zero period while the premises is evidently lived in."""
-    series = meter_series(window)
-    findings = []
-    for device_id, readings in series.items():
-        if readings[-1].time - readings[0].time < t.zero_days:
-            continue
+def daily_use_of(window: Window) -> tuple[DailyUse, ...]:
+    """The daily rollups of the window's meters computed from its raw readings, by the register
+    arithmetic the Django side's rollups use: what the database path reads, for a window without one."""
+    records = []
+    for device_id, readings in meter_series(window).items():
         steps = meter_steps(window, device_id, readings)
-        moved = [s.after.time for s in steps if s.booked > 0]
-        still_since = moved[-1] if moved else readings[0].time
-        still_until = readings[-1].time
+        use = consumption_by_bucket(steps, DAY)
+        counts: dict[datetime, int] = defaultdict(int)
+        for reading in readings:
+            counts[bucket_start(reading.time, DAY)] += 1
+        records += [DailyUse(device_id, day, use.get(day, 0.0), counts.get(day, 0)) for day in sorted(set(use) | set(counts))]
+    return tuple(records)
+
+
+def measured_days(window: Window) -> dict[str, list[tuple[datetime, float]]]:
+    """Each meter's use per measured local day, in day order, from the window's daily rollups.
+
+    A day is measured when the meter reported on it and on the days either side: the day then lies
+    wholly between readings no more than two days apart, so its total is measured rather than a share
+    of a long gap; the first and the last (unfinished) day of the data are left out.
+    """
+    totals: dict[str, dict[datetime, DailyUse]] = defaultdict(dict)
+    for record in window.daily_use:
+        if is_kind(window, record.device_id, DeviceKind.METER):
+            totals[record.device_id][record.day] = record
+    series = {}
+    for device_id, days in totals.items():
+        def reported(day: datetime) -> bool:
+            record = days.get(day)
+            return record is not None and record.readings > 0
+
+        # China keeps no daylight saving: local days are 24 hours apart.
+        measured = [(day, days[day].consumption) for day in sorted(days)
+                    if reported(day) and reported(day - DAY) and reported(day + DAY)]
+        if measured:
+            series[device_id] = measured
+    return series
+
+
+def zero_use_with_occupancy(window: Window, t: Mt01Thresholds) -> list[Finding]:
+    """MT-01: a meter's use has been zero for the zero period (whole measured days) while the premises is evidently lived in."""
+    series = measured_days(window)
+    findings = []
+    for device_id, days in series.items():
+        used = [day for day, use in days if use > 0]
+        still_since = used[-1] + DAY if used else days[0][0]
+        still_until = days[-1][0] + DAY
         if still_until - still_since < t.zero_days:
             continue
         profile = window.profiles[device_id]
-        days = (still_until - still_since) / DAY
+        span = (still_until - still_since) / DAY
         electricity_per_day = {
-            other: sum(s.booked for s in meter_steps(window, other, rs) if s.after.time > still_since and s.before.time >= still_since) / days
-            for other, rs in series.items()
+            other: sum(use for day, use in other_days if still_since <= day < still_until) / span
+            for other, other_days in series.items()
             if other != device_id and window.profiles[other].medium == MeterMedium.ELECTRICITY
         }
         occupied = profile.account_active or any(exceeds(use, t.occupancy_kwh_per_day) for use in electricity_per_day.values())
         if occupied:
             findings.append(finding(
                 "MT-01", Severity.WARNING, device_id, still_since + t.zero_days,
-                register=readings[-1].register, unchanged_since=still_since, unchanged_days=days,
+                unchanged_since=still_since, unchanged_days=span,
                 account_active=profile.account_active, electricity_kwh_per_day=electricity_per_day,
                 occupancy_limit_kwh_per_day=t.occupancy_kwh_per_day,
             ))
@@ -241,20 +278,11 @@ def noise_scale(values: list[float]) -> float:
     return mad / (0.6745 * math.sqrt(2)) or sum(differences) / len(differences) or 1.0
 
 
-def daily_use(window: Window, device_id: str, readings: list[MeterReading]) -> list[tuple[datetime, float]]:
-    steps = meter_steps(window, device_id, readings)
-    days = consumption_by_bucket(steps, DAY)
-    return [(day, days.get(day, 0.0)) for day in sorted(covered_buckets(steps, DAY))]
-
-
 def consumption_drop(window: Window, t: Mt07Thresholds) -> list[Finding]:
     """MT-07: a change point after which daily use fell by at least the drop ratio for at least the minimum days."""
     findings = []
     minimum_days = round(t.minimum_days / DAY)
-    for device_id, readings in meter_series(window).items():
-        if readings[-1].time - readings[0].time < 2 * t.minimum_days:
-            continue
-        series = daily_use(window, device_id, readings)
+    for device_id, series in measured_days(window).items():
         if len(series) < 2 * minimum_days:
             continue
         by_day = dict(series)

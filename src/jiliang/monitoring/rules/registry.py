@@ -22,7 +22,7 @@ class RuleSpec:
     code: str
     function: RuleFunction
     device_kinds: tuple[DeviceKind, ...]  # whose findings it raises and whose data it reads
-    inputs: tuple[str, ...]  # Window fields it reads ("profiles" included when it needs ratings)
+    inputs: tuple[str, ...]  # Window fields it reads ("profiles" when it needs ratings, "daily_use" the daily rollups)
     lookback: timedelta | str  # fixed length, or the name of the threshold that sets it
     time_driven: bool  # can fire with no new data (silence, due dates): evaluate on a clock, not only on arrival
     description_zh: str
@@ -68,7 +68,7 @@ _SPECS = (
              NOW_ONLY, True, "加油机通信中断", "Dispenser communication loss"),
     RuleSpec("FD-13", fuel.implausible_fuel_data, (DeviceKind.NOZZLE, DeviceKind.TANK), ("transactions", "tank_readings", "tank_deliveries"),
              DAY, False, "油温数据不合理", "Implausible fuel or tank temperature data"),
-    RuleSpec("MT-01", meters.zero_use_with_occupancy, (DeviceKind.METER,), ("meter_readings", "work_orders", "profiles"),
+    RuleSpec("MT-01", meters.zero_use_with_occupancy, (DeviceKind.METER,), ("daily_use", "profiles"),
              "zero_days", False, "有人居住但零用量", "Zero consumption while the premises is occupied"),
     RuleSpec("MT-02", meters.register_decrease, (DeviceKind.METER,), ("meter_readings", "work_orders", "profiles"),
              "repeat_period", False, "示数倒走/反向计量", "Register decrease or reverse flow without a replacement record"),
@@ -80,7 +80,7 @@ _SPECS = (
              4 * DAY, False, "持续流量（疑似泄漏）", "Continuous flow (suspected leak)"),
     RuleSpec("MT-06", meters.over_range, (DeviceKind.METER,), ("meter_readings", "work_orders", "profiles"),
              DAY, False, "超量程/不可能的用量", "Over-range flow or physically impossible consumption"),
-    RuleSpec("MT-07", meters.consumption_drop, (DeviceKind.METER,), ("meter_readings", "work_orders", "profiles"),
+    RuleSpec("MT-07", meters.consumption_drop, (DeviceKind.METER,), ("daily_use", "profiles"),
              400 * DAY, False, "用量突降（变点）", "Consumption drop found by change-point detection"),
     RuleSpec("MT-08", meters.current_mismatch, (DeviceKind.METER,), ("meter_readings", "profiles"),
              DAY, False, "相线/零线电流不平衡", "Phase/neutral current mismatch"),

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import datetime, timedelta
 from typing import Iterable, Mapping
 
+from jiliang.monitoring.rules.meters import daily_use_of
 from jiliang.monitoring.rules.registry import RULES, RuleSpec
 from jiliang.monitoring.rules.thresholds import RuleBook
 from jiliang.monitoring.rules.types import WINDOW_FIELD, DeviceProfile, Finding, Reading, Window, WorkOrder
 
-_READING_FIELDS = {f.name for f in fields(Window)} - {"now", "profiles", "last_seen"}
+_READING_FIELDS = {f.name for f in fields(Window)} - {"now", "profiles", "last_seen", "daily_use"}
+_ROLLUP_SOURCES = ("meter_readings", "work_orders")  # what daily_use is computed from, as the rollups are
 
 
 class _SiteRecord:
@@ -88,6 +90,9 @@ def replay(
                 since = now - spec.window_length(rulebook) - (timedelta(0) if spec.time_driven else data_step)
                 readings = {name: record.between(name, since, now) for name in spec.inputs if name in _READING_FIELDS}
                 window = Window(now=now, start=since, profiles=members, last_seen=last_seen, **readings)
+                if "daily_use" in spec.inputs:
+                    raw = {name: record.between(name, since, now) for name in _ROLLUP_SOURCES}
+                    window = replace(window, daily_use=daily_use_of(replace(window, **raw)))
                 for f in spec.evaluate(window, rulebook):
                     found.setdefault((f.rule_code, f.device_id, f.time), f)
     return list(found.values())

@@ -186,6 +186,20 @@ class Heartbeat:
 
 
 @dataclass(frozen=True, slots=True)
+class DailyUse:
+    """One local day of a meter's consumption from its register steps, as the daily rollup keeps it.
+
+    `day` is the local midnight that starts the day; `readings` how many readings fell in it. The
+    long-window meter rules (MT-01, MT-07) read these instead of a year of raw readings.
+    """
+
+    device_id: str
+    day: datetime
+    consumption: float
+    readings: int
+
+
+@dataclass(frozen=True, slots=True)
 class WorkOrder:
     """A verification, initialisation or replacement the regulator or utility recorded for a device."""
 
@@ -262,6 +276,7 @@ class Window:
     charger_meter_values: tuple[ChargerMeterValue, ...] = ()
     heartbeats: tuple[Heartbeat, ...] = ()
     work_orders: tuple[WorkOrder, ...] = ()
+    daily_use: tuple[DailyUse, ...] = ()  # derived (rollups), not messages: not in WINDOW_FIELD
 
 
 # Which Window field holds each reading type: the one mapping the ingest side and the simulator share.
