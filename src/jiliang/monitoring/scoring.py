@@ -35,6 +35,16 @@ class RuleScore:
     true_alerts: int
 
     @property
+    def missed(self) -> int:
+        """Labelled faults no alert of the rule found (false negatives)."""
+        return self.labels - self.detected
+
+    @property
+    def false_alerts(self) -> int:
+        """Alerts of the rule on no labelled fault it or a related rule should see (false positives)."""
+        return self.alerts - self.true_alerts
+
+    @property
     def recall(self) -> float | None:
         return self.detected / self.labels if self.labels else None
 

@@ -17,12 +17,12 @@ from typing import Iterator
 
 from jiliang.monitoring.rules.types import DeviceProfile, Reading, WorkOrder
 from jiliang.monitoring.simulation.city import City, Site, SimulationConfig, build_city
-from jiliang.monitoring.simulation.faults import CATALOGUE, Fault, Label, observable_kinds, plan_faults, read_labels, write_labels
+from jiliang.monitoring.simulation.faults import CATALOGUE, Fault, Label, observable_kinds, plan_faults, read_labels, run_record_path, sized, write_labels
 from jiliang.monitoring.simulation.stream import CityStream
 
 __all__ = [
     "CATALOGUE", "City", "Fault", "Label", "Simulation", "SimulationConfig", "Site",
-    "observable_kinds", "read_labels", "simulate", "write_labels",
+    "observable_kinds", "read_labels", "run_record_path", "simulate", "sized", "write_labels",
 ]
 
 

@@ -3,7 +3,7 @@ with piles and a main meter, and households with their meters. Deterministic for
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
 from random import Random
 
@@ -32,12 +32,38 @@ class SimulationConfig:
     meter_interval: timedelta = timedelta(minutes=15)
     tank_interval: timedelta = timedelta(minutes=15)
     tick: timedelta = timedelta(minutes=5)  # heartbeat period and the stream's time step
+    clock: timedelta = timedelta(hours=1)  # how often the rule clock runs over the stream (`simulate --tick-minutes`)
     fault_rate: float = 0.02  # share of devices that get one fault from the catalogue
     fault_codes: tuple[str, ...] | None = None  # None: every observable fault kind
 
     @property
     def end(self) -> datetime:
         return self.start + self.duration
+
+    def as_json(self) -> dict:
+        """The configuration as JSON values (times in ISO 8601, durations in seconds), for the run's record."""
+        values = {}
+        for name, value in asdict(self).items():
+            if isinstance(value, datetime):
+                value = value.isoformat()
+            elif isinstance(value, timedelta):
+                value = value.total_seconds()
+            values[name] = value
+        return values
+
+    @classmethod
+    def from_json(cls, values: dict) -> "SimulationConfig":
+        kinds = {f.name: f.type for f in fields(cls)}
+        converted = {}
+        for name, value in values.items():
+            if kinds.get(name) == "datetime":
+                value = datetime.fromisoformat(value)
+            elif kinds.get(name) == "timedelta":
+                value = timedelta(seconds=value)
+            elif name == "fault_codes" and value is not None:
+                value = tuple(value)
+            converted[name] = value
+        return cls(**converted)
 
 
 @dataclass(frozen=True)

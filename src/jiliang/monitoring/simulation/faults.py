@@ -8,13 +8,16 @@ the rule code that should fire, and the time span of the fault.
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from random import Random
 from typing import Callable, Iterable, TextIO
 
 from jiliang.monitoring.rules.chargers import CHARGER_MAIN_METER
 from jiliang.monitoring.rules.common import CHINA_STANDARD_TIME, add_months
+from jiliang.monitoring.rules.thresholds import load_rulebook
 from jiliang.monitoring.rules.types import DeviceKind, DeviceProfile, MeterMedium
 from jiliang.monitoring.simulation.city import City, SimulationConfig
 
@@ -47,7 +50,8 @@ class FaultKind:
     lead: timedelta  # how long the rule needs to see it before the period ends
     fits: Callable[[DeviceProfile, City, SimulationConfig], bool] = lambda profile, city, config: True
     related: tuple[str, ...] = ()
-    busy_hours: bool = False  # only seen in fills: start it in the day, when the station sells
+    busy_hours: bool = False  # only seen in fills or in opening hours: start it in the day, when the station sells
+    silent: bool = False  # the device sends nothing: the silence lasts until its next message after the fault
 
 
 def _medium(*media: str) -> Callable[[DeviceProfile, City, SimulationConfig], bool]:
@@ -81,7 +85,8 @@ CATALOGUE: dict[str, FaultKind] = {k.code: k for k in (
     FaultKind("FD-09", "nozzle flow 30 % slower than its siblings", DeviceKind.NOZZLE, UNTIL_END, UNTIL_END, 2 * DAY, _in_sibling_group),
     FaultKind("FD-10", "verification certificate expired", DeviceKind.NOZZLE, UNTIL_END, UNTIL_END, timedelta(0)),
     FaultKind("FD-11", "seal broken", DeviceKind.NOZZLE, timedelta(0), timedelta(0), HOUR),
-    FaultKind("FD-12", "nozzle offline (no messages, no sales)", DeviceKind.NOZZLE, HOUR, 4 * HOUR, 5 * HOUR),
+    FaultKind("FD-12", "nozzle offline in opening hours (no messages, no sales)", DeviceKind.NOZZLE, HOUR, 4 * HOUR, 5 * HOUR,
+              busy_hours=True, silent=True),
     FaultKind("FD-13", "fuel temperature sensor reads 85 °C", DeviceKind.NOZZLE, 3 * HOUR, 8 * HOUR, 12 * HOUR, busy_hours=True),
     FaultKind("MT-01", "water or gas meter bypassed: register stands still while electricity is used", DeviceKind.METER,
               UNTIL_END, UNTIL_END, 16 * DAY, _medium(MeterMedium.WATER, MeterMedium.GAS), related=("MT-07",)),
@@ -92,7 +97,8 @@ CATALOGUE: dict[str, FaultKind] = {k.code: k for k in (
     FaultKind("MT-06", "register jumps by far more than Qmax allows", DeviceKind.METER, timedelta(0), timedelta(0), DAY, _medium(MeterMedium.WATER, MeterMedium.GAS, MeterMedium.ELECTRICITY)),
     FaultKind("MT-07", "use drops to 30 % (bypass)", DeviceKind.METER, UNTIL_END, UNTIL_END, 9 * DAY, _medium(MeterMedium.WATER, MeterMedium.ELECTRICITY)),
     FaultKind("MT-08", "neutral bypass: phase current 40 % below neutral", DeviceKind.METER, 6 * HOUR, DAY, DAY, _hourly(MeterMedium.ELECTRICITY)),
-    FaultKind("MT-09", "meter silent for several report intervals", DeviceKind.METER, timedelta(0), timedelta(0), DAY, _medium(MeterMedium.WATER, MeterMedium.GAS, MeterMedium.ELECTRICITY)),
+    FaultKind("MT-09", "meter silent for several report intervals", DeviceKind.METER, timedelta(0), timedelta(0), DAY,
+              _medium(MeterMedium.WATER, MeterMedium.GAS, MeterMedium.ELECTRICITY), silent=True),
     FaultKind("MT-10", "meter past its service life", DeviceKind.METER, UNTIL_END, UNTIL_END, timedelta(0), _medium(MeterMedium.WATER, MeterMedium.GAS, MeterMedium.ELECTRICITY)),
     FaultKind("MT-11", "battery low", DeviceKind.METER, timedelta(0), timedelta(0), HOUR, _medium(MeterMedium.WATER, MeterMedium.GAS)),
     FaultKind("CP-01", "operator bills 3 % more energy than the module measured", DeviceKind.CHARGER, DAY, 2 * DAY, 2 * DAY),
@@ -121,8 +127,17 @@ class Fault:
 
 
 def meter_silence(config: SimulationConfig) -> timedelta:
-    """MT-09 outage: two reports more than the rule tolerates (3 daily reports, 4 interval reads)."""
-    return config.meter_interval * (5 if config.meter_interval >= DAY else 6)
+    """MT-09 outage: one report more than the rule tolerates (3 daily reports, 4 interval reads) and
+    a turn of the rule clock, in whole report intervals. A silence is seen only by the clock (nothing
+    arrives to trigger a rule): shorter, it could fall between two turns and go unseen."""
+    t = load_rulebook().for_rule("MT-09")
+    allowed = t.missed_daily_reports if config.meter_interval >= DAY else t.missed_interval_reads
+    return config.meter_interval * ((allowed + 1) + math.ceil(config.clock / config.meter_interval))
+
+
+def nozzle_silence(config: SimulationConfig) -> timedelta:
+    """FD-12 outage in opening hours: beyond the warning silence for at least a clock turn."""
+    return load_rulebook().for_rule("FD-12").warning_silence + config.tick + config.clock
 
 
 def sized(kind: FaultKind, config: SimulationConfig) -> FaultKind:
@@ -130,6 +145,9 @@ def sized(kind: FaultKind, config: SimulationConfig) -> FaultKind:
     if kind.code == "MT-09":
         silence = meter_silence(config)
         return replace(kind, shortest=silence, longest=silence, lead=silence + config.meter_interval)
+    if kind.code == "FD-12":
+        silence = nozzle_silence(config)
+        return replace(kind, shortest=silence, longest=silence + 2 * HOUR, lead=silence + 3 * HOUR)
     return kind
 
 
@@ -179,8 +197,15 @@ def plan_faults(city: City, config: SimulationConfig) -> tuple[City, list[Fault]
         if kind.code in _PROFILE_FAULTS:
             profiles[device_id] = _age_profile(kind.code, profile, config.start, rng)
         faults.append(Fault(kind.code, device_id, start, end))
-        labels.append(Label(device_id, kind.code, start, end, kind.related))
+        # A silent device is heard of again only with its next message after the fault.
+        seen_again = min(config.end, end + profile.report_interval) if kind.silent else end
+        labels.append(Label(device_id, kind.code, start, seen_again, kind.related))
     return City(city.sites, profiles), faults, labels
+
+
+def run_record_path(labels_path: str | Path) -> Path:
+    """Where the configuration of the run that wrote a labels file is kept: beside it, as JSON."""
+    return Path(labels_path).with_suffix(".json")
 
 
 def write_labels(labels: Iterable[Label], out: TextIO) -> None:

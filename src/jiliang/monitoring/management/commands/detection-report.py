@@ -1,7 +1,14 @@
 """`jiliang detection-report --labels FILE`: precision and recall per rule of the stored alerts
-against the simulator's labels (monitoring/scoring.py)."""
+against the simulator's labels (monitoring/scoring.py).
+
+Per rule: labelled faults, those an alert of the rule found (TP) and missed (FN), the rule's alerts
+and those on no labelled fault (FP), recall and precision. With the run's record beside the labels
+(`simulate` writes it), a rule whose fault the simulated period cannot show is marked with the
+reason instead of being scored.
+"""
 
 import datetime as dt
+import json
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -9,11 +16,24 @@ from jiliang.monitoring import engine
 from jiliang.monitoring.models import Alert
 from jiliang.monitoring.rules.registry import RULES
 from jiliang.monitoring.scoring import AlertSpan, score
-from jiliang.monitoring.simulation import read_labels
+from jiliang.monitoring.simulation import CATALOGUE, SimulationConfig, read_labels, run_record_path, sized
+
+
+def unobservable(config: SimulationConfig | None) -> dict[str, str]:
+    """Rule code -> why its fault cannot be seen in the simulated period."""
+    if config is None:
+        return {}
+    days = config.duration / dt.timedelta(days=1)
+    reasons = {}
+    for code, kind in CATALOGUE.items():
+        lead = sized(kind, config).lead
+        if lead >= config.duration:
+            reasons[code] = f"not observable: needs {lead / dt.timedelta(days=1):g} d of data, the run has {days:g} d"
+    return reasons
 
 
 class Command(BaseCommand):
-    help = "Score alerts against simulation labels: precision and recall per rule."
+    help = "Score alerts against simulation labels: TP, FP, FN, precision and recall per rule."
 
     def add_arguments(self, parser):
         parser.add_argument("--labels", required=True)
@@ -27,6 +47,14 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         if not truth:
             raise CommandError("no labels in the file")
+        record = run_record_path(labels)
+        config = SimulationConfig.from_json(json.loads(record.read_text(encoding="utf-8"))) if record.exists() else None
+        if config is not None:
+            self.stdout.write(
+                f"run: seed {config.seed}, {config.start:%Y-%m-%d %H:%M%z} + {config.duration / dt.timedelta(days=1):g} d, "
+                f"{config.stations} stations / {config.dispensers} dispensers, {config.charging_sites} charging sites x "
+                f"{config.chargers_per_site} piles, {config.meters} meters every {config.meter_interval.total_seconds() / 60:g} min, "
+                f"fault rate {config.fault_rate:g}, rule clock every {config.clock.total_seconds() / 60:g} min")
         start = min(label.start for label in truth) - dt.timedelta(days=1)
         spans = [
             AlertSpan(code, rule, opened, cleared or seen)
@@ -35,11 +63,20 @@ class Command(BaseCommand):
         ]
         book, _ = engine.current_rules()
         grace = {code: spec.window_length(book) for code, spec in RULES.items()}
-        self.stdout.write(f"{'rule':6} {'labels':>6} {'found':>6} {'recall':>7} {'alerts':>7} {'true':>6} {'precision':>9}")
-        for code, result in score(spans, truth, grace).items():
+        results = score(spans, truth, grace)
+        reasons = unobservable(config)
+        self.stdout.write(f"{'rule':6} {'labels':>6} {'TP':>4} {'FN':>4} {'alerts':>6} {'FP':>4} {'recall':>7} {'precision':>9}")
+        for code in sorted(set(RULES) | set(results)):
+            result = results.get(code)
+            if result is None:
+                self.stdout.write(f"{code:6} {'':>6} {'':>4} {'':>4} {'':>6} {'':>4} {'':>7} {'':>9}  "
+                                  f"{reasons.get(code, 'no fault planned, no alert')}")
+                continue
             recall = "—" if result.recall is None else f"{result.recall:.3f}"
             precision = "—" if result.precision is None else f"{result.precision:.3f}"
             below = any(v is not None and v < options["min"] for v in (result.recall, result.precision))
-            line = (f"{code:6} {result.labels:>6} {result.detected:>6} {recall:>7} {result.alerts:>7} "
-                    f"{result.true_alerts:>6} {precision:>9}")
+            line = (f"{code:6} {result.labels:>6} {result.detected:>4} {result.missed:>4} {result.alerts:>6} "
+                    f"{result.false_alerts:>4} {recall:>7} {precision:>9}")
+            note = reasons.get(code) or ("" if result.labels else "no fault planned")
+            line = f"{line}  {note}".rstrip()
             self.stdout.write(self.style.WARNING(line) if below else line)

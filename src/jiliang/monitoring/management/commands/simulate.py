@@ -9,6 +9,7 @@ the ingest ignores as duplicates. The simulated period ends today at 00:00 (loca
 """
 
 import datetime as dt
+import json
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from jiliang.accounts.models import Role, User
 from jiliang.monitoring import simulating
-from jiliang.monitoring.simulation import SimulationConfig, simulate, write_labels
+from jiliang.monitoring.simulation import SimulationConfig, run_record_path, simulate, write_labels
 
 
 class Command(BaseCommand):
@@ -45,10 +46,11 @@ class Command(BaseCommand):
         config = SimulationConfig(seed=o["seed"], start=end - duration, duration=duration, stations=o["stations"],
                                   dispensers=o["dispensers"], charging_sites=o["charging_sites"], meters=o["meters"],
                                   meter_interval=dt.timedelta(minutes=o["meter_interval_minutes"]),
-                                  fault_rate=o["fault_rate"])
+                                  fault_rate=o["fault_rate"], clock=dt.timedelta(minutes=o["tick_minutes"]))
         simulation = simulate(config)
         with open(o["labels"], "w", newline="", encoding="utf-8") as out:
             write_labels(simulation.labels, out)
+        run_record_path(o["labels"]).write_text(json.dumps(config.as_json(), indent=1), encoding="utf-8")
         self.stdout.write(f"{len(simulation.profiles)} devices, {len(simulation.labels)} labelled faults -> {o['labels']}")
         gateways = simulating.register_city(actor, simulation)
         publisher = None
