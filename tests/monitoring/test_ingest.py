@@ -92,6 +92,16 @@ def test_a_full_ingest_answers_503_with_retry_after(make_device, settings):
     assert post(token, json.dumps([meter_reading(device, s, s, s) for s in range(1, 4)])).status_code == 200
 
 
+def test_a_full_ingest_refuses_before_parsing_the_body(make_device, settings):
+    device, token, _ = make_device(DeviceKind.METER)
+    settings.JILIANG_MONITORING_QUEUE_SIZE = 5
+    with admission.admitted(5):
+        response = post(token, "{not json")
+    assert response.status_code == 503 and response["Retry-After"]
+    assert not DeadLetter.objects.exists()  # not even read: a malformed body would be a dead letter
+    assert post(token, "{not json").status_code == 200 and DeadLetter.objects.get().reason == "malformed"
+
+
 def test_shuffled_batches_store_the_same_as_ordered_ones(make_device):
     ordered_device, ordered_token, _ = make_device(DeviceKind.METER)
     shuffled_device, shuffled_token, _ = make_device(DeviceKind.METER)

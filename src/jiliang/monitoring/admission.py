@@ -1,7 +1,9 @@
 """Back-pressure for the HTTP ingest: a bounded number of messages in flight per process.
 
 A request that would take the count above ``JILIANG_MONITORING_QUEUE_SIZE`` is refused at once
-with 503 and Retry-After instead of queuing in memory; the device sends it again later.
+with 503 and Retry-After instead of queuing in memory; the device sends it again later. When the
+bound is already reached (``full``), the request is refused before its body is even parsed, so
+that refusing costs next to nothing under overload.
 """
 
 import threading
@@ -16,6 +18,10 @@ class Full(Exception):
 
 _lock = threading.Lock()
 _in_flight = 0
+
+
+def full() -> bool:
+    return _in_flight >= settings.JILIANG_MONITORING_QUEUE_SIZE
 
 
 @contextmanager

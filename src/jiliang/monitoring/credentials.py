@@ -10,6 +10,7 @@ credentials (a new version) or revoking the device invalidates it at once. See d
 import hashlib
 import hmac
 import secrets
+from functools import lru_cache
 
 from django.conf import settings
 
@@ -24,8 +25,12 @@ def _server_key() -> bytes:
     return hmac.new(settings.SECRET_KEY.encode(), b"jiliang.monitoring.mqtt-secret", hashlib.sha256).digest()
 
 
+@lru_cache(maxsize=200_000)
 def mqtt_secret(code: str, version: int) -> str:
-    """The signing secret of one device at one credential version (shown once to the installer)."""
+    """The signing secret of one device at one credential version (shown once to the installer).
+
+    Cached per (device, version): the worker checks a signature on every publication, and a new
+    version (re-issued credentials) is a new key, so the cache never serves a revoked secret."""
     return hmac.new(_server_key(), f"{code}:{version}".encode(), hashlib.sha256).hexdigest()
 
 

@@ -211,9 +211,12 @@ def parse_batch(body: bytes) -> list[Message | Rejected]:
     An array that is not valid JSON as a whole is rejected as one item; with JSON lines, each bad
     line is rejected alone and the good ones go through.
     """
-    if body.lstrip()[:1] == b"[":
-        try:  # the common case, validated in one pass; item by item only when something is wrong
-            return list(_messages.validate_json(body))
+    first = body.lstrip()[:1]
+    if first in (b"[", b"{"):
+        # The common cases (an HTTP array, one MQTT message) validated in one pass from the bytes;
+        # item by item only when something is wrong or the body is JSON lines.
+        try:
+            return list(_messages.validate_json(body)) if first == b"[" else [_message.validate_json(body)]
         except ValidationError:
             pass
     text = body.decode("utf-8", errors="replace").strip()

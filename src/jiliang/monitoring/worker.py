@@ -58,8 +58,15 @@ def items_of(message: mqtt.MQTTMessage) -> list[Incoming]:
     return [Incoming(p, raw=single, publication=publication) for p in parsed]
 
 
+def subscriptions(share_group: str = "") -> list[tuple[str, int]]:
+    """The QoS 1 subscriptions; with a share group, MQTT v5 shared subscriptions
+    ($share/<group>/<filter>), so that several workers split the stream between them."""
+    return [(f"$share/{share_group}/{topic}" if share_group else topic, qos) for topic, qos in TOPICS]
+
+
 class Worker:
-    def __init__(self, *, client_id: str | None = None, host: str | None = None, port: int | None = None):
+    def __init__(self, *, client_id: str | None = None, host: str | None = None, port: int | None = None,
+                 share_group: str = ""):
         self.queue: queue.Queue = queue.Queue(maxsize=settings.JILIANG_MONITORING_QUEUE_SIZE)
         self.stopping = threading.Event()
         self.connected = threading.Event()
@@ -73,12 +80,13 @@ class Worker:
         self.host = host or settings.JILIANG_MONITORING_MQTT_HOST
         self.port = port or settings.JILIANG_MONITORING_MQTT_PORT
         self.stored = 0
+        self.share_group = share_group
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):
         if reason_code.is_failure:
             logger.error("MQTT connection refused: %s", reason_code)
             return
-        client.subscribe(TOPICS)
+        client.subscribe(subscriptions(self.share_group))
         self.connected.set()
 
     def _on_message(self, client, userdata, message):

@@ -30,6 +30,8 @@ class Command(BaseCommand):
         worker = sub.add_parser("worker", help="MQTT ingest worker with the rule clock")
         worker.add_argument("--client-id", default=None)
         worker.add_argument("--no-tick", action="store_true", help="leave the rule clock to another process")
+        worker.add_argument("--share", default="", metavar="GROUP",
+                            help="MQTT v5 shared subscription group: workers with the same group split the stream")
         tick = sub.add_parser("tick", help="run the rule clock once")
         tick.add_argument("--at", default=None, help="ISO time to evaluate at (default: now)")
         partitions = sub.add_parser("partitions", help="create daily partitions ahead")
@@ -40,12 +42,13 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options):
         getattr(self, f"_{action}")(**options)
 
-    def _worker(self, client_id, no_tick, **options):
-        from jiliang.monitoring.worker import Worker
+    def _worker(self, client_id, no_tick, share, **options):
+        from jiliang.monitoring.worker import Worker, subscriptions
 
-        worker = Worker(client_id=client_id)
+        worker = Worker(client_id=client_id, share_group=share)
         signal.signal(signal.SIGTERM, lambda *_: worker.stopping.set())
-        self.stdout.write(f"ingest worker: mqtt://{worker.host}:{worker.port} topics jiliang/+/readings, jiliang/+/events")
+        topics = ", ".join(topic for topic, _ in subscriptions(share))
+        self.stdout.write(f"ingest worker: mqtt://{worker.host}:{worker.port} topics {topics}")
         try:
             worker.run(tick=not no_tick)
         except KeyboardInterrupt:
