@@ -1,24 +1,38 @@
 """Monitoring ingest benchmark (a script, not a test): end to end over HTTP batch and MQTT.
 
-    .venv/bin/python bench/monitoring.py                       # SQLite, then PostgreSQL if reachable
-    .venv/bin/python bench/monitoring.py --db sqlite --seconds 20
-    .venv/bin/python bench/monitoring.py --db postgres --postgres-url postgres://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python bench/monitoring.py                       # SQLite, then PostgreSQL
+    .venv/bin/python bench/monitoring.py --db postgres --seconds 20
+    .venv/bin/python bench/monitoring.py --db sqlite --paths http --http-workers 3
 
 For each database it makes a fresh database, migrates it, registers meters behind site gateways,
-then runs the real processes: `jiliang serve` for HTTP, `jiliang monitor worker` with the real
-Mosquitto for MQTT. "End to end" is parse, validate, authenticate, de-duplicate, store, roll up and
+then runs the production processes: gunicorn (`gunicorn jiliang.wsgi`, gthread workers; the
+`production` extra) for HTTP, and `jiliang monitor worker` processes sharing one MQTT v5 shared
+subscription for MQTT, against a Mosquitto that the bench starts with the deployment settings of
+docs/monitoring.md (large per-session queue; the system broker keeps the default 1000 and drops
+beyond it). "End to end" is parse, validate, authenticate, de-duplicate, store, roll up and
 evaluate the arrival rules, committed before the answer (HTTP) or the PUBACK (MQTT).
 
-Printed per path: sustained readings/s, p50/p95/p99 receipt-to-alert latency (a tamper event is
-sent every few batches; latency = alert row written − message sent), peak RSS of the server or
-worker, stored vs sent (loss), and the behaviour at 3x and 10x the sustained rate (503s with
-Retry-After on HTTP; on MQTT the broker holds what the worker has not acknowledged).
+Per path and phase:
+- sustained: the most the server takes (HTTP: clients send back to back; MQTT: publishers offer
+  more than the workers take, the broker holds the rest) — readings/s from first send to last stored;
+- steady: paced at 80 % of sustained — the receipt-to-alert latency: a tamper event (MT-03) goes
+  with every few batches, each to a meter not tampered before; printed as p50/p95/p99 of
+  sent → alert row (bench clock, includes queueing and transfer) and received → alert row
+  (the reading's received_at: the server's receipt);
+- 3x and 10x: offered at 3 and 10 times sustained — HTTP answers 503 + Retry-After beyond the
+  admission bound and the clients send the refused batch again after Retry-After; MQTT workers
+  take what they can and the broker holds the rest;
+- loss: every phase compares what was acknowledged (HTTP 200, MQTT PUBACK by the broker to the
+  publisher) with what is stored; peak RSS of each server/worker process; CPU seconds used.
 """
 
 import argparse
 import datetime as dt
 import json
+import multiprocessing
 import os
+import shutil
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -47,8 +61,19 @@ SITES = 50
 METERS_PER_SITE = 40
 HTTP_BATCH = 5000
 PORT = 8765
+BROKER_PORT = 18831
 READ_INTERVAL = dt.timedelta(minutes=15)
 START = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=60)
+BROKER_CONFIG = """\
+listener {port} 127.0.0.1
+allow_anonymous true
+persistence false
+# Deployment settings (docs/monitoring.md): a worker's session may queue a long backlog, and each
+# worker's Receive Maximum (JILIANG_MONITORING_QUEUE_SIZE) bounds what is in flight to it.
+max_queued_messages 2000000
+max_queued_bytes 0
+max_inflight_messages 0
+"""
 
 SETUP = f"""
 import json
@@ -94,12 +119,21 @@ class Database:
             self.admin_url = postgres_url
             self.url = urlunparse(urlparse(postgres_url)._replace(path=f"/{self.name}"))
 
-    def scalar(self, sql: str):
+    def rows(self, sql: str) -> list[tuple]:
         if self.kind == "sqlite":
             with sqlite3.connect(self.path, timeout=60) as connection:
-                return connection.execute(sql).fetchone()[0]
+                return connection.execute(sql).fetchall()
         with psycopg.connect(self.url) as connection:
-            return connection.execute(sql).fetchone()[0]
+            return connection.execute(sql).fetchall()
+
+    def scalar(self, sql: str):
+        return self.rows(sql)[0][0]
+
+    def readings(self) -> int:
+        return self.scalar("SELECT COUNT(*) FROM monitoring_reading")
+
+    def server_version(self) -> str:
+        return sqlite3.sqlite_version if self.kind == "sqlite" else self.scalar("SHOW server_version")
 
     def drop(self):
         if self.kind == "postgres":
@@ -107,18 +141,103 @@ class Database:
                 admin.execute(f"DROP DATABASE {self.name} WITH (FORCE)")
 
 
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+def family(pid: int) -> list[int]:
+    """The process and its descendants (gunicorn's master and workers)."""
+    found = [pid]
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                found += family(int(child))
+    except OSError:
+        pass
+    return found
+
+
+def _status(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return total
+
+
+class Watch:
+    """Peak RSS and CPU of a set of processes (sampled: workers may be replaced)."""
+
+    def __init__(self, roots: list[int]):
+        self.roots = roots
+        self.peak: dict[int, int] = {}
+        self.cpu: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def sample(self):
+        for root in self.roots:
+            for pid in family(root):
+                self.peak[pid] = max(self.peak.get(pid, 0), _status(pid, "VmHWM:"))
+                self.cpu[pid] = max(self.cpu.get(pid, 0.0), cpu_seconds([pid]))
+
+    def _run(self):
+        while not self.stop.wait(0.5):
+            self.sample()
+
+    def cpu_total(self) -> float:
+        self.sample()
+        return sum(self.cpu.values())
+
+    def rss_text(self) -> str:
+        self.sample()
+        self.stop.set()
+        values = sorted((kb / 1024 for kb in self.peak.values()), reverse=True)
+        return f"{max(values):,.0f} MB per process (largest of {len(values)}; all together {sum(values):,.0f} MB)"
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def percentiles(values: list[float]) -> str:
     if len(values) < 2:
-        return "n/a (too few alerts)"
+        return f"n/a (n={len(values)})"
     cuts = statistics.quantiles(values, n=100)
     return f"p50 {statistics.median(values):.3f} s  p95 {cuts[94]:.3f} s  p99 {cuts[98]:.3f} s  (n={len(values)})"
+
+
+def wait_port(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def wait_stored(db: Database, expected: int, progress_timeout: float = 60) -> tuple[float, int]:
+    """Wait until ``expected`` readings are stored or nothing moved for ``progress_timeout`` s.
+    Returns the monotonic time the last reading was seen stored, and the largest backlog seen."""
+    last, last_change, backlog = db.readings(), time.monotonic(), 0
+    while last < expected and time.monotonic() - last_change < progress_timeout:
+        time.sleep(0.1)
+        now = db.readings()
+        backlog = max(backlog, expected - now)
+        if now != last:
+            last, last_change = now, time.monotonic()
+    return last_change, backlog
 
 
 class Sequencer:
@@ -128,14 +247,14 @@ class Sequencer:
         self.sites = sites
         self.next_seq: dict[str, int] = {}
         self.register: dict[str, float] = {}
-        self.tamper_sent: dict[str, float] = {}  # meter code -> wall time the tamper event was sent
+        self.tampered: set[str] = set()
+        self.tamper_sent: dict[str, float] = {}  # meter code -> wall time its tamper event was first sent
         self.lock = threading.Lock()
-        self.tampered = 0
 
     def readings(self, site: dict, count: int, tamper: bool) -> list[dict]:
         """Interval reads at the real 15-minute rhythm, starting 60 days back (a head-end catching
-        up), so that rule windows and rollups hold what they would in the field."""
-        now = dt.datetime.now(dt.UTC)
+        up), so that rule windows and rollups hold what they would in the field; with ``tamper``,
+        a magnetic-field event of a meter of the site not tampered before (one alert each)."""
         items = []
         with self.lock:
             meters = site["meters"]
@@ -146,74 +265,100 @@ class Sequencer:
                 self.register[code] = self.register.get(code, 0.0) + 0.25
                 items.append({"device": code, "seq": seq, "time": (START + seq * READ_INTERVAL).isoformat(),
                               "type": "meter.reading", "register": round(self.register[code], 3)})
-            if tamper:
-                code = meters[self.tampered % len(meters)][0]
-                self.tampered += 1
+            fresh = [code for code, _ in meters if code not in self.tampered]
+            if tamper and fresh:
+                code = fresh[0]
+                self.tampered.add(code)
                 seq = self.next_seq.get(code, 0) + 1
                 self.next_seq[code] = seq
-                items.append({"device": code, "seq": seq, "time": now.isoformat(), "type": "event",
-                              "code": "magnetic_field"})
-                self.tamper_sent[code] = time.time()
+                items.append({"device": code, "seq": seq, "time": dt.datetime.now(dt.UTC).isoformat(),
+                              "type": "event", "code": "magnetic_field"})
         return items
 
+    def sent(self, items: list[dict]) -> None:
+        now = time.time()
+        with self.lock:
+            for item in items:
+                if item["type"] == "event":
+                    self.tamper_sent.setdefault(item["device"], now)
 
-def alert_latencies(db: Database, sent: dict[str, float]) -> list[float]:
-    rows = json.loads(db.scalar(
-        "SELECT json_group_array(json_array(d.code, a.created_at)) FROM monitoring_alert a "
-        "JOIN monitoring_device d ON d.id = a.device_id WHERE a.rule_code = 'MT-03'"
-        if db.kind == "sqlite" else
-        "SELECT COALESCE(json_agg(json_build_array(d.code, extract(epoch FROM a.created_at))), '[]')::text "
-        "FROM monitoring_alert a JOIN monitoring_device d ON d.id = a.device_id WHERE a.rule_code = 'MT-03'"
-    ))
-    latencies = []
-    for code, created in rows:
-        if code not in sent:
-            continue
-        if isinstance(created, str):
-            created = dt.datetime.fromisoformat(created).replace(tzinfo=dt.UTC).timestamp()
-        latencies.append(created - sent[code])
-    return latencies
+
+def _epoch(value) -> float:
+    if isinstance(value, str):  # SQLite keeps UTC as text
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.timestamp()
+
+
+def alert_latencies(db: Database, sent: dict[str, float]) -> tuple[list[float], list[float]]:
+    """(sent → alert, received → alert) in seconds for the tamper events in ``sent``."""
+    rows = db.rows(
+        "SELECT d.code, a.created_at, r.received_at FROM monitoring_alert a "
+        "JOIN monitoring_device d ON d.id = a.device_id "
+        "JOIN monitoring_reading r ON r.device_id = a.device_id AND r.kind = 'event' "
+        "WHERE a.rule_code = 'MT-03'"
+    )
+    from_sent, from_receipt = [], []
+    for code, created, received in rows:
+        if code in sent:
+            from_sent.append(_epoch(created) - sent[code])
+            from_receipt.append(_epoch(created) - _epoch(received))
+    return from_sent, from_receipt
+
+
+def latency_lines(prefix: str, db: Database, sent: dict[str, float]) -> None:
+    from_sent, from_receipt = alert_latencies(db, sent)
+    print(f"{prefix} sent-to-alert     {percentiles(from_sent)}")
+    print(f"{prefix} receipt-to-alert  {percentiles(from_receipt)}")
 
 
 # ---------------------------------------------------------------- HTTP
 
 
-def http_post(token: str, items: list[dict]) -> tuple[int, dict]:
-    request = urllib.request.Request(f"http://127.0.0.1:{PORT}/api/v1/monitoring/ingest", data=json.dumps(items).encode(),
+def http_post(body: bytes, token: str) -> tuple[int, dict, str]:
+    request = urllib.request.Request(f"http://127.0.0.1:{PORT}/api/v1/monitoring/ingest", data=body,
                                      headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, json.loads(response.read())
+        with urllib.request.urlopen(request, timeout=300) as response:
+            return response.status, json.loads(response.read()), ""
     except urllib.error.HTTPError as error:
-        return error.code, {}
+        return error.code, {}, error.headers.get("Retry-After", "")
 
 
 def http_run(seq: Sequencer, seconds: float, clients: int, rate: float | None = None) -> dict:
-    """Clients send batches for ``seconds``; with ``rate`` (readings/s in total) they pace themselves."""
-    stats = {"accepted": 0, "sent": 0, "busy": 0, "errors": 0}
+    """Clients send batches for ``seconds`` (paced to ``rate`` readings/s in total if given); a
+    batch refused with 503 is sent again after Retry-After, as a device would."""
+    stats = {"accepted": 0, "sent": 0, "busy": 0, "errors": 0, "tampers": {}}
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
     def client(number: int):
         batches = 0
+        next_slot = time.monotonic()
         while time.monotonic() < deadline:
             site = seq.sites[(number + batches * clients) % len(seq.sites)]
             items = seq.readings(site, HTTP_BATCH, tamper=batches % 3 == 0)
-            started = time.monotonic()
-            status, body = http_post(site["token"], items)
+            body = json.dumps(items).encode()
+            seq.sent(items)
+            while True:
+                status, answer, retry_after = http_post(body, site["token"])
+                with lock:
+                    if status == 200:
+                        stats["accepted"] += answer["accepted"]
+                    elif status == 503:
+                        stats["busy"] += 1
+                    else:
+                        stats["errors"] += 1
+                if status != 503:
+                    break
+                time.sleep(float(retry_after or 1))
             with lock:
                 stats["sent"] += len(items)
-                if status == 200:
-                    stats["accepted"] += body["accepted"]
-                elif status == 503:
-                    stats["busy"] += 1
-                else:
-                    stats["errors"] += 1
             batches += 1
             if rate:
-                pause = len(items) / (rate / clients) - (time.monotonic() - started)
-                if pause > 0:
-                    time.sleep(pause)
+                next_slot += len(items) / (rate / clients)
+                time.sleep(max(0.0, next_slot - time.monotonic()))
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     started = time.monotonic()
@@ -225,125 +370,237 @@ def http_run(seq: Sequencer, seconds: float, clients: int, rate: float | None = 
     return stats
 
 
-def bench_http(db: Database, env: dict, seq: Sequencer, seconds: float) -> None:
-    server = subprocess.Popen([sys.executable, "-m", "jiliang.cli", "serve", f"127.0.0.1:{PORT}"], env=env,
+def server_command(workers: int, threads: int) -> tuple[list[str], str]:
+    if shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or _importable("gunicorn"):
+        return ([sys.executable, "-m", "gunicorn", "jiliang.wsgi", "--bind", f"127.0.0.1:{PORT}",
+                 "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+                 "--timeout", "300", "--log-level", "warning"],
+                f"gunicorn jiliang.wsgi --workers {workers} --worker-class gthread --threads {threads}")
+    return ([sys.executable, "-m", "jiliang.cli", "serve", f"127.0.0.1:{PORT}"],
+            "jiliang serve (one process; install the production extra for gunicorn)")
+
+
+def _importable(name: str) -> bool:
+    return subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True).returncode == 0
+
+
+def bench_http(db: Database, env: dict, seq: Sequencer, seconds: float, workers: int, threads: int) -> None:
+    command, described = server_command(workers, threads)
+    queue = 2 * HTTP_BATCH
+    server = subprocess.Popen(command, env={**env, "JILIANG_MONITORING_QUEUE_SIZE": str(queue)},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/login/", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        before = db.scalar("SELECT COUNT(*) FROM monitoring_reading")
-        sustained = http_run(seq, seconds, clients=2)
-        stored = db.scalar("SELECT COUNT(*) FROM monitoring_reading") - before
-        rate = sustained["accepted"] / sustained["elapsed"]
-        print(f"  HTTP batch sustained: {rate:,.0f} readings/s ({sustained['accepted']:,} in {sustained['elapsed']:.1f} s, "
-              f"2 clients x {HTTP_BATCH} per batch; 503s {sustained['busy']}, errors {sustained['errors']})")
-        print(f"  HTTP stored {stored:,} of {sustained['accepted']:,} acknowledged (200); lost: {sustained['accepted'] - stored:,}")
-        print(f"  HTTP receipt-to-alert: {percentiles(alert_latencies(db, seq.tamper_sent))}")
-        for factor in (3, 10):
-            overload = http_run(seq, seconds / 2, clients=2 * factor, rate=rate * factor)
-            print(f"  HTTP at {factor}x ({rate * factor:,.0f} readings/s offered by {2 * factor} clients): "
-                  f"{overload['accepted'] / overload['elapsed']:,.0f} readings/s accepted, "
-                  f"{overload['busy']} batches refused with 503 + Retry-After, {overload['errors']} errors")
-        print(f"  HTTP server peak RSS: {peak_rss_mb(server.pid):,.0f} MB")
+        wait_port(PORT)
+        http_post(b"[]", seq.sites[0]["token"])  # warm up: imports, first connection
+        watch = Watch([server.pid])
+        print(f"  HTTP server: {described}; JILIANG_MONITORING_QUEUE_SIZE={queue} per process; "
+              f"{HTTP_BATCH} readings per request")
+        clients = 2 * workers
+        before, cpu0 = db.readings(), watch.cpu_total()
+        run = http_run(seq, seconds, clients=clients)
+        stored = db.readings() - before
+        rate = run["accepted"] / run["elapsed"]
+        print(f"  HTTP sustained: {rate:,.0f} readings/s ({run['accepted']:,} in {run['elapsed']:.1f} s, {clients} clients "
+              f"back to back; server CPU {watch.cpu_total() - cpu0:.1f} s; {load()})")
+        print(f"  HTTP sustained: stored {stored:,} of {run['accepted']:,} acknowledged; lost {run['accepted'] - stored:,}; "
+              f"503s {run['busy']}, errors {run['errors']}")
+        for label, factor, count in (("steady 80%", 0.8, clients), ("3x", 3, 3 * clients), ("10x", 10, 10 * clients)):
+            before, cpu0 = db.readings(), watch.cpu_total()
+            marker = set(seq.tamper_sent)
+            run = http_run(seq, seconds / (1 if factor < 1 else 2), clients=count, rate=rate * factor)
+            stored = db.readings() - before
+            print(f"  HTTP {label} ({rate * factor:,.0f} readings/s offered by {count} clients): "
+                  f"{run['accepted'] / run['elapsed']:,.0f} readings/s accepted; {run['busy']} requests refused with "
+                  f"503 + Retry-After and sent again; errors {run['errors']}; stored {stored:,} of {run['accepted']:,} "
+                  f"acknowledged, lost {run['accepted'] - stored:,}; server CPU {watch.cpu_total() - cpu0:.1f} s; {load()}")
+            latency_lines(f"  HTTP {label}:", db, {c: t for c, t in seq.tamper_sent.items() if c not in marker})
+        print(f"  HTTP server peak RSS: {watch.rss_text()}")
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.wait(timeout=60)
 
 
 # ---------------------------------------------------------------- MQTT
 
 
-def mqtt_publisher() -> mqtt.Client:
+def _publisher(pipe, sites: list[dict], state: tuple, port: int) -> None:
+    """One publisher process (devices of its own sites): publishes QoS 1 at the asked rate and
+    reports what it sent, what the broker acknowledged, and when each tamper event went out."""
+    seq = Sequencer(sites)
+    seq.next_seq, seq.register, seq.tampered = state
+    acked = [0]
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
-    client.max_inflight_messages_set(2000)
+    client.max_inflight_messages_set(20000)
     client.max_queued_messages_set(0)
-    client.connect("127.0.0.1", 1883)
+    client.on_publish = lambda *args: acked.__setitem__(0, acked[0] + 1)
+    client.connect("127.0.0.1", port)
     client.loop_start()
-    return client
-
-
-def mqtt_send(client: mqtt.Client, seq: Sequencer, count: int, tamper: bool) -> list:
-    infos = []
-    for site in seq.sites:
-        items = seq.readings(site, count, tamper)
-        secrets = dict(site["meters"])
-        for item in items:
-            topic = f"jiliang/{item['device']}/{'events' if item['type'] == 'event' else 'readings'}"
-            payload = json.dumps(item).encode()
-            properties = Properties(PacketTypes.PUBLISH)
-            properties.UserProperty = ("sig", sign(secrets[item["device"]], topic, payload))
-            infos.append(client.publish(topic, payload, qos=1, properties=properties))
-    return infos
-
-
-def mqtt_phase(db: Database, client: mqtt.Client, seq: Sequencer, seconds: float, rate: float, window: int) -> dict:
-    """Publish at ``rate`` msg/s for ``seconds``; the publisher never runs more than ``window``
-    messages ahead of what is stored (the devices' own QoS 1 flow control stands in for this)."""
-    before = db.scalar("SELECT COUNT(*) FROM monitoring_reading")
-    sent, started, waited = 0, time.monotonic(), 0.0
-    round_size = len(seq.sites) * 10
-    while time.monotonic() - started < seconds:
-        tick = time.monotonic()
-        infos = mqtt_send(client, seq, 10, tamper=(sent // round_size) % 5 == 0)
-        sent += len(infos)
-        ahead = sent - (db.scalar("SELECT COUNT(*) FROM monitoring_reading") - before)
-        while ahead > window:
-            pause = time.monotonic()
+    secrets = {code: secret for site in sites for code, secret in site["meters"]}
+    while True:
+        command = pipe.recv()
+        if command is None:
+            break
+        rate, seconds = command
+        sent, rounds, acked[0] = 0, 0, 0
+        seq.tamper_sent = {}
+        started = time.monotonic()
+        next_slot = started
+        while time.monotonic() - started < seconds:
+            for site in sites:
+                items = seq.readings(site, 10, tamper=rounds % 5 == 0)
+                for item in items:
+                    topic = f"jiliang/{item['device']}/{'events' if item['type'] == 'event' else 'readings'}"
+                    payload = json.dumps(item).encode()
+                    properties = Properties(PacketTypes.PUBLISH)
+                    properties.UserProperty = ("sig", sign(secrets[item["device"]], topic, payload))
+                    client.publish(topic, payload, qos=1, properties=properties)
+                seq.sent(items)
+                sent += len(items)
+            rounds += 1
+            if rate:
+                next_slot += 10 * len(sites) / rate
+                time.sleep(max(0.0, next_slot - time.monotonic()))
+        elapsed = time.monotonic() - started
+        deadline = time.monotonic() + 120
+        while acked[0] < sent and time.monotonic() < deadline:
             time.sleep(0.05)
-            waited += time.monotonic() - pause
-            ahead = sent - (db.scalar("SELECT COUNT(*) FROM monitoring_reading") - before)
-        pause = len(infos) / rate - (time.monotonic() - tick)
-        if pause > 0:
-            time.sleep(pause)
-    deadline = time.monotonic() + 120
-    while db.scalar("SELECT COUNT(*) FROM monitoring_reading") - before < sent and time.monotonic() < deadline:
-        time.sleep(0.1)
-    elapsed = time.monotonic() - started
-    stored = db.scalar("SELECT COUNT(*) FROM monitoring_reading") - before
-    return {"sent": sent, "stored": stored, "elapsed": elapsed, "held_back_s": waited}
+        pipe.send({"sent": sent, "acked": acked[0], "elapsed": elapsed, "tamper_sent": seq.tamper_sent})
+    client.disconnect()
+    client.loop_stop()
 
 
-def bench_mqtt(db: Database, env: dict, seq: Sequencer, seconds: float) -> None:
-    client_id = f"jiliang-bench-{uuid.uuid4().hex[:8]}"
-    worker = subprocess.Popen([sys.executable, "-m", "jiliang.cli", "monitor", "worker", "--client-id", client_id,
-                               "--no-tick"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    publisher = mqtt_publisher()
+class Publishers:
+    def __init__(self, seq: Sequencer, count: int, port: int):
+        self.pipes, self.processes = [], []
+        context = multiprocessing.get_context("fork")
+        for number in range(count):
+            mine, theirs = context.Pipe()
+            sites = seq.sites[number::count]
+            codes = {code for site in sites for code, _ in site["meters"]}
+            state = ({c: s for c, s in seq.next_seq.items() if c in codes},
+                     {c: r for c, r in seq.register.items() if c in codes}, set(seq.tampered) & codes)
+            process = context.Process(target=_publisher, args=(theirs, sites, state, port), daemon=True)
+            process.start()
+            self.pipes.append(mine)
+            self.processes.append(process)
+
+    def run(self, rate: float | None, seconds: float) -> dict:
+        for pipe in self.pipes:
+            pipe.send((rate / len(self.pipes) if rate else None, seconds))
+        answers = [pipe.recv() for pipe in self.pipes]
+        return {"sent": sum(a["sent"] for a in answers), "acked": sum(a["acked"] for a in answers),
+                "elapsed": max(a["elapsed"] for a in answers),
+                "tamper_sent": {c: t for a in answers for c, t in a["tamper_sent"].items()}}
+
+    def close(self):
+        for pipe in self.pipes:
+            pipe.send(None)
+        for process in self.processes:
+            process.join(timeout=30)
+
+
+def probe_until_subscribed(db: Database, site: dict, port: int, timeout: float = 120) -> None:
+    """Publish gateway heartbeats until one is stored: the workers are up and subscribed."""
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    topic, before, deadline = f"jiliang/{site['gateway']}/events", db.readings(), time.monotonic() + timeout
     try:
-        time.sleep(12)  # the worker starts and subscribes
-        # Mosquitto here keeps max_queued_messages = 1000 per session: the window keeps the
-        # publisher within it so that a loss would be ours, not the broker's configured limit.
-        sustained = mqtt_phase(db, publisher, seq, seconds, rate=50_000, window=1200)
-        rate = sustained["stored"] / sustained["elapsed"]
-        print(f"  MQTT sustained: {rate:,.0f} msg/s (one reading per QoS 1 publication; {sustained['stored']:,} stored "
-              f"of {sustained['sent']:,} published, loss {sustained['sent'] - sustained['stored']})")
-        print(f"  MQTT receipt-to-alert: {percentiles(alert_latencies(db, seq.tamper_sent))}")
-        for factor in (3, 10):
-            phase = mqtt_phase(db, publisher, seq, seconds / 2, rate=rate * factor, window=1200)
-            print(f"  MQTT at {factor}x ({rate * factor:,.0f} msg/s offered): {phase['stored'] / phase['elapsed']:,.0f} msg/s "
-                  f"stored, loss {phase['sent'] - phase['stored']}, publisher held back {phase['held_back_s']:.1f} s "
-                  f"by unacknowledged QoS 1 messages")
-        print(f"  MQTT worker peak RSS: {peak_rss_mb(worker.pid):,.0f} MB "
-              f"(Receive Maximum = JILIANG_MONITORING_QUEUE_SIZE bounds what is in memory)")
+        for number in range(1, 10_000):
+            payload = json.dumps({"device": site["gateway"], "seq": number, "type": "heartbeat",
+                                  "time": dt.datetime.now(dt.UTC).isoformat()}).encode()
+            properties = Properties(PacketTypes.PUBLISH)
+            properties.UserProperty = ("sig", sign(site["secret"], topic, payload))
+            client.publish(topic, payload, qos=1, properties=properties).wait_for_publish(10)
+            time.sleep(1)
+            if db.readings() > before or time.monotonic() > deadline:
+                return
     finally:
-        worker.terminate()
-        worker.wait(timeout=60)
-        publisher.disconnect()
-        publisher.loop_stop()
-        forget = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
-        forget.connect("127.0.0.1", 1883, clean_start=True)
-        forget.disconnect()
+        client.disconnect()
+        client.loop_stop()
+
+
+def start_broker(workdir: Path, system: bool) -> tuple[subprocess.Popen | None, int, str]:
+    if system or not shutil.which("mosquitto", path="/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin"):
+        return None, 1883, "the system Mosquitto on 1883 (its own configuration)"
+    config = workdir / "mosquitto.conf"
+    config.write_text(BROKER_CONFIG.format(port=BROKER_PORT))
+    binary = shutil.which("mosquitto", path="/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin")
+    broker = subprocess.Popen([binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(BROKER_PORT)
+    return broker, BROKER_PORT, (f"a Mosquitto of its own on {BROKER_PORT} with the deployment settings "
+                                 "(max_queued_messages 2000000, max_inflight_messages 0)")
+
+
+def mqtt_phase(db: Database, publishers: Publishers, rate: float | None, seconds: float) -> dict:
+    before = db.readings()
+    started = time.monotonic()
+    published = publishers.run(rate, seconds)
+    finished, backlog = wait_stored(db, before + published["acked"])
+    stored = db.readings() - before
+    return {**published, "stored": stored, "span": finished - started, "backlog": backlog,
+            "drain": max(0.0, finished - started - published["elapsed"])}
+
+
+def bench_mqtt(db: Database, env: dict, seq: Sequencer, seconds: float, workers: int, publishers_count: int,
+               offered: float, workdir: Path, system_broker: bool) -> None:
+    broker, port, described = start_broker(workdir, system_broker)
+    group = f"bench{uuid.uuid4().hex[:6]}"
+    client_ids = [f"jiliang-bench-{group}-{n}" for n in range(workers)]
+    processes = [subprocess.Popen([sys.executable, "-m", "jiliang.cli", "monitor", "worker", "--client-id", client_id,
+                                   "--share", group, "--no-tick"],
+                                  env={**env, "JILIANG_MONITORING_MQTT_PORT": str(port)},
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for client_id in client_ids]
+    publishers = None
+    try:
+        print(f"  MQTT broker: {described}; {workers} x `jiliang monitor worker --share {group}` "
+              f"(JILIANG_MONITORING_QUEUE_SIZE={env['JILIANG_MONITORING_QUEUE_SIZE']}, "
+              f"BATCH_SIZE={env['JILIANG_MONITORING_BATCH_SIZE']}); {publishers_count} publisher processes, "
+              "one reading per signed QoS 1 publication")
+        probe_until_subscribed(db, seq.sites[0], port)
+        watch = Watch([p.pid for p in processes])
+        publishers = Publishers(seq, publishers_count, port)
+        cpu0 = watch.cpu_total()
+        run = mqtt_phase(db, publishers, offered, seconds)
+        rate = run["stored"] / run["span"]
+        print(f"  MQTT sustained: {rate:,.0f} msg/s ({run['stored']:,} stored in {run['span']:.1f} s; offered "
+              f"{run['sent'] / run['elapsed']:,.0f} msg/s for {run['elapsed']:.1f} s, drained {run['drain']:.1f} s after; "
+              f"workers' CPU {watch.cpu_total() - cpu0:.1f} s; {load()})")
+        print(f"  MQTT sustained: stored {run['stored']:,} of {run['acked']:,} acknowledged by the broker "
+              f"({run['sent']:,} published); lost {run['acked'] - run['stored']:,}")
+        for label, factor in (("steady 80%", 0.8), ("3x", 3), ("10x", 10)):
+            cpu0 = watch.cpu_total()
+            run = mqtt_phase(db, publishers, rate * factor, seconds / (1 if factor < 1 else 2))
+            print(f"  MQTT {label} ({rate * factor:,.0f} msg/s asked, {run['sent'] / run['elapsed']:,.0f} msg/s published): "
+                  f"{run['stored'] / run['span']:,.0f} msg/s stored; backlog held by the broker up to {run['backlog']:,} "
+                  f"messages, drained {run['drain']:.1f} s after publishing stopped; stored {run['stored']:,} of "
+                  f"{run['acked']:,} acknowledged, lost {run['acked'] - run['stored']:,}; workers' CPU "
+                  f"{watch.cpu_total() - cpu0:.1f} s; {load()}")
+            latency_lines(f"  MQTT {label}:", db, run["tamper_sent"])
+        print(f"  MQTT worker peak RSS: {watch.rss_text()} (Receive Maximum = JILIANG_MONITORING_QUEUE_SIZE "
+              "bounds what each worker holds)")
+    finally:
+        if publishers:
+            publishers.close()
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=60)
+        for client_id in client_ids:  # end the persistent sessions
+            forget = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+            forget.connect("127.0.0.1", port, clean_start=True)
+            forget.disconnect()
+        if broker:
+            broker.terminate()
+            broker.wait(timeout=30)
 
 
 # ---------------------------------------------------------------- main
 
 
-def run(kind: str, postgres_url: str, seconds: float, paths: list[str]) -> None:
+def run(kind: str, args) -> None:
     with tempfile.TemporaryDirectory() as workdir:
-        db = Database(kind, postgres_url, Path(workdir))
+        db = Database(kind, args.postgres_url, Path(workdir))
         env = {**os.environ, "DATABASE_URL": db.url, "JILIANG_VAR_DIR": str(Path(workdir) / "var"),
                "DJANGO_SETTINGS_MODULE": "jiliang.settings", "JILIANG_LOG_LEVEL": "ERROR",
                "PYTHONPATH": str(SRC), "JILIANG_MONITORING_QUEUE_SIZE": "20000",
@@ -352,12 +609,13 @@ def run(kind: str, postgres_url: str, seconds: float, paths: list[str]) -> None:
             subprocess.run([sys.executable, "-m", "jiliang.cli", "migrate", "-v0"], env=env, check=True)
             setup = subprocess.run([sys.executable, "-c", SETUP], env=env, check=True, capture_output=True, text=True)
             seq = Sequencer(json.loads(setup.stdout.strip().splitlines()[-1])["sites"])
-            print(f"== {kind}: {SITES} sites x {METERS_PER_SITE} meters, load average {os.getloadavg()[0]:.1f} "
-                  f"on {os.cpu_count()} CPUs ==")
-            if "http" in paths:
-                bench_http(db, env, seq, seconds)
-            if "mqtt" in paths:
-                bench_mqtt(db, env, seq, seconds)
+            print(f"== {kind} {db.server_version()}: {SITES} sites x {METERS_PER_SITE} meters; "
+                  f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {load()} on {os.cpu_count()} CPUs ==")
+            if "http" in args.paths:
+                bench_http(db, env, seq, args.seconds, args.http_workers, args.http_threads)
+            if "mqtt" in args.paths:
+                bench_mqtt(db, env, seq, args.seconds, args.mqtt_workers, args.publishers, args.mqtt_offer,
+                           Path(workdir), args.system_broker)
         finally:
             db.drop()
 
@@ -368,9 +626,15 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--paths", default="http,mqtt")
+    parser.add_argument("--http-workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--http-threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--mqtt-workers", type=int, default=2, help="`jiliang monitor worker` processes (one share group)")
+    parser.add_argument("--publishers", type=int, default=2, help="MQTT publisher processes")
+    parser.add_argument("--mqtt-offer", type=float, default=8000, help="msg/s offered in the sustained MQTT phase")
+    parser.add_argument("--system-broker", action="store_true", help="use the system Mosquitto on 1883")
     args = parser.parse_args()
     for kind in (["sqlite", "postgres"] if args.db == "both" else [args.db]):
-        run(kind, args.postgres_url, args.seconds, args.paths.split(","))
+        run(kind, args)
 
 
 if __name__ == "__main__":
