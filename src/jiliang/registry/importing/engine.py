@@ -4,19 +4,24 @@ good ones) in one transaction, in batches, with one audit row per batch.
 Pass 1 streams the upload ``BATCH_SIZE`` rows at a time: each cell is parsed, the batch's
 references (divisions, organizations, sites, instrument types) are resolved with one query each,
 natural keys are checked against the rest of the file (on the scratch pad) and against the
-database, and the caller's right to each row is checked with ``accounts.access``. Errors and the
-validated rows go to the scratch pad on disk, never to memory.
+database, and the caller's right to each row is checked with ``accounts.access``. A new row
+becomes its column values (derived ones included), never a model instance; a row equal to its
+stored object is counted "unchanged" and goes no further. Errors and the rows to write go to the
+scratch pad on disk, never to memory.
 
 Pass 2 runs only when no row is bad, or when ``partial`` is asked for: inside one
-``transaction.atomic()`` it reads the validated rows back a batch at a time, compares each with the
-stored object (a row equal to it is "unchanged" and not written), and writes the rest with
-``bulk_create`` / ``bulk_update``. Any failure rolls the whole import back.
+``transaction.atomic()`` it reads the staged rows back a batch at a time; new rows get ids reserved
+from the table's sequence (``bulk.reserve_ids``) and go in with ``bulk.insert`` (COPY on
+PostgreSQL, a prepared INSERT on SQLite); changed rows are compared with the stored object again
+and written with ``bulk_update``. Any failure rolls the whole import back.
 
 Audit: one ``AuditEvent`` per written batch (action ``import.<kind>``), naming the file, the import
 id, the batch's place ("3/500"), its counts, the natural key of every created row and, for every
 updated row, the changed fields before and after (personal data masked). A batch is at most
 ``BATCH_SIZE`` rows, so an audit row stays small however large the file; a file of a million rows
 leaves five hundred audit rows rather than a million, and rejected imports write nothing at all.
+A created row's values are those of its line in the file (named by the file's SHA-256) with the
+derived columns, so the natural key and the file are its "after".
 """
 
 import copy
@@ -54,7 +59,7 @@ class FileRejected(InvalidInput):
     """The file as a whole cannot be imported (unreadable, a required column missing)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     number: int
     cells: dict[str, str]  # column key -> cell text
@@ -63,6 +68,7 @@ class Row:
     existing: models.Model | None = None
     fields: dict[str, object] | None = None  # what is written: model attnames, foreign keys as ids
     new_values: dict[str, object] | None = None  # a new row's every column, derived ones included
+    unchanged: bool = False  # equal to the stored object: nothing to write
     label: str = ""  # the natural key as text, for the audit log
 
     @property
@@ -234,7 +240,8 @@ class ImportKind:
             self.derive_new(ctx, row.new_values)
             allowed = self.may_create(ctx, row.new_values)
         elif all(getattr(row.existing, a) == v for a, v in row.fields.items()):
-            return  # unchanged: the check of the stored row above is the whole check
+            row.unchanged = True  # the check of the stored row above is the whole check
+            return
         else:
             allowed = may(user, "change", self.changed(ctx, row))
         if not allowed:
@@ -426,17 +433,19 @@ def _import_sheet(user, kind: ImportKind, sheet, path: Path, filename: str, part
     packing = _Packing(kind.model)
     digest = _file_digest(path)
     notify = progress or (lambda phase, done, total: None)
+    unchanged = 0
     with Scratch() as scratch:
         try:
             for batch in _batched(sheet.rows(), BATCH_SIZE):
                 rows = [kind.parse(number, cells, match.positions) for number, cells in batch]
                 _validate_batch(kind, ctx, rows, scratch)
                 scratch.add_errors((row.number, column, reason) for row in rows for column, reason in row.errors)
+                unchanged += sum(1 for row in rows if row.ok and row.unchanged)
                 if partial or not scratch.error_count:
                     scratch.stage(
                         (row.number, (None, packing.pack(row.new_values), row.label) if row.existing is None
                          else (row.existing.pk, row.fields, row.label))
-                        for row in rows if row.ok
+                        for row in rows if row.ok and not row.unchanged
                     )
                 report.rows += len(rows)
                 notify("validate", report.rows, sheet.estimated_rows)
@@ -450,6 +459,7 @@ def _import_sheet(user, kind: ImportKind, sheet, path: Path, filename: str, part
             write_annotated(sheet, scratch.errors_by_row(), report.annotated_path)
         if report.error_count and not partial:
             return report
+        report.unchanged = unchanged
         batches = -(-scratch.staged_count // BATCH_SIZE)
         done = 0
         try:

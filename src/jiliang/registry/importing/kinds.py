@@ -389,10 +389,11 @@ class InstrumentImport(ImportKind):
         return [] if "public_code" in match.positions else match.missing
 
     def resolve(self, ctx, rows):
+        # Every row of a file has the same columns.
+        absent = [c.header for c in self.columns if c.required and c.key not in rows[0].cells] if rows else []
         for row in rows:
             if not row.values.get("public_code"):
                 row.values.pop("public_code", None)  # a new instrument: the platform draws its code
-                absent = [c.header for c in self.columns if c.required and c.key not in row.cells]
                 if absent:
                     row.errors.append((self.header["public_code"], _(
                         "未填写公开码的行登记新器具，文件须有这些列：%(columns)s") % {"columns": "、".join(absent)}))
