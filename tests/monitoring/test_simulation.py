@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from jiliang.monitoring.rules.registry import RULES
+from jiliang.monitoring.rules.thresholds import load_rulebook
 from jiliang.monitoring.rules.types import WINDOW_FIELD, DeviceKind
 from jiliang.monitoring.simulation import CATALOGUE, SimulationConfig, read_labels, simulate, write_labels
 from jiliang.monitoring.simulation.city import build_city
@@ -83,3 +84,39 @@ def test_meters_report_at_the_chosen_interval(interval):
     meter = next(d for d, p in simulation.profiles.items() if p.kind == DeviceKind.METER and p.role is None)
     times = [r.time for r in simulation.readings() if r.device_id == meter and type(r).__name__ == "MeterReading"]
     assert {b - a for a, b in zip(times, times[1:])} == {interval}
+
+
+# Through the database ---------------------------------------------------------------------------
+
+# Faults one simulated day can show (monitoring/simulation/faults.py: lead under a day).
+ONE_DAY_FAULTS = ("FD-01", "FD-04", "FD-06", "FD-10", "FD-11", "FD-12", "FD-13", "MT-09", "MT-10", "MT-11", "CP-03", "CP-08")
+
+
+@pytest.mark.django_db
+def test_a_simulated_day_through_the_database_raises_every_fault_and_nothing_on_clean_devices(city_regulator):
+    """simulate -> ingest -> arrival rules and the rule clock -> alerts, scored against the labels."""
+    from django.utils import timezone
+
+    from jiliang.monitoring import simulating
+    from jiliang.monitoring.models import Alert
+    from jiliang.monitoring.scoring import AlertSpan, score
+
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    config = SimulationConfig(seed=1, start=midnight - timedelta(days=2), duration=timedelta(days=1), stations=1, dispensers=3,
+                              charging_sites=1, chargers_per_site=2, meters=12, meter_interval=timedelta(hours=1),
+                              fault_rate=0.5, fault_codes=ONE_DAY_FAULTS)
+    simulation = simulate(config)
+    planned = {label.rule_code for label in simulation.labels}
+    assert len(planned) >= 10, planned  # the scenario exercises ten kinds of fault
+    gateways = simulating.register_city(city_regulator, simulation)
+    transport = simulating.Transport("direct", gateways)
+    simulating.stream(simulation, transport, city_regulator, tick_every=config.clock, batch=500, progress=lambda *_: None)
+
+    alerts = list(Alert.objects.values_list("device__code", "rule_code", "opened_at", "last_seen_at", "cleared_at"))
+    faulty = {label.device_id for label in simulation.labels}
+    assert [a for a in alerts if a[0] not in faulty] == []  # nothing on clean devices
+    spans = [AlertSpan(code, rule, opened, cleared or seen) for code, rule, opened, seen, cleared in alerts]
+    grace = {code: spec.window_length(load_rulebook()) for code, spec in RULES.items()}
+    scores = score(spans, simulation.labels, grace)
+    assert {code: (s.detected, s.labels) for code, s in scores.items() if s.labels and s.missed} == {}
+    assert {code: s.false_alerts for code, s in scores.items() if s.false_alerts} == {}
