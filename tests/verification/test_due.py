@@ -77,6 +77,10 @@ def test_a_county_covers_its_townships_and_a_township_only_itself(world, standin
     assert {in_town.pk, standing["yesterday"].pk} <= ids(due.overdue(world.city, division_code="511902"))
     assert ids(due.overdue(world.city, division_code="511902001")) == {in_town.pk}
     assert ids(due.overdue(world.city, division_code="511902001", type_code="MI06")) == {in_town.pk}
+    # One county and one type: few instruments, read from the instrument index (the same rows).
+    assert ids(due.overdue(world.city, division_code="511902", type_code="MI06")) == {in_town.pk, standing["yesterday"].pk}
+    assert ids(due.due_soon(world.city, division_code="511902", type_code="MI06", within_days=30)) == {
+        standing["today"].pk, standing["in_30"].pk}
     assert not due.overdue(world.city, division_code="511902002").exists()
 
 
