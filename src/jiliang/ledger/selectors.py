@@ -24,6 +24,7 @@ from .tiles import (
     decode_entry_bundle,
     entry_bundle_prefix,
     tile_hash_reader,
+    tile_width_in_tree,
 )
 
 
@@ -88,7 +89,21 @@ def _tile_bytes(tile: Tile, row: tuple[int, bytes] | None) -> bytes:
 
 
 def hash_reader(size: int) -> HashReader:
-    return tile_hash_reader(size, read_stored_tiles)
+    """Read the hashes of the tree of ``size`` from the stored tiles.
+
+    Every read also asks for the level-0 tile holding the tree's last leaf (most proofs need it
+    anyway): it is stored that wide only once the log has reached ``size``, so a tree the log has
+    not reached raises ``MissingTileError`` without a query for the tree head.
+    """
+    if size == 0:
+        return tile_hash_reader(size, read_stored_tiles)
+    last = (size - 1) // TILE_WIDTH
+    edge = Tile(0, last, tile_width_in_tree(0, last, size))
+
+    def read_with_edge(tiles: Sequence[Tile]) -> list[bytes]:
+        return read_stored_tiles([*tiles, edge])[: len(tiles)]
+
+    return tile_hash_reader(size, read_with_edge)
 
 
 def tile_resource(tile: Tile) -> bytes | None:
@@ -182,11 +197,9 @@ def _published(note: bytes) -> PublishedCheckpoint:
 
 
 def proof_tree_size(size: int | None) -> int:
-    """Return ``size``, or the published checkpoint's size when it is None; a size the log has not
-    reached yet is refused here, before any tile is read."""
+    """Return ``size``, or the published checkpoint's size when it is None. (A size the log has
+    not reached is refused when its tiles are read: see ``hash_reader``.)"""
     if size is not None:
-        if size > tree_size():
-            raise NotInLogError(f"the log has no tree of size {size} yet")
         return size
     published = published_checkpoint()
     if published is None:
