@@ -75,3 +75,48 @@ def test_an_impossible_jump_is_not_booked(make_device):
     assert daily_total(device) == 1.0
     unbooked = sum(Rollup.objects.filter(device_id=device.pk, period=RollupPeriod.HOUR).values_list("unbooked", flat=True))
     assert unbooked == 500.0
+
+
+def test_long_window_meter_rules_read_the_daily_rollups_with_the_raw_readings_result(make_device):
+    """MT-01 and MT-07 look back up to 400 days: the clock gives them daily rollups, which yield the
+    same measured days (and findings) as the raw readings, and keep working once old raw rows are gone."""
+    from dataclasses import replace
+
+    from jiliang.monitoring import engine
+    from jiliang.monitoring.models import Alert, Reading
+    from jiliang.monitoring.rules import meters
+    from jiliang.monitoring.rules.common import CHINA_STANDARD_TIME
+    from jiliang.monitoring.rules.thresholds import load_rulebook
+
+    meter, token, _ = make_device(DeviceKind.METER, medium="electricity",
+                                  attributes={"qmax": 13.8, "report_interval_s": 3 * 3600, "register_resolution": 0.01})
+    local_midnight = dt.datetime.now(CHINA_STANDARD_TIME).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = local_midnight - dt.timedelta(days=40)
+    rng, register, messages = random.Random(5), 2000.0, []
+    for seq in range(1, 36 * 8 + 1):  # every 3 hours for 36 days; use drops from 10 to 3 kWh a day after day 20
+        register += (10.0 if seq <= 20 * 8 else 3.0) / 8 * rng.uniform(0.8, 1.2)
+        moment = start + dt.timedelta(hours=3 * seq)
+        messages.append({"device": meter.code, "seq": seq, "time": moment.isoformat(), "type": "meter.reading",
+                         "register": round(register, 2)})
+    random.Random(8).shuffle(messages)
+    for first in range(0, len(messages), 50):
+        assert post(token, messages[first:first + 50]).status_code == 200
+    now = start + dt.timedelta(days=36, hours=1)
+    site = meter.site_id
+    from_rollups = engine.build_windows({site: now - dt.timedelta(days=400)}, now, {"daily_use"})[site]
+    raw = engine.build_windows({site: now - dt.timedelta(days=400)}, now, {"meter_readings", "work_orders"})[site]
+    from_raw = replace(raw, daily_use=meters.daily_use_of(raw))
+    assert from_rollups.meter_readings == () and len(from_rollups.daily_use) >= 36
+
+    def rounded(window):
+        return {d: [(day, round(use, 6)) for day, use in days] for d, days in meters.measured_days(window).items()}
+
+    assert rounded(from_rollups) == rounded(from_raw) and len(rounded(from_raw)[meter.code]) == 35
+    thresholds = load_rulebook().for_rule("MT-07")
+    found = meters.consumption_drop(from_rollups, thresholds)
+    assert [f.evidence["change_day"] for f in found] == [f.evidence["change_day"] for f in meters.consumption_drop(from_raw, thresholds)]
+    assert len(found) == 1 and found[0].evidence["days_after"] >= 14
+
+    Reading.objects.filter(device_id=meter.pk, time__lt=now - dt.timedelta(days=8)).delete()  # old raw rows gone
+    engine.tick(now, since=now - dt.timedelta(hours=3))
+    assert Alert.objects.filter(device=meter, rule_code="MT-07", active=True).exists()

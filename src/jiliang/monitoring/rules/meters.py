@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 
 from jiliang.monitoring.rules.common import (
+    CHINA_STANDARD_TIME,
     add_months,
     by_device,
     clock_drift,
@@ -88,7 +89,7 @@ def measured_days(window: Window) -> dict[str, list[tuple[datetime, float]]]:
     totals: dict[str, dict[datetime, DailyUse]] = defaultdict(dict)
     for record in window.daily_use:
         if is_kind(window, record.device_id, DeviceKind.METER):
-            totals[record.device_id][record.day] = record
+            totals[record.device_id][record.day.astimezone(CHINA_STANDARD_TIME)] = record
     series = {}
     for device_id, days in totals.items():
         def reported(day: datetime) -> bool:
