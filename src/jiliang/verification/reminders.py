@@ -23,6 +23,7 @@ from jiliang.accounts import audit
 from jiliang.accounts.models import REGULATOR_ROLES, Division, Role, User
 from jiliang.notifications import notifiers as notifications
 from jiliang.notifications.models import Audience, Reminder
+from jiliang.registry.importing import bulk
 from jiliang.verification import due
 
 ACTOR = "reminders"
@@ -142,7 +143,11 @@ def run(on: datetime.date | None = None, *, within_days: int | None = None,
     existing = {_key(r) for r in Reminder.objects.filter(day=on, topic__in=(DUE_SOON, OVERDUE))}
     new = [r for r in wanted if _key(r) not in existing]
     result.already_there = len(wanted) - len(new)
-    created = Reminder.objects.bulk_create(new, batch_size=2000)
+    # Column values with reserved ids (COPY on PostgreSQL): a city has tens of thousands of owners.
+    for reminder, pk in zip(new, bulk.reserve_ids(Reminder, len(new))):
+        reminder.pk = pk
+    bulk.insert(Reminder, [{"id": reminder.pk, **bulk.values_of(reminder)} for reminder in new], with_pk=True)
+    created = new
     result.created = {topic: sum(1 for r in created if r.topic == topic) for topic in (DUE_SOON, OVERDUE)}
     notices = _notices(created, days)
     result.notices = len(notices)
