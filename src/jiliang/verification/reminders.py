@@ -58,8 +58,9 @@ def _counts(on: datetime.date, days: int) -> list[dict]:
     )
 
 
-def _wanted(on: datetime.date, days: int) -> tuple[list[Reminder], dict[str, int]]:
-    """Every reminder the day calls for: per owner and per regulator division, per topic."""
+def _wanted(on: datetime.date, days: int) -> tuple[list[dict], dict[str, int]]:
+    """Every reminder the day calls for, per owner and per regulator division, per topic: Reminder
+    column values by attname (no model instances: a city has tens of thousands of owners)."""
     city = _city()
     owners: dict[tuple, list] = {}
     regions: dict[tuple, list] = {}
@@ -70,38 +71,38 @@ def _wanted(on: datetime.date, days: int) -> tuple[list[Reminder], dict[str, int
         for key, totals in keys:
             count, earliest = totals.get(key, (0, row["earliest"]))
             totals[key] = (count + row["n"], min(earliest, row["earliest"]))
-    reminders = [Reminder(day=on, topic=topic, audience=Audience.OWNER, organization_id=owner_id,
-                          division_id=division_id, count=count, earliest=earliest)
+    reminders = [{"day": on, "topic": topic, "audience": Audience.OWNER, "organization_id": owner_id,
+                  "division_id": division_id, "count": count, "earliest": earliest}
                  for (topic, owner_id, division_id), (count, earliest) in owners.items()]
-    reminders += [Reminder(day=on, topic=topic, audience=Audience.REGULATOR, division_id=region, count=count,
-                           earliest=earliest)
+    reminders += [{"day": on, "topic": topic, "audience": Audience.REGULATOR, "organization_id": None,
+                   "division_id": region, "count": count, "earliest": earliest}
                   for (topic, region), (count, earliest) in regions.items()]
     instruments = {topic: sum(totals[0] for key, totals in owners.items() if key[0] == topic)
                    for topic in (DUE_SOON, OVERDUE)}
     return reminders, instruments
 
 
-def _key(reminder: Reminder) -> tuple:
-    return (reminder.topic, reminder.organization_id, None if reminder.organization_id else reminder.division_id)
+def _key(topic: str, organization_id: int | None, division_id: int) -> tuple:
+    return (topic, organization_id, None if organization_id else division_id)
 
 
-def _notice(reminder: Reminder, recipient: User, days: int) -> notifications.Notice:
-    if reminder.topic == OVERDUE:
-        title = _("%(count)d 台强检器具超期未检") % {"count": reminder.count}
+def _notice(reminder: dict, recipient: User, days: int) -> notifications.Notice:
+    if reminder["topic"] == OVERDUE:
+        title = _("%(count)d 台强检器具超期未检") % {"count": reminder["count"]}
         body = _("截至 %(day)s，%(count)d 台在用强检器具已超过检定有效期(最早于 %(earliest)s 到期)，请立即停用并报检。")
         url = reverse("due:overdue")
     else:
-        title = _("%(count)d 台强检器具将在 %(days)d 天内到期") % {"count": reminder.count, "days": days}
+        title = _("%(count)d 台强检器具将在 %(days)d 天内到期") % {"count": reminder["count"], "days": days}
         body = _("截至 %(day)s，%(count)d 台在用强检器具的检定证书将在 %(days)d 天内到期(最早 %(earliest)s)，请及时报检。")
         url = reverse("due:due-soon")
-    body = body % {"day": reminder.day, "count": reminder.count, "earliest": reminder.earliest, "days": days}
-    return notifications.Notice(recipient=recipient, topic=reminder.topic, title=title, body=body, url=url,
-                                reminder_id=reminder.pk)
+    body = body % {"day": reminder["day"], "count": reminder["count"], "earliest": reminder["earliest"], "days": days}
+    return notifications.Notice(recipient=recipient, topic=reminder["topic"], title=title, body=body, url=url,
+                                reminder_id=reminder["id"])
 
 
-def _notices(reminders: list[Reminder], days: int) -> list[notifications.Notice]:
-    by_org = {r.organization_id: [] for r in reminders if r.organization_id}
-    by_division = {r.division_id: [] for r in reminders if not r.organization_id}
+def _notices(reminders: list[dict], days: int) -> list[notifications.Notice]:
+    by_org = {r["organization_id"]: [] for r in reminders if r["organization_id"]}
+    by_division = {r["division_id"]: [] for r in reminders if not r["organization_id"]}
     people = User.objects.filter(is_active=True).filter(
         Q(role=Role.OWNER, organization_id__in=list(by_org)) | Q(role__in=REGULATOR_ROLES, division_id__in=list(by_division))
     )
@@ -113,7 +114,8 @@ def _notices(reminders: list[Reminder], days: int) -> list[notifications.Notice]
     return [
         _notice(reminder, person, days)
         for reminder in reminders
-        for person in (by_org[reminder.organization_id] if reminder.organization_id else by_division[reminder.division_id])
+        for person in (by_org[reminder["organization_id"]] if reminder["organization_id"]
+                       else by_division[reminder["division_id"]])
     ]
 
 
@@ -140,15 +142,15 @@ def run(on: datetime.date | None = None, *, within_days: int | None = None,
     days = due.due_days(within_days)
     result = RunResult(day=on, within_days=days)
     wanted, result.instruments = _wanted(on, days)
-    existing = {_key(r) for r in Reminder.objects.filter(day=on, topic__in=(DUE_SOON, OVERDUE))}
-    new = [r for r in wanted if _key(r) not in existing]
-    result.already_there = len(wanted) - len(new)
-    # Column values with reserved ids (COPY on PostgreSQL): a city has tens of thousands of owners.
-    for reminder, pk in zip(new, bulk.reserve_ids(Reminder, len(new))):
-        reminder.pk = pk
-    bulk.insert(Reminder, [{"id": reminder.pk, **bulk.values_of(reminder)} for reminder in new], with_pk=True)
-    created = new
-    result.created = {topic: sum(1 for r in created if r.topic == topic) for topic in (DUE_SOON, OVERDUE)}
+    existing = {_key(*key) for key in Reminder.objects.filter(day=on, topic__in=(DUE_SOON, OVERDUE))
+                .values_list("topic", "organization_id", "division_id")}
+    created = [r for r in wanted if _key(r["topic"], r["organization_id"], r["division_id"]) not in existing]
+    result.already_there = len(wanted) - len(created)
+    # Ids reserved, then one COPY (PostgreSQL) or prepared INSERT (SQLite) of the column values.
+    for reminder, pk in zip(created, bulk.reserve_ids(Reminder, len(created))):
+        reminder["id"] = pk
+    bulk.insert(Reminder, created, with_pk=True)
+    result.created = {topic: sum(1 for r in created if r["topic"] == topic) for topic in (DUE_SOON, OVERDUE)}
     notices = _notices(created, days)
     result.notices = len(notices)
     result.delivered = notifications.deliver(notices, notifiers)
