@@ -106,6 +106,15 @@ def test_cp05_station_ratio_over_seven_days(at, rulebook, sessions_kwh, fires):
     assert bool(chargers.station_energy_reconciliation(w, rulebook.for_rule("CP-05"))) is fires
 
 
+@pytest.mark.parametrize(("charging_kwh", "fires"), [(0.0, True), (100.0, False)])
+def test_cp05_counts_sessions_still_charging_from_their_meter_values(at, rulebook, charging_kwh, fires):
+    main = (MeterReading("M1", 1, at(days=-7), 5000.0), MeterReading("M1", 2, at(), 6000.0))
+    done = ChargerSession("P1", 1, at(days=-1), "S1", at(days=-1, hours=-1), 850.0, 850.0, 0.0)
+    running = (ChargerMeterValue("P1", 2, at(hours=-2), "S2", 40.0), ChargerMeterValue("P1", 3, at(minutes=-1), "S2", 40.0 + charging_kwh))
+    w = window(at, meter_readings=main, charger_sessions=(done,), charger_meter_values=running)
+    assert bool(chargers.station_energy_reconciliation(w, rulebook.for_rule("CP-05"))) is fires
+
+
 def test_cp05_needs_a_day_of_main_meter_data(at, rulebook):
     main = (MeterReading("M1", 1, at(hours=-23), 5000.0), MeterReading("M1", 2, at(), 6000.0))
     assert chargers.station_energy_reconciliation(window(at, meter_readings=main), rulebook.for_rule("CP-05")) == []

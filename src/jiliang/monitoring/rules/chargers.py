@@ -121,6 +121,19 @@ def overlap_share(start: datetime, end: datetime, window_start: datetime, window
     return max(inside / (end - start), 0.0)
 
 
+def open_session_energy(window: Window, site_id: str, finished: set[str], start: datetime, end: datetime) -> float:
+    """Energy of the site's sessions still running at `end`, from their meter values between start and end.
+
+    The main meter has already measured it; without it, a busy hour would look like missing energy.
+    """
+    registers: dict[tuple[str, str], list[float]] = {}
+    for value in within(ordered(window.charger_meter_values), start, end):
+        if value.session_id not in finished and is_kind(window, value.device_id, DeviceKind.CHARGER) \
+                and window.profiles[value.device_id].site_id == site_id:
+            registers.setdefault((value.device_id, value.session_id), []).append(value.register_kwh)
+    return sum(max(max(values) - values[0], 0.0) for values in registers.values())
+
+
 def station_energy_reconciliation(window: Window, t: Cp05Thresholds) -> list[Finding]:
     """CP-05: Σ session energy / the station main meter's energy over the period outside [low, high]."""
     findings = []
@@ -132,17 +145,18 @@ def station_energy_reconciliation(window: Window, t: Cp05Thresholds) -> list[Fin
             continue
         start, end = readings[0].time, readings[-1].time
         main_kwh = sum(step.booked for step in meter_steps(window, meter_id, readings))
-        sessions_kwh = sum(
-            s.energy_module_kwh * overlap_share(s.started_at, s.time, start, end)
-            for s in charger_sessions(window) if window.profiles[s.device_id].site_id == site_id
-        )
+        sessions = [s for s in charger_sessions(window) if window.profiles[s.device_id].site_id == site_id]
+        finished_kwh = sum(s.energy_module_kwh * overlap_share(s.started_at, s.time, start, end) for s in sessions)
+        open_kwh = open_session_energy(window, site_id, {s.session_id for s in sessions}, start, end)
+        sessions_kwh = finished_kwh + open_kwh
         if main_kwh <= 0:
             continue
         ratio = sessions_kwh / main_kwh
         if exceeds(t.ratio_low, ratio) or exceeds(ratio, t.ratio_high):
             findings.append(finding(
                 "CP-05", Severity.WARNING, meter_id, window.now,
-                site_id=site_id, main_meter_from=start, main_meter_to=end, sessions_kwh=sessions_kwh, main_meter_kwh=main_kwh,
+                site_id=site_id, main_meter_from=start, main_meter_to=end, sessions_kwh=sessions_kwh,
+                still_charging_kwh=open_kwh, main_meter_kwh=main_kwh,
                 ratio=ratio, ratio_low=t.ratio_low, ratio_high=t.ratio_high,
             ))
     return findings

@@ -98,7 +98,7 @@ _SPECS = (
              DAY, False, "充电桩时钟偏差", "Charger clock error"),
     RuleSpec("CP-04", chargers.implausible_session_energy, (DeviceKind.CHARGER,), ("charger_sessions", "profiles"),
              DAY, False, "充电电量超过额定功率可能值", "Session energy above rated power × duration"),
-    RuleSpec("CP-05", chargers.station_energy_reconciliation, (DeviceKind.CHARGER, DeviceKind.METER), ("charger_sessions", "meter_readings", "work_orders", "profiles"),
+    RuleSpec("CP-05", chargers.station_energy_reconciliation, (DeviceKind.CHARGER, DeviceKind.METER), ("charger_sessions", "charger_meter_values", "meter_readings", "work_orders", "profiles"),
              "period", False, "充电站电量对账异常", "Station sessions do not reconcile with the main meter"),
     RuleSpec("CP-06", chargers.meter_values_stopped, (DeviceKind.CHARGER,), ("charger_meter_values", "charger_sessions", "profiles"),
              3 * HOUR, True, "充电中计量数据中断", "Meter values stopped during a session"),
