@@ -751,6 +751,11 @@ class SuspectOut(Schema):
     has_more: bool
 
 
+# CertificateOut's fields as lookup paths: its aliases with "__" for ".".
+SUSPECT_API_COLUMNS = tuple(
+    (field.alias or name).replace(".", "__") for name, field in CertificateOut.model_fields.items())
+
+
 @router.get("standard-calibrations/{calibration_id}/suspect-certificates", response=SuspectOut,
             summary="Certificates issued with a standard since its last good calibration")
 def suspect_certificates(request, calibration_id: RecordId, offset: int = Offset, limit: int = Limit):
@@ -758,7 +763,7 @@ def suspect_certificates(request, calibration_id: RecordId, offset: int = Offset
     if calibration.result != CalibrationResult.OUT_OF_TOLERANCE:
         raise InvalidInput(_("该校准结论为符合要求，没有可疑证书。"), {"calibration_id": [_("未超差")]})
     window = selectors.suspect_window(calibration)
-    page = page_of(selectors.suspect_certificates(request.auth, window), offset, limit)
+    page = page_of(selectors.suspect_certificates(request.auth, window, SUSPECT_API_COLUMNS), offset, limit)
     # The rows are values() dicts: their lookup paths become CertificateOut's aliases ("owner.name").
     items = [{key.replace("__", "."): value for key, value in row.items()} for row in page.items]
     return {

@@ -351,27 +351,25 @@ def suspect_window(calibration: StandardCalibration) -> SuspectWindow:
                          downstream=list(downstream.select_related("standard", "standard__institution")))
 
 
-# The columns of a suspect certificate: the certificate, its instrument, site and owner (whom to
-# recall), read as plain values: a recall list of 100,000 rows builds no model instances.
+# The columns of the recall list (its page and export): the certificate, its instrument, site and
+# owner (whom to recall), read as plain values: 100,000 rows build no model instances.
 SUSPECT_COLUMNS = (
-    "id", "number", "kind", "status", "institution_id", "institution__name", "instrument_id",
-    "instrument__public_code", "instrument__serial_no", "instrument__site__name", "instrument_type__code",
-    "instrument_type__name_zh", "owner_id", "owner__name", "owner__contact_name", "owner__contact_phone",
-    "division__code", "division__name", "performed_on", "issued_on", "valid_until", "supersedes_id",
-    "correction_reason", "revoked_at", "revocation_reason", "verification_id",
+    "id", "number", "kind", "status", "performed_on", "valid_until", "institution__name",
+    "instrument__public_code", "instrument__serial_no", "instrument__site__name", "instrument_type__name_zh",
+    "owner__name", "owner__contact_name", "owner__contact_phone", "division__name",
 )
 
 
-def suspect_certificates(user, window: SuspectWindow) -> QuerySet[dict]:
+def suspect_certificates(user, window: SuspectWindow, columns: tuple[str, ...] = SUSPECT_COLUMNS) -> QuerySet[dict]:
     """Every certificate (of any status) issued from a verification that used the standard inside the
-    window, with its instrument, site and owner, among those the caller may read: ``SUSPECT_COLUMNS``
-    as dicts, ordered by date. The uses come from a range scan of the (standard, performed_on,
-    verification) index; each certificate from its unique verification_id."""
+    window, among those the caller may read: ``columns`` as dicts, ordered by date. The uses come
+    from a range scan of the (standard, performed_on, verification) index; each certificate from
+    its unique verification_id."""
     uses = StandardUse.objects.filter(standard=window.calibration.standard, performed_on__lte=window.until)
     if window.since is not None:
         uses = uses.filter(performed_on__gte=window.since)
     return (
         scope(Certificate.objects.filter(verification_id__in=uses.values("verification_id")), user)
-        .values(*SUSPECT_COLUMNS)
+        .values(*columns)
         .order_by("performed_on", "id")
     )
