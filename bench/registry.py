@@ -19,6 +19,11 @@ dropped at the end unless --keep, then, through the real importer (jiliang.regis
    page (county + type + status) and a text search, each --requests times, as a county and as a
    city regulator; prints p50 and p95.
 
+Prepare the files at low priority first, then measure under the shared lock:
+
+    nice -n 10 .venv/bin/python bench/registry.py --files /tmp/registry-bench --generate-only
+    flock /tmp/jiliang-bench.lock .venv/bin/python bench/registry.py --files /tmp/registry-bench
+
 Targets (issue 3): CSV import >= 10,000 rows/s; filtered page p95 < 100 ms.
 """
 
@@ -56,6 +61,10 @@ def arguments():
     parser.add_argument("--seed", type=int, default=20261126)
     parser.add_argument("--no-reimport", action="store_true", help="skip step 3 (the unchanged re-import)")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
+    parser.add_argument("--files", type=Path, help="keep the generated files under this directory and reuse "
+                        "them on a later run with the same options")
+    parser.add_argument("--generate-only", action="store_true",
+                        help="only write the files (with --files: prepare them outside the measuring run)")
     return parser.parse_args()
 
 
@@ -230,23 +239,37 @@ def main() -> None:
                                      division=Division.objects.get(code="511902"))
         world = World(options.instruments, options.seed)
         with tempfile.TemporaryDirectory(prefix="jiliang-bench-") as scratch:
-            folder = Path(scratch)
+            folder, reused = Path(scratch), False
+            if options.files:
+                folder = options.files / f"n{options.instruments}-x{xlsx_rows}-t{options.traced_rows}-s{options.seed}"
+                reused = (folder / "complete").exists()
+                folder.mkdir(parents=True, exist_ok=True)
+            files = {name: folder / name for name in
+                     ("instruments.csv", "instruments.xlsx", "traced.csv", "organizations.csv", "sites.csv")}
             started = time.perf_counter()
-            instruments_csv = world.write_instruments_csv(folder / "instruments.csv", 0, options.instruments)
-            instruments_xlsx = world.write_instruments_xlsx(folder / "instruments.xlsx", options.instruments, xlsx_rows)
-            traced_csv = world.write_instruments_csv(folder / "traced.csv", options.instruments + xlsx_rows,
-                                                     options.traced_rows)
-            print(f"  generated files in {time.perf_counter() - started:.1f} s "
-                  f"(CSV {instruments_csv.stat().st_size / 2**20:,.0f} MB, XLSX {instruments_xlsx.stat().st_size / 2**20:,.0f} MB)")
+            if not reused:
+                world.write_instruments_csv(files["instruments.csv"], 0, options.instruments)
+                world.write_instruments_xlsx(files["instruments.xlsx"], options.instruments, xlsx_rows)
+                world.write_instruments_csv(files["traced.csv"], options.instruments + xlsx_rows, options.traced_rows)
+                world.write_organizations(files["organizations.csv"])
+                world.write_sites(files["sites.csv"])
+                (folder / "complete").touch()
+            instruments_csv, instruments_xlsx = files["instruments.csv"], files["instruments.xlsx"]
+            print(f"  {'reused' if reused else 'generated'} files in {time.perf_counter() - started:.1f} s "
+                  f"(CSV {instruments_csv.stat().st_size / 2**20:,.0f} MB, XLSX {instruments_xlsx.stat().st_size / 2**20:,.0f} MB)"
+                  + (f" in {folder}" if options.files else ""))
+            if options.generate_only:
+                return
             print("Import (validate every row, then write in batches in one transaction):")
-            timed_import(city, "organizations", world.write_organizations(folder / "organizations.csv"), "organizations, CSV")
-            timed_import(city, "sites", world.write_sites(folder / "sites.csv"), "sites, CSV")
+            timed_import(city, "organizations", files["organizations.csv"], "organizations, CSV")
+            timed_import(city, "sites", files["sites.csv"], "sites, CSV")
             rss_before = rss_mb()
             csv_run = timed_import(city, "instruments", instruments_csv, "instruments, CSV, new")
             if not options.no_reimport:
                 timed_import(city, "instruments", instruments_csv, "instruments, CSV, same file again (unchanged)")
             xlsx_run = timed_import(city, "instruments", instruments_xlsx, "instruments, XLSX, new")
-            traced = timed_import(city, "instruments", traced_csv, "instruments, CSV, new, under tracemalloc", trace=True)
+            traced = timed_import(city, "instruments", files["traced.csv"], "instruments, CSV, new, under tracemalloc",
+                                  trace=True)
         if vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
