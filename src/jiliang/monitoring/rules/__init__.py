@@ -8,8 +8,10 @@ Interface
 * Inputs (`rules.types`): frozen records, each with `device_id`, `sequence` and `time` (aware,
   platform clock): DispenserTransaction, ParameterChange, ComponentIdentity, TankReading,
   TankDelivery, MeterReading, DeviceEvent, ChargerSession, ChargerMeterValue, Heartbeat, plus
-  WorkOrder (regulator/utility records) and DeviceProfile (registry facts: site, product, tank,
-  ratings, accuracy class, verification dates, report interval). `WINDOW_FIELD` maps each record
+  WorkOrder (regulator/utility records), DeviceProfile (registry facts: site, product, tank,
+  ratings, accuracy class, verification dates, report interval) and DailyUse (a meter's daily
+  rollup: the long-window meter rules MT-01 and MT-07 read these, `meters.daily_use_of` computes
+  them from raw readings where no database keeps them). `WINDOW_FIELD` maps each record
   type to its Window field.
 * `Window(now, profiles, last_seen, transactions=…, …)`: everything for one site (station or
   premises) up to `now`. Readings may be unordered and duplicated; rules order them by
