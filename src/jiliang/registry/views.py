@@ -38,6 +38,24 @@ def object_history(user, instance) -> list[dict]:
     ]
 
 
+def _changes(form) -> dict:
+    """What the user changed on an edit form, for the update service."""
+    return {name: form.cleaned_data[name] for name in form.changed_data}
+
+
+def _form_page(request, form, write, done, title: str, cancel_url: str):
+    """A create or edit page: on a valid POST run ``write()`` (one service call) and go to the page
+    ``done(its result)`` names; a refusal lands on the form's fields; otherwise show the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = write()
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            return redirect(done(result))
+    return render(request, "ui/form.html", {"form": form, "title": title, "cancel_url": cancel_url})
+
+
 def apply_domain_error(form, error: DomainError) -> None:
     for name, problems in error.fields.items():
         for problem in problems:
@@ -106,17 +124,11 @@ def organization_detail(request, pk: int):
 def organization_create(request):
     divisions = account_selectors.jurisdiction_divisions(request.user)
     form = OrganizationForm(request.POST or None, divisions=divisions)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items()}
-        try:
-            organization = services.create_organization(request.user, **data)
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            return redirect("registry:organization-detail", pk=organization.pk)
-    return render(request, "ui/form.html", {
-        "form": form, "title": _("登记使用单位"), "cancel_url": reverse("registry:organization-list"),
-    })
+    return _form_page(
+        request, form, lambda: services.create_organization(request.user, **form.cleaned_data),
+        lambda organization: reverse("registry:organization-detail", args=[organization.pk]),
+        _("登记使用单位"), reverse("registry:organization-list"),
+    )
 
 
 @login_required
@@ -128,18 +140,11 @@ def organization_edit(request, pk: int):
     # The form edits a copy so that a refused change never touches the instance we re-render.
     form = OrganizationForm(request.POST or None, instance=Organization.objects.get(pk=pk),
                             divisions=divisions, editable=editable)
-    if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        try:
-            services.update_organization(request.user, organization, **changes)
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            return redirect("registry:organization-detail", pk=pk)
-    return render(request, "ui/form.html", {
-        "form": form, "title": _("修改使用单位：%(name)s") % {"name": organization.name},
-        "cancel_url": reverse("registry:organization-detail", args=[pk]),
-    })
+    detail = reverse("registry:organization-detail", args=[pk])
+    return _form_page(
+        request, form, lambda: services.update_organization(request.user, organization, **_changes(form)),
+        lambda _saved: detail, _("修改使用单位：%(name)s") % {"name": organization.name}, detail,
+    )
 
 
 def _yes_no(value: bool) -> str:
@@ -211,16 +216,10 @@ def _site_form(request, instance=None, editable=None) -> SiteForm:
 @login_required
 def site_create(request):
     form = _site_form(request)
-    if request.method == "POST" and form.is_valid():
-        try:
-            site = services.create_site(request.user, **form.cleaned_data)
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            return redirect("registry:site-detail", pk=site.pk)
-    return render(request, "ui/form.html", {
-        "form": form, "title": _("登记经营场所"), "cancel_url": reverse("registry:site-list"),
-    })
+    return _form_page(
+        request, form, lambda: services.create_site(request.user, **form.cleaned_data),
+        lambda site: reverse("registry:site-detail", args=[site.pk]), _("登记经营场所"), reverse("registry:site-list"),
+    )
 
 
 @login_required
@@ -229,17 +228,11 @@ def site_edit(request, pk: int):
     require(request.user, "change", site)
     editable = services.OWNER_SITE_EDITABLE_FIELDS if request.user.role == Role.OWNER else None
     form = _site_form(request, instance=Site.objects.get(pk=pk), editable=editable)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_site(request.user, site, **{name: form.cleaned_data[name] for name in form.changed_data})
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            return redirect("registry:site-detail", pk=pk)
-    return render(request, "ui/form.html", {
-        "form": form, "title": _("修改经营场所：%(name)s") % {"name": site.name},
-        "cancel_url": reverse("registry:site-detail", args=[pk]),
-    })
+    detail = reverse("registry:site-detail", args=[pk])
+    return _form_page(
+        request, form, lambda: services.update_site(request.user, site, **_changes(form)),
+        lambda _saved: detail, _("修改经营场所：%(name)s") % {"name": site.name}, detail,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,18 +284,11 @@ def instrument_type_edit(request, code: str):
     instrument_type = get_object_or_404(selectors.instrument_types(request.user), code=code)
     require(request.user, "change", instrument_type)
     form = InstrumentTypeForm(request.POST or None, instance=selectors.instrument_types(request.user).get(code=code))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_instrument_type(
-                request.user, instrument_type, **{name: form.cleaned_data[name] for name in form.changed_data})
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            return redirect("registry:instrument-type-detail", code=code)
-    return render(request, "ui/form.html", {
-        "form": form, "title": _("修改器具种类：%(name)s") % {"name": instrument_type},
-        "cancel_url": reverse("registry:instrument-type-detail", args=[code]),
-    })
+    detail = reverse("registry:instrument-type-detail", args=[code])
+    return _form_page(
+        request, form, lambda: services.update_instrument_type(request.user, instrument_type, **_changes(form)),
+        lambda _saved: detail, _("修改器具种类：%(name)s") % {"name": instrument_type}, detail,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -391,16 +377,11 @@ def _instrument_form(request, instance=None, editable=None) -> InstrumentForm:
 @login_required
 def instrument_create(request):
     form = _instrument_form(request)
-    if request.method == "POST" and form.is_valid():
-        try:
-            instrument = services.create_instrument(request.user, **form.cleaned_data)
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            return redirect("registry:instrument-detail", pk=instrument.pk)
-    return render(request, "ui/form.html", {
-        "form": form, "title": _("登记计量器具"), "cancel_url": reverse("registry:instrument-list"),
-    })
+    return _form_page(
+        request, form, lambda: services.create_instrument(request.user, **form.cleaned_data),
+        lambda instrument: reverse("registry:instrument-detail", args=[instrument.pk]),
+        _("登记计量器具"), reverse("registry:instrument-list"),
+    )
 
 
 @login_required
@@ -409,18 +390,11 @@ def instrument_edit(request, pk: int):
     require(request.user, "change", instrument)
     editable = services.OWNER_INSTRUMENT_EDITABLE_FIELDS if request.user.role == Role.OWNER else None
     form = _instrument_form(request, instance=Instrument.objects.get(pk=pk), editable=editable)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_instrument(request.user, instrument,
-                                       **{name: form.cleaned_data[name] for name in form.changed_data})
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            return redirect("registry:instrument-detail", pk=pk)
-    return render(request, "ui/form.html", {
-        "form": form, "title": _("修改计量器具：%(code)s") % {"code": instrument.public_code},
-        "cancel_url": reverse("registry:instrument-detail", args=[pk]),
-    })
+    detail = reverse("registry:instrument-detail", args=[pk])
+    return _form_page(
+        request, form, lambda: services.update_instrument(request.user, instrument, **_changes(form)),
+        lambda _saved: detail, _("修改计量器具：%(code)s") % {"code": instrument.public_code}, detail,
+    )
 
 
 @login_required
@@ -428,17 +402,11 @@ def instrument_status(request, pk: int):
     instrument = get_object_or_404(selectors.instruments(request.user), pk=pk)
     require(request.user, "change_status", instrument)
     form = InstrumentStatusForm(request.POST or None, initial={"effective_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.change_instrument_status(request.user, instrument, **form.cleaned_data)
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            return redirect("registry:instrument-detail", pk=pk)
-    return render(request, "ui/form.html", {
-        "form": form, "title": _("变更器具状态：%(code)s") % {"code": instrument.public_code},
-        "cancel_url": reverse("registry:instrument-detail", args=[pk]),
-    })
+    detail = reverse("registry:instrument-detail", args=[pk])
+    return _form_page(
+        request, form, lambda: services.change_instrument_status(request.user, instrument, **form.cleaned_data),
+        lambda _saved: detail, _("变更器具状态：%(code)s") % {"code": instrument.public_code}, detail,
+    )
 
 
 @login_required
