@@ -25,7 +25,7 @@ def authorisation_problems(institution, instrument_type, division, on: datetime.
     covers its subtree (a county authorisation covers its townships)."""
     paths = list(AuthorisationScope.objects.filter(
         institution=institution, valid_from__lte=on, valid_until__gte=on, instrument_types=instrument_type,
-    ).values_list("divisions__path", flat=True))
+    ).order_by().values_list("divisions__path", flat=True))
     if not paths:
         return [_("%(institution)s 在 %(date)s 没有 %(type)s 的有效计量授权。")
                 % {"institution": institution, "date": on, "type": instrument_type.name_zh}]

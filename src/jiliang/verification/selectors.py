@@ -181,8 +181,9 @@ class Chain:
 def certificate_on(user, instrument, on: datetime.date) -> Certificate | None:
     """The verification certificate or failure notice in force for the instrument on that date."""
     return (
-        certificates(user, instrument_id=instrument.pk, status=CertificateStatus.ISSUED)
-        .filter(kind__in=(CertificateKind.VERIFICATION, CertificateKind.FAILURE_NOTICE), performed_on__lte=on)
+        scope(Certificate.objects.select_related("institution", "instrument_type", "division"), user)
+        .filter(instrument_id=instrument.pk, status=CertificateStatus.ISSUED,
+                kind__in=(CertificateKind.VERIFICATION, CertificateKind.FAILURE_NOTICE), performed_on__lte=on)
         .order_by("-performed_on", "-id")
         .first()
     )
