@@ -307,6 +307,16 @@ def alert_latencies(db: Database, sent: dict[str, float]) -> tuple[list[float], 
     return from_sent, from_receipt
 
 
+def batch_sizes(db: Database, source: str) -> str:
+    """Transactions and messages per transaction so far, from the ingest audit rows."""
+    sizes = [int(text.rsplit(" ", 1)[1]) for (text,) in db.rows(
+        f"SELECT object_repr FROM accounts_auditevent WHERE action = 'monitoring.ingest' "
+        f"AND object_repr LIKE '{source} batch of %'")]
+    if not sizes:
+        return "no transactions"
+    return f"{len(sizes):,} transactions, {statistics.mean(sizes):,.0f} messages each on average"
+
+
 def latency_lines(prefix: str, db: Database, sent: dict[str, float]) -> None:
     from_sent, from_receipt = alert_latencies(db, sent)
     print(f"{prefix} sent-to-alert     {percentiles(from_sent)}")
@@ -414,6 +424,7 @@ def bench_http(db: Database, env: dict, seq: Sequencer, seconds: float, workers:
                   f"503 + Retry-After and sent again; errors {run['errors']}; stored {stored:,} of {run['accepted']:,} "
                   f"acknowledged, lost {run['accepted'] - stored:,}; server CPU {watch.cpu_total() - cpu0:.1f} s; {load()}")
             latency_lines(f"  HTTP {label}:", db, {c: t for c, t in seq.tamper_sent.items() if c not in marker})
+        print(f"  HTTP ingest: {batch_sizes(db, 'http')}")
         print(f"  HTTP server peak RSS: {watch.rss_text()}")
     finally:
         server.terminate()
@@ -577,6 +588,7 @@ def bench_mqtt(db: Database, env: dict, seq: Sequencer, seconds: float, workers:
                   f"{run['acked']:,} acknowledged, lost {run['acked'] - run['stored']:,}; workers' CPU "
                   f"{watch.cpu_total() - cpu0:.1f} s; {load()}")
             latency_lines(f"  MQTT {label}:", db, run["tamper_sent"])
+        print(f"  MQTT ingest: {batch_sizes(db, 'mqtt')}")
         print(f"  MQTT worker peak RSS: {watch.rss_text()} (Receive Maximum = JILIANG_MONITORING_QUEUE_SIZE "
               "bounds what each worker holds)")
     finally:

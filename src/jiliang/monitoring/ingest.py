@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from jiliang.accounts import audit
@@ -112,20 +112,6 @@ class _Judge:
         return None
 
 
-def _update_last_seen(latest: dict[int, dt.datetime]) -> None:
-    if not latest:
-        return
-    rows = sorted(latest.items())
-    cast = "::timestamptz" if connection.vendor == "postgresql" else ""
-    adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "WITH v(id, seen) AS (VALUES " + ", ".join([f"(%s, %s{cast})"] * len(rows)) + ") "
-            f"UPDATE {Device._meta.db_table} SET last_seen_at = v.seen FROM v WHERE {Device._meta.db_table}.id = v.id",
-            [value for device, seen in rows for value in (device, adapt(seen))],
-        )
-
-
 def _dead_letter(item: Incoming, reason: str, source: str, device: Device | None, detail: str = "") -> DeadLetter:
     parsed = item.parsed
     if isinstance(parsed, Rejected):
@@ -189,7 +175,8 @@ def ingest(
                 if device.last_seen_at is None or message.time > device.last_seen_at:
                     device.last_seen_at = message.time
                     latest[device.id] = message.time
-            _update_last_seen(latest)
+            if latest:
+                storage.update_last_seen(Device._meta.db_table, sorted(latest.items()))
             registers: dict[int, list[dt.datetime]] = defaultdict(list)
             qmax: dict[int, float | None] = {}
             for device, message in new:

@@ -120,6 +120,23 @@ def insert_new_keys(table: str, rows: list[tuple[int, int, dt.datetime]]) -> set
         return new
 
 
+def update_last_seen(table: str, rows: list[tuple[int, dt.datetime]]) -> None:
+    """Set last_seen_at of each (device id, time): one UPDATE … FROM unnest(arrays) on PostgreSQL,
+    one UPDATE … FROM (VALUES …) on SQLite."""
+    with connection.cursor() as cursor:
+        if partitioned():
+            source = "SELECT * FROM unnest(%s::bigint[], %s::timestamptz[])"
+            params = [list(column) for column in zip(*rows)]
+        else:
+            source = "VALUES " + ", ".join(["(%s, %s)"] * len(rows))
+            adapt = connection.ops.adapt_datetimefield_value
+            params = [value for device, seen in rows for value in (device, adapt(seen))]
+        cursor.execute(
+            f"WITH v(id, seen) AS ({source}) UPDATE {table} SET last_seen_at = v.seen FROM v WHERE {table}.id = v.id",
+            params,
+        )
+
+
 READING_COLUMNS = ("device_id", "sequence", "time", "kind", "register", "data", "received_at")
 
 
