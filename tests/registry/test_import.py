@@ -406,3 +406,16 @@ def test_list_exports_reimport_without_change(export, city_regulator, browser_cl
         assert report.ok, errors_of(report)
         assert (report.created, report.updated, report.unchanged) == (0, 0, report.rows) and report.rows >= 2
     assert {model: list(model.objects.order_by("pk").values()) for model in stored} == stored
+
+
+def test_a_large_import_refreshes_the_query_planner_statistics(city_regulator, tmp_path, monkeypatch):
+    from django.db import connection
+
+    monkeypatch.setattr(engine, "STATISTICS_AFTER_ROWS", 2)
+    run(city_regulator, "organizations", csv_sheet(tmp_path / "o.csv", ORG_HEADERS,
+                                                   [[code(n), f"单位{n}", "511902", "", ""] for n in range(3)]))
+    query = ("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = %s" if connection.vendor == "sqlite"
+             else "SELECT COUNT(*) FROM pg_stats WHERE tablename = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(query, [Organization._meta.db_table])
+        assert cursor.fetchone()[0] > 0

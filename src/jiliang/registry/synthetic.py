@@ -262,6 +262,8 @@ def load(namespace: Namespace, scale: float = 1.0, fixed: list[OrgSpec] | None =
     org_ids = dict(Organization.objects.values_list("uscc", "id"))
     created["sites"] = _load_sites(namespace, generator, site_specs, org_ids, progress)
     created["instruments"] = _load_instruments(namespace, Generator(namespace, scale, fixed), org_ids, progress)
+    for model in (Organization, Site, Instrument):
+        bulk.refresh_statistics(model)
     return created
 
 

@@ -51,6 +51,7 @@ from jiliang.registry.importing.reader import UnreadableFile, open_sheet
 from jiliang.registry.importing.scratch import Scratch
 
 BATCH_SIZE = 2000
+STATISTICS_AFTER_ROWS = 10_000  # an import writing this many rows refreshes the planner's statistics
 REPORTED_ERRORS = 1000  # errors returned in the response; the annotated sheet has every one
 
 Progress = Callable[[str, int, int | None], None]  # (phase "validate" | "write", rows done, total)
@@ -487,4 +488,6 @@ def _import_sheet(user, kind: ImportKind, sheet, path: Path, filename: str, part
         except IntegrityError:
             raise _changed_meanwhile() from None
         report.written = True
+    if report.created + report.updated >= STATISTICS_AFTER_ROWS:
+        bulk.refresh_statistics(kind.model)
     return report
