@@ -26,10 +26,18 @@ def authorisation_problems(institution, instrument_type, division, on: datetime.
     paths = list(AuthorisationScope.objects.filter(
         institution=institution, valid_from__lte=on, valid_until__gte=on, instrument_types=instrument_type,
     ).order_by().values_list("divisions__path", flat=True))
-    if not paths:
+    covered = division is None or any(path and division.path.startswith(path) for path in paths)
+    return authorisation_verdict(bool(paths), covered, institution, instrument_type, division, on)
+
+
+def authorisation_verdict(authorised: bool, covered: bool, institution, instrument_type, division,
+                          on: datetime.date) -> list[str]:
+    """The problems, given whether an authorisation for the type is in force on the date and whether
+    one of those covers the division."""
+    if not authorised:
         return [_("%(institution)s 在 %(date)s 没有 %(type)s 的有效计量授权。")
                 % {"institution": institution, "date": on, "type": instrument_type.name_zh}]
-    if division is not None and not any(path and division.path.startswith(path) for path in paths):
+    if not covered:
         return [_("%(institution)s 的计量授权不覆盖 %(division)s。")
                 % {"institution": institution, "division": division.name}]
     return []

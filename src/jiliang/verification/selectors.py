@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from jiliang.accounts.access import scope
+from jiliang.accounts.models import Division
 from jiliang.verification import checks
 from jiliang.verification.models import (
     AuthorisationScope,
@@ -190,22 +191,32 @@ def certificate_on(user, instrument, on: datetime.date) -> Certificate | None:
 
 
 def _chain_sql() -> str:
-    """One recursive query for every standard used in a verification and each one's path upward.
+    """One recursive query for every standard used in a verification and each one's path upward,
+    with the certifying institution's authorisation on each row.
 
     Each step finds the standard's calibration in force on the step's date (its latest calibration
     on or before it, like ``checks.calibration_on``) and climbs to that calibration's reference
     standard, judged on the calibration's date; it stops at a national root, a missing calibration
-    or reference standard, or MAX_CHAIN_DEPTH (a loop). Standard SQL (WITH RECURSIVE, a correlated
-    LIMIT 1 subquery), the same on SQLite and PostgreSQL; parameters: the verification, the instrument type."""
+    or reference standard, or MAX_CHAIN_DEPTH (a loop). ``authorised``/``covered`` are
+    ``checks.authorisation_problems``'s two questions (a division covers its subtree: its path is a
+    prefix). Standard SQL (WITH RECURSIVE, correlated subqueries), the same on SQLite and
+    PostgreSQL; parameters: the verification; the instrument type; institution, type, date, date
+    (authorised); institution, type, date, date, division path (covered)."""
     quote = connection.ops.quote_name
     calibration, standard = quote(StandardCalibration._meta.db_table), quote(MeasurementStandard._meta.db_table)
     institution, use = quote(Institution._meta.db_table), quote(StandardUse._meta.db_table)
     serves = quote(MeasurementStandard.instrument_types.through._meta.db_table)
+    scopes = quote(AuthorisationScope._meta.db_table)
+    scope_types = quote(AuthorisationScope.instrument_types.through._meta.db_table)
+    scope_divisions = quote(AuthorisationScope.divisions.through._meta.db_table)
+    division = quote(Division._meta.db_table)
 
     def in_force(standard_id: str, on: str) -> str:
         return (f"(SELECT k.id FROM {calibration} k WHERE k.standard_id = {standard_id} AND k.calibrated_on <= {on} "
                 f"ORDER BY k.calibrated_on DESC, k.id DESC LIMIT 1)")
 
+    in_force_for_type = f"{scopes} a JOIN {scope_types} t ON t.authorisationscope_id = a.id"
+    conditions = "a.institution_id = %s AND t.instrumenttype_id = %s AND a.valid_from <= %s AND a.valid_until >= %s"
     return f"""
         WITH RECURSIVE chain(start_id, level, standard_id, calibration_id) AS (
             SELECT u.standard_id, 1, u.standard_id, {in_force("u.standard_id", "u.performed_on")}
@@ -221,7 +232,11 @@ def _chain_sql() -> str:
         SELECT chain.start_id, chain.level, s.id, s.name, s.institution_id, i.name, s.approval_no,
                s.approval_valid_until, s.is_national_root, s.in_service,
                EXISTS (SELECT 1 FROM {serves} t WHERE t.measurementstandard_id = s.id AND t.instrumenttype_id = %s),
-               c.id, c.certificate_no, c.calibrated_on, c.valid_until, c.result, c.reference_standard_id
+               c.id, c.certificate_no, c.calibrated_on, c.valid_until, c.result, c.reference_standard_id,
+               EXISTS (SELECT 1 FROM {in_force_for_type} WHERE {conditions}),
+               EXISTS (SELECT 1 FROM {in_force_for_type}
+                       JOIN {scope_divisions} ad ON ad.authorisationscope_id = a.id JOIN {division} d ON d.id = ad.division_id
+                       WHERE {conditions} AND substr(%s, 1, length(d.path)) = d.path)
         FROM chain
         JOIN {standard} s ON s.id = chain.standard_id
         JOIN {institution} i ON i.id = s.institution_id
@@ -250,7 +265,7 @@ class _Step:
     def of(cls, row) -> "_Step":
         (start_id, level, standard_id, name, institution_id, institution_name, approval_no, approval_valid_until,
          is_root, in_service, serves_type, calibration_id, certificate_no, calibrated_on, valid_until, result,
-         reference_id) = row
+         reference_id) = row[:17]
         standard = MeasurementStandard(id=standard_id, name=name, institution_id=institution_id,
                                        approval_no=approval_no, approval_valid_until=_date(approval_valid_until),
                                        is_national_root=bool(is_root), in_service=bool(in_service))
@@ -297,8 +312,8 @@ def _standard_path(steps: list[_Step], on: datetime.date, instrument_type, insti
 
 def traceability_chain(user, instrument, on: datetime.date) -> Chain:
     """The instrument's chain on a date: the certificate in force, every standard used for it, each
-    standard's calibration upward to the national root, and the validity of each link. Three
-    queries: the certificate, its institution's authorisation, and the standards' paths (_chain_sql)."""
+    standard's calibration upward to the national root, and the validity of each link. Two
+    queries: the certificate, then the standards' paths with the authorisation (_chain_sql)."""
     certificate = certificate_on(user, instrument, on)
     if certificate is None:
         missing = Link(level=0, what=_("检定证书"), name=str(instrument), institution="", document="",
@@ -310,14 +325,22 @@ def traceability_chain(user, instrument, on: datetime.date) -> Chain:
         problems.append(_("检定结论为不合格(%(no)s)。") % {"no": certificate.number})
     elif certificate.valid_until is not None and certificate.valid_until < on:
         problems.append(_("检定证书 %(no)s 已于 %(date)s 过期。") % {"no": certificate.number, "date": certificate.valid_until})
-    problems += checks.authorisation_problems(certificate.institution, certificate.instrument_type,
-                                              certificate.division, certificate.performed_on)
-    links = [Link(level=0, what=certificate.get_kind_display(), name=str(instrument),
-                  institution=certificate.institution.name, document=certificate.number,
-                  valid_from=certificate.performed_on, valid_until=certificate.valid_until, on=on, problems=problems)]
+    institution, instrument_type, division = certificate.institution, certificate.instrument_type, certificate.division
+    authorisation = [institution.pk, instrument_type.pk, *[connection.ops.adapt_datefield_value(certificate.performed_on)] * 2]
     with connection.cursor() as cursor:
-        cursor.execute(_chain_sql(), [certificate.verification_id, certificate.instrument_type_id])
-        steps = [_Step.of(row) for row in cursor.fetchall()]
+        cursor.execute(_chain_sql(), [certificate.verification_id, instrument_type.pk, *authorisation, *authorisation,
+                                      division.path if division else ""])
+        rows = cursor.fetchall()
+    steps = [_Step.of(row) for row in rows]
+    if rows:  # every row carries the authorisation's two answers
+        authorised, covered = bool(rows[0][17]), division is None or bool(rows[0][18])
+        problems += checks.authorisation_verdict(authorised, covered, institution, instrument_type, division,
+                                                 certificate.performed_on)
+    else:  # a record without standards (never written by the services): ask on its own
+        problems += checks.authorisation_problems(institution, instrument_type, division, certificate.performed_on)
+    links = [Link(level=0, what=certificate.get_kind_display(), name=str(instrument),
+                  institution=institution.name, document=certificate.number,
+                  valid_from=certificate.performed_on, valid_until=certificate.valid_until, on=on, problems=problems)]
     for _start, path in groupby(steps, key=attrgetter("start_id")):
         links += _standard_path(list(path), certificate.performed_on, certificate.instrument_type,
                                 certificate.institution)
