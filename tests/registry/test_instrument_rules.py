@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 
+from jiliang.accounts import audit
 from jiliang.accounts.models import AuditEvent
 from jiliang.errors import Conflict, InvalidInput
 from jiliang.registry import public_code, services
@@ -137,3 +138,15 @@ def test_the_catalogue_is_seeded_from_the_cited_file_with_source_and_confidence(
     # Unknown periods stay unknown (an editable default), never a guessed constant.
     assert InstrumentType.objects.get(code="MI17").verification_interval_months is None
     assert InstrumentType.objects.count() == 32
+
+
+def test_the_catalogue_loaded_by_migration_goes_on_the_log_once_with_one_audit_event(registrar):
+    from jiliang.ledger.entries import document_digest, parse_entry
+    from jiliang.ledger.models import PendingEntry
+
+    assert services.log_catalogue(registrar) == InstrumentType.objects.count()
+    entries = [parse_entry(bytes(data)) for data in PendingEntry.objects.values_list("data", flat=True)]
+    fuel = InstrumentType.objects.get(code="MI06")
+    [logged] = [e for e in entries if e.record_id == str(fuel.pk)]
+    assert logged.kind == "registry.instrument_type" and logged.sha256 == document_digest(audit.snapshot(fuel))
+    assert AuditEvent.objects.filter(action="instrument_type.log_catalogue").count() == 1

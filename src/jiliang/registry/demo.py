@@ -6,7 +6,7 @@ DEMO_ORGANIZATIONS are the named entities the demo logins are bound to; the rest
 
 import time
 
-from jiliang.registry import synthetic
+from jiliang.registry import services, synthetic
 from jiliang.registry.codes import make_uscc
 
 DEMO_ORGANIZATIONS = [
@@ -38,8 +38,9 @@ def fixed_organizations() -> list[synthetic.OrgSpec]:
 def load(out) -> None:
     started = time.monotonic()
     created = synthetic.load(synthetic.DEMO, fixed=fixed_organizations())
+    logged = services.log_catalogue("demo")
     out.write(
         f"Registry: {created['organizations']} organizations, {created['sites']} sites, "
         f"{created['instruments']} instruments created ({time.monotonic() - started:.1f} s; "
-        f"the rest was already there)."
+        f"the rest was already there); {logged} catalogue entries put on the transparency log."
     )

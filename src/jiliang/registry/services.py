@@ -10,6 +10,7 @@ from jiliang.accounts import audit
 from jiliang.accounts.access import is_within_scope, require
 from jiliang.accounts.models import Division, DivisionLevel, Role
 from jiliang.errors import Conflict, InvalidInput
+from jiliang.ledger import selectors as ledger_selectors
 from jiliang.ledger import services as ledger
 from jiliang.registry import public_code, rules
 from jiliang.registry.codes import check_uscc
@@ -241,6 +242,25 @@ def update_instrument_type(actor, instrument_type: InstrumentType, **changes) ->
     audit.record(actor, "instrument_type.update", instrument_type, before=before, after=after)
     ledger.append("registry.instrument_type", audit.snapshot(instrument_type))
     return instrument_type
+
+
+@transaction.atomic
+def log_catalogue(actor) -> int:
+    """Put on the transparency log every catalogue entry that has never been there; returns how many.
+
+    Migration 0003 loads the catalogue before any user or log key exists, so its rows reach the
+    log only when they are first edited; until then a change made straight in the database would
+    go unseen. This appends each such type as it stands (``ledger.append_many``, one batch) with
+    one audit event. A type already on the log (integrated) is left alone, so running it again
+    adds nothing once the sequencer has run."""
+    missing = [t for t in InstrumentType.objects.order_by("code")
+               if ledger_selectors.latest_index_of("registry.instrument_type", str(t.pk)) is None]
+    if missing:
+        ledger.append_many("registry.instrument_type", [audit.snapshot(t) for t in missing])
+        audit.record(actor, "instrument_type.log_catalogue", object_type=InstrumentType._meta.label, object_id="",
+                     object_repr=f"{len(missing)} × {InstrumentType._meta.verbose_name}",
+                     after={"codes": [t.code for t in missing]})
+    return len(missing)
 
 
 # ---------------------------------------------------------------------------------------------
