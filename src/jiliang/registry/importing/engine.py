@@ -194,10 +194,11 @@ class ImportKind:
                 % {"role": user.get_role_display() or "-", "model": self.model._meta.verbose_name}
             )
 
-    def parse(self, number: int, cells: list[str], positions: dict[str, int]) -> Row:
-        row = Row(number, {key: cells[index] for key, index in positions.items()})
+    def parse(self, number: int, cells: dict[str, str]) -> Row:
+        """A row from its cells (column key -> text), each read by its column's parser."""
+        row = Row(number, cells)
         values, parsers = row.values, self.parsers
-        for key, text in row.cells.items():
+        for key, text in cells.items():
             try:
                 values[key] = parsers[key](text)
             except CellError as error:
@@ -450,11 +451,13 @@ def _import_sheet(user, kind: ImportKind, sheet, path: Path, filename: str, part
     packing = _Packing(kind.model)
     digest = _file_digest(path)
     notify = progress or (lambda phase, done, total: None)
+    keys, indexes = tuple(match.positions), tuple(match.positions.values())
     unchanged = 0
     with Scratch() as scratch:
         try:
             for batch in _batched(sheet.rows(), BATCH_SIZE):
-                rows = [kind.parse(number, cells, match.positions) for number, cells in batch]
+                rows = [kind.parse(number, dict(zip(keys, [cells[i] for i in indexes], strict=True)))
+                        for number, cells in batch]
                 _validate_batch(kind, ctx, rows, scratch)
                 scratch.add_errors((row.number, column, reason) for row in rows for column, reason in row.errors)
                 unchanged += sum(1 for row in rows if row.ok and row.unchanged)
