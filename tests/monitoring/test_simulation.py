@@ -120,3 +120,28 @@ def test_a_simulated_day_through_the_database_raises_every_fault_and_nothing_on_
     scores = score(spans, simulation.labels, grace)
     assert {code: (s.detected, s.labels) for code, s in scores.items() if s.labels and s.missed} == {}
     assert {code: s.false_alerts for code, s in scores.items() if s.false_alerts} == {}
+
+
+@pytest.mark.django_db
+def test_the_clock_gives_each_rule_its_own_lookback(make_device):
+    """The clock loads a station's fills for FD-02's 30 days; FD-06 (one day) must not keep finding
+    a month-old fill: its alert clears once the fill has left FD-06's own window."""
+    from jiliang.monitoring import engine
+    from jiliang.monitoring.models import Alert, DeviceKind
+    from monitoring_fixtures import T0, post
+
+    nozzle, token, _ = make_device(DeviceKind.NOZZLE, attributes={"qmax": 50.0, "qmin": 5.0})
+
+    def fill(seq, hours, amount):
+        return {"device": nozzle.code, "seq": seq, "time": (T0 + timedelta(hours=hours)).isoformat(), "type": "dispenser.transaction",
+                "duration_s": 40.0, "volume_l": 20.0, "pulses": 2000, "k_factor": 100.0, "unit_price": 7.5, "amount_yuan": amount,
+                "totaliser_start_l": 1000.0 + 20 * seq, "totaliser_end_l": 1020.0 + 20 * seq, "fuel_temperature_c": 15.0}
+
+    post(token, [fill(1, 0, 150.5)])  # 0.50 yuan more than 7.50 × 20 L
+    engine.tick(T0 + timedelta(hours=1), since=T0)
+    alert = Alert.objects.get(rule_code="FD-06")
+    assert alert.active
+    post(token, [fill(2, 30, 150.0)])  # a correct fill a day later: the station is active, FD-02 still reads both
+    engine.tick(T0 + timedelta(hours=31), since=T0 + timedelta(hours=30))
+    alert.refresh_from_db()
+    assert not alert.active

@@ -16,6 +16,7 @@ Two triggers:
 The findings go to services.apply_findings, which de-duplicates, escalates and audits.
 """
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -290,10 +291,37 @@ def _kinds_needed(inputs: set[str]) -> set[str]:
     return inputs
 
 
-def _run(windows: dict[int, rt.Window], specs_of: dict[int, list[RuleSpec]], book: RuleBook, now) -> int:
+def _run(windows: dict[int, rt.Window], specs_of: dict[int, list[RuleSpec]], book: RuleBook, now,
+         step: dt.timedelta | None = None) -> int:
+    """Evaluate and apply; with the clock's ``step`` each rule sees only its own lookback of the site's window."""
     findings = [f for site, window in windows.items() for spec in specs_of.get(site, ())
-                for f in spec.evaluate(window, book)]
+                for f in spec.evaluate(window if step is None else _own_window(window, spec, book, step), book)]
     return alerting.apply_findings(findings, book, now)
+
+
+_WINDOW_DATA = tuple(f.name for f in dataclasses.fields(rt.Window) if f.name not in {"now", "start", "profiles", "last_seen"})
+
+
+def _reach(spec: RuleSpec, book: RuleBook, step: dt.timedelta) -> dt.timedelta:
+    """How far back the clock gives a rule data: its window, plus a clock step for a data-driven rule."""
+    return spec.window_length(book) + (dt.timedelta(0) if spec.time_driven else step)
+
+
+def _own_window(window: rt.Window, spec: RuleSpec, book: RuleBook, step: dt.timedelta) -> rt.Window:
+    """The window the rule is defined over, as rules.replay gives it: the site's window was loaded
+    for its longest rule, and a one-day rule must not keep finding a month-old fill. A data-driven
+    rule reaches one clock step further back, so a pair of readings across the last turn is seen whole."""
+    since = window.now - _reach(spec, book, step)
+    if window.start is not None and since <= window.start:
+        return window
+
+    def inside(item) -> bool:
+        if isinstance(item, rt.DailyUse):
+            return item.day + dt.timedelta(days=1) > since  # the day `since` falls in, as replay's readings make it
+        return item.time >= since
+
+    return dataclasses.replace(window, start=since, **{
+        name: tuple(item for item in getattr(window, name) if inside(item)) for name in _WINDOW_DATA})
 
 
 # ---------------------------------------------------------------- triggers
@@ -345,12 +373,12 @@ def _arrival_specs(device_kinds: frozenset[str], new_fields: frozenset[str], boo
     return list(specs.values())
 
 
-def _field_starts(specs: Iterable[RuleSpec], book: RuleBook, now: dt.datetime) -> dict[str, dt.datetime]:
-    """How far back each Window field must reach: the longest lookback of the rules that read it."""
+def _field_starts(specs: Iterable[RuleSpec], book: RuleBook, now: dt.datetime, step: dt.timedelta) -> dict[str, dt.datetime]:
+    """How far back each Window field must reach: the longest reach of the rules that read it."""
     starts: dict[str, dt.datetime] = {}
     for spec in specs:
         for field in spec.inputs:
-            starts[field] = min(starts.get(field, now), now - spec.window_length(book))
+            starts[field] = min(starts.get(field, now), now - _reach(spec, book, step))
     return starts
 
 
@@ -381,10 +409,10 @@ def tick(now: dt.datetime | None = None, *, since: dt.datetime | None = None, ch
                         specs[spec.code] = spec
             if specs:
                 specs_of[site] = list(specs.values())
-                starts[site] = now - max(s.window_length(book) for s in specs.values())
-                field_starts[site] = _field_starts(specs.values(), book, now)
+                starts[site] = now - max(_reach(s, book, now - since) for s in specs.values())
+                field_starts[site] = _field_starts(specs.values(), book, now, now - since)
         if starts:
             inputs = _kinds_needed({i for specs in specs_of.values() for s in specs for i in s.inputs})
-            touched += _run(build_windows(starts, now, inputs, field_starts), specs_of, book, now)
+            touched += _run(build_windows(starts, now, inputs, field_starts), specs_of, book, now, step=now - since)
     touched += alerting.housekeep(book, now)
     return touched
