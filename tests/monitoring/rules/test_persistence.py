@@ -44,3 +44,31 @@ def test_message_at_timeout_ends_consistently_cleared(at):
     """#7909: comm loss raised at timeout, the message that arrives then ends the condition, and it clears."""
     state, transitions = run(at, [(600, W), (601, None), (601 + 300, None)])
     assert transitions[-1] is Transition.CLEARED and state == INACTIVE
+
+
+from datetime import datetime, timezone  # noqa: E402
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_T0 = datetime(2025, 3, 1, tzinfo=timezone.utc)
+
+
+@given(st.lists(st.tuples(st.integers(1, 400), st.sampled_from([W, C, None])), max_size=40))
+def test_an_alert_clears_exactly_when_the_condition_has_been_absent_for_the_clear_time(steps):
+    """Against a plain model of the policy: active from the first observation, cleared at the first
+    evaluation at least `clear_after` after the condition was last seen (a return resets the wait)."""
+    state, moment, normal_from = INACTIVE, _T0, None
+    for gap, observed in steps:
+        moment += timedelta(seconds=gap)
+        was_active = state.active
+        state, transition = advance(state, observed, moment, POLICY)
+        if observed is not None:
+            assert state.active and (transition is Transition.RAISED) == (not was_active)
+            normal_from = None
+        elif was_active:
+            normal_from = normal_from or moment
+            cleared = moment - normal_from >= POLICY.clear_after
+            assert (transition is Transition.CLEARED) == cleared and state.active == (not cleared)
+        else:
+            assert transition is None and not state.active
