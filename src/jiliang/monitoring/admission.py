@@ -1,9 +1,10 @@
 """Back-pressure for the HTTP ingest: a bounded number of messages in flight per process.
 
 A request that would take the count above ``JILIANG_MONITORING_QUEUE_SIZE`` is refused at once
-with 503 and Retry-After instead of queuing in memory; the device sends it again later. When the
-bound is already reached (``full``), the request is refused before its body is even parsed, so
-that refusing costs next to nothing under overload.
+with 503 and Retry-After instead of queuing in memory; the device sends it again later. The count
+of a request is taken from its body before parsing (``estimate``: one message per "device" key),
+so that a refusal under overload costs next to nothing and concurrent requests cannot all be
+parsed before they find there is no room.
 """
 
 import threading
@@ -20,8 +21,9 @@ _lock = threading.Lock()
 _in_flight = 0
 
 
-def full() -> bool:
-    return _in_flight >= settings.JILIANG_MONITORING_QUEUE_SIZE
+def estimate(body: bytes) -> int:
+    """The number of messages in a JSON array or JSON lines body, counted without parsing it."""
+    return max(1, body.count(b'"device"'))
 
 
 @contextmanager

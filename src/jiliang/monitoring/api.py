@@ -57,23 +57,17 @@ def ingest_batch(request):
     """Each message: device, seq, time (with offset), type and the fields of its type. The answer
     comes after the commit; duplicates (device, seq) are counted, refused messages go to dead letters.
     503 with Retry-After when the ingest is full."""
-    if admission.full():
-        return _busy(request)
-    items = parse_batch(request.body)
-    if len(items) > settings.JILIANG_MONITORING_HTTP_MAX_MESSAGES:
-        raise InvalidInput(_("一次最多提交 %(n)d 条消息。") % {"n": settings.JILIANG_MONITORING_HTTP_MAX_MESSAGES})
     try:
-        with admission.admitted(len(items)):
+        with admission.admitted(admission.estimate(request.body)):
+            items = parse_batch(request.body)
+            if len(items) > settings.JILIANG_MONITORING_HTTP_MAX_MESSAGES:
+                raise InvalidInput(_("一次最多提交 %(n)d 条消息。") % {"n": settings.JILIANG_MONITORING_HTTP_MAX_MESSAGES})
             result = ingest([Incoming(parsed) for parsed in items], source=IngestSource.HTTP, sender=request.device)
     except admission.Full:
-        return _busy(request)
+        response = error_response(request, 503, "busy", _("接收队列已满，请稍后重试。"))
+        response["Retry-After"] = str(settings.JILIANG_MONITORING_RETRY_AFTER_SECONDS)
+        return response
     return Status(200, result.as_dict())
-
-
-def _busy(request):
-    response = error_response(request, 503, "busy", _("接收队列已满，请稍后重试。"))
-    response["Retry-After"] = str(settings.JILIANG_MONITORING_RETRY_AFTER_SECONDS)
-    return response
 
 
 @router.post("/monitoring/uploads", response={200: IngestOut, 422: ErrorOut},
