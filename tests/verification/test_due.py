@@ -146,3 +146,26 @@ def test_home_cards_are_cached_per_scope(world, standing, settings):
     assert due.overdue(world.city).count() == 3  # lists and the API count afresh
     cache.clear()
     assert due_home.overdue(world.city)["value"] == 3
+
+
+def test_the_state_copies_its_instruments_county_type_and_use_whatever_changes_them(world, division):
+    from jiliang.registry.models import Instrument
+    from jiliang.verification.models import VerificationState
+
+    instrument = with_state(world, days(-5))
+
+    def copies():
+        state = VerificationState.objects.get(instrument=instrument)
+        return state.county.code, state.instrument_type.code, state.in_use
+
+    assert copies() == ("511902", "MI06", True)  # filled on insert
+    tongjiang = division("511921001")
+    Instrument.objects.filter(pk=instrument.pk).update(division=tongjiang, county=division("511921"))
+    assert copies() == ("511921", "MI06", True)  # a plain UPDATE moves it
+    assert instrument.pk in ids(due.overdue(world.city, division_code="511921", type_code="MI06"))
+    assert instrument.pk not in ids(due.overdue(world.city, division_code="511902"))
+    set_status(instrument)
+    assert copies() == ("511921", "MI06", False)
+    assert instrument.pk not in ids(due.overdue(world.city, division_code="511921", type_code="MI06"))
+    Instrument.objects.filter(pk=instrument.pk).update(status=InstrumentStatus.IN_USE, mandatory=False)
+    assert copies()[2] is False

@@ -24,9 +24,12 @@ def test_history_is_consistent_deterministic_and_idempotent(world):
         world.make_instrument()
     created = history.generate(plan(world), Instrument.objects.all())
     assert created["certificates"] > 60 and created["states"] > 20
-    for state in VerificationState.objects.select_related("certificate"):
+    for state in VerificationState.objects.select_related("certificate", "instrument"):
         latest = Certificate.objects.filter(instrument_id=state.instrument_id).order_by("-performed_on", "-id").first()
         assert state.certificate == latest and state.verified_on == latest.performed_on
+        # the insert trigger's copies, also for the bulk insert (COPY on PostgreSQL)
+        assert (state.county_id, state.instrument_type_id, state.in_use) == (
+            state.instrument.county_id, state.instrument.type_id, True)
         assert state.conclusion == (Conclusion.PASS if latest.kind == CertificateKind.VERIFICATION else Conclusion.FAIL)
         assert state.valid_until == latest.valid_until
     assert not Certificate.objects.values("institution", "year", "serial").annotate(n=Count("id")).filter(n__gt=1)

@@ -18,7 +18,6 @@ import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.db.models.lookups import GreaterThanOrEqual, LessThan, LessThanOrEqual
 from django.utils import timezone
@@ -68,18 +67,13 @@ def cached(user, name: str, compute, *parts):
     return cache.get_or_set(key, compute, settings.JILIANG_FIGURES_CACHE_SECONDS)
 
 
-def _selective(condition, selective: bool):
-    return Selective(condition) if selective else condition
+def overdue_condition(on: datetime.date, prefix: str = "") -> Q:
+    return Q(Selective(LessThan(F(f"{prefix}valid_until"), on)))
 
 
-def overdue_condition(on: datetime.date, prefix: str = "", *, selective: bool = True) -> Q:
-    return Q(_selective(LessThan(F(f"{prefix}valid_until"), on), selective))
-
-
-def due_soon_condition(on: datetime.date, days: int, prefix: str = "", *, selective: bool = True) -> Q:
+def due_soon_condition(on: datetime.date, days: int, prefix: str = "") -> Q:
     field = F(f"{prefix}valid_until")
-    return Q(_selective(GreaterThanOrEqual(field, on), selective),
-             _selective(LessThanOrEqual(field, on + datetime.timedelta(days=days)), selective))
+    return Q(Selective(GreaterThanOrEqual(field, on)), Selective(LessThanOrEqual(field, on + datetime.timedelta(days=days))))
 
 
 def on_time_condition(on: datetime.date, prefix: str = "") -> Q:
@@ -116,61 +110,36 @@ def narrow(queryset: QuerySet, division_code: str | None, type_code: str | None,
     return queryset
 
 
-# A county and type with fewer in-use instruments than this are read from the instrument's
-# (county, type, status) index, their states looked up one by one; see _few_candidates.
-FEW_CANDIDATES = 5000
-
-
-def _few_candidates(user, division_code: str | None, type_code: str | None) -> bool:
-    """Whether a list narrowed to one county and one type should start from those instruments rather
-    than from the state's ``valid_until`` index. Reading the date index in order stops after a page
-    when the county and type are common, but crosses every overdue state of the city when they are
-    rare (a rare type in one county: a second); starting from the instruments costs one lookup each,
-    fine for a few thousand, slow for the 80,000 water meters of a county. A probe of at most
-    FEW_CANDIDATES index entries decides. Only SQLite needs it (``Selective``): PostgreSQL chooses
-    from its statistics."""
-    if connection.vendor != "sqlite" or not type_code:
-        return False
-    county = Division.objects.filter(code=division_code).only("level").first() if division_code else user.division
-    if county is None or county.level not in COUNTY_LEVELS:
-        return False
-    candidates = Instrument.objects.filter(county_id=county.pk, type__code=type_code, status=InstrumentStatus.IN_USE)
-    return candidates[:FEW_CANDIDATES].count() < FEW_CANDIDATES
-
-
-def _states(user, condition, division_code: str | None, type_code: str | None) -> QuerySet[VerificationState]:
-    """The in-use states matching ``condition(selective)`` in the caller's scope, narrowed, by date."""
-    selective = not _few_candidates(user, division_code, type_code)
-    queryset = scope(in_use_states().filter(condition(selective)), user).select_related(
+def _states(user, condition: Q, division_code: str | None, type_code: str | None) -> QuerySet[VerificationState]:
+    """The in-use states matching ``condition`` in the caller's scope, narrowed, by date. The county
+    and type are the state's own copies (``in_use``, ``county``, ``instrument_type``, kept by the
+    database), so that one index reads a county's or a type's or both states in date order."""
+    queryset = scope(in_use_states().filter(condition, in_use=True), user).select_related(
         "instrument__type", "instrument__owner", "instrument__site", "instrument__division", "certificate",
     )
     if user.role == Role.COUNTY_REGULATOR and user.division_id:
-        # Implied by the scope already; said as one county so the planner reads one index range.
-        queryset = queryset.filter(instrument__county_id=user.division_id)
+        # Implied by the scope already; said as the state's county so the planner reads that index.
+        queryset = queryset.filter(county_id=user.division_id)
     return narrow(queryset, division_code, type_code, division_field="instrument__division_id",
-                  type_field="instrument__type_id", county_field="instrument__county_id",
-                  ).order_by("valid_until", "instrument_id")
+                  type_field="instrument_type_id", county_field="county_id").order_by("valid_until", "instrument_id")
 
 
 def due_soon(user, *, within_days: int | None = None, on: datetime.date | None = None,
              division_code: str | None = None, type_code: str | None = None) -> QuerySet[VerificationState]:
     """In-use instruments whose certificate expires within ``within_days``, soonest first."""
-    on, days = on or today(), due_days(within_days)
-    return _states(user, lambda selective: due_soon_condition(on, days, selective=selective), division_code, type_code)
+    return _states(user, due_soon_condition(on or today(), due_days(within_days)), division_code, type_code)
 
 
 def overdue(user, *, on: datetime.date | None = None, division_code: str | None = None,
             type_code: str | None = None) -> QuerySet[VerificationState]:
     """In-use instruments past their certificate's ``valid_until``, longest overdue first."""
-    on = on or today()
-    return _states(user, lambda selective: overdue_condition(on, selective=selective), division_code, type_code)
+    return _states(user, overdue_condition(on or today()), division_code, type_code)
 
 
 def failed_in_use(user, *, division_code: str | None = None, type_code: str | None = None,
                   ) -> QuerySet[VerificationState]:
     """In-use instruments whose latest verification failed (a notice of failure in force)."""
-    return _states(user, lambda selective: failed_condition(), division_code, type_code,
-                   ).order_by("-verified_on", "instrument_id")
+    return _states(user, failed_condition(), division_code, type_code).order_by("-verified_on", "instrument_id")
 
 
 def never_verified(user, *, division_code: str | None = None, type_code: str | None = None) -> QuerySet[Instrument]:

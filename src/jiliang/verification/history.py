@@ -301,7 +301,9 @@ def _write(plan: Plan, rng: random.Random, planned: list, months: dict, rules: d
             points += _points(rng, rules.get(row["type_id"]), visit.passed, verification_id)
         last = certificates[-1]
         states.append({"instrument_id": row["id"], "certificate_id": last["id"], "verified_on": last["performed_on"],
-                       "conclusion": verifications[-1]["conclusion"], "valid_until": last["valid_until"]})
+                       "conclusion": verifications[-1]["conclusion"], "valid_until": last["valid_until"],
+                       # the instrument's copies: the insert trigger fills them (state_copies)
+                       "county_id": None, "instrument_type_id": None, "in_use": False})
     _insert(Verification, verifications, with_pk=True)
     _insert(Certificate, certificates, with_pk=True)
     _insert(StandardUse, uses)

@@ -551,6 +551,16 @@ class VerificationState(models.Model):
     conclusion = models.CharField(_("最近检定结论"), max_length=16, choices=Conclusion.choices)
     valid_until = models.DateField(_("有效期至"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Copies of the instrument's county, type and "in use under mandatory verification", kept by
+    # database triggers (migration 0005) on every insert of a state and every change of those
+    # instrument columns, whichever code path makes it; the code never writes them. They let one
+    # index answer "overdue in this county and type, by date".
+    county = models.ForeignKey(Division, null=True, editable=False, on_delete=models.DO_NOTHING,
+                               db_constraint=False, db_index=False, related_name="+")
+    instrument_type = models.ForeignKey("registry.InstrumentType", null=True, editable=False,
+                                        on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                                        related_name="+")
+    in_use = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("器具检定状态")
@@ -558,4 +568,11 @@ class VerificationState(models.Model):
         indexes = [
             models.Index(fields=["valid_until"], name="state_valid_until"),
             models.Index(fields=["conclusion", "valid_until"], name="state_conclusion_valid"),
+            # The due lists narrowed by county, type or both, read in date order.
+            models.Index(fields=["county", "instrument_type", "valid_until"], condition=models.Q(in_use=True),
+                         name="state_county_type_valid"),
+            models.Index(fields=["county", "valid_until"], condition=models.Q(in_use=True),
+                         name="state_county_valid"),
+            models.Index(fields=["instrument_type", "valid_until"], condition=models.Q(in_use=True),
+                         name="state_type_valid"),
         ]
