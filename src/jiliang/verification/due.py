@@ -99,11 +99,13 @@ def narrow(queryset: QuerySet, division_code: str | None, type_code: str | None,
     ``county_field`` (the instrument's county-level unit), a county or zone is that one value, which
     the instrument's (county, type, status) index reads as one range."""
     if division_code:
-        division = Division.objects.filter(code=division_code).only("level").first()
+        division = Division.objects.filter(code=division_code).select_related("parent").first()
         if county_field and division is not None and division.level in COUNTY_LEVELS:
             queryset = queryset.filter(**{county_field: division.pk})
         else:
             queryset = queryset.filter(**{f"{division_field}__in": subtree_ids(division_code)})
+            if county_field and division is not None and division.level == DivisionLevel.TOWNSHIP:
+                queryset = queryset.filter(**{county_field: division.county.pk})  # the county's index range
     if type_code:
         type_id = InstrumentType.objects.filter(code=type_code).values_list("id", flat=True).first()
         queryset = queryset.filter(**{type_field: type_id}) if type_id else queryset.none()
