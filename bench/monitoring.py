@@ -135,6 +135,13 @@ class Database:
     def readings(self) -> int:
         return self.scalar("SELECT COUNT(*) FROM monitoring_reading")
 
+    def backends(self) -> list[int]:
+        """The PostgreSQL server processes working for this database (none for SQLite: in-process)."""
+        if self.kind == "sqlite":
+            return []
+        return [pid for (pid,) in self.rows(
+            f"SELECT pid FROM pg_stat_activity WHERE datname = '{self.name}' AND pid <> pg_backend_pid()")]
+
     def server_version(self) -> str:
         return sqlite3.sqlite_version if self.kind == "sqlite" else self.scalar("SHOW server_version")
 
@@ -178,10 +185,10 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 class Watch:
-    """Peak RSS and CPU of a set of processes (sampled: workers may be replaced)."""
+    """Peak RSS and CPU of a set of processes and their children (sampled: workers may be replaced)."""
 
-    def __init__(self, roots: list[int]):
-        self.roots = roots
+    def __init__(self, roots):
+        self.roots = roots if callable(roots) else (lambda: roots)
         self.peak: dict[int, int] = {}
         self.cpu: dict[int, float] = {}
         self.stop = threading.Event()
@@ -189,7 +196,7 @@ class Watch:
         self.thread.start()
 
     def sample(self):
-        for root in self.roots:
+        for root in self.roots():
             for pid in family(root):
                 self.peak[pid] = max(self.peak.get(pid, 0), _status(pid, "VmHWM:"))
                 self.cpu[pid] = max(self.cpu.get(pid, 0.0), cpu_seconds([pid]))
@@ -410,20 +417,21 @@ def bench_http(db: Database, env: dict, seq: Sequencer, seconds: float, workers:
     try:
         wait_port(PORT)
         http_post(b"[]", seq.sites[0]["token"])  # warm up: imports, first connection
-        watch = Watch([server.pid])
+        watch, database = Watch([server.pid]), Watch(db.backends)
         print(f"  HTTP server: {described}; JILIANG_MONITORING_QUEUE_SIZE={queue} per process; "
               f"{HTTP_BATCH} readings per request")
         clients = 2 * workers
-        before, cpu0 = db.readings(), watch.cpu_total()
+        before, cpu0, db_cpu0 = db.readings(), watch.cpu_total(), database.cpu_total()
         run = http_run(seq, seconds, clients=clients)
         stored = db.readings() - before
         rate = run["accepted"] / run["elapsed"]
         print(f"  HTTP sustained: {rate:,.0f} readings/s ({run['accepted']:,} in {run['elapsed']:.1f} s, {clients} clients "
-              f"back to back; server CPU {watch.cpu_total() - cpu0:.1f} s; {load()})")
+              f"back to back; CPU: server {watch.cpu_total() - cpu0:.1f} s, database {database.cpu_total() - db_cpu0:.1f} s; "
+              f"{load()})")
         print(f"  HTTP sustained: stored {stored:,} of {run['accepted']:,} acknowledged; lost {run['accepted'] - stored:,}; "
               f"503s {run['busy']}, errors {run['errors']}")
         for label, factor, count in (("steady 80%", 0.8, clients), ("3x", 3, 3 * clients), ("10x", 10, 10 * clients)):
-            before, cpu0 = db.readings(), watch.cpu_total()
+            before, cpu0, db_cpu0 = db.readings(), watch.cpu_total(), database.cpu_total()
             marker = set(seq.tamper_sent)
             run = http_run(seq, seconds / (1 if factor < 1 else 2), clients=count, rate=rate * factor)
             stored = db.readings() - before
@@ -431,7 +439,8 @@ def bench_http(db: Database, env: dict, seq: Sequencer, seconds: float, workers:
                   f"{run['accepted'] / run['elapsed']:,.0f} readings/s accepted; {run['busy']} requests refused with "
                   f"503 + Retry-After (sent again after it; {run['kept']} still refused when the phase ended, kept by "
                   f"the device); errors {run['errors']}; stored {stored:,} of {run['accepted']:,} "
-                  f"acknowledged, lost {run['accepted'] - stored:,}; server CPU {watch.cpu_total() - cpu0:.1f} s; {load()}")
+                  f"acknowledged, lost {run['accepted'] - stored:,}; CPU: server {watch.cpu_total() - cpu0:.1f} s, database "
+                  f"{database.cpu_total() - db_cpu0:.1f} s; {load()}")
             latency_lines(f"  HTTP {label}:", db, {c: t for c, t in seq.tamper_sent.items() if c not in marker})
         print(f"  HTTP ingest: {batch_sizes(db, 'http')}")
         print(f"  HTTP server peak RSS: {watch.rss_text()}")
@@ -579,25 +588,25 @@ def bench_mqtt(db: Database, env: dict, seq: Sequencer, seconds: float, workers:
               f"BATCH_SIZE={env['JILIANG_MONITORING_BATCH_SIZE']}); {publishers_count} publisher processes, "
               "one reading per signed QoS 1 publication")
         probe_until_subscribed(db, seq.sites[0], port)
-        watch = Watch([p.pid for p in processes])
+        watch, database = Watch([p.pid for p in processes]), Watch(db.backends)
         publishers = Publishers(seq, publishers_count, port)
-        cpu0 = watch.cpu_total()
+        cpu0, db_cpu0 = watch.cpu_total(), database.cpu_total()
         run = mqtt_phase(db, publishers, None, 0, messages)
         rate = run["stored"] / run["span"]
         print(f"  MQTT sustained: {rate:,.0f} msg/s ({run['stored']:,} stored in {run['span']:.1f} s; published as fast as "
               f"the publishers could, {run['sent'] / run['elapsed']:,.0f} msg/s for {run['elapsed']:.1f} s, "
-              f"the broker's backlog drained {run['drain']:.1f} s after; "
-              f"workers' CPU {watch.cpu_total() - cpu0:.1f} s; {load()})")
+              f"the broker's backlog drained {run['drain']:.1f} s after; CPU: workers "
+              f"{watch.cpu_total() - cpu0:.1f} s, database {database.cpu_total() - db_cpu0:.1f} s; {load()})")
         print(f"  MQTT sustained: stored {run['stored']:,} of {run['acked']:,} acknowledged by the broker "
               f"({run['sent']:,} published); lost {run['acked'] - run['stored']:,}")
         for label, factor in (("steady 80%", 0.8), ("3x", 3), ("10x", 10)):
-            cpu0 = watch.cpu_total()
+            cpu0, db_cpu0 = watch.cpu_total(), database.cpu_total()
             run = mqtt_phase(db, publishers, rate * factor, seconds / (1 if factor < 1 else 2))
             print(f"  MQTT {label} ({rate * factor:,.0f} msg/s asked, {run['sent'] / run['elapsed']:,.0f} msg/s published): "
                   f"{run['stored'] / run['span']:,.0f} msg/s stored; backlog held by the broker up to {run['backlog']:,} "
                   f"messages, drained {run['drain']:.1f} s after publishing stopped; stored {run['stored']:,} of "
-                  f"{run['acked']:,} acknowledged, lost {run['acked'] - run['stored']:,}; workers' CPU "
-                  f"{watch.cpu_total() - cpu0:.1f} s; {load()}")
+                  f"{run['acked']:,} acknowledged, lost {run['acked'] - run['stored']:,}; CPU: workers "
+                  f"{watch.cpu_total() - cpu0:.1f} s, database {database.cpu_total() - db_cpu0:.1f} s; {load()}")
             latency_lines(f"  MQTT {label}:", db, run["tamper_sent"])
         print(f"  MQTT ingest: {batch_sizes(db, 'mqtt')}")
         print(f"  MQTT worker peak RSS: {watch.rss_text()} (Receive Maximum = JILIANG_MONITORING_QUEUE_SIZE "

@@ -9,7 +9,7 @@ from django.test import Client
 
 from jiliang.accounts.models import AuditEvent, Role
 from jiliang.errors import Conflict
-from jiliang.monitoring import engine, services
+from jiliang.monitoring import alerting, engine, services
 from jiliang.monitoring.models import Alert, AlertState, DeviceKind, RuleThreshold, Severity
 from monitoring_fixtures import T0, event, meter_reading, post
 
@@ -29,6 +29,24 @@ def test_a_tamper_event_raises_one_critical_alert_for_the_county_of_the_site(mak
     post(token, [event(meter, 2, 5, "magnetic_field"), meter_reading(meter, 3, 6, 1.0)])
     alert.refresh_from_db()
     assert Alert.objects.count() == 1 and alert.occurrences == 2  # the standing condition stays one alert
+
+
+def test_a_condition_raised_by_another_ingest_meanwhile_is_merged_into_its_alert(make_device, monkeypatch):
+    meter, token, _ = make_device(DeviceKind.METER, medium="water")
+    post(token, [event(meter, 1, 0, "magnetic_field")])
+    alert = Alert.objects.get()
+    real = alerting._locked
+    calls = []
+
+    def as_if_not_yet_committed(alerts):  # the first look finds no standing alert, as in a race
+        calls.append(1)
+        return alerts.none() if len(calls) == 1 else real(alerts)
+
+    monkeypatch.setattr(alerting, "_locked", as_if_not_yet_committed)
+    response = post(token, [event(meter, 2, 5, "magnetic_field")])
+    assert response.status_code == 200 and response.json()["alerts"] == 1
+    alert.refresh_from_db()
+    assert Alert.objects.count() == 1 and alert.occurrences == 2
 
 
 def test_silence_raises_communication_loss_on_the_clock_and_a_return_clears_it(make_device):

@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Coalesce
 
 from jiliang.accounts import audit
@@ -42,9 +42,9 @@ def apply_findings(findings: list, book: RuleBook, now: dt.datetime) -> int:
                .select_related("site", "division")}
     standing = {
         (a.rule_code, a.device.code): a
-        for a in Alert.objects.select_for_update().select_related("device").filter(
+        for a in _locked(Alert.objects.select_related("device").filter(
             active=True, rule_code__in={r for r, _ in grouped}, device__code__in=list(devices)
-        )
+        ))
     }
     changed, updated = [], []
     for (rule_code, code), group in grouped.items():
@@ -58,16 +58,22 @@ def apply_findings(findings: list, book: RuleBook, now: dt.datetime) -> int:
         times = sorted({f.time.isoformat() for f in group})
         alert = standing.get((rule_code, code))
         if alert is None:
-            alert = Alert.objects.create(
-                rule_code=rule_code, severity=severity, device=device, site=device.site,
-                division_id=device.division_id, message=_message(rule_code),
-                evidence=_evidence(latest, book, times), occurrences=len(times),
-                opened_at=now, last_seen_at=now,
-            )
-            audit.record(SYSTEM, "alert.raise", alert, after=audit.snapshot(alert, ["rule_code", "severity", "state"]),
-                         division=device.division)
-            changed.append(alert)
-            continue
+            try:
+                with transaction.atomic():  # a savepoint: another ingest may raise the same condition first
+                    alert = Alert.objects.create(
+                        rule_code=rule_code, severity=severity, device=device, site=device.site,
+                        division_id=device.division_id, message=_message(rule_code),
+                        evidence=_evidence(latest, book, times), occurrences=len(times),
+                        opened_at=now, last_seen_at=now,
+                    )
+            except IntegrityError:  # it did (the one-active-alert index): merge into that one
+                alert = _locked(Alert.objects.select_related("device").filter(
+                    active=True, rule_code=rule_code, device=device)).get()
+            else:
+                audit.record(SYSTEM, "alert.raise", alert,
+                             after=audit.snapshot(alert, ["rule_code", "severity", "state"]), division=device.division)
+                changed.append(alert)
+                continue
         known = set(alert.evidence.get("finding_times", []))
         alert.occurrences += len([t for t in times if t not in known])
         alert.last_seen_at = now
@@ -83,6 +89,13 @@ def apply_findings(findings: list, book: RuleBook, now: dt.datetime) -> int:
         updated.append(alert)
     Alert.objects.bulk_update(updated, _STATE_FIELDS)
     return len(changed)
+
+
+def _locked(alerts):
+    """Alert rows locked for update in id order, and only them: not the rows joined in (devices,
+    divisions), which concurrent ingests lock and reference, and with NO KEY UPDATE, which does not
+    block the foreign-key checks of rows that point at an alert."""
+    return alerts.select_for_update(of=("self",), no_key=True).order_by("id")
 
 
 def _message(rule_code: str) -> str:
@@ -109,7 +122,7 @@ def housekeep(book: RuleBook, now: dt.datetime) -> int:
     """Clear the conditions no longer seen (persistence.advance with nothing observed) and remind
     of alerts nobody has acknowledged."""
     touched = 0
-    for alert in Alert.objects.select_for_update().filter(active=True, last_seen_at__lt=now).select_related("division"):
+    for alert in _locked(Alert.objects.filter(active=True, last_seen_at__lt=now).select_related("division")):
         _, transition = persistence.advance(_state_of(alert), None, now, book.persistence)
         if transition == persistence.Transition.CLEARED:
             alert.active, alert.cleared_at = False, now
@@ -118,9 +131,9 @@ def housekeep(book: RuleBook, now: dt.datetime) -> int:
                          division=alert.division)
             touched += 1
     remind_after = dt.timedelta(minutes=settings.JILIANG_MONITORING_REMIND_AFTER_MINUTES)
-    remind = Alert.objects.select_for_update().annotate(
+    remind = _locked(Alert.objects.annotate(
         last_nudge=Coalesce("reminded_at", "opened_at")
-    ).filter(state=AlertState.NEW, last_nudge__lte=now - remind_after).select_related("division")
+    ).filter(state=AlertState.NEW, last_nudge__lte=now - remind_after).select_related("division"))
     for alert in remind:
         alert.reminded_at, alert.reminders = now, alert.reminders + 1
         alert.save(update_fields=["reminded_at", "reminders", "updated_at"])
