@@ -24,9 +24,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from . import selectors
+from .bulk import insert_rows
 from .checkpoint import Checkpoint, open_checkpoint
 from .keys import LogKeys, log_keys
-from .bulk import insert_rows
 from .merkle import (
     EMPTY_ROOT,
     LEAF_PREFIX,
