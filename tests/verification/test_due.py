@@ -169,3 +169,25 @@ def test_the_state_copies_its_instruments_county_type_and_use_whatever_changes_t
     assert instrument.pk not in ids(due.overdue(world.city, division_code="511921", type_code="MI06"))
     Instrument.objects.filter(pk=instrument.pk).update(status=InstrumentStatus.IN_USE, mandatory=False)
     assert copies()[2] is False
+    Instrument.objects.filter(pk=instrument.pk).update(mandatory=True)
+    world.record(instrument=Instrument.objects.get(pk=instrument.pk), performed_on=days(-1))
+    assert copies() == ("511921", "MI06", True)  # a new certificate updates the state, not its copies
+
+
+def test_the_copy_triggers_are_created_again_when_a_table_rebuild_dropped_them(world, division):
+    from django.db import connection
+
+    from jiliang.registry.models import Instrument
+    from jiliang.verification import state_copies
+    from jiliang.verification.apps import _keep_state_copies
+    from jiliang.verification.models import VerificationState
+
+    instrument = with_state(world, days(-5))
+    state_copies.stop(connection)  # what SQLite's rebuild of the table does to them
+    Instrument.objects.filter(pk=instrument.pk).update(county=division("511921"))
+    assert VerificationState.objects.get(instrument=instrument).county.code == "511902"
+    _keep_state_copies()  # after every migrate (it acts on SQLite only, where rebuilds happen)
+    if connection.vendor != "sqlite":
+        state_copies.keep(connection)
+    Instrument.objects.filter(pk=instrument.pk).update(county=division("511923"))
+    assert VerificationState.objects.get(instrument=instrument).county.code == "511923"
