@@ -203,7 +203,10 @@ class Watch:
 
     def _run(self):
         while not self.stop.wait(0.5):
-            self.sample()
+            try:
+                self.sample()
+            except psycopg.Error:  # the database went away at the end of the run
+                return
 
     def cpu_total(self) -> float:
         self.sample()
@@ -264,7 +267,9 @@ class Sequencer:
     def readings(self, site: dict, count: int, tamper: bool) -> list[dict]:
         """Interval reads at the real 15-minute rhythm, starting 60 days back (a head-end catching
         up), so that rule windows and rollups hold what they would in the field; with ``tamper``,
-        a magnetic-field event of a meter of the site not tampered before (one alert each)."""
+        a magnetic-field event of a meter of the site not tampered before (one alert each), on the
+        same timeline as the reads (an event stamped "now" among reads 60 days old would stretch
+        every later arrival window of its site over those 60 days)."""
         items = []
         with self.lock:
             meters = site["meters"]
@@ -281,7 +286,7 @@ class Sequencer:
                 self.tampered.add(code)
                 seq = self.next_seq.get(code, 0) + 1
                 self.next_seq[code] = seq
-                items.append({"device": code, "seq": seq, "time": dt.datetime.now(dt.UTC).isoformat(),
+                items.append({"device": code, "seq": seq, "time": (START + seq * READ_INTERVAL).isoformat(),
                               "type": "event", "code": "magnetic_field"})
         return items
 
@@ -409,9 +414,10 @@ def _importable(name: str) -> bool:
     return subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True).returncode == 0
 
 
-def bench_http(db: Database, env: dict, seq: Sequencer, seconds: float, workers: int, threads: int) -> None:
+def bench_http(db: Database, env: dict, seq: Sequencer, seconds: float, workers: int, threads: int,
+               admitted_batches: int) -> None:
     command, described = server_command(workers, threads)
-    queue = 2 * HTTP_BATCH
+    queue = admitted_batches * HTTP_BATCH
     server = subprocess.Popen(command, env={**env, "JILIANG_MONITORING_QUEUE_SIZE": str(queue)},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -644,7 +650,7 @@ def run(kind: str, args) -> None:
             print(f"== {kind} {db.server_version()}: {SITES} sites x {METERS_PER_SITE} meters; "
                   f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {load()} on {os.cpu_count()} CPUs ==")
             if "http" in args.paths:
-                bench_http(db, env, seq, args.seconds, args.http_workers, args.http_threads)
+                bench_http(db, env, seq, args.seconds, args.http_workers, args.http_threads, args.http_admitted)
             if "mqtt" in args.paths:
                 bench_mqtt(db, env, seq, args.seconds, args.mqtt_workers, args.publishers, args.mqtt_messages,
                            Path(workdir), args.system_broker)
@@ -659,7 +665,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--paths", default="http,mqtt")
     parser.add_argument("--http-workers", type=int, default=3, help="gunicorn worker processes")
-    parser.add_argument("--http-threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--http-threads", type=int, default=6, help="threads per gunicorn worker")
+    parser.add_argument("--http-admitted", type=int, default=3,
+                        help="batches a server process works on at once (JILIANG_MONITORING_QUEUE_SIZE = this x batch);"
+                             " the other threads answer 503 + Retry-After")
     parser.add_argument("--mqtt-workers", type=int, default=2, help="`jiliang monitor worker` processes (one share group)")
     parser.add_argument("--publishers", type=int, default=2, help="MQTT publisher processes")
     parser.add_argument("--mqtt-messages", type=int, default=40_000,
