@@ -419,3 +419,13 @@ def test_a_large_import_refreshes_the_query_planner_statistics(city_regulator, t
     with connection.cursor() as cursor:
         cursor.execute(query, [Organization._meta.db_table])
         assert cursor.fetchone()[0] > 0
+
+
+def test_an_import_sets_the_garbage_collector_back_as_it_found_it(city_regulator, tmp_path):
+    import gc
+
+    before = gc.get_threshold()
+    run(city_regulator, "organizations", csv_sheet(tmp_path / "o.csv", ORG_HEADERS, [[code(1), "甲", "511902", "", ""]]))
+    with pytest.raises(FileRejected):
+        run(city_regulator, "organizations", csv_sheet(tmp_path / "bad.csv", ["名称"], [["甲"]]))
+    assert gc.get_threshold() == before

@@ -29,6 +29,7 @@ import datetime
 import gc
 import hashlib
 import itertools
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -286,19 +287,34 @@ def _write_cache():
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
-@contextmanager
-def _rare_collections():
-    """Python's cyclic garbage collector at a hundred times its usual interval while an import runs.
+class _RareCollections:
+    """Python's cyclic garbage collector at a hundred times its usual interval while imports run.
 
     An import allocates millions of short-lived objects (rows, dicts, tuples) that reference
     counting frees; at the default threshold (700 allocations) the collector would also walk the
-    whole heap again and again for nothing, an eighth of an import's time. Set back afterwards."""
-    previous = gc.get_threshold()
-    gc.set_threshold(previous[0] * 100, *previous[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
+    whole heap again and again for nothing, an eighth of an import's time. The threshold is
+    process-wide: the first import to start raises it, the last to finish sets it back."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._running = 0
+        self._saved: tuple[int, ...] = ()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if not self._running:
+                self._saved = gc.get_threshold()
+                gc.set_threshold(self._saved[0] * 100, *self._saved[1:])
+            self._running += 1
+
+    def __exit__(self, *exc) -> None:
+        with self._lock:
+            self._running -= 1
+            if not self._running:
+                gc.set_threshold(*self._saved)
+
+
+_rare_collections = _RareCollections()
 
 
 def _batched(iterable: Iterable, size: int):
@@ -428,7 +444,7 @@ def run_import(user, kind: ImportKind, path: Path, *, filename: str, partial: bo
         sheet = open_sheet(path)
     except UnreadableFile as error:
         raise FileRejected(str(error), {"file": [str(error)]}) from None
-    with sheet, _rare_collections():
+    with sheet, _rare_collections:
         return _import_sheet(user, kind, sheet, path, filename, partial, annotate_to, progress)
 
 
