@@ -119,6 +119,14 @@ def test_bad_inclusion_queries(log, params, status):
     assert set(response.json()) == {"code", "message", "fields"}
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("params", [{"index": 0, "tree_size": 1}, {"index": 0}, {"index": 3, "tree_size": 5}])
+def test_proofs_in_an_empty_log_are_404(params):
+    response = Client().get("/api/v1/log/inclusion", params)  # a one-entry tree's proof reads no tile
+    assert response.status_code == 404
+    assert set(response.json()) == {"code", "message", "fields"}
+
+
 @pytest.mark.parametrize(
     ("params", "status"), [({"old": 0}, 422), ({"old": 601}, 422), ({"old": 5, "new": 700}, 404)]
 )

@@ -94,9 +94,9 @@ def inclusion(request, ref: Query[EntryRef]):
     index = _index_of(ref)
     try:
         size, proof = selectors.inclusion_proof(index, ref.tree_size)
+        entry = selectors.entry_at(index)  # a one-entry tree's proof reads no tile: the entry may be missing
     except selectors.NotInLogError as error:
         raise NotFound(str(error)) from None
-    entry = selectors.entry_at(index)
     return {
         "index": index, "tree_size": size, "entry": _b64(entry),
         "leaf_hash": _b64(hash_leaf(entry)), "proof": [_b64(h) for h in proof],

@@ -115,9 +115,12 @@ def tile_resource(tile: Tile) -> bytes | None:
 
 
 def entry_at(index: int) -> bytes:
-    """Return the entry bytes at ``index`` (which must be integrated)."""
+    """Return the entry bytes at ``index``; ``NotInLogError`` when it is not integrated (yet)."""
     bundle_index, position = divmod(index, TILE_WIDTH)
-    bundle = read_stored_tiles([Tile(ENTRY_BUNDLE_LEVEL, bundle_index, position + 1)])[0]
+    try:
+        bundle = read_stored_tiles([Tile(ENTRY_BUNDLE_LEVEL, bundle_index, position + 1)])[0]
+    except MissingTileError:
+        raise NotInLogError(f"entry {index} is not in the log yet") from None
     return decode_entry_bundle(bundle)[position]
 
 
