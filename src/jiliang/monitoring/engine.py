@@ -361,7 +361,25 @@ def after_ingest(new: list, now: dt.datetime) -> int:
     if not starts:
         return 0
     inputs = _kinds_needed({i for specs in specs_of.values() for s in specs for i in s.inputs})
-    return _run(build_windows(starts, now, inputs), specs_of, book, now)
+    windows: dict[int, rt.Window] = {}
+    for group in _close_starts(starts):
+        windows.update(build_windows(group, now, inputs))
+    return _run(windows, specs_of, book, now)
+
+
+def _close_starts(starts: dict[int, dt.datetime]) -> list[dict[int, dt.datetime]]:
+    """The sites in groups whose window starts lie within one arrival window of each other.
+
+    build_windows reads from the earliest start of the sites it is given, so one site catching up
+    days of data in a batch (an MQTT batch holds every site's messages) would make every other
+    site's devices load those days; one query per group keeps each read to its own sites' span.
+    """
+    groups: list[dict[int, dt.datetime]] = []
+    for site, start in sorted(starts.items(), key=lambda pair: pair[1]):
+        if not groups or start - min(groups[-1].values()) > arrival_window():
+            groups.append({})
+        groups[-1][site] = start
+    return groups
 
 
 def _arrival_specs(device_kinds: frozenset[str], new_fields: frozenset[str], book: RuleBook) -> list[RuleSpec]:
