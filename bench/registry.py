@@ -36,6 +36,7 @@ import resource
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -166,11 +167,71 @@ def server_cpu_seconds() -> float:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         (pid,) = cursor.fetchone()
+    return process_cpu_seconds(pid) or 0.0
+
+
+def process_cpu_seconds(pid: int) -> float | None:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
+        return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+class OtherBackends:
+    """CPU of the other PostgreSQL backends on this database while it runs (the import's writer
+    thread has a connection of its own, closed when it ends): /proc read every 0.1 s, so a
+    backend's last tenth of a second before it exits can be missed."""
+
+    def __init__(self):
+        from django.db import connection
+
+        self.own = None
+        self.database = connection.settings_dict["NAME"] if connection.vendor == "postgresql" else None
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.stop = threading.Event()
+
+    def __enter__(self):
+        if self.database:
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                (self.own,) = cursor.fetchone()
+            self.before = set(self.backends())
+            self.thread = threading.Thread(target=self.watch, daemon=True)
+            self.thread.start()
+        return self
+
+    def backends(self):
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and int(entry.name) != self.own:
+                try:
+                    command = (entry / "cmdline").read_bytes()
+                except OSError:
+                    continue
+                if command.startswith(b"postgres: ") and f" {self.database} ".encode() in command:
+                    yield int(entry.name)
+
+    def watch(self):
+        while not self.stop.wait(0.1):
+            for pid in self.backends():
+                if pid in self.before:
+                    continue
+                cpu = process_cpu_seconds(pid)
+                if cpu is not None:
+                    self.first.setdefault(pid, 0.0)  # a new backend: all its CPU is this import's
+                    self.last[pid] = cpu
+
+    def __exit__(self, *exc):
+        if self.database:
+            self.stop.set()
+            self.thread.join()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
 
 
 def timed_import(user, kind: str, path: Path, label: str, *, trace: bool = False) -> dict:
@@ -181,9 +242,19 @@ def timed_import(user, kind: str, path: Path, label: str, *, trace: bool = False
         tracemalloc.start()
     server_started = server_cpu_seconds()
     started, cpu_started = time.perf_counter(), time.process_time()
-    report = run_import(user, KINDS[kind], path, filename=path.name)
+    marks = {}  # phase -> (wall, this process's CPU, server CPU) when it began; "commit": after the last batch
+
+    def progress(phase: str, done: int, total: int | None) -> None:
+        if phase not in marks:
+            marks[phase] = (time.perf_counter(), time.process_time(), server_cpu_seconds())
+        if phase == "write" and done == total:
+            marks["commit"] = (time.perf_counter(), time.process_time(), server_cpu_seconds())
+
+    with OtherBackends() as others:
+        report = run_import(user, KINDS[kind], path, filename=path.name, progress=progress)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    server = server_cpu_seconds() - server_started
+    server = server_cpu_seconds() - server_started + others.seconds
+    ended = (time.perf_counter(), time.process_time(), server_cpu_seconds())
     peak = tracemalloc.get_traced_memory()[1] / 2**20 if trace else None
     if trace:
         tracemalloc.stop()
@@ -195,6 +266,13 @@ def timed_import(user, kind: str, path: Path, label: str, *, trace: bool = False
           + f", {report.rows / total_cpu if total_cpu else 0:,.0f} rows per CPU-second] "
           f"(created {report.created:,}, updated {report.updated:,}, unchanged {report.unchanged:,}); "
           f"max RSS so far {rss_mb():,.0f} MB" + (f"; tracemalloc peak {peak:,.1f} MB" if trace else ""))
+    if "write" in marks:
+        begun = (started, cpu_started, server_started)
+        steps = [("validate", begun, marks["write"]), ("write", marks["write"], marks.get("commit", ended)),
+                 ("commit", marks.get("commit", ended), ended)]
+        print("    " + "; ".join(f"{name} {b[0] - a[0]:.1f} s (CPU here {b[1] - a[1]:.1f} s"
+                                  + (f", server {b[2] - a[2]:.1f} s" if server else "") + ")"
+                                  for name, a, b in steps))
     return {"rows": report.rows, "seconds": seconds, "rate": rate, "peak": peak,
             "cpu_rate": report.rows / total_cpu if total_cpu else 0}
 

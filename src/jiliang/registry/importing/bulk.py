@@ -118,7 +118,10 @@ def insert(model: type[models.Model], rows: Sequence[dict], *, with_pk: bool = F
     table, column_list = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
     if connection.vendor == "postgresql":
         read = itemgetter(*names)
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+        # The driver's own cursor: Django's wrapper of its errors (an IntegrityError for a unique
+        # key taken meanwhile) is put back by hand.
+        with (connection.cursor() as cursor, connection.wrap_database_errors,
+              cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy):
             stamp = dict.fromkeys(stamped, now)
             for row in rows:
                 copy.write_row(read({**row, **stamp}) if stamp else read(row))

@@ -15,6 +15,14 @@ from the table's sequence (``bulk.reserve_ids``) and go in with ``bulk.insert`` 
 PostgreSQL, a prepared INSERT on SQLite); changed rows are compared with the stored object again
 and written with ``bulk_update``. Any failure rolls the whole import back.
 
+On PostgreSQL, unless the caller has a transaction open, pass 2 runs beside pass 1 instead of
+after it (``_OverlappedWriter``): a thread with a connection of its own writes each batch, in one
+transaction, as soon as pass 1 has validated it, so the server's work (indexes, foreign-key
+checks) overlaps the validation of the next batch rather than following it. The writes are
+speculative: the first bad row (without ``partial``) rolls that transaction back, and pass 1 goes
+on to report every bad row as before; nothing of a rejected import is ever committed. Foreign
+keys are checked as each statement ends (``SET CONSTRAINTS ALL IMMEDIATE``), not all at commit.
+
 Audit: one ``AuditEvent`` per written batch (action ``import.<kind>``), naming the file, the import
 id, the batch's place ("3/500"), its counts, the natural key of every created row and, for every
 updated row, the changed fields before and after (personal data masked). A batch is at most
@@ -24,11 +32,16 @@ A created row's values are those of its line in the file (named by the file's SH
 derived columns, so the natural key and the file are its "after".
 """
 
+import contextvars
 import copy
 import datetime
 import gc
 import hashlib
 import itertools
+import pickle
+import queue
+import sys
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -287,6 +300,19 @@ def _write_cache():
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
+def _check_as_written() -> None:
+    """On PostgreSQL, check the foreign keys of each statement as it ends rather than all at COMMIT.
+
+    Django declares them DEFERRABLE INITIALLY DEFERRED, so a million-row import would queue seven
+    million checks on the server and run them at commit, after the last batch, while this process
+    waits; checked as each batch is written they run in the server's memory for one batch. A
+    failing check raises ``IntegrityError`` at once, which rolls the import back as before. The
+    setting ends with the transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 class _RareCollections:
     """Python's cyclic garbage collector at a hundred times its usual interval while imports run.
 
@@ -381,16 +407,30 @@ class _Packing:
         return values
 
 
-def _write_batch(kind: ImportKind, ctx: dict, staged: list[tuple[int, tuple]], packing: _Packing,
-                 report: ImportReport, place: str, digest: str) -> None:
-    """Write one batch of staged rows: (None, a new row packed, label) or (primary key, the changed
+@dataclass(slots=True)
+class _Batch:
+    """A batch of staged rows read back from the scratch pad, new rows unpacked."""
+    size: int
+    changes: list[tuple[int, dict, str]]  # (primary key, the changed fields, label)
+    created: list[dict]  # a new row's column values
+    created_labels: list[str]
+
+
+def _unpacked(staged: list[tuple[int, tuple]], packing: _Packing) -> _Batch:
+    """A batch from staged rows: (None, a new row packed, label) or (primary key, the changed
     fields, label)."""
-    changes = [(pk, fields, label) for _, (pk, fields, label) in staged if pk is not None]
+    return _Batch(len(staged),
+                  [(pk, fields, label) for _, (pk, fields, label) in staged if pk is not None],
+                  [packing.unpack(values) for _, (pk, values, _) in staged if pk is None],
+                  [label for _, (pk, _, label) in staged if pk is None])
+
+
+def _write_batch(kind: ImportKind, ctx: dict, batch: _Batch, report: ImportReport, digest: str) -> dict:
+    """Write one batch of rows; the "after" of its audit row."""
+    changes, created, created_labels = batch.changes, batch.created, batch.created_labels
     kind.prepare_write(ctx, [fields for _, fields, _ in changes])
     current = kind.model.objects.in_bulk([pk for pk, _, _ in changes])
     now = timezone.now()
-    created = [packing.unpack(values) for _, (pk, values, _) in staged if pk is None]
-    created_labels = [label for _, (pk, _, label) in staged if pk is None]
     updated, changed_names, updated_changes, unchanged = [], set(), {}, 0
     for pk, fields, label in changes:
         obj = current.get(pk)
@@ -418,16 +458,124 @@ def _write_batch(kind: ImportKind, ctx: dict, staged: list[tuple[int, tuple]], p
     report.created += len(created)
     report.updated += len(updated)
     report.unchanged += unchanged
+    return {"file": report.filename, "sha256": digest, "import_id": report.import_id,
+            "batch": None, "partial": report.partial, "created": len(created),
+            "updated": len(updated), "unchanged": unchanged,
+            "created_keys": created_labels, "updated_changes": updated_changes}
+
+
+def _audit_batch(kind: ImportKind, ctx: dict, report: ImportReport, after: dict, place: str) -> None:
+    """The audit row of one written batch (``after`` from ``_write_batch``), ``place`` like "3/500"."""
     user = ctx["user"]
     audit.record(
         user, f"import.{kind.name}", object_type=kind.model._meta.label, object_id=report.import_id,
         object_repr=f"{report.filename} ({place})",
         division=user.division if getattr(user, "division_id", None) else None,
-        after={"file": report.filename, "sha256": digest, "import_id": report.import_id,
-               "batch": place, "partial": report.partial, "created": len(created),
-               "updated": len(updated), "unchanged": unchanged,
-               "created_keys": created_labels, "updated_changes": updated_changes},
+        after={**after, "batch": place},
     )
+
+
+class _Abandoned(Exception):
+    """The overlapped write is rolled back: the file has a bad row, or reading it failed."""
+
+
+_END = object()
+
+
+class _OverlappedWriter:
+    """Pass 2 run beside pass 1, on PostgreSQL: a thread with its own connection writes each batch
+    as soon as it is validated, in one transaction, while this thread validates the next one.
+
+    Done one after the other, the client validated (one CPU) and then waited while the server
+    inserted into the indexes and checked the foreign keys (the other CPU), each idle half the
+    time. The writes are speculative: the transaction commits only when every row was good (or
+    ``partial``), otherwise it is rolled back and nothing of the import stays. The audit rows
+    (whose "3/500" needs the count of batches) are kept in a temporary file and recorded at the
+    end, in the same transaction."""
+
+    def __init__(self, kind: ImportKind, ctx: dict, report: ImportReport, digest: str):
+        self.kind, self.report, self.digest = kind, report, digest
+        self.ctx = dict(ctx)  # prepare_write sets entries; the validating thread has its own
+        self.batches: queue.Queue = queue.Queue(maxsize=2)
+        self.pending: list[Row] = []  # validated rows to write, sent BATCH_SIZE at a time
+        self.error: BaseException | None = None
+        self.written = 0
+        self.closed = False
+        context = contextvars.copy_context()  # the request's id and address, for the audit rows
+        self.thread = threading.Thread(target=context.run, args=(self._run,), name="import-writer", daemon=True)
+        self.thread.start()
+
+    def add(self, rows: list[Row]) -> None:
+        """Write these validated rows (none unchanged), in batches of ``BATCH_SIZE`` as in pass 2."""
+        self.pending.extend(rows)
+        while len(self.pending) >= BATCH_SIZE:
+            self._send_rows(self.pending[:BATCH_SIZE])
+            del self.pending[:BATCH_SIZE]
+
+    def _send_rows(self, rows: list[Row]) -> None:
+        self._send(_Batch(len(rows), [(row.existing.pk, row.fields, row.label) for row in rows if row.existing],
+                          [row.new_values for row in rows if row.existing is None],
+                          [row.label for row in rows if row.existing is None]))
+
+    def _send(self, item) -> None:
+        while self.thread.is_alive():
+            try:
+                self.batches.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+        if self.error is not None and item is not _Abandoned:
+            raise self.error
+
+    def abandon(self) -> None:
+        """Roll back whatever was written and stop the thread."""
+        if not self.closed:
+            self.closed = True
+            self._send(_Abandoned)
+            self.thread.join()
+
+    def commit(self, notify: Progress, total: int) -> None:
+        """Write the last rows, the audit rows, commit, and wait; raise what the thread raised."""
+        self.closed = True
+        if self.pending:
+            self._send_rows(self.pending)
+            self.pending = []
+        self._send(_END)
+        while self.thread.is_alive():
+            self.thread.join(timeout=0.2)
+            notify("write", self.written, total)
+        if self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        try:
+            with tempfile.TemporaryFile() as kept, transaction.atomic():
+                _check_as_written()
+                count = 0
+                while (batch := self.batches.get()) is not _END:
+                    if batch is _Abandoned:
+                        raise _Abandoned
+                    pickle.dump(_write_batch(self.kind, self.ctx, batch, self.report, self.digest), kept,
+                                protocol=pickle.HIGHEST_PROTOCOL)
+                    count += 1
+                    self.written += batch.size
+                kept.seek(0)
+                for index in range(1, count + 1):
+                    _audit_batch(self.kind, self.ctx, self.report, pickle.load(kept), f"{index}/{count}")
+        except _Abandoned:
+            pass
+        except IntegrityError:
+            self.error = _changed_meanwhile()
+        except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread
+            self.error = error
+        finally:
+            connection.close()
+
+
+def _overlaps() -> bool:
+    """Whether pass 2 may run beside pass 1 on a connection of its own: on PostgreSQL, and not
+    inside a caller's transaction (the second connection could not see what it wrote)."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
 def run_import(user, kind: ImportKind, path: Path, *, filename: str, partial: bool = False,
@@ -470,6 +618,7 @@ def _import_sheet(user, kind: ImportKind, sheet, path: Path, filename: str, part
     keys, indexes = tuple(match.positions), tuple(match.positions.values())
     unchanged = 0
     with Scratch() as scratch:
+        writer = _OverlappedWriter(kind, ctx, report, digest) if _overlaps() else None
         try:
             for batch in _batched(sheet.rows(), BATCH_SIZE):
                 rows = [kind.parse(number, dict(zip(keys, [cells[i] for i in indexes], strict=True)))
@@ -477,16 +626,32 @@ def _import_sheet(user, kind: ImportKind, sheet, path: Path, filename: str, part
                 _validate_batch(kind, ctx, rows, scratch)
                 scratch.add_errors((row.number, column, reason) for row in rows for column, reason in row.errors)
                 unchanged += sum(1 for row in rows if row.ok and row.unchanged)
+                if writer is not None and scratch.error_count and not partial:
+                    writer.abandon()
                 if partial or not scratch.error_count:
-                    scratch.stage(
-                        (row.number, (None, packing.pack(row.new_values), row.label) if row.existing is None
-                         else (row.existing.pk, row.fields, row.label))
-                        for row in rows if row.ok and not row.unchanged
-                    )
+                    good = [row for row in rows if row.ok and not row.unchanged]
+                    if writer is not None:
+                        writer.add(good)
+                    else:
+                        scratch.stage(
+                            (row.number, (None, packing.pack(row.new_values), row.label) if row.existing is None
+                             else (row.existing.pk, row.fields, row.label))
+                            for row in good
+                        )
                 report.rows += len(rows)
                 notify("validate", report.rows, sheet.estimated_rows)
-        except UnreadableFile as error:
-            raise FileRejected(str(error), {"file": [str(error)]}) from None
+        except BaseException as error:
+            if writer is not None:
+                writer.abandon()
+            if isinstance(error, UnreadableFile):
+                raise FileRejected(str(error), {"file": [str(error)]}) from None
+            raise
+        if writer is not None and not writer.closed:
+            writer.commit(notify, report.rows - unchanged - scratch.bad_row_count())
+            report.unchanged += unchanged
+            report.written = True
+        elif writer is not None:
+            report.created = report.updated = report.unchanged = 0
         report.error_count = scratch.error_count
         report.bad_rows = scratch.bad_row_count()
         report.errors = [RowError(*e) for e in scratch.errors(limit=REPORTED_ERRORS)]
@@ -495,18 +660,27 @@ def _import_sheet(user, kind: ImportKind, sheet, path: Path, filename: str, part
             write_annotated(sheet, scratch.errors_by_row(), report.annotated_path)
         if report.error_count and not partial:
             return report
+        if writer is not None:
+            return _refreshed(kind, report)
         report.unchanged = unchanged
         batches = -(-scratch.staged_count // BATCH_SIZE)
         done = 0
         try:
             with transaction.atomic(), _write_cache():
+                _check_as_written()
                 for index, staged in enumerate(scratch.staged(BATCH_SIZE), start=1):
-                    _write_batch(kind, ctx, staged, packing, report, f"{index}/{batches}", digest)
-                    done += len(staged)
+                    batch = _unpacked(staged, packing)
+                    after = _write_batch(kind, ctx, batch, report, digest)
+                    _audit_batch(kind, ctx, report, after, f"{index}/{batches}")
+                    done += batch.size
                     notify("write", done, scratch.staged_count)
         except IntegrityError:
             raise _changed_meanwhile() from None
         report.written = True
+    return _refreshed(kind, report)
+
+
+def _refreshed(kind: ImportKind, report: ImportReport) -> ImportReport:
     if report.created + report.updated >= STATISTICS_AFTER_ROWS:
         bulk.refresh_statistics(kind.model)
     return report
