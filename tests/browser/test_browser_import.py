@@ -1,6 +1,7 @@
 """A regulator uploads a small spreadsheet with one bad row and reads the error report."""
 
 import pytest
+from playwright.sync_api import expect
 from stdnum.cn import uscc as stdnum_uscc
 
 from jiliang.registry.codes import make_uscc
@@ -27,5 +28,5 @@ def test_an_upload_with_one_bad_row_shows_the_error_table_and_writes_nothing(pag
     assert "3" in errors and "统一社会信用代码" in errors
     assert f"第 18 位应为 {stdnum_uscc.calc_check_digit(bad[:17])}" in errors
     assert "1 行有误，未导入任何数据" in page.get_by_test_id("import-report").inner_text()
-    assert page.get_by_test_id("annotated-link").is_visible()
+    expect(page.get_by_test_id("annotated-link")).to_be_visible()
     assert not Organization.objects.exists()
