@@ -609,8 +609,8 @@ def bench_mqtt(db: Database, env: dict, seq: Sequencer, seconds: float, workers:
             cpu0, db_cpu0 = watch.cpu_total(), database.cpu_total()
             run = mqtt_phase(db, publishers, rate * factor, seconds / (1 if factor < 1 else 2))
             print(f"  MQTT {label} ({rate * factor:,.0f} msg/s asked, {run['sent'] / run['elapsed']:,.0f} msg/s published): "
-                  f"{run['stored'] / run['span']:,.0f} msg/s stored; the broker held {run['backlog']:,} messages when "
-                  f"publishing stopped, drained {run['drain']:.1f} s after; stored {run['stored']:,} of "
+                  f"{run['stored'] / run['span']:,.0f} msg/s stored; the broker still held {run['backlog']:,} messages "
+                  f"when the publishers had their last PUBACK, drained {run['drain']:.1f} s after publishing; stored {run['stored']:,} of "
                   f"{run['acked']:,} acknowledged, lost {run['acked'] - run['stored']:,}; CPU: workers "
                   f"{watch.cpu_total() - cpu0:.1f} s, database {database.cpu_total() - db_cpu0:.1f} s; {load()}")
             latency_lines(f"  MQTT {label}:", db, run["tamper_sent"])
