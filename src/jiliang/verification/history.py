@@ -16,8 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import transaction
 
 from jiliang.accounts import audit
 from jiliang.registry.importing import bulk
@@ -181,39 +180,6 @@ def _points(rng: random.Random, rule: MpeRule | None, passed: bool, verification
     return points
 
 
-def reserve_ids(model, count: int) -> list[int]:
-    """``count`` new primary keys of ``model``: from its sequence on PostgreSQL (safe beside other
-    writers), after the largest id on SQLite (the loader's transaction holds the write lock)."""
-    if not count:
-        return []
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                           [table, count])
-            return [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(table)}")
-        start = (cursor.fetchone()[0] or 0) + 1
-    return list(range(start, start + count))
-
-
-def _insert(model, rows: list[dict], with_pk: bool = False) -> None:
-    """The registry importer's prepared INSERT, or on PostgreSQL a COPY (several times faster for
-    the millions of rows of a benchmark); the driver adapts dates and decimals itself."""
-    if connection.vendor != "postgresql" or not rows:
-        bulk.insert(model, rows, with_pk=with_pk)
-        return
-    fields = [model._meta.pk, *bulk.columns(model)] if with_pk else bulk.columns(model)
-    now = timezone.now()
-    stamped = {f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
-    names = [f.attname for f in fields]
-    quote = connection.ops.quote_name
-    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row([now if name in stamped else row[name] for name in names])
-
-
 def generate(plan: Plan, instruments: Iterable | None = None,
              progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     """Write the history of ``instruments`` (a queryset, default every instrument) that has none yet;
@@ -261,8 +227,8 @@ def generate(plan: Plan, instruments: Iterable | None = None,
 
 def _write(plan: Plan, rng: random.Random, planned: list, months: dict, rules: dict, counters: _Counters) -> dict:
     count = sum(len(history) for _, _, history in planned)
-    verification_ids = iter(reserve_ids(Verification, count))
-    certificate_ids = iter(reserve_ids(Certificate, count))
+    verification_ids = iter(bulk.reserve_ids(Verification, count))
+    certificate_ids = iter(bulk.reserve_ids(Certificate, count))
     verifications, certificates, uses, points, states = [], [], [], [], []
     for row, desk, history in planned:
         for visit in history:
@@ -304,9 +270,9 @@ def _write(plan: Plan, rng: random.Random, planned: list, months: dict, rules: d
                        "conclusion": verifications[-1]["conclusion"], "valid_until": last["valid_until"],
                        # the instrument's copies: the insert trigger fills them (state_copies)
                        "county_id": None, "instrument_type_id": None, "in_use": False})
-    _insert(Verification, verifications, with_pk=True)
-    _insert(Certificate, certificates, with_pk=True)
-    _insert(StandardUse, uses)
-    _insert(TestPoint, points)
-    _insert(VerificationState, states, with_pk=True)
+    bulk.insert(Verification, verifications, with_pk=True)
+    bulk.insert(Certificate, certificates, with_pk=True)
+    bulk.insert(StandardUse, uses)
+    bulk.insert(TestPoint, points)
+    bulk.insert(VerificationState, states, with_pk=True)
     return {"verifications": len(verifications), "certificates": len(certificates), "states": len(states)}
