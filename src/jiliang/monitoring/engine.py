@@ -18,15 +18,17 @@ The findings go to services.apply_findings, which de-duplicates, escalates and a
 
 import dataclasses
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
-from jiliang.monitoring import alerting
-from jiliang.monitoring.models import Device, DeviceKind, Reading, Rollup, RollupPeriod, RuleThreshold, WorkOrder
+from jiliang.monitoring import alerting, sql, storage
+from jiliang.monitoring.models import Device, DeviceKind, Rollup, RollupPeriod, RuleThreshold, WorkOrder
 from jiliang.monitoring.rules import types as rt
 from jiliang.monitoring.rules.registry import RULES, RuleSpec, rules_for_kind
 from jiliang.monitoring.rules.thresholds import RuleBook, load_document, rulebook_from_document
@@ -161,48 +163,79 @@ def message_of(record, sequence: int) -> dict:
 
 
 def _date(value) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
     return dt.date.fromisoformat(value) if isinstance(value, str) and value else None
 
 
-def profile_of(device: Device) -> rt.DeviceProfile:
+@dataclass(frozen=True, slots=True)
+class SiteDevice:
+    """A device as the rules see it: its ids, its last message and its profile."""
+
+    id: int
+    code: str
+    kind: str
+    site_id: int
+    last_seen_at: dt.datetime | None
+    profile: rt.DeviceProfile
+
+
+def profile_of(code: str, kind: str, site_id: int, medium: str, attributes: dict, *, tank: str | None = None,
+               instrument_class: str | None = None, instrument_installed=None) -> rt.DeviceProfile:
     """What the rules know of a device: its kind and site, ratings and dates from its parameters
     (``attributes``) and from the registered instrument it is bound to."""
-    a = device.attributes or {}
-    instrument = device.instrument
+    a = attributes or {}
     interval = a.get("report_interval_s")
     hours = a.get("opening_hours")
     return rt.DeviceProfile(
-        device_id=device.code,
-        kind=RULE_KIND[device.kind],
-        site_id=str(device.site_id),
+        device_id=code,
+        kind=RULE_KIND[kind],
+        site_id=str(site_id),
         product=a.get("product"),
-        tank_id=device.feeds_from.code if device.feeds_from_id else None,
+        tank_id=tank,
         density_20_kg_m3=a.get("density_20_kg_m3"),
         qmax=a.get("qmax"),
         qmin=a.get("qmin"),
         rated_power_kw=a.get("rated_power_kw"),
-        accuracy_class=a.get("accuracy_class") or (instrument.accuracy_class if instrument else None) or None,
-        medium=device.medium or None,
+        accuracy_class=a.get("accuracy_class") or instrument_class or None,
+        medium=medium or None,
         register_resolution=a.get("register_resolution"),
         report_interval=dt.timedelta(seconds=interval) if interval else None,
         role=a.get("role"),
         account_active=bool(a.get("account_active", False)),
         last_verified=_date(a.get("last_verified")),
         valid_until=_date(a.get("valid_until")),
-        installed_on=_date(a.get("installed_on")) or (instrument.install_date if instrument else None),
+        installed_on=_date(a.get("installed_on")) or _date(instrument_installed),
         opening_hours=tuple(hours) if hours else None,
     )
 
 
-# ---------------------------------------------------------------- windows
+def _json(value):
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-def _site_devices(site_ids: Iterable[int]) -> dict[int, list[Device]]:
-    devices: dict[int, list[Device]] = defaultdict(list)
-    queryset = (Device.objects.filter(site_id__in=list(site_ids), revoked_at__isnull=True)
-                .exclude(kind=DeviceKind.GATEWAY).select_related("instrument", "feeds_from"))
-    for device in queryset:
-        devices[device.site_id].append(device)
+_DEVICE = Device._meta.db_table
+_INSTRUMENT = Device._meta.get_field("instrument").related_model._meta.db_table
+
+
+def _site_devices(site_ids: Iterable[int]) -> dict[int, list[SiteDevice]]:
+    """The devices (not gateways, not revoked) of the sites, with their profiles: one query."""
+    devices: dict[int, list[SiteDevice]] = defaultdict(list)
+    with sql.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT d.id, d.code, d.kind, d.site_id, d.medium, d.attributes, d.last_seen_at,
+                       i.accuracy_class, i.install_date, f.code
+                FROM {_DEVICE} d
+                LEFT JOIN {_INSTRUMENT} i ON i.id = d.instrument_id
+                LEFT JOIN {_DEVICE} f ON f.id = d.feeds_from_id
+                WHERE {sql.in_list('d.site_id', 'bigint')} AND d.revoked_at IS NULL AND d.kind <> %s
+                ORDER BY d.code""",
+            [sql.list_param(list(site_ids)), DeviceKind.GATEWAY],
+        )
+        for id_, code, kind, site, medium, attributes, seen, accuracy, installed, tank in cursor.fetchall():
+            profile = profile_of(code, kind, site, medium, _json(attributes), tank=tank,
+                                 instrument_class=accuracy, instrument_installed=installed)
+            devices[site].append(SiteDevice(id_, code, kind, site, sql.time_of(seen) if seen else None, profile))
     return devices
 
 
@@ -229,38 +262,52 @@ def build_windows(site_starts: dict[int, dt.datetime], now: dt.datetime, inputs:
             earliest = min(start_of(site, f) for site in site_starts for f in _kind_fields(kind))
             if earliest < now:
                 kinds_from[earliest].append(kind)
-    for earliest, kinds in kinds_from.items():
-        readings = Reading.objects.filter(
-            device_id__in=list(by_id), kind__in=kinds, time__gte=earliest, time__lte=now
-        ).values_list("device_id", "kind", "sequence", "time", "data")
-        for device_id, kind, sequence, time, data in readings.iterator(chunk_size=5000):
-            device = by_id[device_id]
-            if time < min(start_of(device.site_id, f) for f in _kind_fields(kind)):
-                continue
-            record = record_of(device.code, kind, sequence, time, data)
-            field = rt.WINDOW_FIELD[type(record)]
-            if time >= start_of(device.site_id, field):
-                fields[device.site_id][field].append(record)
-    if by_id and (inputs is None or "daily_use" in inputs):
-        meters = {i: d for i, d in by_id.items() if d.kind == DeviceKind.METER}
-        earliest = min(start_of(site, "daily_use") for site in site_starts)
-        days = Rollup.objects.filter(device_id__in=list(meters), period=RollupPeriod.DAY, start__gte=earliest,
-                                     start__lte=now).values_list("device_id", "start", "consumption", "readings")
-        for device_id, start, consumption, count in days.iterator(chunk_size=5000):
-            device = meters[device_id]
-            if start >= start_of(device.site_id, "daily_use"):
-                fields[device.site_id]["daily_use"].append(rt.DailyUse(device.code, start, consumption, count))
-    if by_id and (inputs is None or "work_orders" in inputs):
-        for order in WorkOrder.objects.filter(device_id__in=list(by_id), time__gte=min(site_starts.values())):
-            device = by_id[order.device_id]
-            fields[device.site_id]["work_orders"].append(
-                rt.WorkOrder(device_id=device.code, time=order.time, kind=order.kind)
+    ids = sql.list_param(list(by_id))
+    with sql.cursor() as cursor:
+        for earliest, kinds in kinds_from.items():
+            cursor.execute(
+                f"SELECT device_id, kind, sequence, time, data FROM {storage.TABLE} WHERE "
+                f"{sql.in_list('device_id', 'bigint')} AND {sql.in_list('kind', 'text')} AND time >= %s AND time <= %s",
+                [ids, sql.list_param(kinds), sql.param(earliest), sql.param(now)],
             )
+            for device_id, kind, sequence, time, data in cursor:
+                device = by_id[device_id]
+                time = sql.time_of(time)
+                if time < min(start_of(device.site_id, f) for f in _kind_fields(kind)):
+                    continue
+                record = record_of(device.code, kind, sequence, time, _json(data))
+                field = rt.WINDOW_FIELD[type(record)]
+                if time >= start_of(device.site_id, field):
+                    fields[device.site_id][field].append(record)
+        if by_id and (inputs is None or "daily_use" in inputs):
+            meters = {i: d for i, d in by_id.items() if d.kind == DeviceKind.METER}
+            earliest = min(start_of(site, "daily_use") for site in site_starts)
+            cursor.execute(
+                f"SELECT device_id, start, consumption, readings FROM {Rollup._meta.db_table} WHERE period = %s "
+                f"AND {sql.in_list('device_id', 'bigint')} AND start >= %s AND start <= %s",
+                [RollupPeriod.DAY, sql.list_param(list(meters)), sql.param(earliest), sql.param(now)],
+            )
+            for device_id, start, consumption, count in cursor.fetchall():
+                device = meters[device_id]
+                start = sql.time_of(start)
+                if start >= start_of(device.site_id, "daily_use"):
+                    fields[device.site_id]["daily_use"].append(rt.DailyUse(device.code, start, consumption, count))
+        if by_id and (inputs is None or "work_orders" in inputs):
+            cursor.execute(
+                f"SELECT device_id, time, kind FROM {WorkOrder._meta.db_table} "
+                f"WHERE {sql.in_list('device_id', 'bigint')} AND time >= %s ORDER BY time DESC, id DESC",
+                [ids, sql.param(min(site_starts.values()))],
+            )
+            for device_id, time, kind in cursor.fetchall():
+                device = by_id[device_id]
+                fields[device.site_id]["work_orders"].append(
+                    rt.WorkOrder(device_id=device.code, time=sql.time_of(time), kind=kind)
+                )
     return {
         site: rt.Window(
             now=now,
             start=site_starts[site],
-            profiles={d.code: profile_of(d) for d in site_devices},
+            profiles={d.code: d.profile for d in site_devices},
             last_seen={d.code: d.last_seen_at for d in site_devices if d.last_seen_at},
             **{name: tuple(values) for name, values in fields[site].items()},
         )

@@ -12,8 +12,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.conf import settings
-from django.db import connection
-
+from jiliang.monitoring import sql
 from jiliang.monitoring.models import Rollup, RollupPeriod, WorkOrder, WorkOrderKind
 from jiliang.monitoring.rules import registers
 from jiliang.monitoring.rules.common import ordered
@@ -23,29 +22,7 @@ from jiliang.monitoring.storage import TABLE
 HOUR = dt.timedelta(hours=1)
 TICK = dt.timedelta(microseconds=1)
 _ROLLUP = Rollup._meta.db_table
-
-
-def _row_source(rows: list[tuple], types: tuple[str, ...]) -> tuple[str, list]:
-    """The rows as a query: ``SELECT * FROM unnest(arrays)`` on PostgreSQL (one parameter per
-    column, however many rows: psycopg and the planner never see thousands of placeholders),
-    ``VALUES (…), (…)`` on SQLite."""
-    if connection.vendor == "postgresql":
-        columns = [list(column) for column in zip(*rows)] or [[] for _ in types]
-        return "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")", columns
-    one = "(" + ", ".join("%s" for _ in types) + ")"
-    return "VALUES " + ", ".join([one] * len(rows)), [_adapt(value) for row in rows for value in row]
-
-
-def _adapt(value):
-    if isinstance(value, dt.datetime):
-        return connection.ops.adapt_datetimefield_value(value)
-    return value
-
-
-def _parse_time(value) -> dt.datetime:
-    if isinstance(value, str):  # SQLite returns the stored text from a raw query
-        value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+_WORK_ORDER = WorkOrder._meta.db_table
 
 
 def hour_of(moment: dt.datetime) -> dt.datetime:
@@ -57,8 +34,8 @@ def hour_of(moment: dt.datetime) -> dt.datetime:
 def _bounds(windows: list[tuple[int, dt.datetime, dt.datetime]], horizon: dt.timedelta) -> dict:
     """Per device: the last stored reading before ``lo`` and the first after ``hi`` (within the horizon)."""
     rows = [(device, lo, lo - horizon, hi, hi + horizon) for device, lo, hi in windows]
-    source, params = _row_source(rows, ("bigint", "timestamptz", "timestamptz", "timestamptz", "timestamptz"))
-    sql = f"""
+    source, params = sql.rows_source(rows, ("bigint", "timestamptz", "timestamptz", "timestamptz", "timestamptz"))
+    query = f"""
         WITH w(device_id, lo, lo_gap, hi, hi_gap) AS ({source})
         SELECT w.device_id,
           (SELECT MAX(r.time) FROM {TABLE} r WHERE r.device_id = w.device_id AND r.register IS NOT NULL
@@ -66,36 +43,53 @@ def _bounds(windows: list[tuple[int, dt.datetime, dt.datetime]], horizon: dt.tim
           (SELECT MIN(r.time) FROM {TABLE} r WHERE r.device_id = w.device_id AND r.register IS NOT NULL
              AND r.time > w.hi AND r.time <= w.hi_gap)
         FROM w"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    with sql.cursor() as cursor:
+        cursor.execute(query, params)
         return {
-            device: (_parse_time(before) if before else None, _parse_time(after) if after else None)
+            device: (sql.time_of(before) if before else None, sql.time_of(after) if after else None)
             for device, before, after in cursor.fetchall()
         }
 
 
 def _points(ranges: list[tuple[int, dt.datetime, dt.datetime]]) -> dict[int, list[MeterReading]]:
-    source, params = _row_source(ranges, ("bigint", "timestamptz", "timestamptz"))
-    sql = f"""
+    source, params = sql.rows_source(ranges, ("bigint", "timestamptz", "timestamptz"))
+    query = f"""
         WITH w(device_id, lo, hi) AS ({source})
         SELECT r.device_id, r.sequence, r.time, r.register FROM {TABLE} r
         JOIN w ON r.device_id = w.device_id AND r.time >= w.lo AND r.time <= w.hi
         WHERE r.register IS NOT NULL"""
     points: dict[int, list[MeterReading]] = defaultdict(list)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    with sql.cursor() as cursor:
+        cursor.execute(query, params)
         for device, sequence, time, register in cursor.fetchall():
-            points[device].append(MeterReading(device_id=str(device), sequence=sequence, time=_parse_time(time),
+            points[device].append(MeterReading(device_id=str(device), sequence=sequence, time=sql.time_of(time),
                                                register=register))
     return points
 
 
 def _replacements(devices: list[int], since: dt.datetime) -> dict[int, list[dt.datetime]]:
     found: dict[int, list[dt.datetime]] = defaultdict(list)
-    orders = WorkOrder.objects.filter(device_id__in=devices, kind=WorkOrderKind.METER_REPLACEMENT, time__gte=since)
-    for device, time in orders.values_list("device_id", "time"):
-        found[device].append(time)
+    with sql.cursor() as cursor:
+        cursor.execute(
+            f"SELECT device_id, time FROM {_WORK_ORDER} WHERE {sql.in_list('device_id', 'bigint')} "
+            "AND kind = %s AND time >= %s",
+            [sql.list_param(devices), WorkOrderKind.METER_REPLACEMENT, sql.param(since)],
+        )
+        for device, time in cursor.fetchall():
+            found[device].append(sql.time_of(time))
     return found
+
+
+def _stored_hours(devices: list[int], first: dt.datetime, last: dt.datetime) -> dict[tuple[int, dt.datetime], list]:
+    """[consumption, readings, resets, unbooked] of the stored hourly rollups of the devices in [first, last]."""
+    with sql.cursor() as cursor:
+        cursor.execute(
+            f"SELECT device_id, start, consumption, readings, resets, unbooked FROM {_ROLLUP} "
+            f"WHERE period = %s AND {sql.in_list('device_id', 'bigint')} AND start >= %s AND start <= %s",
+            [RollupPeriod.HOUR, sql.list_param(devices), sql.param(first), sql.param(last)],
+        )
+        return {(device, sql.time_of(start)): [consumption, readings, resets, unbooked]
+                for device, start, consumption, readings, resets, unbooked in cursor.fetchall()}
 
 
 def _hour_totals(readings: list[MeterReading], hours: list[dt.datetime], qmax: float | None,
@@ -153,13 +147,7 @@ def update(new_points: dict[int, list[dt.datetime]], qmax: dict[int, float | Non
         totals = _hour_totals(points.get(device, []), hours, qmax.get(device), replaced.get(device, []))
         fresh.update(((device, hour), total) for hour, total in totals.items())
 
-    old = {
-        (device, start): [consumption, readings, resets, unbooked]
-        for device, start, consumption, readings, resets, unbooked in Rollup.objects.filter(
-            period=RollupPeriod.HOUR, device_id__in=list(hours_of),
-            start__gte=min(s[1] for s in spans), start__lte=max(s[2] for s in spans),
-        ).values_list("device_id", "start", "consumption", "readings", "resets", "unbooked")
-    }
+    old = _stored_hours(list(hours_of), min(s[1] for s in spans), max(s[2] for s in spans))
     day_moves: dict[tuple[int, dt.datetime], list] = defaultdict(lambda: [0.0, 0, 0, 0.0])
     for (device, hour), total in fresh.items():
         previous = old.get((device, hour), [0.0, 0, 0, 0.0])
@@ -183,13 +171,13 @@ def _upsert(period: str, rows: dict[tuple[int, dt.datetime], list], *, add: bool
         f"{column} = {_ROLLUP}.{column} + excluded.{column}" if add else f"{column} = excluded.{column}"
         for column in ("consumption", "readings", "resets", "unbooked")
     )
-    chunk_size = len(values) if connection.vendor == "postgresql" else 500  # SQLite: bound the placeholders
+    chunk_size = len(values) if sql.is_postgres() else 500  # SQLite: bound the placeholders
     for first in range(0, len(values), chunk_size or 1):
-        source, params = _row_source(
+        source, params = sql.rows_source(
             values[first:first + chunk_size],
             ("bigint", "varchar", "timestamptz", "double precision", "integer", "integer", "double precision"),
         )
-        with connection.cursor() as cursor:
+        with sql.cursor() as cursor:
             cursor.execute(
                 f"""INSERT INTO {_ROLLUP} (device_id, period, start, consumption, readings, resets, unbooked)
                 SELECT * FROM ({source}) AS v WHERE true

@@ -8,6 +8,8 @@ import threading
 
 from django.db import connection, transaction
 
+from jiliang.monitoring import sql
+
 TABLE = "monitoring_reading"
 
 _POSTGRES_DDL = [
@@ -95,46 +97,34 @@ def ensure_partitions(days) -> list[str]:
 def insert_new_keys(table: str, rows: list[tuple[int, int, dt.datetime]]) -> set[tuple[int, int]]:
     """Insert (device_id, sequence, time) keys, skipping those already stored; return the ones inserted.
 
-    PostgreSQL: one INSERT … SELECT FROM unnest(arrays) for the whole batch (three parameters, so
-    neither psycopg nor the planner sees thousands of placeholders); SQLite: multi-row VALUES.
-    """
+    One INSERT … SELECT FROM unnest(binary arrays) on PostgreSQL; multi-row VALUES on SQLite."""
     tail = " ON CONFLICT (device_id, sequence) DO NOTHING RETURNING device_id, sequence"
-    with connection.cursor() as cursor:
-        if partitioned():
-            cursor.execute(
-                f"INSERT INTO {table} (device_id, sequence, time) "
-                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[])" + tail,
-                [list(column) for column in zip(*rows)] if rows else [[], [], []],
-            )
-            return set(cursor.fetchall())
-        new: set[tuple[int, int]] = set()
-        adapt = connection.ops.adapt_datetimefield_value
-        for first in range(0, len(rows), 1000):
-            chunk = rows[first:first + 1000]
-            cursor.execute(
-                f"INSERT INTO {table} (device_id, sequence, time) VALUES "
-                + ", ".join(["(%s, %s, %s)"] * len(chunk)) + tail,
-                [value for device, sequence, time in chunk for value in (device, sequence, adapt(time))],
-            )
+    new: set[tuple[int, int]] = set()
+    with sql.cursor() as cursor:
+        for chunk in _chunks(rows, 1000):
+            source, params = sql.rows_source(chunk, ("bigint", "bigint", "timestamptz"))
+            cursor.execute(f"INSERT INTO {table} (device_id, sequence, time) {source}{tail}", params)
             new.update(cursor.fetchall())
-        return new
+    return new
+
+
+def _chunks(rows: list, size: int) -> list[list]:
+    """The whole list on PostgreSQL (arrays take any length); slices of ``size`` on SQLite, whose
+    statements take a bounded number of placeholders."""
+    if sql.is_postgres():
+        return [rows] if rows else []
+    return [rows[first:first + size] for first in range(0, len(rows), size)]
 
 
 def update_last_seen(table: str, rows: list[tuple[int, dt.datetime]]) -> None:
-    """Set last_seen_at of each (device id, time): one UPDATE … FROM unnest(arrays) on PostgreSQL,
-    one UPDATE … FROM (VALUES …) on SQLite."""
-    with connection.cursor() as cursor:
-        if partitioned():
-            source = "SELECT * FROM unnest(%s::bigint[], %s::timestamptz[])"
-            params = [list(column) for column in zip(*rows)]
-        else:
-            source = "VALUES " + ", ".join(["(%s, %s)"] * len(rows))
-            adapt = connection.ops.adapt_datetimefield_value
-            params = [value for device, seen in rows for value in (device, adapt(seen))]
-        cursor.execute(
-            f"WITH v(id, seen) AS ({source}) UPDATE {table} SET last_seen_at = v.seen FROM v WHERE {table}.id = v.id",
-            params,
-        )
+    """Set last_seen_at of each (device id, time) with one UPDATE … FROM (the rows) per chunk."""
+    with sql.cursor() as cursor:
+        for chunk in _chunks(rows, 1000):
+            source, params = sql.rows_source(chunk, ("bigint", "timestamptz"))
+            cursor.execute(
+                f"WITH v(id, seen) AS ({source}) UPDATE {table} SET last_seen_at = v.seen FROM v WHERE {table}.id = v.id",
+                params,
+            )
 
 
 READING_COLUMNS = ("device_id", "sequence", "time", "kind", "register", "data", "received_at")
@@ -144,13 +134,13 @@ def insert_readings(rows: list[tuple]) -> None:
     """Append readings (tuples in READING_COLUMNS order, ``data`` as JSON text): COPY on PostgreSQL,
     executemany on SQLite. The caller has made sure every key is new."""
     columns = ", ".join(READING_COLUMNS)
-    with connection.cursor() as cursor:
+    with sql.cursor() as cursor:
         if partitioned():
-            with cursor.cursor.copy(f"COPY {TABLE} ({columns}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY {TABLE} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             return
-        adapt = connection.ops.adapt_datetimefield_value
+        adapt = sql.param
         cursor.executemany(
             f"INSERT INTO {TABLE} ({columns}) VALUES ({', '.join(['%s'] * len(READING_COLUMNS))})",
             [(d, s, adapt(t), k, r, data, adapt(received)) for d, s, t, k, r, data, received in rows],
