@@ -46,6 +46,21 @@ def test_shuffled_batches_give_the_ordered_rollups(make_device):
     assert daily_total(ordered) == daily_total(shuffled) == round(rows[-1][2] - rows[0][2], 6)
 
 
+def test_batches_in_order_add_up_to_one_recomputed_batch(make_device):
+    """In-order batches take the appending path (steps added after the last stored reading); a
+    batch with a reading inside the stored span is recomputed: both give the same hours."""
+    in_batches, in_batches_token, _ = make_device(DeviceKind.METER)
+    with_late, with_late_token, _ = make_device(DeviceKind.METER)
+    rows = series(count=40)
+    for first in range(0, len(rows), 7):
+        assert post(in_batches_token, [meter_reading(in_batches, *row) for row in rows[first:first + 7]]).status_code == 200
+    late = rows[17]
+    assert post(with_late_token, [meter_reading(with_late, *row) for row in rows if row != late]).status_code == 200
+    assert post(with_late_token, [meter_reading(with_late, *late)]).status_code == 200
+    assert hourly(in_batches) == hourly(with_late)
+    assert daily_total(in_batches) == daily_total(with_late) == round(rows[-1][2] - rows[0][2], 6)
+
+
 def test_the_first_reading_books_nothing(make_device):
     device, token, _ = make_device(DeviceKind.METER)
     post(token, [meter_reading(device, 1, 30, 5000.0)])

@@ -23,6 +23,7 @@ from jiliang.accounts.access import is_within_scope
 from jiliang.monitoring import credentials, engine, rollups, storage
 from jiliang.monitoring.messages import KIND_TYPES, Message, Rejected, stored_data
 from jiliang.monitoring.models import DeadLetter, Device, DeviceKind, MessageKey
+from jiliang.monitoring.rules.types import MeterReading
 
 logger = logging.getLogger("jiliang.monitoring.ingest")
 _KEYS = MessageKey._meta.db_table
@@ -180,11 +181,12 @@ def ingest(
                     latest[device.id] = message.time
             if latest:
                 storage.update_last_seen(Device._meta.db_table, sorted(latest.items()))
-            registers: dict[int, list[dt.datetime]] = defaultdict(list)
+            registers: dict[int, list[MeterReading]] = defaultdict(list)
             qmax: dict[int, float | None] = {}
             for device, message in new:
-                if message.register() is not None:
-                    registers[device.id].append(message.time)
+                register = message.register()
+                if register is not None:
+                    registers[device.id].append(MeterReading(str(device.id), message.seq, message.time, register))
                     qmax[device.id] = rollups.qmax_per_hour(device)
             rollups.update(registers, qmax)
             result.alerts = engine.after_ingest(new, min(received_at, max(m.time for _, m in new)))

@@ -6,12 +6,19 @@ covers). For every device with new register readings, the hours touched by the s
 readings are recomputed from the stored readings, and each local day is moved by the change of its
 hours. The ingest transaction holds the device rows locked, so two writers never recompute one
 device at once; the result does not depend on arrival order or batching.
+
+The common case is cheaper: when a device's new readings all come after everything stored for it
+(readings in order, one batch after another), they add steps after the last stored reading and
+take none away, so their steps are added to the hours and days as they are, from the last stored
+reading alone, without re-reading the hours around them.
 """
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.conf import settings
+
 from jiliang.monitoring import sql
 from jiliang.monitoring.models import Rollup, RollupPeriod, WorkOrder, WorkOrderKind
 from jiliang.monitoring.rules import registers
@@ -31,23 +38,39 @@ def hour_of(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def _bounds(windows: list[tuple[int, dt.datetime, dt.datetime]], horizon: dt.timedelta) -> dict:
-    """Per device: the last stored reading before ``lo`` and the first after ``hi`` (within the horizon)."""
+@dataclass(frozen=True, slots=True)
+class _Neighbours:
+    before: MeterReading | None  # the last stored register reading before the new ones (within the horizon)
+    after: dt.datetime | None  # the time of the first stored one after them (within the horizon)
+    inside: int  # stored register readings from the first new one to the last, the new ones included
+
+
+def _neighbours(windows: list[tuple[int, dt.datetime, dt.datetime]], horizon: dt.timedelta) -> dict[int, _Neighbours]:
+    """Per (device, lo, hi): the stored register readings around [lo, hi] and how many lie inside."""
     rows = [(device, lo, lo - horizon, hi, hi + horizon) for device, lo, hi in windows]
     source, params = sql.rows_source(rows, ("bigint", "timestamptz", "timestamptz", "timestamptz", "timestamptz"))
+
+    def last_before(column: str) -> str:
+        return (f"(SELECT r.{column} FROM {TABLE} r WHERE r.device_id = w.device_id AND r.register IS NOT NULL "
+                "AND r.time < w.lo AND r.time >= w.lo_gap ORDER BY r.time DESC, r.sequence DESC LIMIT 1)")
+
     query = f"""
         WITH w(device_id, lo, lo_gap, hi, hi_gap) AS ({source})
-        SELECT w.device_id,
-          (SELECT MAX(r.time) FROM {TABLE} r WHERE r.device_id = w.device_id AND r.register IS NOT NULL
-             AND r.time < w.lo AND r.time >= w.lo_gap),
+        SELECT w.device_id, {last_before("time")}, {last_before("sequence")}, {last_before("register")},
           (SELECT MIN(r.time) FROM {TABLE} r WHERE r.device_id = w.device_id AND r.register IS NOT NULL
-             AND r.time > w.hi AND r.time <= w.hi_gap)
+             AND r.time > w.hi AND r.time <= w.hi_gap),
+          (SELECT COUNT(*) FROM {TABLE} r WHERE r.device_id = w.device_id AND r.register IS NOT NULL
+             AND r.time >= w.lo AND r.time <= w.hi)
         FROM w"""
     with sql.cursor() as cursor:
         cursor.execute(query, params)
         return {
-            device: (sql.time_of(before) if before else None, sql.time_of(after) if after else None)
-            for device, before, after in cursor.fetchall()
+            device: _Neighbours(
+                MeterReading(str(device), sequence, sql.time_of(time), register) if time else None,
+                sql.time_of(after) if after else None,
+                inside,
+            )
+            for device, time, sequence, register, after, inside in cursor.fetchall()
         }
 
 
@@ -92,13 +115,12 @@ def _stored_hours(devices: list[int], first: dt.datetime, last: dt.datetime) -> 
                 for device, start, consumption, readings, resets, unbooked in cursor.fetchall()}
 
 
-def _hour_totals(readings: list[MeterReading], hours: list[dt.datetime], qmax: float | None,
-                 replaced: list[dt.datetime]) -> dict[dt.datetime, list]:
-    """[consumption, readings, resets, unbooked] of each hour from the steps of the readings."""
-    steps = registers.register_steps(readings, qmax, replaced)
+def _hour_totals(steps: list[registers.RegisterStep], counted: list[MeterReading],
+                 hours: list[dt.datetime]) -> dict[dt.datetime, list]:
+    """[consumption, readings, resets, unbooked] of each hour from the steps and the readings counted."""
     spread = registers.consumption_by_bucket(steps, HOUR)
     totals = {hour: [spread.get(hour, 0.0), 0, 0, 0.0] for hour in hours}
-    for reading in ordered(readings):
+    for reading in counted:
         total = totals.get(hour_of(reading.time))
         if total is not None:
             total[1] += 1
@@ -113,6 +135,11 @@ def _hour_totals(readings: list[MeterReading], hours: list[dt.datetime], qmax: f
     return totals
 
 
+def _hours(first: dt.datetime, last: dt.datetime) -> list[dt.datetime]:
+    first_hour, last_hour = hour_of(first), hour_of(last)
+    return [first_hour + n * HOUR for n in range(int((last_hour - first_hour) / HOUR) + 1)]
+
+
 def qmax_per_hour(device) -> float | None:
     """The most a register can advance in an hour: a meter's Qmax (m³/h or kW), a nozzle's Qmax in
     L/min × 60, a charger's rated power (kW); None when the device's parameters do not say."""
@@ -124,40 +151,75 @@ def qmax_per_hour(device) -> float | None:
     return attributes.get("qmax")
 
 
-def update(new_points: dict[int, list[dt.datetime]], qmax: dict[int, float | None]) -> int:
-    """Recompute the hours touched by new register readings (device id -> their times) and move
-    the days by the difference. Returns the number of hourly rows written."""
+def update(new_points: dict[int, list[MeterReading]], qmax: dict[int, float | None]) -> int:
+    """Bring the hours and days up to date with the new register readings of each device (device id
+    -> readings, already stored). Returns the number of hourly rows written."""
     if not new_points:
         return 0
     horizon = dt.timedelta(hours=settings.JILIANG_MONITORING_ROLLUP_MAX_GAP_HOURS)
-    neighbours = _bounds([(d, min(t), max(t)) for d, t in new_points.items()], horizon)
+    neighbours = _neighbours([(d, min(r.time for r in new), max(r.time for r in new))
+                              for d, new in new_points.items()], horizon)
+    appended = {d: new for d, new in new_points.items()
+                if neighbours[d].after is None and neighbours[d].inside == len(new)}
+    # Far enough back for every step either path looks at (the recomputed hours' outer readings).
+    since = min(hour_of(n.before.time if n.before else min(r.time for r in new_points[d])) for d, n in neighbours.items())
+    replaced = _replacements(list(new_points), since - horizon)
+    hour_adds = _appended_hours(appended, neighbours, qmax, replaced)
+    hour_sets, day_moves = _recomputed_hours({d: new for d, new in new_points.items() if d not in appended},
+                                             neighbours, qmax, replaced, horizon)
+    for (device, hour), add in hour_adds.items():
+        move = day_moves[(device, _day_start(hour))]
+        for index in range(4):
+            move[index] += add[index]
+    _upsert(RollupPeriod.HOUR, hour_adds, add=True)
+    _upsert(RollupPeriod.HOUR, hour_sets, add=False)
+    _upsert(RollupPeriod.DAY, {key: move for key, move in day_moves.items() if any(move)}, add=True)
+    return len(hour_adds) + len(hour_sets)
+
+
+def _appended_hours(appended: dict[int, list[MeterReading]], neighbours: dict[int, _Neighbours],
+                    qmax: dict[int, float | None], replaced: dict[int, list[dt.datetime]]) -> dict:
+    """What readings after every stored one add to each hour: their steps from the last stored reading."""
+    adds: dict[tuple[int, dt.datetime], list] = {}
+    for device, new in appended.items():
+        new = ordered(new)
+        before = neighbours[device].before
+        steps = registers.register_steps(([before] if before else []) + new, qmax.get(device), replaced.get(device, []))
+        totals = _hour_totals(steps, new, _hours((before or new[0]).time, new[-1].time))
+        adds.update(((device, hour), total) for hour, total in totals.items() if any(total))
+    return adds
+
+
+def _recomputed_hours(devices: dict[int, list[MeterReading]], neighbours: dict[int, _Neighbours],
+                      qmax: dict[int, float | None], replaced: dict[int, list[dt.datetime]],
+                      horizon: dt.timedelta) -> tuple[dict, dict]:
+    """The hours touched by readings that arrived out of order, recomputed from the stored readings
+    around them, and how much each day moves."""
+    day_moves: dict[tuple[int, dt.datetime], list] = defaultdict(lambda: [0.0, 0, 0, 0.0])
+    if not devices:
+        return {}, day_moves
     hours_of: dict[int, list[dt.datetime]] = {}
     spans = []
-    for device, times in new_points.items():
-        before, after = neighbours[device]
-        first_hour, last_hour = hour_of(before or min(times)), hour_of(after or max(times))
-        hours_of[device] = [first_hour + n * HOUR for n in range(int((last_hour - first_hour) / HOUR) + 1)]
-        spans.append((device, first_hour, last_hour + HOUR - TICK))
-    outer = _bounds(spans, horizon)
-    points = _points([(d, outer[d][0] or lo, outer[d][1] or hi) for d, lo, hi in spans])
-    replaced = _replacements(list(new_points), min(s[1] for s in spans) - horizon)
-
+    for device, new in devices.items():
+        before, after = neighbours[device].before, neighbours[device].after
+        hours_of[device] = _hours(before.time if before else min(r.time for r in new),
+                                  after or max(r.time for r in new))
+        spans.append((device, hours_of[device][0], hours_of[device][-1] + HOUR - TICK))
+    outer = _neighbours(spans, horizon)
+    points = _points([(d, outer[d].before.time if outer[d].before else lo, outer[d].after or hi)
+                      for d, lo, hi in spans])
     fresh: dict[tuple[int, dt.datetime], list] = {}
     for device, hours in hours_of.items():
-        totals = _hour_totals(points.get(device, []), hours, qmax.get(device), replaced.get(device, []))
-        fresh.update(((device, hour), total) for hour, total in totals.items())
-
+        readings = points.get(device, [])
+        steps = registers.register_steps(readings, qmax.get(device), replaced.get(device, []))
+        fresh.update(((device, hour), total) for hour, total in _hour_totals(steps, ordered(readings), hours).items())
     old = _stored_hours(list(hours_of), min(s[1] for s in spans), max(s[2] for s in spans))
-    day_moves: dict[tuple[int, dt.datetime], list] = defaultdict(lambda: [0.0, 0, 0, 0.0])
     for (device, hour), total in fresh.items():
         previous = old.get((device, hour), [0.0, 0, 0, 0.0])
         move = day_moves[(device, _day_start(hour))]
         for index in range(4):
             move[index] += total[index] - previous[index]
-    _upsert(RollupPeriod.HOUR, {key: total for key, total in fresh.items()
-                                 if total != old.get(key, [0.0, 0, 0, 0.0])}, add=False)
-    _upsert(RollupPeriod.DAY, {key: move for key, move in day_moves.items() if any(move)}, add=True)
-    return len(fresh)
+    return {key: total for key, total in fresh.items() if total != old.get(key, [0.0, 0, 0, 0.0])}, day_moves
 
 
 def _day_start(hour: dt.datetime) -> dt.datetime:
