@@ -35,7 +35,7 @@ def mqtt_secret(code: str, version: int) -> str:
 
 
 def sign(secret: str, topic: str, payload: bytes) -> str:
-    return hmac.new(secret.encode(), topic.encode() + b"\n" + payload, hashlib.sha256).hexdigest()
+    return hmac.digest(secret.encode(), topic.encode() + b"\n" + payload, "sha256").hex()
 
 
 def signature_ok(code: str, version: int, topic: str, payload: bytes, signature: str) -> bool:

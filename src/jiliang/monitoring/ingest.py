@@ -10,6 +10,7 @@ messages (HTTP 2xx, MQTT PUBACK) only after this function returned, i.e. after t
 """
 
 import datetime as dt
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,13 +21,69 @@ from django.utils import timezone
 
 from jiliang.accounts import audit
 from jiliang.accounts.access import is_within_scope
-from jiliang.monitoring import credentials, engine, rollups, storage
+from jiliang.monitoring import credentials, engine, rollups, sql, storage
 from jiliang.monitoring.messages import KIND_TYPES, Message, Rejected, stored_data
 from jiliang.monitoring.models import DeadLetter, Device, DeviceKind, MessageKey
 from jiliang.monitoring.rules.types import MeterReading
 
 logger = logging.getLogger("jiliang.monitoring.ingest")
 _KEYS = MessageKey._meta.db_table
+
+
+@dataclass(slots=True)
+class LockedDevice:
+    """The columns of a device that ingest reads, from the row it holds locked for the batch."""
+
+    id: int
+    code: str
+    kind: str
+    site_id: int
+    organization_id: int
+    division_id: int
+    secret_version: int
+    revoked_at: dt.datetime | None
+    last_seen_at: dt.datetime | None
+    attributes: dict
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def as_model(self) -> Device:
+        """An unsaved Device with the scope columns, for the access rules."""
+        return Device(id=self.id, code=self.code, site_id=self.site_id, organization_id=self.organization_id,
+                      division_id=self.division_id)
+
+
+_DEVICE_COLUMNS = ("id", "code", "kind", "site_id", "organization_id", "division_id", "secret_version",
+                   "revoked_at", "last_seen_at", "attributes")
+
+
+def lock_devices(codes: set[str]) -> dict[str, LockedDevice]:
+    """The devices with these codes, their rows locked until the transaction ends.
+
+    Locked in id order, FOR NO KEY UPDATE: a concurrent ingest that raises an alert on one of these
+    devices (a site's rules see its other devices) only needs the foreign-key check's KEY SHARE
+    lock, which this does not block; FOR UPDATE made two MQTT workers deadlock. SQLite locks the
+    whole database for the writing transaction instead.
+    """
+    if not codes:
+        return {}
+    lock = " FOR NO KEY UPDATE" if sql.is_postgres() else ""
+    with sql.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(_DEVICE_COLUMNS)} FROM {Device._meta.db_table} "
+            f"WHERE {sql.in_list('code', 'text')} ORDER BY id{lock}",
+            [sql.list_param(sorted(codes))],
+        )
+        devices = {}
+        for row in cursor.fetchall():
+            device = LockedDevice(*row)
+            device.revoked_at = sql.time_of(device.revoked_at) if device.revoked_at else None
+            device.last_seen_at = sql.time_of(device.last_seen_at) if device.last_seen_at else None
+            device.attributes = json.loads(device.attributes) if isinstance(device.attributes, str) else device.attributes
+            devices[device.code] = device
+        return devices
 
 
 @dataclass
@@ -39,7 +96,7 @@ class Publication:
     publisher: str
     _verified: dict[int, bool] = field(default_factory=dict)
 
-    def verified_for(self, device: Device) -> bool:
+    def verified_for(self, device: LockedDevice) -> bool:
         if device.id not in self._verified:
             self._verified[device.id] = credentials.signature_ok(
                 device.code, device.secret_version, self.topic, self.payload, self.signature
@@ -72,14 +129,14 @@ class IngestResult:
 class _Judge:
     """Decides, per item, whether the sender may deliver it; returns the refusal reason or None."""
 
-    def __init__(self, devices: dict[str, Device], *, sender: Device | None, actor, now: dt.datetime):
+    def __init__(self, devices: dict[str, LockedDevice], *, sender: Device | None, actor, now: dt.datetime):
         self.devices = devices
         self.sender = sender
         self.actor = actor
         self.latest = now + dt.timedelta(seconds=settings.JILIANG_MONITORING_MAX_FUTURE_SECONDS)
         self.earliest = now - dt.timedelta(days=settings.JILIANG_MONITORING_RETENTION_DAYS)
 
-    def _may_speak_for(self, publisher: Device, device: Device) -> bool:
+    def _may_speak_for(self, publisher, device: LockedDevice) -> bool:
         return publisher.id == device.id or (
             publisher.kind == DeviceKind.GATEWAY and publisher.site_id == device.site_id
         )
@@ -102,7 +159,7 @@ class _Judge:
         elif self.sender is not None:
             if not self._may_speak_for(self.sender, device):
                 return "not_authorised"
-        elif not is_within_scope(self.actor, device):
+        elif not is_within_scope(self.actor, device.as_model()):
             return "not_authorised"
         if message.type not in KIND_TYPES[device.kind]:
             return "wrong_kind"
@@ -113,14 +170,15 @@ class _Judge:
         return None
 
 
-def _dead_letter(item: Incoming, reason: str, source: str, device: Device | None, detail: str = "") -> DeadLetter:
+def _dead_letter(item: Incoming, reason: str, source: str, device: LockedDevice | None, detail: str = "") -> DeadLetter:
     parsed = item.parsed
     if isinstance(parsed, Rejected):
         payload, detail, code = item.raw or parsed.raw, parsed.detail, parsed.device
     else:
         payload, code = item.raw or parsed.model_dump_json(by_alias=True), parsed.device
     return DeadLetter(
-        source=source, device_code=code[:64], device=device, division_id=device.division_id if device else None,
+        source=source, device_code=code[:64], device_id=device.id if device else None,
+        division_id=device.division_id if device else None,
         reason=reason, detail=detail[:2000], payload=payload[:65536],
     )
 
@@ -140,15 +198,10 @@ def ingest(
     codes = {i.parsed.device for i in items if i.parsed.device}
     codes.update(i.publication.publisher for i in items if i.publication is not None)
     with transaction.atomic():
-        # Locked in id order, FOR NO KEY UPDATE: a concurrent ingest that raises an alert on one of
-        # these devices (a site's rules see its other devices) only needs the foreign-key check's
-        # KEY SHARE lock, which this does not block; FOR UPDATE made two MQTT workers deadlock.
-        devices = {
-            d.code: d for d in Device.objects.select_for_update(no_key=True).filter(code__in=codes).order_by("id")
-        } if codes else {}
+        devices = lock_devices(codes)
         judge = _Judge(devices, sender=sender, actor=actor, now=received_at)
         dead: list[DeadLetter] = []
-        candidates: dict[tuple[int, int], tuple[Device, Message]] = {}
+        candidates: dict[tuple[int, int], tuple[LockedDevice, Message]] = {}
         for item in items:
             if isinstance(item.parsed, Rejected):
                 dead.append(_dead_letter(item, item.parsed.reason, source, devices.get(item.parsed.device)))
