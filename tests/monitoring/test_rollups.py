@@ -44,6 +44,10 @@ def test_shuffled_batches_give_the_ordered_rollups(make_device):
         post(shuffled_token, messages[first:first + 9] + messages[:2])  # with resent duplicates
     assert hourly(ordered) == hourly(shuffled)
     assert daily_total(ordered) == daily_total(shuffled) == round(rows[-1][2] - rows[0][2], 6)
+    for device in (ordered, shuffled):  # the latest register reading kept on the device row
+        device.refresh_from_db()
+        assert (device.last_register_seq, device.last_register) == (rows[-1][0], rows[-1][2])
+        assert device.last_register_at == T0 + dt.timedelta(minutes=rows[-1][1])
 
 
 def test_batches_in_order_add_up_to_one_recomputed_batch(make_device):

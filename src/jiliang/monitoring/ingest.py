@@ -44,10 +44,18 @@ class LockedDevice:
     revoked_at: dt.datetime | None
     last_seen_at: dt.datetime | None
     attributes: dict
+    last_register_at: dt.datetime | None
+    last_register_seq: int | None
+    last_register: float | None
 
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    def latest_register(self) -> MeterReading | None:
+        if self.last_register_at is None:
+            return None
+        return MeterReading(str(self.id), self.last_register_seq, self.last_register_at, self.last_register)
 
     def as_model(self) -> Device:
         """An unsaved Device with the scope columns, for the access rules."""
@@ -56,7 +64,7 @@ class LockedDevice:
 
 
 _DEVICE_COLUMNS = ("id", "code", "kind", "site_id", "organization_id", "division_id", "secret_version",
-                   "revoked_at", "last_seen_at", "attributes")
+                   "revoked_at", "last_seen_at", "attributes", "last_register_at", "last_register_seq", "last_register")
 
 
 def lock_devices(codes: set[str]) -> dict[str, LockedDevice]:
@@ -81,6 +89,7 @@ def lock_devices(codes: set[str]) -> dict[str, LockedDevice]:
             device = LockedDevice(*row)
             device.revoked_at = sql.time_of(device.revoked_at) if device.revoked_at else None
             device.last_seen_at = sql.time_of(device.last_seen_at) if device.last_seen_at else None
+            device.last_register_at = sql.time_of(device.last_register_at) if device.last_register_at else None
             device.attributes = json.loads(device.attributes) if isinstance(device.attributes, str) else device.attributes
             devices[device.code] = device
         return devices
@@ -227,13 +236,6 @@ def ingest(
         if new:
             storage.insert_readings([(d.id, m.seq, m.time, m.type, m.register(), stored_data(m), received_at)
                                      for d, m in new])
-            latest: dict[int, dt.datetime] = {}
-            for device, message in new:
-                if device.last_seen_at is None or message.time > device.last_seen_at:
-                    device.last_seen_at = message.time
-                    latest[device.id] = message.time
-            if latest:
-                storage.update_last_seen(Device._meta.db_table, sorted(latest.items()))
             registers: dict[int, list[MeterReading]] = defaultdict(list)
             qmax: dict[int, float | None] = {}
             for device, message in new:
@@ -241,7 +243,9 @@ def ingest(
                 if register is not None:
                     registers[device.id].append(MeterReading(str(device.id), message.seq, message.time, register))
                     qmax[device.id] = rollups.qmax_per_hour(device)
-            rollups.update(registers, qmax)
+            by_id = {device.id: device for device, _ in new}
+            rollups.update(registers, qmax, {d: by_id[d].latest_register() for d in registers})
+            storage.update_device_state(Device._meta.db_table, _device_states(new, registers, by_id))
             result.alerts = engine.after_ingest(new, min(received_at, max(m.time for _, m in new)))
         if dead:
             DeadLetter.objects.bulk_create(dead, batch_size=1000)
@@ -257,6 +261,29 @@ def ingest(
             division=sender.division if sender else None,
         )
     return result
+
+
+def _device_states(new: list[tuple[LockedDevice, Message]], registers: dict[int, list[MeterReading]],
+                   devices: dict[int, LockedDevice]) -> list[tuple]:
+    """(id, last seen, latest register time, its sequence, its value) of each device whose last
+    message or latest register reading moved; None keeps the stored value."""
+    seen: dict[int, dt.datetime] = {}
+    for device, message in new:
+        latest = seen.get(device.id, device.last_seen_at)
+        if latest is None or message.time > latest:
+            seen[device.id] = message.time
+    moved: dict[int, MeterReading] = {}
+    for device_id, readings in registers.items():
+        newest = max(readings, key=lambda r: (r.time, r.sequence))
+        stored = devices[device_id].latest_register()
+        if stored is None or (newest.time, newest.sequence) > (stored.time, stored.sequence):
+            moved[device_id] = newest
+    rows = []
+    for device_id in sorted(seen.keys() | moved.keys()):
+        register = moved.get(device_id)
+        state = (register.time, register.sequence, register.register) if register else (None, None, None)
+        rows.append((device_id, seen.get(device_id), *state))
+    return rows
 
 
 def dead_letter_alone(item: Incoming, source: str, detail: str) -> None:

@@ -77,6 +77,11 @@ class Device(models.Model):
     # The time of the latest accepted message (never ahead of the platform clock by more than the
     # allowed skew): what the communication-loss rules measure silence from.
     last_seen_at = models.DateTimeField(_("最后通信时间"), null=True, blank=True, editable=False)
+    # The latest stored register reading by (time, sequence), kept by ingest: readings that come
+    # after it only add to the rollups, without re-reading stored ones (rollups.py).
+    last_register_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_register_seq = models.BigIntegerField(null=True, blank=True, editable=False)
+    last_register = models.FloatField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:

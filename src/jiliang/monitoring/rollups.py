@@ -9,13 +9,13 @@ device at once; the result does not depend on arrival order or batching.
 
 The common case is cheaper: when a device's new readings all come after everything stored for it
 (readings in order, one batch after another), they add steps after the last stored reading and
-take none away, so their steps are added to the hours and days as they are, from the last stored
-reading alone, without re-reading the hours around them.
+take none away, so their steps are added to the hours and days as they are. The device row keeps
+its latest register reading (``Device.last_register*``, updated with ``last_seen_at``), so that
+case reads no stored reading at all.
 """
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
 
 from django.conf import settings
 
@@ -38,39 +38,23 @@ def hour_of(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
 
 
-@dataclass(frozen=True, slots=True)
-class _Neighbours:
-    before: MeterReading | None  # the last stored register reading before the new ones (within the horizon)
-    after: dt.datetime | None  # the time of the first stored one after them (within the horizon)
-    inside: int  # stored register readings from the first new one to the last, the new ones included
-
-
-def _neighbours(windows: list[tuple[int, dt.datetime, dt.datetime]], horizon: dt.timedelta) -> dict[int, _Neighbours]:
-    """Per (device, lo, hi): the stored register readings around [lo, hi] and how many lie inside."""
+def _bounds(windows: list[tuple[int, dt.datetime, dt.datetime]], horizon: dt.timedelta) -> dict:
+    """Per device: the last stored reading before ``lo`` and the first after ``hi`` (within the horizon)."""
     rows = [(device, lo, lo - horizon, hi, hi + horizon) for device, lo, hi in windows]
     source, params = sql.rows_source(rows, ("bigint", "timestamptz", "timestamptz", "timestamptz", "timestamptz"))
-
-    def last_before(column: str) -> str:
-        return (f"(SELECT r.{column} FROM {TABLE} r WHERE r.device_id = w.device_id AND r.register IS NOT NULL "
-                "AND r.time < w.lo AND r.time >= w.lo_gap ORDER BY r.time DESC, r.sequence DESC LIMIT 1)")
-
     query = f"""
         WITH w(device_id, lo, lo_gap, hi, hi_gap) AS ({source})
-        SELECT w.device_id, {last_before("time")}, {last_before("sequence")}, {last_before("register")},
+        SELECT w.device_id,
+          (SELECT MAX(r.time) FROM {TABLE} r WHERE r.device_id = w.device_id AND r.register IS NOT NULL
+             AND r.time < w.lo AND r.time >= w.lo_gap),
           (SELECT MIN(r.time) FROM {TABLE} r WHERE r.device_id = w.device_id AND r.register IS NOT NULL
-             AND r.time > w.hi AND r.time <= w.hi_gap),
-          (SELECT COUNT(*) FROM {TABLE} r WHERE r.device_id = w.device_id AND r.register IS NOT NULL
-             AND r.time >= w.lo AND r.time <= w.hi)
+             AND r.time > w.hi AND r.time <= w.hi_gap)
         FROM w"""
     with sql.cursor() as cursor:
         cursor.execute(query, params)
         return {
-            device: _Neighbours(
-                MeterReading(str(device), sequence, sql.time_of(time), register) if time else None,
-                sql.time_of(after) if after else None,
-                inside,
-            )
-            for device, time, sequence, register, after, inside in cursor.fetchall()
+            device: (sql.time_of(before) if before else None, sql.time_of(after) if after else None)
+            for device, before, after in cursor.fetchall()
         }
 
 
@@ -151,22 +135,32 @@ def qmax_per_hour(device) -> float | None:
     return attributes.get("qmax")
 
 
-def update(new_points: dict[int, list[MeterReading]], qmax: dict[int, float | None]) -> int:
+def _key(reading: MeterReading) -> tuple[dt.datetime, int]:
+    return reading.time, reading.sequence
+
+
+def update(new_points: dict[int, list[MeterReading]], qmax: dict[int, float | None],
+           latest: dict[int, MeterReading | None]) -> int:
     """Bring the hours and days up to date with the new register readings of each device (device id
-    -> readings, already stored). Returns the number of hourly rows written."""
+    -> readings, already stored); ``latest`` is each device's latest register reading stored before
+    them (Device.last_register*). Returns the number of hourly rows written."""
     if not new_points:
         return 0
     horizon = dt.timedelta(hours=settings.JILIANG_MONITORING_ROLLUP_MAX_GAP_HOURS)
-    neighbours = _neighbours([(d, min(r.time for r in new), max(r.time for r in new))
-                              for d, new in new_points.items()], horizon)
-    appended = {d: new for d, new in new_points.items()
-                if neighbours[d].after is None and neighbours[d].inside == len(new)}
+    appended, before = {}, {}
+    for device, new in new_points.items():
+        last = latest.get(device)
+        if last is None or _key(last) < min(map(_key, new)):
+            appended[device] = new
+            before[device] = last if last is not None and last.time >= min(r.time for r in new) - horizon else None
+    late = {d: new for d, new in new_points.items() if d not in appended}
+    bounds = _bounds([(d, min(r.time for r in new), max(r.time for r in new)) for d, new in late.items()], horizon) if late else {}
     # Far enough back for every step either path looks at (the recomputed hours' outer readings).
-    since = min(hour_of(n.before.time if n.before else min(r.time for r in new_points[d])) for d, n in neighbours.items())
-    replaced = _replacements(list(new_points), since - horizon)
-    hour_adds = _appended_hours(appended, neighbours, qmax, replaced)
-    hour_sets, day_moves = _recomputed_hours({d: new for d, new in new_points.items() if d not in appended},
-                                             neighbours, qmax, replaced, horizon)
+    starts = [before[d].time if before[d] else min(r.time for r in new) for d, new in appended.items()]
+    starts += [bounds[d][0] or min(r.time for r in new) for d, new in late.items()]
+    replaced = _replacements(list(new_points), hour_of(min(starts)) - horizon)
+    hour_adds = _appended_hours(appended, before, qmax, replaced)
+    hour_sets, day_moves = _recomputed_hours(late, bounds, qmax, replaced, horizon)
     for (device, hour), add in hour_adds.items():
         move = day_moves[(device, _day_start(hour))]
         for index in range(4):
@@ -177,22 +171,21 @@ def update(new_points: dict[int, list[MeterReading]], qmax: dict[int, float | No
     return len(hour_adds) + len(hour_sets)
 
 
-def _appended_hours(appended: dict[int, list[MeterReading]], neighbours: dict[int, _Neighbours],
+def _appended_hours(appended: dict[int, list[MeterReading]], before: dict[int, MeterReading | None],
                     qmax: dict[int, float | None], replaced: dict[int, list[dt.datetime]]) -> dict:
     """What readings after every stored one add to each hour: their steps from the last stored reading."""
     adds: dict[tuple[int, dt.datetime], list] = {}
     for device, new in appended.items():
         new = ordered(new)
-        before = neighbours[device].before
-        steps = registers.register_steps(([before] if before else []) + new, qmax.get(device), replaced.get(device, []))
-        totals = _hour_totals(steps, new, _hours((before or new[0]).time, new[-1].time))
+        first = before[device]
+        steps = registers.register_steps(([first] if first else []) + new, qmax.get(device), replaced.get(device, []))
+        totals = _hour_totals(steps, new, _hours((first or new[0]).time, new[-1].time))
         adds.update(((device, hour), total) for hour, total in totals.items() if any(total))
     return adds
 
 
-def _recomputed_hours(devices: dict[int, list[MeterReading]], neighbours: dict[int, _Neighbours],
-                      qmax: dict[int, float | None], replaced: dict[int, list[dt.datetime]],
-                      horizon: dt.timedelta) -> tuple[dict, dict]:
+def _recomputed_hours(devices: dict[int, list[MeterReading]], bounds: dict, qmax: dict[int, float | None],
+                      replaced: dict[int, list[dt.datetime]], horizon: dt.timedelta) -> tuple[dict, dict]:
     """The hours touched by readings that arrived out of order, recomputed from the stored readings
     around them, and how much each day moves."""
     day_moves: dict[tuple[int, dt.datetime], list] = defaultdict(lambda: [0.0, 0, 0, 0.0])
@@ -201,13 +194,11 @@ def _recomputed_hours(devices: dict[int, list[MeterReading]], neighbours: dict[i
     hours_of: dict[int, list[dt.datetime]] = {}
     spans = []
     for device, new in devices.items():
-        before, after = neighbours[device].before, neighbours[device].after
-        hours_of[device] = _hours(before.time if before else min(r.time for r in new),
-                                  after or max(r.time for r in new))
+        before, after = bounds[device]
+        hours_of[device] = _hours(before or min(r.time for r in new), after or max(r.time for r in new))
         spans.append((device, hours_of[device][0], hours_of[device][-1] + HOUR - TICK))
-    outer = _neighbours(spans, horizon)
-    points = _points([(d, outer[d].before.time if outer[d].before else lo, outer[d].after or hi)
-                      for d, lo, hi in spans])
+    outer = _bounds(spans, horizon)
+    points = _points([(d, outer[d][0] or lo, outer[d][1] or hi) for d, lo, hi in spans])
     fresh: dict[tuple[int, dt.datetime], list] = {}
     for device, hours in hours_of.items():
         readings = points.get(device, [])

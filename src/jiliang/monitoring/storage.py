@@ -116,13 +116,20 @@ def _chunks(rows: list, size: int) -> list[list]:
     return [rows[first:first + size] for first in range(0, len(rows), size)]
 
 
-def update_last_seen(table: str, rows: list[tuple[int, dt.datetime]]) -> None:
-    """Set last_seen_at of each (device id, time) with one UPDATE … FROM (the rows) per chunk."""
+def update_device_state(table: str, rows: list[tuple]) -> None:
+    """Set (id, last_seen_at, last_register_at, last_register_seq, last_register) of each device with
+    one UPDATE … FROM (the rows) per chunk; a None keeps the stored value."""
+    kinds = ("bigint", "timestamptz", "timestamptz", "bigint", "double precision")
     with sql.cursor() as cursor:
-        for chunk in _chunks(rows, 1000):
-            source, params = sql.rows_source(chunk, ("bigint", "timestamptz"))
+        for chunk in _chunks(rows, 500):
+            source, params = sql.rows_source(chunk, kinds)
             cursor.execute(
-                f"WITH v(id, seen) AS ({source}) UPDATE {table} SET last_seen_at = v.seen FROM v WHERE {table}.id = v.id",
+                f"WITH v(id, seen, register_at, register_seq, register) AS ({source}) "
+                f"UPDATE {table} SET last_seen_at = COALESCE(v.seen, {table}.last_seen_at), "
+                f"last_register_at = COALESCE(v.register_at, {table}.last_register_at), "
+                f"last_register_seq = COALESCE(v.register_seq, {table}.last_register_seq), "
+                f"last_register = COALESCE(v.register, {table}.last_register) "
+                f"FROM v WHERE {table}.id = v.id",
                 params,
             )
 
