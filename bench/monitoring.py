@@ -58,6 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
 sys.path.insert(0, str(SRC))
 
+from jiliang.monitoring import paho_tables  # noqa: E402
 from jiliang.monitoring.credentials import sign  # noqa: E402
 
 SITES = 50
@@ -461,6 +462,7 @@ def bench_http(db: Database, env: dict, seq: Sequencer, seconds: float, workers:
 def _publisher(pipe, sites: list[dict], state: tuple, port: int) -> None:
     """One publisher process (devices of its own sites): publishes QoS 1 at the asked rate and
     reports what it sent, what the broker acknowledged, and when each tamper event went out."""
+    paho_tables.install()  # the devices' own CPU is not the platform's: keep the publishers lean
     seq = Sequencer(sites)
     seq.next_seq, seq.register, seq.tampered = state
     acked = [0]

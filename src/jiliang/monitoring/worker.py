@@ -13,19 +13,22 @@ import logging
 import queue
 import threading
 import time
+import zlib
+from collections import defaultdict
 
 import paho.mqtt.client as mqtt
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from jiliang.monitoring import engine
-from jiliang.monitoring.ingest import Incoming, Publication, dead_letter_alone, ingest
+from jiliang.monitoring import engine, paho_tables
+from jiliang.monitoring.ingest import Incoming, Publication, ShardBusy, dead_letter_alone, ingest
 from jiliang.monitoring.messages import Rejected, parse_batch
 from jiliang.monitoring.models import IngestSource
 
 logger = logging.getLogger("jiliang.monitoring.worker")
+paho_tables.install()
 TOPICS = [("jiliang/+/readings", 1), ("jiliang/+/events", 1)]
 SESSION_EXPIRY_SECONDS = 7 * 24 * 3600
 
@@ -56,6 +59,17 @@ def items_of(message: mqtt.MQTTMessage) -> list[Incoming]:
     parsed = parse_batch(message.payload)
     single = text if len(parsed) == 1 else ""
     return [Incoming(p, raw=single, publication=publication) for p in parsed]
+
+
+def shards_of(messages: list[mqtt.MQTTMessage], count: int) -> dict[int | None, list[mqtt.MQTTMessage]]:
+    """The batch split by the publisher in the topic (a gateway's publications stay together), in
+    arrival order within each shard; one part without a shard when there is one shard or SQLite."""
+    if count <= 1 or connection.vendor != "postgresql":
+        return {None: messages}
+    shards: dict[int | None, list[mqtt.MQTTMessage]] = defaultdict(list)
+    for message in messages:
+        shards[zlib.crc32((publisher_of(message.topic) or "").encode()) % count].append(message)
+    return dict(sorted(shards.items()))
 
 
 def subscriptions(share_group: str = "") -> list[tuple[str, int]]:
@@ -132,14 +146,29 @@ class Worker:
                 self.client.ack(message.mid, message.qos)
 
     def process(self, messages: list[mqtt.MQTTMessage]) -> None:
-        """Ingest a batch and acknowledge it; a failing batch is retried publication by publication,
-        and a publication that fails alone is dead-lettered. Lost database connections are waited out."""
+        """Ingest a batch shard by shard (see shards_of): first every shard whose lock is free,
+        then, waiting, the ones another worker held. Each shard is acknowledged after its commit."""
+        pending = shards_of(messages, settings.JILIANG_MONITORING_WORKER_SHARDS)
+        for wait in (False, True):
+            busy = {}
+            for shard, part in pending.items():
+                if not self._process_shard(part, shard, wait):
+                    busy[shard] = part
+            pending = busy
+
+    def _process_shard(self, messages: list[mqtt.MQTTMessage], shard: int | None, wait: bool) -> bool:
+        """Ingest and acknowledge; False when the shard's lock was busy (nothing written). A failing
+        batch is retried publication by publication, and a publication that fails alone is
+        dead-lettered. Lost database connections are waited out."""
         while not self.stopping.is_set():
             try:
-                result = ingest([i for m in messages for i in items_of(m)], source=IngestSource.MQTT)
+                result = ingest([i for m in messages for i in items_of(m)], source=IngestSource.MQTT,
+                                shard=shard, wait=wait)
                 self.stored += result.accepted
                 self._ack(messages)
-                return
+                return True
+            except ShardBusy:
+                return False
             except (OperationalError, InterfaceError):
                 logger.exception("database unavailable; batch of %d kept unacknowledged", len(messages))
                 close_old_connections()
@@ -149,10 +178,11 @@ class Worker:
                 if len(messages) == 1:
                     dead_letter_alone(items_of(messages[0])[0], IngestSource.MQTT, repr(error))
                     self._ack(messages)
-                    return
+                    return True
                 for message in messages:
-                    self.process([message])
-                return
+                    self._process_shard([message], shard, wait=True)
+                return True
+        return True
 
     def run(self, *, tick: bool = True, until=None) -> None:
         """Process batches until stopped (or ``until()`` is true); run the rule clock every tick interval."""
