@@ -22,10 +22,10 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from jiliang.monitoring import engine, paho_tables
+from jiliang.monitoring import engine, paho_tables, sql
 from jiliang.monitoring.ingest import Incoming, Publication, ShardBusy, dead_letter_alone, ingest
 from jiliang.monitoring.messages import Rejected, parse_batch
-from jiliang.monitoring.models import IngestSource
+from jiliang.monitoring.models import Device, IngestSource
 
 logger = logging.getLogger("jiliang.monitoring.worker")
 paho_tables.install()
@@ -61,15 +61,29 @@ def items_of(message: mqtt.MQTTMessage) -> list[Incoming]:
     return [Incoming(p, raw=single, publication=publication) for p in parsed]
 
 
-def shards_of(messages: list[mqtt.MQTTMessage], count: int) -> dict[int | None, list[mqtt.MQTTMessage]]:
-    """The batch split by the publisher in the topic (a gateway's publications stay together), in
-    arrival order within each shard; one part without a shard when there is one shard or SQLite."""
+def shards_of(messages: list[mqtt.MQTTMessage], count: int,
+              site_of: dict[str, int]) -> dict[int | None, list[mqtt.MQTTMessage]]:
+    """The batch split by the site of the publisher in the topic (``site_of``: device code -> site
+    id): a site's arrival rules read all of its devices, so its messages stay in one shard; a
+    publisher of unknown site goes by its code. One part without a shard when there is one shard
+    or SQLite."""
     if count <= 1 or connection.vendor != "postgresql":
         return {None: messages}
     shards: dict[int | None, list[mqtt.MQTTMessage]] = defaultdict(list)
     for message in messages:
-        shards[zlib.crc32((publisher_of(message.topic) or "").encode()) % count].append(message)
+        publisher = publisher_of(message.topic) or ""
+        site = site_of.get(publisher)
+        shards[(site if site is not None else zlib.crc32(publisher.encode())) % count].append(message)
     return dict(sorted(shards.items()))
+
+
+def sites_of(codes: set[str]) -> dict[str, int]:
+    """The site of each known device code (for sharding only: a stale answer costs a lock wait, not
+    correctness, since every transaction locks the rows it writes)."""
+    with sql.cursor() as cursor:
+        cursor.execute(f"SELECT code, site_id FROM {Device._meta.db_table} WHERE {sql.in_list('code', 'text')}",
+                       [sql.list_param(sorted(codes))])
+        return dict(cursor.fetchall())
 
 
 def subscriptions(share_group: str = "") -> list[tuple[str, int]]:
@@ -95,6 +109,7 @@ class Worker:
         self.port = port or settings.JILIANG_MONITORING_MQTT_PORT
         self.stored = 0
         self.share_group = share_group
+        self.site_of: dict[str, int] = {}  # publisher code -> site, for sharding
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):
         if reason_code.is_failure:
@@ -148,7 +163,12 @@ class Worker:
     def process(self, messages: list[mqtt.MQTTMessage]) -> None:
         """Ingest a batch shard by shard (see shards_of): first every shard whose lock is free,
         then, waiting, the ones another worker held. Each shard is acknowledged after its commit."""
-        pending = shards_of(messages, settings.JILIANG_MONITORING_WORKER_SHARDS)
+        count = settings.JILIANG_MONITORING_WORKER_SHARDS
+        if count > 1 and connection.vendor == "postgresql":
+            unknown = {p for m in messages if (p := publisher_of(m.topic)) and p not in self.site_of}
+            if unknown:  # only devices that exist are remembered: made-up codes cannot grow the map
+                self.site_of.update(sites_of(unknown))
+        pending = shards_of(messages, count, self.site_of)
         for wait in (False, True):
             busy = {}
             for shard, part in pending.items():
