@@ -467,7 +467,10 @@ def _publisher(pipe, sites: list[dict], state: tuple, port: int) -> None:
     seq.next_seq, seq.register, seq.tampered = state
     acked = [0]
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
-    client.max_inflight_messages_set(20000)
+    # No in-flight limit: with one, paho re-scans every unacknowledged message on each PUBACK
+    # (Client._update_inflight), and a publisher tens of thousands ahead spent both cores on that,
+    # starving the workers it was measuring. The broker acknowledges each publication on receipt.
+    client.max_inflight_messages_set(0)
     client.max_queued_messages_set(0)
     client.on_publish = lambda *args: acked.__setitem__(0, acked[0] + 1)
     client.connect("127.0.0.1", port)
@@ -643,7 +646,7 @@ def run(kind: str, args) -> None:
         db = Database(kind, args.postgres_url, Path(workdir))
         env = {**os.environ, "DATABASE_URL": db.url, "JILIANG_VAR_DIR": str(Path(workdir) / "var"),
                "DJANGO_SETTINGS_MODULE": "jiliang.settings", "JILIANG_LOG_LEVEL": "ERROR",
-               "PYTHONPATH": str(SRC), "JILIANG_MONITORING_QUEUE_SIZE": "20000",
+               "PYTHONPATH": str(SRC), "JILIANG_MONITORING_QUEUE_SIZE": str(args.mqtt_queue),
                "JILIANG_MONITORING_BATCH_SIZE": "2000"}
         try:
             subprocess.run([sys.executable, "-m", "jiliang.cli", "migrate", "-v0"], env=env, check=True)
@@ -672,6 +675,8 @@ def main() -> None:
                         help="batches a server process works on at once (JILIANG_MONITORING_QUEUE_SIZE = this x batch);"
                              " the other threads answer 503 + Retry-After")
     parser.add_argument("--mqtt-workers", type=int, default=2, help="`jiliang monitor worker` processes (one share group)")
+    parser.add_argument("--mqtt-queue", type=int, default=20_000,
+                        help="JILIANG_MONITORING_QUEUE_SIZE of a worker (its Receive Maximum and queue)")
     parser.add_argument("--publishers", type=int, default=2, help="MQTT publisher processes")
     parser.add_argument("--mqtt-messages", type=int, default=40_000,
                         help="messages published as fast as possible in the sustained MQTT phase")
