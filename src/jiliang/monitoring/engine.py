@@ -18,7 +18,6 @@ The findings go to services.apply_findings, which de-duplicates, escalates and a
 
 import dataclasses
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -210,10 +209,6 @@ def profile_of(code: str, kind: str, site_id: int, medium: str, attributes: dict
     )
 
 
-def _json(value):
-    return json.loads(value) if isinstance(value, str | bytes) else value
-
-
 _DEVICE = Device._meta.db_table
 _INSTRUMENT = Device._meta.get_field("instrument").related_model._meta.db_table
 
@@ -233,9 +228,9 @@ def _site_devices(site_ids: Iterable[int]) -> dict[int, list[SiteDevice]]:
             [sql.list_param(list(site_ids)), DeviceKind.GATEWAY],
         )
         for id_, code, kind, site, medium, attributes, seen, accuracy, installed, tank in cursor.fetchall():
-            profile = profile_of(code, kind, site, medium, _json(attributes), tank=tank,
+            profile = profile_of(code, kind, site, medium, sql.json_of(attributes), tank=tank,
                                  instrument_class=accuracy, instrument_installed=installed)
-            devices[site].append(SiteDevice(id_, code, kind, site, sql.time_of(seen) if seen else None, profile))
+            devices[site].append(SiteDevice(id_, code, kind, site, sql.time_of(seen), profile))
     return devices
 
 
@@ -275,7 +270,7 @@ def build_windows(site_starts: dict[int, dt.datetime], now: dt.datetime, inputs:
                 time = sql.time_of(time)
                 if time < min(start_of(device.site_id, f) for f in _kind_fields(kind)):
                     continue
-                record = record_of(device.code, kind, sequence, time, _json(data))
+                record = record_of(device.code, kind, sequence, time, sql.json_of(data))
                 field = rt.WINDOW_FIELD[type(record)]
                 if time >= start_of(device.site_id, field):
                     fields[device.site_id][field].append(record)

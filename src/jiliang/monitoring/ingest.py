@@ -10,7 +10,6 @@ messages (HTTP 2xx, MQTT PUBACK) only after this function returned, i.e. after t
 """
 
 import datetime as dt
-import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -87,10 +86,10 @@ def lock_devices(codes: set[str]) -> dict[str, LockedDevice]:
         devices = {}
         for row in cursor.fetchall():
             device = LockedDevice(*row)
-            device.revoked_at = sql.time_of(device.revoked_at) if device.revoked_at else None
-            device.last_seen_at = sql.time_of(device.last_seen_at) if device.last_seen_at else None
-            device.last_register_at = sql.time_of(device.last_register_at) if device.last_register_at else None
-            device.attributes = json.loads(device.attributes) if isinstance(device.attributes, str) else device.attributes
+            device.revoked_at = sql.time_of(device.revoked_at)
+            device.last_seen_at = sql.time_of(device.last_seen_at)
+            device.last_register_at = sql.time_of(device.last_register_at)
+            device.attributes = sql.json_of(device.attributes)
             devices[device.code] = device
         return devices
 

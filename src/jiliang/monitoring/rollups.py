@@ -53,7 +53,7 @@ def _bounds(windows: list[tuple[int, dt.datetime, dt.datetime]], horizon: dt.tim
     with sql.cursor() as cursor:
         cursor.execute(query, params)
         return {
-            device: (sql.time_of(before) if before else None, sql.time_of(after) if after else None)
+            device: (sql.time_of(before), sql.time_of(after))
             for device, before, after in cursor.fetchall()
         }
 

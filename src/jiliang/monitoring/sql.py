@@ -81,8 +81,15 @@ def param(value):
     return value if is_postgres() else _sqlite_value(value)
 
 
-def time_of(value) -> dt.datetime:
+def time_of(value) -> dt.datetime | None:
     """A timestamp as read by :func:`cursor`: aware UTC on both databases (SQLite gives the text)."""
+    if value is None:
+        return None
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def json_of(value):
+    """A JSON column as read by :func:`cursor` (its text on both databases), decoded."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
