@@ -224,11 +224,9 @@ def _upsert(period: str, rows: dict[tuple[int, dt.datetime], list], *, add: bool
         f"{column} = {_ROLLUP}.{column} + excluded.{column}" if add else f"{column} = excluded.{column}"
         for column in ("consumption", "readings", "resets", "unbooked")
     )
-    chunk_size = len(values) if sql.is_postgres() else 500  # SQLite: bound the placeholders
-    for first in range(0, len(values), chunk_size or 1):
+    for chunk in sql.chunks(values, 500):
         source, params = sql.rows_source(
-            values[first:first + chunk_size],
-            ("bigint", "varchar", "timestamptz", "double precision", "integer", "integer", "double precision"),
+            chunk, ("bigint", "varchar", "timestamptz", "double precision", "integer", "integer", "double precision"),
         )
         with sql.cursor() as cursor:
             cursor.execute(

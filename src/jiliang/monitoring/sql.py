@@ -42,7 +42,7 @@ def cursor() -> Iterator:
 
 def array(kind: str) -> str:
     """The placeholder of one list parameter (see :func:`list_param`): a binary array of ``kind``
-    on PostgreSQL, a JSON text on SQLite (read it with :func:`each`)."""
+    on PostgreSQL, a JSON text on SQLite (read with ``json_each``, as :func:`in_list` does)."""
     return f"%b::{kind}[]" if is_postgres() else "%s"
 
 
@@ -68,6 +68,14 @@ def rows_source(rows: Sequence[tuple], kinds: tuple[str, ...]) -> tuple[str, lis
         return "SELECT * FROM unnest(" + ", ".join(array(kind) for kind in kinds) + ")", columns
     one = "(" + ", ".join("%s" for _ in kinds) + ")"
     return "VALUES " + ", ".join([one] * len(rows)), [_sqlite_value(value) for row in rows for value in row]
+
+
+def chunks(rows: list, size: int) -> list[list]:
+    """The whole list on PostgreSQL (arrays take any length); slices of ``size`` rows on SQLite,
+    whose statements take a bounded number of placeholders (see :func:`rows_source`)."""
+    if is_postgres():
+        return [rows] if rows else []
+    return [rows[first:first + size] for first in range(0, len(rows), size)]
 
 
 def _sqlite_value(value):

@@ -101,19 +101,11 @@ def insert_new_keys(table: str, rows: list[tuple[int, int, dt.datetime]]) -> set
     tail = " ON CONFLICT (device_id, sequence) DO NOTHING RETURNING device_id, sequence"
     new: set[tuple[int, int]] = set()
     with sql.cursor() as cursor:
-        for chunk in _chunks(rows, 1000):
+        for chunk in sql.chunks(rows, 1000):
             source, params = sql.rows_source(chunk, ("bigint", "bigint", "timestamptz"))
             cursor.execute(f"INSERT INTO {table} (device_id, sequence, time) {source}{tail}", params)
             new.update(cursor.fetchall())
     return new
-
-
-def _chunks(rows: list, size: int) -> list[list]:
-    """The whole list on PostgreSQL (arrays take any length); slices of ``size`` on SQLite, whose
-    statements take a bounded number of placeholders."""
-    if sql.is_postgres():
-        return [rows] if rows else []
-    return [rows[first:first + size] for first in range(0, len(rows), size)]
 
 
 def update_device_state(table: str, rows: list[tuple]) -> None:
@@ -121,7 +113,7 @@ def update_device_state(table: str, rows: list[tuple]) -> None:
     one UPDATE … FROM (the rows) per chunk; a None keeps the stored value."""
     kinds = ("bigint", "timestamptz", "timestamptz", "bigint", "double precision")
     with sql.cursor() as cursor:
-        for chunk in _chunks(rows, 500):
+        for chunk in sql.chunks(rows, 500):
             source, params = sql.rows_source(chunk, kinds)
             cursor.execute(
                 f"WITH v(id, seen, register_at, register_seq, register) AS ({source}) "
