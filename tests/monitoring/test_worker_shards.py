@@ -49,6 +49,7 @@ def test_a_busy_shard_is_processed_after_the_free_ones(two_shards, settings):
     if connection.vendor != "postgresql":
         pytest.skip("shard locks are PostgreSQL advisory locks")
     settings.JILIANG_MONITORING_WORKER_SHARDS = SHARDS
+    settings.JILIANG_MONITORING_SHARD_MESSAGES = 1
     (held, held_secret), (free, free_secret) = two_shards
     messages = [publication(held, held_secret, seq, seq) for seq in (1, 2)]
     messages += [publication(free, free_secret, seq, 10 + seq) for seq in (1, 2)]

@@ -8,6 +8,7 @@ reminder leaves an audit row in the same transaction. The people's side of the w
 """
 
 import datetime as dt
+import json
 from collections import defaultdict
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Coalesce
 
 from jiliang.accounts import audit
+from jiliang.monitoring import sql
 from jiliang.monitoring.models import Alert, AlertState, Device, Severity
 from jiliang.monitoring.rules import persistence
 from jiliang.monitoring.rules.registry import RULES
@@ -23,7 +25,6 @@ from jiliang.monitoring.rules.thresholds import RuleBook
 SYSTEM = "monitoring-rules"
 MAX_FINDING_TIMES = 50
 _RANK = {Severity.DATA_QUALITY: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
-_STATE_FIELDS = ["severity", "active", "occurrences", "last_seen_at", "escalated_at", "cleared_at", "evidence"]
 
 
 def _stronger(a: str, b: str) -> str:
@@ -87,8 +88,28 @@ def apply_findings(findings: list, book: RuleBook, now: dt.datetime) -> int:
         alert.evidence = _evidence(latest, book, sorted(known | set(times)))
         changed.append(alert)
         updated.append(alert)
-    Alert.objects.bulk_update(updated, _STATE_FIELDS)
+    _store_state(updated, now)
     return len(changed)
+
+
+def _store_state(alerts: list[Alert], now: dt.datetime) -> None:
+    """Write what a finding changes in standing alerts, one UPDATE … FROM (the rows) per chunk.
+    (Django's bulk_update builds a CASE per field and object in Python: at a batch per fraction of
+    a second that was a tenth of the worker's time.)"""
+    table = Alert._meta.db_table
+    evidence = "v.evidence::jsonb" if sql.is_postgres() else "v.evidence"
+    kinds = ("bigint", "text", "bigint", "timestamptz", "timestamptz", "text")
+    rows = [(a.id, a.severity, a.occurrences, a.last_seen_at, a.escalated_at, json.dumps(a.evidence)) for a in alerts]
+    with sql.cursor() as cursor:
+        for chunk in sql.chunks(rows, 100):
+            source, params = sql.rows_source(chunk, kinds)
+            cursor.execute(
+                f"WITH v(id, severity, occurrences, last_seen_at, escalated_at, evidence) AS ({source}) "
+                f"UPDATE {table} SET severity = v.severity, occurrences = v.occurrences, "
+                f"last_seen_at = v.last_seen_at, escalated_at = v.escalated_at, evidence = {evidence}, "
+                f"updated_at = %s FROM v WHERE {table}.id = v.id",
+                [*params, sql.param(now)],
+            )
 
 
 def _locked(alerts):

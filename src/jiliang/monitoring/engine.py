@@ -265,10 +265,15 @@ def build_windows(site_starts: dict[int, dt.datetime], now: dt.datetime, inputs:
                 f"{sql.in_list('device_id', 'bigint')} AND {sql.in_list('kind', 'text')} AND time >= %s AND time <= %s",
                 [ids, sql.list_param(kinds), sql.param(earliest), sql.param(now)],
             )
+            kind_starts: dict[tuple[int, str], dt.datetime] = {}  # per row it was a tenth of this loop
             for device_id, kind, sequence, time, data in cursor:
                 device = by_id[device_id]
                 time = sql.time_of(time)
-                if time < min(start_of(device.site_id, f) for f in _kind_fields(kind)):
+                kind_start = kind_starts.get((device.site_id, kind))
+                if kind_start is None:
+                    kind_start = kind_starts[device.site_id, kind] = min(
+                        start_of(device.site_id, f) for f in _kind_fields(kind))
+                if time < kind_start:
                     continue
                 record = record_of(device.code, kind, sequence, time, sql.json_of(data))
                 field = rt.WINDOW_FIELD[type(record)]

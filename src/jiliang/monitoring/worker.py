@@ -23,6 +23,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from jiliang.monitoring import engine, paho_tables, sql
+from jiliang.monitoring.paho_batching import BatchingClient
 from jiliang.monitoring.ingest import Incoming, Publication, ShardBusy, dead_letter_alone, ingest
 from jiliang.monitoring.messages import Rejected, parse_batch
 from jiliang.monitoring.models import Device, IngestSource
@@ -98,7 +99,7 @@ class Worker:
         self.queue: queue.Queue = queue.Queue(maxsize=settings.JILIANG_MONITORING_QUEUE_SIZE)
         self.stopping = threading.Event()
         self.connected = threading.Event()
-        self.client = mqtt.Client(
+        self.client = BatchingClient(
             mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or settings.JILIANG_MONITORING_MQTT_CLIENT_ID,
             protocol=mqtt.MQTTv5, manual_ack=True,
         )
@@ -156,14 +157,14 @@ class Worker:
         return batch
 
     def _ack(self, messages: list[mqtt.MQTTMessage]) -> None:
-        for message in messages:
-            if message.qos:
-                self.client.ack(message.mid, message.qos)
+        self.client.ack_all([message.mid for message in messages if message.qos])
 
     def process(self, messages: list[mqtt.MQTTMessage]) -> None:
-        """Ingest a batch shard by shard (see shards_of): first every shard whose lock is free,
+        """Ingest a batch shard by shard (see shards_of; one shard per JILIANG_MONITORING_SHARD_MESSAGES
+        messages, at most JILIANG_MONITORING_WORKER_SHARDS): first every shard whose lock is free,
         then, waiting, the ones another worker held. Each shard is acknowledged after its commit."""
-        count = settings.JILIANG_MONITORING_WORKER_SHARDS
+        count = min(settings.JILIANG_MONITORING_WORKER_SHARDS,
+                    max(1, len(messages) // max(1, settings.JILIANG_MONITORING_SHARD_MESSAGES)))
         if count > 1 and connection.vendor == "postgresql":
             unknown = {p for m in messages if (p := publisher_of(m.topic)) and p not in self.site_of}
             if unknown:  # only devices that exist are remembered: made-up codes cannot grow the map
