@@ -79,3 +79,35 @@ def test_a_busy_shard_is_processed_after_the_free_ones(two_shards, settings):
     assert stored_while_held == [11, 12]
     assert acked == [11, 12, 1, 2]
     assert Reading.objects.filter(device=held).count() == 2 and Reading.objects.filter(device=free).count() == 2
+
+
+def test_a_batch_smaller_than_one_shard_is_one_transaction_without_shard_locks(two_shards, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("shard locks are PostgreSQL advisory locks")
+    settings.JILIANG_MONITORING_WORKER_SHARDS = SHARDS
+    settings.JILIANG_MONITORING_SHARD_MESSAGES = 500
+    (held, held_secret), (free, free_secret) = two_shards
+    messages = [publication(held, held_secret, 1, 1), publication(free, free_secret, 1, 2)]
+    worker = Worker(client_id="shard-test")
+    acked: list[list[int]] = []
+    worker._ack = lambda batch: acked.append([m.mid for m in batch])
+    other = psycopg.connect(dbname=connection.settings_dict["NAME"], host=connection.settings_dict["HOST"] or None,
+                            port=connection.settings_dict["PORT"] or None, user=connection.settings_dict["USER"],
+                            autocommit=True)
+    other.execute("SELECT pg_advisory_lock(%s, %s)", [SHARD_LOCK_NAMESPACE, shard_of(held)])
+    done, had_to_release = threading.Event(), []
+
+    def release_if_stuck():  # a worker waiting for the held shard would wait forever
+        if not done.wait(15):
+            had_to_release.append(True)
+            other.execute("SELECT pg_advisory_unlock(%s, %s)", [SHARD_LOCK_NAMESPACE, shard_of(held)])
+
+    watchdog = threading.Thread(target=release_if_stuck)
+    watchdog.start()
+    worker.process(messages)
+    done.set()
+    watchdog.join(timeout=30)
+    other.close()
+    assert had_to_release == []
+    assert acked == [[1, 2]]
+    assert Reading.objects.filter(device=held).count() == 1 and Reading.objects.filter(device=free).count() == 1
