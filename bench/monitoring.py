@@ -60,6 +60,7 @@ sys.path.insert(0, str(SRC))
 
 from jiliang.monitoring import paho_tables  # noqa: E402
 from jiliang.monitoring.credentials import sign  # noqa: E402
+from jiliang.monitoring.paho_batching import BatchingClient  # noqa: E402
 
 SITES = 50
 METERS_PER_SITE = 40
@@ -466,7 +467,9 @@ def _publisher(pipe, sites: list[dict], state: tuple, port: int) -> None:
     seq = Sequencer(sites)
     seq.next_seq, seq.register, seq.tampered = state
     acked = [0]
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    # BatchingClient reads the broker's PUBACKs in large chunks (paho reads each packet with
+    # three recv calls and a select), as the worker does with publications.
+    client = BatchingClient(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
     # No in-flight limit: with one, paho re-scans every unacknowledged message on each PUBACK
     # (Client._update_inflight), and a publisher tens of thousands ahead spent both cores on that,
     # starving the workers it was measuring. The broker acknowledges each publication on receipt.

@@ -299,8 +299,9 @@ JILIANG_MONITORING_BATCH_WAIT_MS = env_int("JILIANG_MONITORING_BATCH_WAIT_MS", 5
 # workers of one share group work on different devices at once instead of waiting for each
 # other's row locks (PostgreSQL; SQLite writes one transaction at a time anyway).
 JILIANG_MONITORING_WORKER_SHARDS = env_int("JILIANG_MONITORING_WORKER_SHARDS", 4)
-# ... but only one shard per this many messages: a transaction has a fixed cost (locks, device
-# and window reads), and the small batches of a paced stream paid it four times over.
+# ... in transactions of at least this many messages (each taking the locks of its shards): a
+# transaction has a fixed cost (locks, device and window reads), and the small batches of a paced
+# stream paid it four times over.
 JILIANG_MONITORING_SHARD_MESSAGES = env_int("JILIANG_MONITORING_SHARD_MESSAGES", 500)
 JILIANG_MONITORING_RETRY_AFTER_SECONDS = env_int("JILIANG_MONITORING_RETRY_AFTER_SECONDS", 2)
 JILIANG_MONITORING_MQTT_HOST = os.environ.get("JILIANG_MONITORING_MQTT_HOST", "127.0.0.1")

@@ -192,23 +192,25 @@ def _dead_letter(item: Incoming, reason: str, source: str, device: LockedDevice 
 
 
 class ShardBusy(Exception):
-    """Another worker holds the shard lock that ``ingest(..., shard=…, wait=False)`` asked for."""
+    """Another worker holds a shard lock that ``ingest(..., shards=…, wait=False)`` asked for."""
 
 
 SHARD_LOCK_NAMESPACE = 0x4A4C4D53  # "JLMS": the first key of the two-key advisory lock
 
 
-def _lock_shard(shard: int, wait: bool) -> None:
-    """The advisory lock of one worker shard, held until the transaction ends (PostgreSQL only)."""
+def _lock_shards(shards: tuple[int, ...], wait: bool) -> None:
+    """The advisory locks of worker shards, held until the transaction ends (PostgreSQL only),
+    taken in ascending order: two transactions waiting for each other's shards cannot happen."""
     if not sql.is_postgres():
         return
     with sql.cursor() as cursor:
-        if wait:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SHARD_LOCK_NAMESPACE, shard])
-            return
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [SHARD_LOCK_NAMESPACE, shard])
-        if not cursor.fetchone()[0]:
-            raise ShardBusy(shard)
+        for shard in sorted(shards):
+            if wait:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SHARD_LOCK_NAMESPACE, shard])
+                continue
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [SHARD_LOCK_NAMESPACE, shard])
+            if not cursor.fetchone()[0]:
+                raise ShardBusy(shard)
 
 
 def ingest(
@@ -218,19 +220,18 @@ def ingest(
     sender: Device | None = None,
     actor=None,
     now: dt.datetime | None = None,
-    shard: int | None = None,
+    shards: tuple[int, ...] = (),
     wait: bool = True,
 ) -> IngestResult:
     """Store a batch; see the module docstring. ``sender`` is the HTTP device, ``actor`` the user
-    of a file upload; MQTT items carry their publication instead. With ``shard`` the transaction
-    first takes that shard's lock (waiting for it, or raising ShardBusy at once with ``wait=False``)."""
+    of a file upload; MQTT items carry their publication instead. With ``shards`` the transaction
+    first takes their locks (waiting for them, or raising ShardBusy at once with ``wait=False``)."""
     received_at = now or timezone.now()
     result = IngestResult()
     codes = {i.parsed.device for i in items if i.parsed.device}
     codes.update(i.publication.publisher for i in items if i.publication is not None)
     with transaction.atomic():
-        if shard is not None:
-            _lock_shard(shard, wait)
+        _lock_shards(shards, wait)
         devices = lock_devices(codes)
         judge = _Judge(devices, sender=sender, actor=actor, now=received_at)
         dead: list[DeadLetter] = []

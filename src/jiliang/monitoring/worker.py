@@ -78,6 +78,20 @@ def shards_of(messages: list[mqtt.MQTTMessage], count: int,
     return dict(sorted(shards.items()))
 
 
+def transactions_of(parts: dict[int | None, list[mqtt.MQTTMessage]],
+                    count: int) -> dict[tuple[int, ...], list[mqtt.MQTTMessage]]:
+    """The shards of a batch in at most ``count`` (at least one) transactions, neighbouring shards
+    together, each keyed by the shards whose locks it takes (none for the part without a shard):
+    a transaction has a fixed cost (locks, the sites' devices, the rule windows), which a paced
+    stream's small batches paid once per shard."""
+    keys = sorted(shard for shard in parts if shard is not None)
+    if not keys:
+        return {(): parts.get(None, [])}
+    count = max(1, min(count, len(keys)))
+    groups = [tuple(keys[n * len(keys) // count:(n + 1) * len(keys) // count]) for n in range(count)]
+    return {group: [m for shard in group for m in parts[shard]] for group in groups}
+
+
 def sites_of(codes: set[str]) -> dict[str, int]:
     """The site of each known device code (for sharding only: a stale answer costs a lock wait, not
     correctness, since every transaction locks the rows it writes)."""
@@ -160,31 +174,32 @@ class Worker:
         self.client.ack_all([message.mid for message in messages if message.qos])
 
     def process(self, messages: list[mqtt.MQTTMessage]) -> None:
-        """Ingest a batch shard by shard (see shards_of; one shard per JILIANG_MONITORING_SHARD_MESSAGES
-        messages, at most JILIANG_MONITORING_WORKER_SHARDS): first every shard whose lock is free,
-        then, waiting, the ones another worker held. Each shard is acknowledged after its commit."""
-        count = min(settings.JILIANG_MONITORING_WORKER_SHARDS,
-                    max(1, len(messages) // max(1, settings.JILIANG_MONITORING_SHARD_MESSAGES)))
+        """Ingest a batch by site shards (shards_of) in transactions of JILIANG_MONITORING_SHARD_MESSAGES
+        messages or more (transactions_of), each holding the locks of its shards: first every
+        transaction whose locks are free, then, waiting, the ones another worker held. Each
+        transaction's publications are acknowledged after its commit."""
+        count = settings.JILIANG_MONITORING_WORKER_SHARDS
         if count > 1 and connection.vendor == "postgresql":
             unknown = {p for m in messages if (p := publisher_of(m.topic)) and p not in self.site_of}
             if unknown:  # only devices that exist are remembered: made-up codes cannot grow the map
                 self.site_of.update(sites_of(unknown))
-        pending = shards_of(messages, count, self.site_of)
+        pending = transactions_of(shards_of(messages, count, self.site_of),
+                                  len(messages) // max(1, settings.JILIANG_MONITORING_SHARD_MESSAGES))
         for wait in (False, True):
             busy = {}
-            for shard, part in pending.items():
-                if not self._process_shard(part, shard, wait):
-                    busy[shard] = part
+            for shards, part in pending.items():
+                if not self._process_shard(part, shards, wait):
+                    busy[shards] = part
             pending = busy
 
-    def _process_shard(self, messages: list[mqtt.MQTTMessage], shard: int | None, wait: bool) -> bool:
-        """Ingest and acknowledge; False when the shard's lock was busy (nothing written). A failing
+    def _process_shard(self, messages: list[mqtt.MQTTMessage], shards: tuple[int, ...], wait: bool) -> bool:
+        """Ingest and acknowledge; False when a shard lock was busy (nothing written). A failing
         batch is retried publication by publication, and a publication that fails alone is
         dead-lettered. Lost database connections are waited out."""
         while not self.stopping.is_set():
             try:
                 result = ingest([i for m in messages for i in items_of(m)], source=IngestSource.MQTT,
-                                shard=shard, wait=wait)
+                                shards=shards, wait=wait)
                 self.stored += result.accepted
                 self._ack(messages)
                 return True
@@ -201,7 +216,7 @@ class Worker:
                     self._ack(messages)
                     return True
                 for message in messages:
-                    self._process_shard([message], shard, wait=True)
+                    self._process_shard([message], shards, wait=True)
                 return True
         return True
 
