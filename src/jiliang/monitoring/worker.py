@@ -176,21 +176,22 @@ class Worker:
     def process(self, messages: list[mqtt.MQTTMessage]) -> None:
         """Ingest a batch by site shards (shards_of) in transactions of JILIANG_MONITORING_SHARD_MESSAGES
         messages or more (transactions_of), each holding the locks of its shards: first every
-        transaction whose locks are free, then, waiting, the ones another worker held. Each
+        transaction whose locks are free, then, waiting, the shards another worker held. Each
         transaction's publications are acknowledged after its commit."""
         count = settings.JILIANG_MONITORING_WORKER_SHARDS
         if count > 1 and connection.vendor == "postgresql":
             unknown = {p for m in messages if (p := publisher_of(m.topic)) and p not in self.site_of}
             if unknown:  # only devices that exist are remembered: made-up codes cannot grow the map
                 self.site_of.update(sites_of(unknown))
-        pending = transactions_of(shards_of(messages, count, self.site_of),
-                                  len(messages) // max(1, settings.JILIANG_MONITORING_SHARD_MESSAGES))
-        for wait in (False, True):
-            busy = {}
-            for shards, part in pending.items():
-                if not self._process_shard(part, shards, wait):
-                    busy[shards] = part
-            pending = busy
+        parts = shards_of(messages, count, self.site_of)
+        busy = []
+        for shards, part in transactions_of(parts, len(messages) // max(1, settings.JILIANG_MONITORING_SHARD_MESSAGES)).items():
+            if not self._process_shard(part, shards, wait=False):
+                busy.extend(shards)
+        # Waiting, one shard a transaction: a transaction holding some locks while it waits for
+        # another would hold up the other worker's transactions on those.
+        for shard in busy:
+            self._process_shard(parts[shard], (shard,), wait=True)
 
     def _process_shard(self, messages: list[mqtt.MQTTMessage], shards: tuple[int, ...], wait: bool) -> bool:
         """Ingest and acknowledge; False when a shard lock was busy (nothing written). A failing
