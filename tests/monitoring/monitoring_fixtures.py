@@ -4,6 +4,7 @@ devices with credentials, and message builders."""
 import datetime as dt
 import itertools
 import json
+import socket
 
 import pytest
 
@@ -12,6 +13,18 @@ from jiliang.monitoring.models import DeviceKind
 from jiliang.registry.models import Site, SiteKind
 
 _codes = itertools.count(1)
+
+
+def _broker_up() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 1883), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+needs_broker = pytest.mark.skipif(not _broker_up(), reason="Mosquitto is not listening on 127.0.0.1:1883")
+
 # Three days ago at midnight UTC: inside the retention period, never in the future.
 T0 = (dt.datetime.now(dt.UTC) - dt.timedelta(days=3)).replace(hour=0, minute=0, second=0, microsecond=0)
 

@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from jiliang.monitoring.credentials import sign
+from monitoring_fixtures import needs_broker
 
 DEVICES = 20
 PER_DEVICE = 150
@@ -50,15 +50,7 @@ print(json.dumps(secrets))
 """
 
 
-def _broker_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 1883), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _broker_up(), reason="Mosquitto is not listening on 127.0.0.1:1883")
+pytestmark = needs_broker
 
 
 @pytest.fixture

@@ -13,19 +13,9 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from jiliang.monitoring.paho_batching import BatchingClient
+from monitoring_fixtures import needs_broker
 
 COUNT = 400
-
-
-def _broker_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 1883), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
-needs_broker = pytest.mark.skipif(not _broker_up(), reason="Mosquitto is not listening on 127.0.0.1:1883")
 
 
 def _session(client_id: str, topic: str) -> tuple[BatchingClient, list[mqtt.MQTTMessage], threading.Event]:
