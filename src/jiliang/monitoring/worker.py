@@ -6,7 +6,8 @@ a JSON array or JSON lines (messages.parse_batch), signed with the MQTT v5 user 
 expiry) and Receive Maximum = the queue size, so the broker never has more unacknowledged messages
 in flight to us than the bounded queue holds: when the database is slow the broker holds the rest
 (back-pressure), and whatever was not acknowledged when the worker dies is delivered again to the
-next worker with the same client id. Acknowledgements (manual_ack) are sent after ingest committed.
+next worker with the same client id. Acknowledgements (manual_ack) are sent after ingest committed,
+a transaction's in one write (paho_batching).
 """
 
 import logging
@@ -23,10 +24,10 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from jiliang.monitoring import engine, paho_tables, sql
-from jiliang.monitoring.paho_batching import BatchingClient
 from jiliang.monitoring.ingest import Incoming, Publication, ShardBusy, dead_letter_alone, ingest
 from jiliang.monitoring.messages import Rejected, parse_batch
 from jiliang.monitoring.models import Device, IngestSource
+from jiliang.monitoring.paho_batching import BatchingClient
 
 logger = logging.getLogger("jiliang.monitoring.worker")
 paho_tables.install()
