@@ -96,20 +96,15 @@ def _store_state(alerts: list[Alert], now: dt.datetime) -> None:
     """Write what a finding changes in standing alerts, one UPDATE … FROM (the rows) per chunk.
     (Django's bulk_update builds a CASE per field and object in Python: at a batch per fraction of
     a second that was a tenth of the worker's time.)"""
-    table = Alert._meta.db_table
     evidence = "v.evidence::jsonb" if sql.is_postgres() else "v.evidence"
-    kinds = ("bigint", "text", "bigint", "timestamptz", "timestamptz", "text")
     rows = [(a.id, a.severity, a.occurrences, a.last_seen_at, a.escalated_at, json.dumps(a.evidence)) for a in alerts]
-    with sql.cursor() as cursor:
-        for chunk in sql.chunks(rows, 100):
-            source, params = sql.rows_source(chunk, kinds)
-            cursor.execute(
-                f"WITH v(id, severity, occurrences, last_seen_at, escalated_at, evidence) AS ({source}) "
-                f"UPDATE {table} SET severity = v.severity, occurrences = v.occurrences, "
-                f"last_seen_at = v.last_seen_at, escalated_at = v.escalated_at, evidence = {evidence}, "
-                f"updated_at = %s FROM v WHERE {table}.id = v.id",
-                [*params, sql.param(now)],
-            )
+    sql.update_by_id(
+        Alert._meta.db_table, ("id", "severity", "occurrences", "last_seen_at", "escalated_at", "evidence"),
+        ("bigint", "text", "bigint", "timestamptz", "timestamptz", "text"), rows,
+        "severity = v.severity, occurrences = v.occurrences, last_seen_at = v.last_seen_at, "
+        f"escalated_at = v.escalated_at, evidence = {evidence}, updated_at = %s",
+        chunk=100, params=[sql.param(now)],
+    )
 
 
 def _locked(alerts):

@@ -78,6 +78,17 @@ def chunks(rows: list, size: int) -> list[list]:
     return [rows[first:first + size] for first in range(0, len(rows), size)]
 
 
+def update_by_id(table: str, columns: tuple[str, ...], kinds: tuple[str, ...], rows: list[tuple],
+                 assignments: str, *, chunk: int, params: Sequence = ()) -> None:
+    """``UPDATE table SET assignments`` from ``rows`` (named ``v`` with ``columns``, the first the
+    row id), one UPDATE … FROM (the rows) per chunk; ``params`` fill the assignments' placeholders."""
+    with cursor() as update:
+        for part in chunks(rows, chunk):
+            source, values = rows_source(part, kinds)
+            update.execute(f"WITH v({', '.join(columns)}) AS ({source}) UPDATE {table} SET {assignments} "
+                           f"FROM v WHERE {table}.id = v.id", [*values, *params])
+
+
 def _sqlite_value(value):
     if isinstance(value, dt.datetime):
         return connection.ops.adapt_datetimefield_value(value)

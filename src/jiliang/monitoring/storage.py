@@ -111,19 +111,15 @@ def insert_new_keys(table: str, rows: list[tuple[int, int, dt.datetime]]) -> set
 def update_device_state(table: str, rows: list[tuple]) -> None:
     """Set (id, last_seen_at, last_register_at, last_register_seq, last_register) of each device with
     one UPDATE … FROM (the rows) per chunk; a None keeps the stored value."""
-    kinds = ("bigint", "timestamptz", "timestamptz", "bigint", "double precision")
-    with sql.cursor() as cursor:
-        for chunk in sql.chunks(rows, 500):
-            source, params = sql.rows_source(chunk, kinds)
-            cursor.execute(
-                f"WITH v(id, seen, register_at, register_seq, register) AS ({source}) "
-                f"UPDATE {table} SET last_seen_at = COALESCE(v.seen, {table}.last_seen_at), "
-                f"last_register_at = COALESCE(v.register_at, {table}.last_register_at), "
-                f"last_register_seq = COALESCE(v.register_seq, {table}.last_register_seq), "
-                f"last_register = COALESCE(v.register, {table}.last_register) "
-                f"FROM v WHERE {table}.id = v.id",
-                params,
-            )
+    sql.update_by_id(
+        table, ("id", "seen", "register_at", "register_seq", "register"),
+        ("bigint", "timestamptz", "timestamptz", "bigint", "double precision"), rows,
+        f"last_seen_at = COALESCE(v.seen, {table}.last_seen_at), "
+        f"last_register_at = COALESCE(v.register_at, {table}.last_register_at), "
+        f"last_register_seq = COALESCE(v.register_seq, {table}.last_register_seq), "
+        f"last_register = COALESCE(v.register, {table}.last_register)",
+        chunk=500,
+    )
 
 
 READING_COLUMNS = ("device_id", "sequence", "time", "kind", "register", "data", "received_at")
