@@ -139,3 +139,26 @@ def test_long_window_meter_rules_read_the_daily_rollups_with_the_raw_readings_re
     Reading.objects.filter(device_id=meter.pk, time__lt=now - dt.timedelta(days=8)).delete()  # old raw rows gone
     engine.tick(now, since=now - dt.timedelta(hours=3))
     assert Alert.objects.filter(device=meter, rule_code="MT-07", active=True).exists()
+
+
+def test_a_late_batch_of_meters_days_apart_recomputes_each_meters_own_hours(make_device, make_site):
+    """A head-end's batch can carry late readings of meters whose clocks are days apart: each
+    meter's stored hours are read over its own span and it ends as if its readings came in order."""
+    site = make_site()
+    _, gateway_token, _ = make_device(DeviceKind.GATEWAY, site=site)
+    rows = series(count=40)
+    days_apart = (-3 * 24 * 60, 0)  # minutes after T0, which is recent: none in the future
+    in_order = [make_device(DeviceKind.METER) for _ in days_apart]
+    with_late = [make_device(DeviceKind.METER, site=site)[0] for _ in days_apart]
+    for (device, token, _), offset in zip(in_order, days_apart):
+        assert post(token, [meter_reading(device, seq, minutes + offset, register)
+                            for seq, minutes, register in rows]).status_code == 200
+    late = {17, 18, 30}
+    for wanted in (lambda n: n not in late, lambda n: n in late):
+        batch = [meter_reading(device, seq, minutes + offset, register)
+                 for device, offset in zip(with_late, days_apart)
+                 for n, (seq, minutes, register) in enumerate(rows) if wanted(n)]
+        assert post(gateway_token, batch).status_code == 200
+    for (reference, _, _), device in zip(in_order, with_late):
+        assert hourly(device) == hourly(reference)
+        assert daily_total(device) == daily_total(reference) == round(rows[-1][2] - rows[0][2], 6)

@@ -87,13 +87,16 @@ def _replacements(devices: list[int], since: dt.datetime) -> dict[int, list[dt.d
     return found
 
 
-def _stored_hours(devices: list[int], first: dt.datetime, last: dt.datetime) -> dict[tuple[int, dt.datetime], list]:
-    """[consumption, readings, resets, unbooked] of the stored hourly rollups of the devices in [first, last]."""
+def _stored_hours(spans: list[tuple[int, dt.datetime, dt.datetime]]) -> dict[tuple[int, dt.datetime], list]:
+    """[consumption, readings, resets, unbooked] of the stored hourly rollups of each (device, first,
+    last) span: each device's own span, since devices of different sites can be days apart."""
+    source, params = sql.rows_source(spans, ("bigint", "timestamptz", "timestamptz"))
     with sql.cursor() as cursor:
         cursor.execute(
-            f"SELECT device_id, start, consumption, readings, resets, unbooked FROM {_ROLLUP} "
-            f"WHERE period = %s AND {sql.in_list('device_id', 'bigint')} AND start >= %s AND start <= %s",
-            [RollupPeriod.HOUR, sql.list_param(devices), sql.param(first), sql.param(last)],
+            f"""WITH w(device_id, lo, hi) AS ({source})
+            SELECT r.device_id, r.start, r.consumption, r.readings, r.resets, r.unbooked FROM {_ROLLUP} r
+            JOIN w ON r.device_id = w.device_id AND r.start >= w.lo AND r.start <= w.hi WHERE r.period = %s""",
+            [*params, RollupPeriod.HOUR],
         )
         return {(device, sql.time_of(start)): [consumption, readings, resets, unbooked]
                 for device, start, consumption, readings, resets, unbooked in cursor.fetchall()}
@@ -204,7 +207,7 @@ def _recomputed_hours(devices: dict[int, list[MeterReading]], bounds: dict, qmax
         readings = points.get(device, [])
         steps = registers.register_steps(readings, qmax.get(device), replaced.get(device, []))
         fresh.update(((device, hour), total) for hour, total in _hour_totals(steps, ordered(readings), hours).items())
-    old = _stored_hours(list(hours_of), min(s[1] for s in spans), max(s[2] for s in spans))
+    old = _stored_hours(spans)
     for (device, hour), total in fresh.items():
         previous = old.get((device, hour), [0.0, 0, 0, 0.0])
         move = day_moves[(device, _day_start(hour))]
