@@ -4,8 +4,9 @@ Two triggers:
 
 - **on arrival** (`after_ingest`, inside the ingest transaction): for every site that received new
   messages, the rules that read what arrived (their ``inputs`` meet the new messages' Window
-  fields), are not time-driven and look back at most a day run over the site's stored readings
-  from ``JILIANG_MONITORING_ARRIVAL_WINDOW_MINUTES`` before the earliest new message: the fast
+  fields), are not time-driven and look back at most a day run over the stored readings from
+  ``JILIANG_MONITORING_ARRIVAL_WINDOW_MINUTES`` before the earliest new message (of each device
+  that sent, when the rules look at one device at a time; of the whole site otherwise): the fast
   path, which sees events, per-message checks and steps between recent readings within a batch's
   commit (a rule whose inputs did not change would only repeat its last findings);
 - **on the clock** (`tick`, `jiliang monitor tick` or the worker loop): the time-driven rules
@@ -213,8 +214,9 @@ _DEVICE = Device._meta.db_table
 _INSTRUMENT = Device._meta.get_field("instrument").related_model._meta.db_table
 
 
-def _site_devices(site_ids: Iterable[int]) -> dict[int, list[SiteDevice]]:
-    """The devices (not gateways, not revoked) of the sites, with their profiles: one query."""
+def _site_devices(site_ids: Iterable[int], device_ids: Iterable[int] = ()) -> dict[int, list[SiteDevice]]:
+    """The devices (not gateways, not revoked) of the sites, and the devices named, with their
+    profiles: one query."""
     devices: dict[int, list[SiteDevice]] = defaultdict(list)
     with sql.cursor() as cursor:
         cursor.execute(
@@ -223,9 +225,10 @@ def _site_devices(site_ids: Iterable[int]) -> dict[int, list[SiteDevice]]:
                 FROM {_DEVICE} d
                 LEFT JOIN {_INSTRUMENT} i ON i.id = d.instrument_id
                 LEFT JOIN {_DEVICE} f ON f.id = d.feeds_from_id
-                WHERE {sql.in_list('d.site_id', 'bigint')} AND d.revoked_at IS NULL AND d.kind <> %s
+                WHERE ({sql.in_list('d.site_id', 'bigint')} OR {sql.in_list('d.id', 'bigint')})
+                  AND d.revoked_at IS NULL AND d.kind <> %s
                 ORDER BY d.code""",
-            [sql.list_param(list(site_ids)), DeviceKind.GATEWAY],
+            [sql.list_param(list(site_ids)), sql.list_param(list(device_ids)), DeviceKind.GATEWAY],
         )
         for id_, code, kind, site, medium, attributes, seen, accuracy, installed, tank in cursor.fetchall():
             profile = profile_of(code, kind, site, medium, sql.json_of(attributes), tank=tank,
@@ -235,50 +238,46 @@ def _site_devices(site_ids: Iterable[int]) -> dict[int, list[SiteDevice]]:
 
 
 def build_windows(site_starts: dict[int, dt.datetime], now: dt.datetime, inputs: set[str] | None = None,
-                  field_starts: dict[int, dict[str, dt.datetime]] | None = None) -> dict[int, rt.Window]:
+                  field_starts: dict[int, dict[str, dt.datetime]] | None = None,
+                  device_starts: dict[int, dict[int, dt.datetime]] | None = None) -> dict[int, rt.Window]:
     """One Window per site with its stored readings since the site's start time.
 
     ``inputs`` limits the readings loaded to the Window fields the rules to run will read;
     ``field_starts`` (site -> field -> start) loads a field only as far back as the rules that read
     it look (heartbeats for a day, not for the month a reconciliation needs). ``daily_use`` comes
-    from the daily rollups, not from raw readings.
+    from the daily rollups, not from raw readings. ``device_starts`` (site -> device id -> start,
+    the arrival path's) gives such a site only those devices, each with its readings from its own
+    start; then the readings of every site are read in one query, whatever the spread of the starts.
     """
-    devices = _site_devices(site_starts)
+    own_starts = {device: start for starts in (device_starts or {}).values() for device, start in starts.items()}
+    devices = _site_devices([site for site in site_starts if site not in (device_starts or {})], own_starts)
     by_id = {d.id: d for site in devices.values() for d in site}
     fields: dict[int, dict[str, list]] = {site: defaultdict(list) for site in devices}
 
     def start_of(site: int, field: str) -> dt.datetime:
         return (field_starts or {}).get(site, {}).get(field, site_starts[site])
 
-    # One query per distinct reach back (a single one when no field has its own start).
-    kinds_from: dict[dt.datetime, list[str]] = defaultdict(list)
-    for kind in _KIND_FIELD if by_id else ():
-        if inputs is None or _KIND_FIELD[kind] in inputs:
-            earliest = min(start_of(site, f) for site in site_starts for f in _kind_fields(kind))
-            if earliest < now:
-                kinds_from[earliest].append(kind)
-    ids = sql.list_param(list(by_id))
+    kinds_needed = [kind for kind in _KIND_FIELD if inputs is None or _KIND_FIELD[kind] in inputs] if by_id else []
     with sql.cursor() as cursor:
-        for earliest, kinds in kinds_from.items():
-            cursor.execute(
-                f"SELECT device_id, kind, sequence, time, data FROM {storage.TABLE} WHERE "
-                f"{sql.in_list('device_id', 'bigint')} AND {sql.in_list('kind', 'text')} AND time >= %s AND time <= %s",
-                [ids, sql.list_param(kinds), sql.param(earliest), sql.param(now)],
-            )
-            kind_starts: dict[tuple[int, str], dt.datetime] = {}  # per row it was a tenth of this loop
-            for device_id, kind, sequence, time, data in cursor:
-                device = by_id[device_id]
-                time = sql.time_of(time)
-                kind_start = kind_starts.get((device.site_id, kind))
-                if kind_start is None:
-                    kind_start = kind_starts[device.site_id, kind] = min(
-                        start_of(device.site_id, f) for f in _kind_fields(kind))
-                if time < kind_start:
-                    continue
-                record = record_of(device.code, kind, sequence, time, sql.json_of(data))
-                field = rt.WINDOW_FIELD[type(record)]
-                if time >= start_of(device.site_id, field):
-                    fields[device.site_id][field].append(record)
+        if device_starts is None:
+            reads = _reads_by_reach(cursor, site_starts, by_id, kinds_needed, start_of, now)
+        else:
+            reads = _reads_by_device(cursor, {d.id: own_starts.get(d.id, site_starts[d.site_id]) for d in by_id.values()},
+                                     kinds_needed, now)
+        kind_starts: dict[tuple[int, str], dt.datetime] = {}  # per row it was a tenth of this loop
+        for device_id, kind, sequence, time, data in reads:
+            device = by_id[device_id]
+            time = sql.time_of(time)
+            kind_start = kind_starts.get((device.site_id, kind))
+            if kind_start is None:
+                kind_start = kind_starts[device.site_id, kind] = min(
+                    start_of(device.site_id, f) for f in _kind_fields(kind))
+            if time < kind_start:
+                continue
+            record = record_of(device.code, kind, sequence, time, sql.json_of(data))
+            field = rt.WINDOW_FIELD[type(record)]
+            if time >= start_of(device.site_id, field):
+                fields[device.site_id][field].append(record)
         if by_id and (inputs is None or "daily_use" in inputs):
             meters = {i: d for i, d in by_id.items() if d.kind == DeviceKind.METER}
             earliest = min(start_of(site, "daily_use") for site in site_starts)
@@ -296,7 +295,7 @@ def build_windows(site_starts: dict[int, dt.datetime], now: dt.datetime, inputs:
             cursor.execute(
                 f"SELECT device_id, time, kind FROM {WorkOrder._meta.db_table} "
                 f"WHERE {sql.in_list('device_id', 'bigint')} AND time >= %s ORDER BY time DESC, id DESC",
-                [ids, sql.param(min(site_starts.values()))],
+                [sql.list_param(list(by_id)), sql.param(min(site_starts.values()))],
             )
             for device_id, time, kind in cursor.fetchall():
                 device = by_id[device_id]
@@ -313,6 +312,33 @@ def build_windows(site_starts: dict[int, dt.datetime], now: dt.datetime, inputs:
         )
         for site, site_devices in devices.items()
     }
+
+
+def _reads_by_reach(cursor, site_starts, by_id, kinds, start_of, now):
+    """The readings of the devices, one query per distinct reach back (a single one when no field
+    has its own start), each from the earliest start of the sites."""
+    kinds_from: dict[dt.datetime, list[str]] = defaultdict(list)
+    for kind in kinds:
+        earliest = min(start_of(site, f) for site in site_starts for f in _kind_fields(kind))
+        if earliest < now:
+            kinds_from[earliest].append(kind)
+    for earliest, reach_kinds in kinds_from.items():
+        cursor.execute(
+            f"SELECT device_id, kind, sequence, time, data FROM {storage.TABLE} WHERE "
+            f"{sql.in_list('device_id', 'bigint')} AND {sql.in_list('kind', 'text')} AND time >= %s AND time <= %s",
+            [sql.list_param(list(by_id)), sql.list_param(reach_kinds), sql.param(earliest), sql.param(now)],
+        )
+        yield from cursor
+
+
+def _reads_by_device(cursor, starts: dict[int, dt.datetime], kinds, now):
+    """The readings of each device from its own start: one query, the starts joined as rows."""
+    if not starts or not kinds:
+        return
+    cursor.execute(*storage.read_ranges("r.device_id, r.kind, r.sequence, r.time, r.data",
+                                        [(device, start, now) for device, start in starts.items()],
+                                        sql.in_list("r.kind", "text"), [sql.list_param(kinds)]))
+    yield from cursor
 
 
 _KIND_FIELD = {
@@ -387,8 +413,12 @@ def _fields_of(message_type: str) -> set[str]:
 
 
 def after_ingest(new: list, now: dt.datetime) -> int:
-    """Run the arrival rules for the sites of the new (device, message) pairs; returns alerts touched."""
+    """Run the arrival rules for the sites of the new (device, message) pairs; returns alerts touched.
+
+    A site whose arrival rules each look at one device at a time (none ``site_wide``) gets a window
+    of only the devices that sent, each from the arrival window before its own earliest new message."""
     earliest: dict[int, dt.datetime] = {}
+    device_earliest: dict[int, dict[int, dt.datetime]] = defaultdict(dict)
     kinds: dict[int, set[str]] = defaultdict(set)
     fields: dict[int, set[str]] = defaultdict(set)
     for device, message in new:
@@ -396,37 +426,23 @@ def after_ingest(new: list, now: dt.datetime) -> int:
             continue
         site = device.site_id
         earliest[site] = min(message.time, earliest.get(site, message.time))
+        device_earliest[site][device.id] = min(message.time, device_earliest[site].get(device.id, message.time))
         kinds[site].add(device.kind)
         fields[site] |= _fields_of(message.type)
     book, enabled = current_rules()
-    specs_of, starts = {}, {}
+    specs_of, starts, device_starts = {}, {}, {}
     for site in earliest:
         specs = [s for s in _arrival_specs(frozenset(kinds[site]), frozenset(fields[site]), book) if s.code in enabled]
         if specs:
             specs_of[site] = specs
-            starts[site] = earliest[site] - min(arrival_window(), max(s.window_length(book) for s in specs))
+            lookback = min(arrival_window(), max(s.window_length(book) for s in specs))
+            starts[site] = earliest[site] - lookback
+            if not any(s.site_wide for s in specs):
+                device_starts[site] = {device: time - lookback for device, time in device_earliest[site].items()}
     if not starts:
         return 0
     inputs = _kinds_needed({i for specs in specs_of.values() for s in specs for i in s.inputs})
-    windows: dict[int, rt.Window] = {}
-    for group in _close_starts(starts):
-        windows.update(build_windows(group, now, inputs))
-    return _run(windows, specs_of, book, now)
-
-
-def _close_starts(starts: dict[int, dt.datetime]) -> list[dict[int, dt.datetime]]:
-    """The sites in groups whose window starts lie within one arrival window of each other.
-
-    build_windows reads from the earliest start of the sites it is given, so one site catching up
-    days of data in a batch (an MQTT batch holds every site's messages) would make every other
-    site's devices load those days; one query per group keeps each read to its own sites' span.
-    """
-    groups: list[dict[int, dt.datetime]] = []
-    for site, start in sorted(starts.items(), key=lambda pair: pair[1]):
-        if not groups or start - min(groups[-1].values()) > arrival_window():
-            groups.append({})
-        groups[-1][site] = start
-    return groups
+    return _run(build_windows(starts, now, inputs, device_starts=device_starts), specs_of, book, now)
 
 
 def _arrival_specs(device_kinds: frozenset[str], new_fields: frozenset[str], book: RuleBook) -> list[RuleSpec]:

@@ -24,7 +24,7 @@ from jiliang.monitoring.models import Rollup, RollupPeriod, WorkOrder, WorkOrder
 from jiliang.monitoring.rules import registers
 from jiliang.monitoring.rules.common import ordered
 from jiliang.monitoring.rules.types import MeterReading
-from jiliang.monitoring.storage import TABLE
+from jiliang.monitoring.storage import TABLE, read_ranges
 
 HOUR = dt.timedelta(hours=1)
 TICK = dt.timedelta(microseconds=1)
@@ -59,15 +59,9 @@ def _bounds(windows: list[tuple[int, dt.datetime, dt.datetime]], horizon: dt.tim
 
 
 def _points(ranges: list[tuple[int, dt.datetime, dt.datetime]]) -> dict[int, list[MeterReading]]:
-    source, params = sql.rows_source(ranges, ("bigint", "timestamptz", "timestamptz"))
-    query = f"""
-        WITH w(device_id, lo, hi) AS ({source})
-        SELECT r.device_id, r.sequence, r.time, r.register FROM {TABLE} r
-        JOIN w ON r.device_id = w.device_id AND r.time >= w.lo AND r.time <= w.hi
-        WHERE r.register IS NOT NULL"""
     points: dict[int, list[MeterReading]] = defaultdict(list)
     with sql.cursor() as cursor:
-        cursor.execute(query, params)
+        cursor.execute(*read_ranges("r.device_id, r.sequence, r.time, r.register", ranges, "r.register IS NOT NULL"))
         for device, sequence, time, register in cursor.fetchall():
             points[device].append(MeterReading(device_id=str(device), sequence=sequence, time=sql.time_of(time),
                                                register=register))

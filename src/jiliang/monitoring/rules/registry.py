@@ -27,6 +27,10 @@ class RuleSpec:
     time_driven: bool  # can fire with no new data (silence, due dates): evaluate on a clock, not only on arrival
     description_zh: str
     description_en: str
+    # Whether a device's findings depend on other devices of the site (a tank and its nozzles,
+    # sibling nozzles, a station meter and its chargers): then the rule needs the whole site's
+    # window; the others look at one device at a time, and on arrival get only the devices that sent.
+    site_wide: bool = False
 
     def window_length(self, rulebook: RuleBook) -> timedelta:
         if isinstance(self.lookback, timedelta):
@@ -55,11 +59,11 @@ _SPECS = (
     RuleSpec("FD-06", fuel.amount_mismatch, (DeviceKind.NOZZLE,), ("transactions",),
              DAY, False, "金额与单价×体积不符", "Amount differs from unit price × volume"),
     RuleSpec("FD-07", fuel.tank_variance, (DeviceKind.TANK, DeviceKind.NOZZLE), ("tank_readings", "tank_deliveries", "transactions", "profiles"),
-             "period", False, "油罐20 °C累计损溢超限", "Tank cumulative variance at 20 °C beyond limits"),
+             "period", False, "油罐20 °C累计损溢超限", "Tank cumulative variance at 20 °C beyond limits", site_wide=True),
     RuleSpec("FD-08", fuel.meter_factor_drift, (DeviceKind.NOZZLE, DeviceKind.TANK), ("tank_readings", "tank_deliveries", "transactions", "profiles"),
-             "minimum_span", False, "单枪计量系数回归偏离", "Per-nozzle meter factor from tank regression out of range"),
+             "minimum_span", False, "单枪计量系数回归偏离", "Per-nozzle meter factor from tank regression out of range", site_wide=True),
     RuleSpec("FD-09", fuel.sibling_nozzle_outlier, (DeviceKind.NOZZLE,), ("transactions", "profiles"),
-             "period", False, "同站同油品加油枪流速离群", "Nozzle flow rate is an outlier among sibling nozzles"),
+             "period", False, "同站同油品加油枪流速离群", "Nozzle flow rate is an outlier among sibling nozzles", site_wide=True),
     RuleSpec("FD-10", fuel.dispenser_verification_overdue, (DeviceKind.NOZZLE,), ("profiles",),
              NOW_ONLY, True, "加油机超期未检", "Fuel dispenser overdue for verification"),
     RuleSpec("FD-11", fuel.seal_event, (DeviceKind.NOZZLE,), ("events", "profiles"),
@@ -99,7 +103,7 @@ _SPECS = (
     RuleSpec("CP-04", chargers.implausible_session_energy, (DeviceKind.CHARGER,), ("charger_sessions", "profiles"),
              DAY, False, "充电电量超过额定功率可能值", "Session energy above rated power × duration"),
     RuleSpec("CP-05", chargers.station_energy_reconciliation, (DeviceKind.CHARGER, DeviceKind.METER), ("charger_sessions", "charger_meter_values", "meter_readings", "work_orders", "profiles"),
-             "period", False, "充电站电量对账异常", "Station sessions do not reconcile with the main meter"),
+             "period", False, "充电站电量对账异常", "Station sessions do not reconcile with the main meter", site_wide=True),
     RuleSpec("CP-06", chargers.meter_values_stopped, (DeviceKind.CHARGER,), ("charger_meter_values", "charger_sessions", "profiles"),
              3 * HOUR, True, "充电中计量数据中断", "Meter values stopped during a session"),
     RuleSpec("CP-07", chargers.register_reset, (DeviceKind.CHARGER,), ("charger_meter_values", "events", "profiles"),
