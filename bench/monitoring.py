@@ -694,7 +694,7 @@ def run(kind: str, args) -> None:
         env = {**os.environ, "DATABASE_URL": db.url, "JILIANG_VAR_DIR": str(Path(workdir) / "var"),
                "DJANGO_SETTINGS_MODULE": "jiliang.settings", "JILIANG_LOG_LEVEL": "ERROR",
                "PYTHONPATH": str(SRC), "JILIANG_MONITORING_QUEUE_SIZE": str(args.mqtt_queue),
-               "JILIANG_MONITORING_BATCH_SIZE": "2000"}
+               "JILIANG_MONITORING_BATCH_SIZE": str(args.mqtt_batch)}
         try:
             subprocess.run([sys.executable, "-m", "jiliang.cli", "migrate", "-v0"], env=env, check=True)
             setup = subprocess.run([sys.executable, "-c", SETUP], env=env, check=True, capture_output=True, text=True)
@@ -724,6 +724,8 @@ def main() -> None:
     parser.add_argument("--mqtt-workers", type=int, default=2, help="`jiliang monitor worker` processes (one share group)")
     parser.add_argument("--mqtt-queue", type=int, default=20_000,
                         help="JILIANG_MONITORING_QUEUE_SIZE of a worker (its Receive Maximum and queue)")
+    parser.add_argument("--mqtt-batch", type=int, default=5_000,
+                        help="JILIANG_MONITORING_BATCH_SIZE of a worker (publications a batch takes from its queue)")
     parser.add_argument("--publishers", type=int, default=2, help="MQTT publisher processes")
     # 200,000: about half a minute; a run of 40,000 was mostly the publishers' two-second burst and
     # moved by a factor of two from run to run.
