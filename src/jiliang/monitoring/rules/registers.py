@@ -75,8 +75,9 @@ def spread_over_buckets(start: datetime, end: datetime, amount: float, bucket: t
     span = (end - start).total_seconds()
     cursor = start
     while cursor < end:
-        edge = min(bucket_start(cursor, bucket) + bucket, end)
-        yield bucket_start(cursor, bucket), amount * (edge - cursor).total_seconds() / span
+        first = bucket_start(cursor, bucket)
+        edge = min(first + bucket, end)
+        yield first, amount * (edge - cursor).total_seconds() / span
         cursor = edge
 
 
