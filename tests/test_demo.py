@@ -1,14 +1,19 @@
 """`jiliang demo --no-serve`, the data set a new user first sees, on the suite's database (SQLite
-or PostgreSQL): it loads, prints the logins, and its transparency log is published and consistent."""
+or PostgreSQL): it loads, prints the logins, its transparency log is published and consistent, and
+its simulated day of device data has raised alerts that the regulators' inbox shows."""
 
 import io
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
+
+from jiliang.accounts.models import User
 
 from jiliang.ledger import selectors
 from jiliang.ledger.merkle import hash_leaf, verify_inclusion
+from jiliang.monitoring.models import Alert, Device
 from jiliang.registry.models import Instrument
 
 
@@ -26,3 +31,10 @@ def test_the_demo_loads_prints_its_logins_and_publishes_its_log():
     index = published.checkpoint.size - 1
     size, proof = selectors.inclusion_proof(index)
     verify_inclusion(index, size, hash_leaf(selectors.entry_at(index)), proof, published.checkpoint.root_hash)
+
+    alert = Alert.objects.order_by("id").first()
+    assert alert is not None and Device.objects.filter(kind="meter").exists()
+    city = Client()
+    city.force_login(User.objects.get(username="city"))
+    inbox = city.get(reverse("monitoring:alert-list"))
+    assert inbox.status_code == 200 and alert.rule_code in inbox.content.decode()

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 # Order matters: organizations and institutions exist before the users bound to them.
 # The log comes last: it publishes what the others appended.
 DEMO_LOADERS = ["jiliang.registry.demo", "jiliang.verification.demo", "jiliang.accounts.demo",
-                "jiliang.verification.demo_logins", "jiliang.ledger.demo"]
+                "jiliang.verification.demo_logins", "jiliang.monitoring.demo", "jiliang.ledger.demo"]
 
 
 class Command(BaseCommand):
