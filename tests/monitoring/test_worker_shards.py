@@ -36,6 +36,15 @@ def shard_of(device) -> int:
 
 
 @pytest.fixture
+def sharded(settings):
+    """A worker with SHARDS shards, each a PostgreSQL advisory lock; returns the settings."""
+    if connection.vendor != "postgresql":
+        pytest.skip("shard locks are PostgreSQL advisory locks")
+    settings.JILIANG_MONITORING_WORKER_SHARDS = SHARDS
+    return settings
+
+
+@pytest.fixture
 def two_shards(make_device):
     """Two meters (each at a site of its own) whose publications fall in different shards."""
     first, _, first_secret = make_device(DeviceKind.METER)
@@ -45,11 +54,8 @@ def two_shards(make_device):
             return (first, first_secret), (second, second_secret)
 
 
-def test_a_busy_shard_is_processed_after_the_free_ones(two_shards, settings):
-    if connection.vendor != "postgresql":
-        pytest.skip("shard locks are PostgreSQL advisory locks")
-    settings.JILIANG_MONITORING_WORKER_SHARDS = SHARDS
-    settings.JILIANG_MONITORING_SHARD_MESSAGES = 1
+def test_a_busy_shard_is_processed_after_the_free_ones(two_shards, sharded):
+    sharded.JILIANG_MONITORING_SHARD_MESSAGES = 1
     (held, held_secret), (free, free_secret) = two_shards
     messages = [publication(held, held_secret, seq, seq) for seq in (1, 2)]
     messages += [publication(free, free_secret, seq, 10 + seq) for seq in (1, 2)]
@@ -81,11 +87,8 @@ def test_a_busy_shard_is_processed_after_the_free_ones(two_shards, settings):
     assert Reading.objects.filter(device=held).count() == 2 and Reading.objects.filter(device=free).count() == 2
 
 
-def test_a_batch_smaller_than_a_shard_is_one_transaction_over_its_shards(two_shards, settings):
-    if connection.vendor != "postgresql":
-        pytest.skip("shard locks are PostgreSQL advisory locks")
-    settings.JILIANG_MONITORING_WORKER_SHARDS = SHARDS
-    settings.JILIANG_MONITORING_SHARD_MESSAGES = 500
+def test_a_batch_smaller_than_a_shard_is_one_transaction_over_its_shards(two_shards, sharded):
+    sharded.JILIANG_MONITORING_SHARD_MESSAGES = 500
     (first, first_secret), (second, second_secret) = two_shards
     messages = [publication(first, first_secret, 1, 1), publication(second, second_secret, 1, 2)]
     assert list(transactions_of(shards_of(messages, SHARDS, {first.code: first.site_id, second.code: second.site_id}),
