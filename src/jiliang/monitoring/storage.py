@@ -142,7 +142,7 @@ def insert_readings(rows: list[tuple]) -> None:
         )
 
 
-def read_ranges(columns: str, ranges: list[tuple[int, dt.datetime, dt.datetime]], condition: str = "TRUE",
+def read_ranges(columns: str, ranges: list[tuple[int, dt.datetime, dt.datetime]], condition: str,
                 params: list | None = None) -> tuple[str, list]:
     """A query for the ``columns`` (of the readings, named ``r``) of each (device, first time, last
     time) range that meet ``condition`` (with ``params``): per range an index scan of
@@ -150,13 +150,14 @@ def read_ranges(columns: str, ranges: list[tuple[int, dt.datetime, dt.datetime]]
     flatten: as a join, the ranges of the day's young partitions (no statistics yet) looked small
     enough for a hash join over sequential scans of every partition (94 ms where the index takes 5)."""
     source, range_params = sql.rows_source(ranges, ("bigint", "timestamptz", "timestamptz"))
+    all_params = [*range_params, *(params or [])]
     if sql.is_postgres():
         return (f"""SELECT r.* FROM ({source}) AS w(device_id, lo, hi) CROSS JOIN LATERAL (
                     SELECT {columns} FROM {TABLE} r WHERE r.device_id = w.device_id AND r.time >= w.lo
-                    AND r.time <= w.hi AND {condition} ORDER BY r.time) r""", [*range_params, *(params or [])])
+                    AND r.time <= w.hi AND {condition} ORDER BY r.time) r""", all_params)
     return (f"""WITH w(device_id, lo, hi) AS ({source}) SELECT {columns} FROM {TABLE} r
                 JOIN w ON r.device_id = w.device_id AND r.time >= w.lo AND r.time <= w.hi WHERE {condition}""",
-            [*range_params, *(params or [])])
+            all_params)
 
 
 def ensure_ahead(today: dt.date, days_ahead: int) -> list[str]:
