@@ -159,16 +159,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "jiliang.accounts.passwords.CharacterClassValidator"},
 ]
 
-# Login throttling: lock the account after AXES_FAILURE_LIMIT failures, for the cool-off time.
+# Login throttling (docs/security.md): an account locks after AXES_FAILURE_LIMIT failures, a client
+# address after JILIANG_LOGIN_ADDRESS_FAILURE_LIMIT failures over any usernames, each for the
+# cool-off time counted from the failure that locked it: attempts during a lock do not prolong it,
+# so nobody can keep an officer locked out by guessing on.
 AXES_FAILURE_LIMIT = env_int("JILIANG_LOGIN_FAILURE_LIMIT", 5)
+JILIANG_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("JILIANG_LOGIN_ADDRESS_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("JILIANG_LOGIN_LOCK_MINUTES", 30))
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# Locking the account (not the address) is the rule asked for: an officer's account is locked
-# whatever network the guesses come from. Axes warns that this ignores the address; we mean it.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "jiliang.accounts.lockout.LockoutHandler"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "ui/locked_out.html"
 AXES_VERBOSE = False
+
+# API tokens (docs/security.md): a token expires after JILIANG_API_TOKEN_DAYS unless its owner
+# chooses fewer days, and never later than JILIANG_API_TOKEN_MAX_DAYS.
+JILIANG_API_TOKEN_DAYS = env_int("JILIANG_API_TOKEN_DAYS", 90)
+JILIANG_API_TOKEN_MAX_DAYS = env_int("JILIANG_API_TOKEN_MAX_DAYS", 365)
 
 # Sessions end after this many idle minutes; every request renews them.
 SESSION_COOKIE_AGE = env_int("JILIANG_SESSION_IDLE_MINUTES", 30) * 60

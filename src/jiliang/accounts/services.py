@@ -1,14 +1,16 @@
 """Use cases that change accounts; each runs in one transaction and leaves an audit row."""
 
 import secrets
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiliang.accounts import audit
+from jiliang.accounts import audit, token_scopes
 from jiliang.accounts.access import require
 from jiliang.accounts.models import ApiToken, Division, Role, User
 from jiliang.errors import Conflict, InvalidInput
@@ -80,15 +82,40 @@ def set_user_active(actor, user: User, active: bool) -> User:
     user.save(update_fields=["is_active"])
     audit.record(actor, "user.activate" if active else "user.deactivate", user,
                  before=before, after=audit.snapshot(user), division=user.division)
+    if not active:
+        revoke_all_api_tokens(actor, user, "deactivated")
     return user
 
 
+def _token_errors(name: str, scopes: list[str], days: int) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = [_("请填写令牌用途。")]
+    if not scopes:
+        errors["scopes"] = [_("请至少选择一项权限范围。")]
+    elif unknown := token_scopes.unknown_scopes(scopes):
+        errors["scopes"] = [_("未知的权限范围：%(scopes)s") % {"scopes": "、".join(unknown)}]
+    if not 1 <= days <= settings.JILIANG_API_TOKEN_MAX_DAYS:
+        errors["days"] = [_("有效期须在 1 至 %(max)d 天之间。") % {"max": settings.JILIANG_API_TOKEN_MAX_DAYS}]
+    return errors
+
+
 @transaction.atomic
-def issue_api_token(actor: User, name: str) -> tuple[ApiToken, str]:
-    """A new token for the actor's own machine client; the raw token is shown once, never stored."""
+def issue_api_token(actor: User, name: str, *, scopes: list[str], days: int | None = None) -> tuple[ApiToken, str]:
+    """A new token for the actor's own machine client; the raw token is shown once, never stored.
+
+    Callers reach this from a signed-in session only (the API's token endpoints take no token).
+    """
+    days = settings.JILIANG_API_TOKEN_DAYS if days is None else days
+    if errors := _token_errors(name, scopes, days):
+        raise InvalidInput(_("令牌信息有误。"), errors)
     raw = "jl_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=actor, name=name, prefix=raw[:8], digest=ApiToken.digest_of(raw))
-    audit.record(actor, "api_token.issue", token, after=audit.snapshot(token, ["id", "user", "name", "prefix"]))
+    token = ApiToken.objects.create(
+        user=actor, name=name, prefix=raw[:8], digest=ApiToken.digest_of(raw), scopes=sorted(set(scopes)),
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    audit.record(actor, "api_token.issue", token,
+                 after=audit.snapshot(token, ["id", "user", "name", "prefix", "scopes", "expires_at"]))
     return token, raw
 
 
@@ -101,3 +128,24 @@ def revoke_api_token(actor: User, token: ApiToken) -> ApiToken:
     token.save(update_fields=["revoked_at"])
     audit.record(actor, "api_token.revoke", token, before=before, after=audit.snapshot(token, ["revoked_at"]))
     return token
+
+
+def revoke_all_api_tokens(actor, user: User, reason: str) -> int:
+    """Revoke every live token of ``user`` inside the caller's transaction (password reset, lock-out,
+    deactivation): whoever took over the account or its password must not keep a way in."""
+    count = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if count:
+        audit.record(actor, "api_token.revoke_all", user, after={"revoked": count, "reason": reason},
+                     division=user.division)
+    return count
+
+
+@transaction.atomic
+def password_was_reset(actor, user: User) -> None:
+    """After an administrator set ``user``'s password: audit it, revoke the tokens, and make the user
+    choose a password only they know at the next sign-in."""
+    user.must_change_password = True
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["must_change_password", "password_changed_at"])
+    audit.record(actor, "user.password_reset", user, division=user.division)
+    revoke_all_api_tokens(actor, user, "password_reset")
