@@ -6,6 +6,10 @@ Every error, from validation to a crash, has one body: {"code", "message", "fiel
 
 import logging
 import uuid
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -57,6 +61,19 @@ class ActiveSession(SessionAuth):
         return user if user is not None and user.is_active else None
 
 
+def signed_in_where_required(view):
+    """The API description (/api/docs, /api/openapi.json) for signed-in users only when
+    JILIANG_API_DOCS_LOGIN_REQUIRED is on (by default in production): it maps every endpoint."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if settings.JILIANG_API_DOCS_LOGIN_REQUIRED and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
 def app_auth(app: str) -> list:
     """How the routes of one app authenticate: a token with that app's scopes, or the session."""
     return [BearerToken(app), ActiveSession()]
@@ -70,6 +87,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    docs_decorator=signed_in_where_required,
     auth=app_auth("accounts"),
 )
 

@@ -5,11 +5,23 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.accounts.masking import mask_phone
+from jiliang.accounts.names import hidden_characters
+
+
+def hidden_characters_message(found: list[str]) -> str:
+    return _("不能包含不可见字符或文字方向控制字符(%(chars)s)，请删除后重新输入。") % {"chars": "、".join(found)}
+
+
+def refuse_hidden_characters(value: str) -> None:
+    """Field validator of names (forms and the admin); services check with accounts.services.name_errors."""
+    if found := hidden_characters(value or ""):
+        raise ValidationError(hidden_characters_message(found), code="hidden_characters")
 
 
 class DivisionLevel(models.TextChoices):
@@ -86,7 +98,7 @@ class User(AbstractUser):
     staff to one legal metrology institution; owners to one organization.
     """
 
-    display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    display_name = models.CharField(_("姓名"), max_length=64, blank=True, validators=[refuse_hidden_characters])
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices, blank=True)
     division = models.ForeignKey(
         Division, verbose_name=_("管辖区划"), null=True, blank=True, on_delete=models.PROTECT,

@@ -9,11 +9,24 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp import match_token
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jiliang.accounts import audit, token_scopes
-from jiliang.accounts.access import require
-from jiliang.accounts.models import ApiToken, Division, Role, User
+from jiliang.accounts.access import AccessDenied, require
+from jiliang.accounts.models import ApiToken, Division, Role, User, hidden_characters_message
+from jiliang.accounts.names import hidden_characters
 from jiliang.errors import Conflict, InvalidInput
+
+
+def name_errors(**names: str) -> dict[str, list[str]]:
+    """Per field, a refusal of names that hide characters (bidi controls, zero-width characters)."""
+    return {
+        field: [hidden_characters_message(found)]
+        for field, value in names.items()
+        if (found := hidden_characters(value or ""))
+    }
 
 
 def _check_binding(role: str, division, organization, institution) -> dict[str, list[str]]:
@@ -60,6 +73,7 @@ def create_user(
     if actor is not None:
         require(actor, "create", user)
     errors = _check_binding(role, division, organization, institution)
+    errors.update(name_errors(username=username, display_name=display_name))
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -149,3 +163,76 @@ def password_was_reset(actor, user: User) -> None:
     user.save(update_fields=["must_change_password", "password_changed_at"])
     audit.record(actor, "user.password_reset", user, division=user.division)
     revoke_all_api_tokens(actor, user, "password_reset")
+
+
+@transaction.atomic
+def change_password(user: User, old_password: str, new_password: str) -> User:
+    """The user's own change: the old password proves it is them, the validators judge the new one,
+    and every token and every other session of the account stops working."""
+    errors: dict[str, list[str]] = {}
+    if not user.check_password(old_password):
+        errors["old_password"] = [_("原密码不正确。")]
+    if new_password == old_password:
+        errors["new_password1"] = [_("新密码不能与原密码相同。")]
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        errors.setdefault("new_password1", []).extend(exc.messages)
+    if errors:
+        raise InvalidInput(_("密码未修改。"), errors)
+    user.set_password(new_password)  # a new session hash: Django ends the other sessions at their next request
+    user.must_change_password = False
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    audit.record(user, "user.password_change", user, division=user.division)
+    revoke_all_api_tokens(user, user, "password_change")
+    return user
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=str(_("恢复码")))
+    codes = [StaticToken.random_token() for _i in range(settings.JILIANG_RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+@transaction.atomic
+def enrol_totp_device(user: User, key: str, code: str) -> tuple[TOTPDevice, list[str]]:
+    """Enrolment: the first code from the phone proves it holds ``key`` (hex, shown as a QR code).
+    Replaces any earlier phone; returns the device and fresh recovery codes, shown once (each works
+    once, for a lost phone)."""
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.create(user=user, name=str(_("手机验证器")), key=key, confirmed=True)
+    if not device.verify_token(code.strip()):  # raising rolls the new device back
+        raise InvalidInput(_("验证码不正确或已过期，请输入手机上显示的最新 6 位数字。"), {"code": [_("验证码不正确。")]})
+    audit.record(user, "two_factor.enrol", user, division=user.division)
+    return device, _new_recovery_codes(user)
+
+
+@transaction.atomic
+def renew_recovery_codes(user: User) -> list[str]:
+    codes = _new_recovery_codes(user)
+    audit.record(user, "two_factor.recovery_codes", user, division=user.division)
+    return codes
+
+
+@transaction.atomic
+def reset_second_factor(actor: User, user: User) -> None:
+    """An administrator removes a user's phone and recovery codes (a lost phone and lost codes);
+    the user enrols again at the next sign-in when the policy requires it."""
+    if not actor.is_superuser:
+        raise AccessDenied(_("只有系统管理员可以重置双因素认证。"))
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    audit.record(actor, "two_factor.reset", user, division=user.division)
+
+
+@transaction.atomic
+def verify_second_factor(user: User, code: str):
+    """The sign-in step after the password: a code from the phone, or a recovery code (used up).
+    Returns the device that matched, or None; both outcomes are audited."""
+    device = match_token(user, code.strip().replace(" ", "").lower())
+    audit.record(user, "login.second_factor" if device else "login.second_factor_failure", user,
+                 after={"device": type(device).__name__} if device else None, division=user.division)
+    return device

@@ -55,5 +55,10 @@ class Migration(migrations.Migration):
             name='revoked_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='吊销时间'),
         ),
+        migrations.AlterField(
+            model_name='user',
+            name='display_name',
+            field=models.CharField(blank=True, max_length=64, validators=[jiliang.accounts.models.refuse_hidden_characters], verbose_name='姓名'),
+        ),
         migrations.RunPython(keep_what_existing_tokens_could_do, migrations.RunPython.noop),
     ]
