@@ -57,3 +57,22 @@ def test_deactivating_in_the_admin_revokes_the_tokens(admin_client, bazhou_regul
     assert not bazhou_regulator.is_active
     assert ApiToken.objects.get(user=bazhou_regulator).revoked_at is not None
     assert token_client.get("/api/v1/me").status_code == 401
+
+
+def test_the_admin_resets_a_second_factor_with_an_audited_action(admin_client, city_regulator):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=city_regulator, name="phone", confirmed=True)
+    admin_client.post("/admin/accounts/user/", {"action": "reset_second_factor", "_selected_action": [city_regulator.pk]})
+    assert not TOTPDevice.objects.filter(user=city_regulator).exists()
+    assert AuditEvent.objects.filter(action="two_factor.reset", object_id=str(city_regulator.pk)).exists()
+
+
+def test_second_factor_keys_cannot_be_read_or_edited_in_the_admin(admin_client, city_regulator):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=city_regulator, name="phone", confirmed=True)
+    page = admin_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/").content.decode()
+    assert device.key not in page
+    admin_client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()

@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jiliang.accounts import audit, services
 from jiliang.accounts.models import ApiToken, AuditEvent, Division, User
@@ -55,6 +57,12 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         (_("角色与管辖"), {"fields": ("display_name", "role", "division", "organization", "institution", "phone")}),
         (_("登录安全"), {"fields": ("must_change_password", "password_changed_at")}),
     )
+    actions = ["reset_second_factor"]
+
+    @admin.action(description=_("重置所选用户的双因素认证(手机丢失时)"))
+    def reset_second_factor(self, request, queryset):
+        for user in queryset:
+            services.reset_second_factor(request.user, user)
 
     def save_model(self, request, obj, form, change):
         was_active = change and User.objects.filter(pk=obj.pk, is_active=True).exists()
@@ -90,6 +98,26 @@ class ApiTokenAdmin(AuditedAdmin):
             services.revoke_api_token(request.user, token)
 
 
+class SecondFactorAdmin(admin.ModelAdmin):
+    """Who has a second factor, read-only: no key is ever shown, and removing one is the audited
+    "reset" action on the user (registered before django-otp's own admin, which then stands aside)."""
+
+    list_display = ("user", "name", "confirmed")
+    fields = ("user", "name", "confirmed")
+    search_fields = ("user__username",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(TOTPDevice, SecondFactorAdmin)
+admin.site.register(StaticDevice, SecondFactorAdmin)
 admin.site.unregister(AccessAttempt)
 
 
