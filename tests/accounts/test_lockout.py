@@ -83,3 +83,15 @@ def test_signing_in_does_not_clear_the_failures_of_the_address(make_user, passwo
     assert attempt(guesser.username, password, address="10.7.7.7").status_code == 302
     attempt("guess-last", WRONG, address="10.7.7.7")
     assert attempt(guesser.username, password, address="10.7.7.7").status_code == 429
+
+
+def test_the_unlock_command_lifts_the_lock_and_is_audited(make_user, password, settings):
+    from django.core.management import call_command
+
+    user = make_user(Role.COUNTY_REGULATOR, division="511902")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attempt(user.username, WRONG)
+    call_command("unlock", user.username)
+    assert attempt(user.username, password).status_code == 302
+    event = AuditEvent.objects.get(action="login.unlock")
+    assert event.actor_name.startswith("cli:") and event.division.code == "511902" and event.after == {"cleared_attempts": 1}
