@@ -16,13 +16,21 @@ def two_factor_required(user) -> bool:
     return settings.JILIANG_TWO_FACTOR_REQUIRED and is_privileged(user)
 
 
+# Set in a session once it is known to owe no second factor, so that the pages of users without one
+# do not look their devices up on every request (a device enrolled later is asked for from the next sign-in).
+NONE_OWED = "second_factor_none_owed"
+
+
 def second_factor_pending(request) -> bool:
     """Signed in with the password, but a second factor is still owed: the user enrolled one (any
     role may), or the policy asks for one."""
     user = request.user
-    if not user.is_authenticated or user.is_verified():
+    if not user.is_authenticated or user.is_verified() or request.session.get(NONE_OWED):
         return False
-    return two_factor_required(user) or user_has_device(user)
+    if two_factor_required(user) or user_has_device(user):
+        return True
+    request.session[NONE_OWED] = True
+    return False
 
 
 def password_change_due(user) -> bool:
