@@ -75,7 +75,7 @@ class SignInPolicyMiddleware:
 
     def _detour(self, request):
         path = request.path
-        if path.startswith(settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + settings.STATIC_URL):
+        if path.startswith(settings.STATIC_URL):
             return None
         always_open = {reverse("ui:logout"), reverse("set_language")}
         if sign_in.second_factor_pending(request):

@@ -61,9 +61,10 @@ class TokenForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["days"].initial = settings.JILIANG_API_TOKEN_DAYS
-        self.fields["days"].max_value = settings.JILIANG_API_TOKEN_MAX_DAYS
-        self.fields["days"].validators.append(MaxValueValidator(settings.JILIANG_API_TOKEN_MAX_DAYS))
+        days = self.fields["days"]
+        days.initial = settings.JILIANG_API_TOKEN_DAYS
+        days.widget.attrs["max"] = settings.JILIANG_API_TOKEN_MAX_DAYS
+        days.validators.append(MaxValueValidator(settings.JILIANG_API_TOKEN_MAX_DAYS))
 
 
 @login_required
