@@ -112,6 +112,7 @@ def institution_detail(request, pk: int):
         actions.append((_("修改"), reverse("verification:institution-edit", args=[pk])))
     if may(user, "create", AuthorisationScope(institution=institution)):
         actions.append((_("新增计量授权"), reverse("verification:authorisation-create", args=[pk])))
+    if may(user, "create", _staff_qualification(institution)):
         actions.append((_("登记人员资格"), reverse("verification:qualification-create", args=[pk])))
     if may(user, "create", MeasurementStandard(institution=institution)) and services.may_for_institution(
             user, institution):
@@ -182,10 +183,17 @@ def authorisation_create(request, pk: int):
                       reverse("verification:institution-detail", args=[pk]))
 
 
+def _staff_qualification(institution: Institution) -> Qualification:
+    """An unsaved qualification of one of the institution's staff: a qualification lies in the
+    jurisdiction of its holder's institution, so the city regulator registers them for the
+    institutions in the city and not for the national or provincial institutes (their regulators')."""
+    return Qualification(user=User(role=Role.INSTITUTION_STAFF, institution=institution))
+
+
 @login_required
 def qualification_create(request, pk: int):
     institution = get_object_or_404(selectors.institutions(request.user), pk=pk)
-    require(request.user, "create", Qualification())
+    require(request.user, "create", _staff_qualification(institution))
     form = QualificationForm(request.POST or None, staff=User.objects.filter(institution=institution))
     if request.method == "POST" and form.is_valid():
         if _submit(form, lambda: services.grant_qualification(request.user, **form.cleaned_data)):
