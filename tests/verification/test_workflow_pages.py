@@ -44,3 +44,59 @@ def test_the_qualification_button_shows_only_where_it_works(world, browser_clien
         page = client.get(f"/verification/institutions/{institution.pk}/").content.decode()
         assert (url in _links(page)) is shown, (user.role, institution.name)
         assert client.get(url).status_code == 403
+
+
+# ---------------------------------------------------------------------------------------------
+# Defect 11: only the actions the reader may take now; a request links its records and certificates
+
+def _request_links(client, request) -> set[str]:
+    response = client.get(f"/verification/requests/{request.pk}/")
+    assert response.status_code == 200
+    return _links(response.content.decode())
+
+
+def test_a_completed_request_offers_no_steps_and_links_its_records_and_certificates(world, browser_client):
+    request = _request(world)
+    steps = {f"/verification/requests/{request.pk}/{step}/" for step in ("accept", "reject", "cancel")}
+    assert steps - {f"/verification/requests/{request.pk}/cancel/"} <= _request_links(browser_client(world.verifier),
+                                                                                       request)
+    services.accept_request(world.verifier, request, scheduled_for=days(2))
+    certificate = world.record(request=request)
+    request.refresh_from_db()
+    assert request.status == "completed"
+    for user in (world.verifier, world.owner, world.city):
+        links = _request_links(browser_client(user), request)
+        assert not steps & links, user.role
+        assert f"/verification/certificates/{certificate.pk}/" in links
+        assert f"/verification/records/{certificate.verification_id}/" in links
+        assert not any(link.startswith("/verification/records/new/") for link in links)
+
+
+def test_read_only_roles_see_no_write_actions(world, browser_client, make_user, make_institution):
+    request = _request(world)
+    certificate = world.record()
+    auditor = make_user(Role.AUDITOR, division="511900")
+    outsider = make_user(Role.INSTITUTION_STAFF, institution=make_institution())
+    county = make_user(Role.COUNTY_REGULATOR, division="511902")
+    writes = re.compile(r"/(new|edit|accept|reject|cancel|revoke|supersede|status)/")
+    pages = [f"/verification/requests/{request.pk}/", f"/verification/certificates/{certificate.pk}/",
+             f"/verification/institutions/{world.institution.pk}/", f"/verification/standards/{world.standard.pk}/",
+             f"/registry/instruments/{world.instrument.pk}/", f"/registry/organizations/{world.owner_org.pk}/",
+             f"/registry/sites/{world.instrument.site_id}/"]
+    for user in (auditor, outsider, county):
+        client = browser_client(user)
+        for page in pages:
+            response = client.get(page)
+            if response.status_code == 404:  # outside what this reader may see at all
+                continue
+            found = {link for link in _links(response.content.decode()) if writes.search(link)}
+            allowed = {f"/registry/sites/{world.instrument.site_id}/edit/",
+                       f"/registry/instruments/{world.instrument.pk}/edit/",
+                       f"/registry/instruments/{world.instrument.pk}/status/",
+                       f"/registry/organizations/{world.owner_org.pk}/edit/"} if user is county else set()
+            assert found <= allowed, (user.role, page, found)
+    # the owner withdraws an open request, and only an open one
+    owner = browser_client(world.owner)
+    assert f"/verification/requests/{request.pk}/cancel/" in _request_links(owner, request)
+    services.reject_request(world.verifier, request, response="超出授权范围")
+    assert f"/verification/requests/{request.pk}/cancel/" not in _request_links(owner, request)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiliang.accounts import audit
-from jiliang.accounts.access import AccessDenied, require
+from jiliang.accounts.access import AccessDenied, may, require
 from jiliang.accounts.models import Role
 from jiliang.errors import Conflict, InvalidInput
 from jiliang.ledger import services as ledger
@@ -322,9 +322,22 @@ def submit_request(actor, *, owner, institution: Institution, instruments, prefe
     return request
 
 
-def _transition(actor, request: VerificationRequest, action: str, allowed_from, to: str, **changes):
+# The statuses from which each step of a request may be taken.
+REQUEST_STEPS = {
+    "accept": (RequestStatus.SUBMITTED,),
+    "reject": (RequestStatus.SUBMITTED,),
+    "cancel": OPEN_REQUEST_STATUSES,
+}
+
+
+def may_step(actor, action: str, request: VerificationRequest) -> bool:
+    """Whether ``actor`` may take the step now: the role and scope (``may``) and the request's status."""
+    return request.status in REQUEST_STEPS[action] and may(actor, action, request)
+
+
+def _transition(actor, request: VerificationRequest, action: str, to: str, **changes):
     require(actor, action, request)
-    if request.status not in allowed_from:
+    if request.status not in REQUEST_STEPS[action]:
         raise Conflict(_("报检申请当前状态为“%(status)s”，不能执行此操作。") % {"status": request.get_status_display()},
                        {"status": [request.status]})
     before = audit.snapshot(request)
@@ -340,7 +353,7 @@ def _transition(actor, request: VerificationRequest, action: str, allowed_from, 
 @transaction.atomic
 def accept_request(actor, request: VerificationRequest, *, scheduled_for: datetime.date,
                    response: str = "") -> VerificationRequest:
-    return _transition(actor, request, "accept", (RequestStatus.SUBMITTED,), RequestStatus.ACCEPTED,
+    return _transition(actor, request, "accept", RequestStatus.ACCEPTED,
                        scheduled_for=scheduled_for, response=response)
 
 
@@ -348,13 +361,13 @@ def accept_request(actor, request: VerificationRequest, *, scheduled_for: dateti
 def reject_request(actor, request: VerificationRequest, *, response: str) -> VerificationRequest:
     if not response.strip():
         raise InvalidInput(_("请说明不予受理的原因。"), {"response": [_("不能为空")]})
-    return _transition(actor, request, "reject", (RequestStatus.SUBMITTED,), RequestStatus.REJECTED,
+    return _transition(actor, request, "reject", RequestStatus.REJECTED,
                        response=response)
 
 
 @transaction.atomic
 def cancel_request(actor, request: VerificationRequest) -> VerificationRequest:
-    return _transition(actor, request, "cancel", OPEN_REQUEST_STATUSES, RequestStatus.CANCELLED)
+    return _transition(actor, request, "cancel", RequestStatus.CANCELLED)
 
 
 def _complete_request_if_done(actor, request: VerificationRequest) -> None:

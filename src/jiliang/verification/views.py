@@ -1,6 +1,7 @@
 """Verification pages: institutions, standards, MPE rules, requests, records, certificates, the
 traceability chain and suspect impact; all scoped to the signed-in user, all writes via services."""
 
+from dataclasses import dataclass
 from operator import itemgetter
 
 from django.contrib.auth.decorators import login_required
@@ -48,7 +49,9 @@ from jiliang.verification.models import (
     MeasurementStandard,
     MpeRule,
     Qualification,
+    RequestStatus,
     StandardCalibration,
+    Verification,
 )
 from jiliang.ui.listing import ListColumn, Listing, render_listing
 
@@ -57,6 +60,14 @@ DETAIL = "verification/detail.html"
 
 def _yes_no(value: bool) -> str:
     return _("是") if value else _("否")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell that links somewhere other than the row's first cell does."""
+
+    text: str
+    url: str
 
 
 def _table(title: str, headers: list[str], rows: list[list], links: list[str | None] | None = None,
@@ -395,12 +406,11 @@ def request_list(request):
 def request_detail(request, pk: int):
     verification_request = get_object_or_404(selectors.requests(request.user), pk=pk)
     user = request.user
-    actions = []
-    for action, label, url_name in (("accept", _("受理并安排"), "verification:request-accept"),
-                                    ("reject", pgettext("button", "不予受理"), "verification:request-reject"),
-                                    ("cancel", _("撤回"), "verification:request-cancel")):
-        if may(user, action, verification_request):
-            actions.append((label, reverse(url_name, args=[pk])))
+    actions = [(label, reverse(url_name, args=[pk])) for action, label, url_name in (
+        ("accept", _("受理并安排"), "verification:request-accept"),
+        ("reject", pgettext("button", "不予受理"), "verification:request-reject"),
+        ("cancel", _("撤回"), "verification:request-cancel"),
+    ) if services.may_step(user, action, verification_request)]
     fields = [
         (_("使用单位"), verification_request.owner.name), (_("检定机构"), verification_request.institution.name),
         (_("状态"), verification_request.get_status_display()),
@@ -408,16 +418,32 @@ def request_detail(request, pk: int):
         (_("安排检定日期"), verification_request.scheduled_for), (_("报检说明"), verification_request.note),
         (_("机构答复"), verification_request.response),
     ]
+    records = list(selectors.verifications(user).filter(request=verification_request).order_by("id"))
+    recorded = {r.instrument_id for r in records}
     instruments = verification_request.instruments.select_related("type", "site")
     record_url = reverse("verification:verification-create")
-    may_record = user.role == Role.INSTITUTION_STAFF and verification_request.status == "accepted"
-    tables = [_table(
-        _("报检器具"), [_("公开码"), _("器具种类"), _("出厂编号"), _("安装场所")],
-        [[i.public_code, i.type.name_zh, i.serial_no, i.site.name] for i in instruments],
-        [f"{record_url}?instrument={i.public_code}&request={pk}" if may_record
-         else reverse("registry:instrument-detail", args=[i.pk]) for i in instruments],
-        testid="request-instruments",
-    )]
+    may_record = verification_request.status == RequestStatus.ACCEPTED and may(
+        user, "create", Verification(institution=verification_request.institution))
+    tables = [
+        _table(
+            _("报检器具"), [_("公开码"), _("器具种类"), _("出厂编号"), _("安装场所"), _("检定情况")],
+            [[i.public_code, i.type.name_zh, i.serial_no, i.site.name,
+              _("已检定") if i.pk in recorded else (_("待录入检定记录") if may_record else "—")] for i in instruments],
+            [f"{record_url}?instrument={i.public_code}&request={pk}" if may_record and i.pk not in recorded
+             else reverse("registry:instrument-detail", args=[i.pk]) for i in instruments],
+            testid="request-instruments",
+        ),
+        _table(
+            _("检定记录与证书"), [_("证书编号"), _("证书类别"), _("证书状态"), _("器具公开码"), _("检定日期"), _("结论"),
+                             _("检定记录")],
+            [[r.certificate.number, r.certificate.get_kind_display(), r.certificate.get_status_display(),
+              r.instrument.public_code, r.performed_on, r.get_conclusion_display(),
+              Cell(_("检定记录 #%(id)s") % {"id": r.pk}, reverse("verification:verification-detail", args=[r.pk]))]
+             for r in records],
+            [reverse("verification:certificate-detail", args=[r.certificate.pk]) for r in records],
+            testid="request-certificates",
+        ),
+    ]
     return render(request, DETAIL, {"title": _("报检申请 #%(id)s") % {"id": pk}, "fields": fields, "actions": actions,
                                     "tables": tables, "history": object_history(user, verification_request)})
 
