@@ -18,7 +18,7 @@ from jiliang.accounts.models import Role
 from jiliang.errors import Conflict, InvalidInput
 from jiliang.ledger import services as ledger
 from jiliang.registry.models import InstrumentStatus, VerificationMode
-from jiliang.verification import checks, conformity
+from jiliang.verification import checks, conformity, notices
 from jiliang.verification.models import (
     CERTIFICATE_LETTERS,
     OPEN_REQUEST_STATUSES,
@@ -353,16 +353,19 @@ def _transition(actor, request: VerificationRequest, action: str, to: str, **cha
 @transaction.atomic
 def accept_request(actor, request: VerificationRequest, *, scheduled_for: datetime.date,
                    response: str = "") -> VerificationRequest:
-    return _transition(actor, request, "accept", RequestStatus.ACCEPTED,
-                       scheduled_for=scheduled_for, response=response)
+    request = _transition(actor, request, "accept", RequestStatus.ACCEPTED,
+                          scheduled_for=scheduled_for, response=response)
+    notices.request_accepted(request)
+    return request
 
 
 @transaction.atomic
 def reject_request(actor, request: VerificationRequest, *, response: str) -> VerificationRequest:
     if not response.strip():
         raise InvalidInput(_("请说明不予受理的原因。"), {"response": [_("不能为空")]})
-    return _transition(actor, request, "reject", RequestStatus.REJECTED,
-                       response=response)
+    request = _transition(actor, request, "reject", RequestStatus.REJECTED, response=response)
+    notices.request_rejected(request)
+    return request
 
 
 @transaction.atomic
@@ -630,6 +633,7 @@ def _record(actor, institution: Institution, data: VerificationInput, supersedes
     audit.record(actor, "certificate.issue", certificate, after=audit.snapshot(certificate),
                  division=instrument.division)
     ledger.append(LEDGER_KIND, _ledger_record(certificate, "issue"))
+    notices.certificate_issued(certificate)
     return certificate
 
 
