@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from jiliang.accounts import audit
 from jiliang.accounts.access import AccessDenied, may, require
 from jiliang.accounts.models import Role
-from jiliang.errors import Conflict, InvalidInput
+from jiliang.errors import Conflict, DomainError, InvalidInput
 from jiliang.ledger import services as ledger
 from jiliang.registry.models import InstrumentStatus, VerificationMode
 from jiliang.verification import checks, conformity, notices
@@ -322,6 +322,8 @@ def submit_request(actor, *, owner, institution: Institution, instruments, prefe
     return request
 
 
+BULK_LIMIT = 200  # rows one bulk action takes, like the 200 instruments of one request
+
 # The statuses from which each step of a request may be taken.
 REQUEST_STEPS = {
     "accept": (RequestStatus.SUBMITTED,),
@@ -357,6 +359,29 @@ def accept_request(actor, request: VerificationRequest, *, scheduled_for: dateti
                           scheduled_for=scheduled_for, response=response)
     notices.request_accepted(request)
     return request
+
+
+@transaction.atomic
+def accept_requests(actor, requests, *, scheduled_for: datetime.date, response: str = "") -> list[VerificationRequest]:
+    """Accept several requests for one date, all or none: each step is checked, audited and told to
+    its owner as ``accept_request`` does; a refusal of any names each refused request by its id
+    ("requests.<id>") and nothing is written."""
+    requests = list(requests)
+    if not requests:
+        raise InvalidInput(_("请至少选择一条报检申请。"), {"requests": [_("未选择")]})
+    if len(requests) > BULK_LIMIT:
+        raise InvalidInput(_("一次最多处理 %(n)d 条。") % {"n": BULK_LIMIT}, {"requests": [_("选择过多")]})
+    errors: dict[str, list[str]] = {}
+    accepted = []
+    for request in requests:
+        try:
+            with transaction.atomic():
+                accepted.append(accept_request(actor, request, scheduled_for=scheduled_for, response=response))
+        except (AccessDenied, DomainError) as refusal:
+            errors[f"requests.{request.pk}"] = [getattr(refusal, "message", None) or str(refusal)]
+    if errors:
+        raise InvalidInput(_("%(n)d 条报检申请不能受理，全部未受理。") % {"n": len(errors)}, errors)
+    return accepted
 
 
 @transaction.atomic

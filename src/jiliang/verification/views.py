@@ -4,6 +4,7 @@ traceability chain and suspect impact; all scoped to the signed-in user, all wri
 from dataclasses import dataclass
 from operator import itemgetter
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -53,7 +54,7 @@ from jiliang.verification.models import (
     StandardCalibration,
     Verification,
 )
-from jiliang.ui.listing import ListColumn, Listing, render_listing
+from jiliang.ui.listing import BulkAction, ListColumn, Listing, render_listing, selected_ids
 
 DETAIL = "verification/detail.html"
 
@@ -386,9 +387,12 @@ def request_list(request):
     actions = []
     if request.user.role == Role.OWNER:
         actions.append((_("报检"), reverse("verification:request-create")))
+    bulk = []
+    if request.user.role == Role.INSTITUTION_STAFF:
+        bulk.append(BulkAction(_("受理所选申请"), reverse("verification:request-accept-many"), "bulk-accept"))
     listing = Listing(
         title=_("报检申请"), export_name="verification-requests", default_sort="-id", filter_form=form,
-        actions=actions, detail_url=lambda r: reverse("verification:request-detail", args=[r.pk]),
+        actions=actions, detail_url=lambda r: reverse("verification:request-detail", args=[r.pk]), bulk_actions=bulk,
         columns=[
             ListColumn(_("编号"), lambda r: r.pk, "id", link=True),
             ListColumn(_("使用单位"), lambda r: r.owner.name),
@@ -454,8 +458,12 @@ def request_create(request):
     if user.role != Role.OWNER or user.organization is None:
         raise AccessDenied(_("只有使用单位人员可以报检。"))
     initial = {"instrument_codes": request.GET.get("instrument", "")[:32]}
-    form = RequestForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    ticked = request.method == "POST" and "instrument_codes" not in request.POST
+    if ticked:  # the ticked rows of an instrument or due list: the form starts with their codes
+        codes = registry_selectors.instruments(user).filter(pk__in=selected_ids(request)).order_by("pk")
+        initial["instrument_codes"] = "\n".join(codes.values_list("public_code", flat=True))
+    form = RequestForm(None if ticked else request.POST or None, initial=initial)
+    if form.is_bound and form.is_valid():
         data = form.cleaned_data
         instruments = list(registry_selectors.instruments(user).filter(public_code__in=data["instrument_codes"]))
         unknown = sorted(set(data["instrument_codes"]) - {i.public_code for i in instruments})
@@ -468,6 +476,37 @@ def request_create(request):
             if created:
                 return redirect("verification:request-detail", pk=created.pk)
     return _form_page(request, form, _("报检"), reverse("verification:request-list"))
+
+
+@login_required
+def request_accept_many(request):
+    """The institution accepts the requests ticked on its list for one date (all or none)."""
+    user = request.user
+    if user.role != Role.INSTITUTION_STAFF or user.institution_id is None:
+        raise AccessDenied(_("只有检定机构人员可以受理报检申请。"))
+    ids = selected_ids(request)
+    chosen = list(selectors.requests(user).filter(pk__in=ids).order_by("pk"))
+    form = AcceptForm(request.POST if "scheduled_for" in request.POST else None)
+    problems: dict[str, list[str]] = {}
+    if len(chosen) < len(ids):
+        form.add_error(None, _("%(n)d 条所选申请不存在或不在您的权限范围内，已略去。") % {"n": len(ids) - len(chosen)})
+    if form.is_bound and form.is_valid():
+        try:
+            services.accept_requests(user, chosen, **form.cleaned_data)
+        except DomainError as error:
+            problems = error.fields
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("已受理 %(n)d 条报检申请。") % {"n": len(chosen)})
+            return redirect(reverse("verification:request-list") + "?status=accepted")
+    rows = [{"key": r.pk, "cells": [r.pk, r.owner.name, r.get_status_display(), r.preferred_date],
+             "url": reverse("verification:request-detail", args=[r.pk]),
+             "problems": problems.get(f"requests.{r.pk}", [])} for r in chosen]
+    return render(request, "verification/bulk_form.html", {
+        "title": _("受理所选报检申请"), "form": form, "rows": rows, "submit": _("受理并安排"),
+        "headers": [_("编号"), _("使用单位"), _("状态"), _("希望检定日期")],
+        "cancel_url": reverse("verification:request-list"), "empty": _("没有选择报检申请，请回到列表勾选。"),
+    })
 
 
 def _request_action(request, pk: int, action: str, form_class, title: str, write):
