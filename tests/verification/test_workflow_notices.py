@@ -106,3 +106,18 @@ def test_the_certificate_e_mail_arrives_in_chinese_with_its_link(world, settings
     body = message.get_content()
     assert f"检定您的{world.dispenser.name_zh}" in body and certificate.instrument.public_code in body
     assert f"https://jiliang.example.cn/verification/certificates/{certificate.pk}/" in body
+
+
+def test_opening_a_notice_marks_it_read_and_leads_to_its_page(world, browser_client, make_user):
+    certificate = world.record()
+    notice = Notification.objects.get(recipient=world.owner)
+    client = browser_client(world.owner)
+    inbox = client.get("/notifications/").content.decode()
+    assert f'href="/notifications/{notice.pk}/"' in inbox and 'data-testid="unread-count">1<' in inbox
+    assert browser_client(make_user(Role.OWNER, organization=world.owner_org)).get(
+        f"/notifications/{notice.pk}/").status_code == 404  # a colleague's copy is theirs, this one is not
+    response = client.get(f"/notifications/{notice.pk}/")
+    assert response.status_code == 302 and response["Location"] == f"/verification/certificates/{certificate.pk}/"
+    notice.refresh_from_db()
+    assert notice.read_at is not None
+    assert 'data-testid="unread-count"' not in client.get(response["Location"]).content.decode()
