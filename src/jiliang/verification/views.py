@@ -503,7 +503,7 @@ def request_accept_many(request):
              "url": reverse("verification:request-detail", args=[r.pk]),
              "problems": problems.get(f"requests.{r.pk}", [])} for r in chosen]
     return render(request, "verification/bulk_form.html", {
-        "title": _("受理所选报检申请"), "form": form, "rows": rows, "submit": _("受理并安排"),
+        "title": _("受理所选报检申请"), "form": form, "rows": rows, "submit": _("受理并安排"), "problems": bool(problems),
         "headers": [_("编号"), _("使用单位"), _("状态"), _("希望检定日期")],
         "cancel_url": reverse("verification:request-list"), "empty": _("没有选择报检申请，请回到列表勾选。"),
     })
