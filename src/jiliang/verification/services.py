@@ -374,9 +374,8 @@ def accept_requests(actor, requests, *, scheduled_for: datetime.date, response: 
     errors: dict[str, list[str]] = {}
     accepted = []
     for request in requests:
-        try:
-            with transaction.atomic():
-                accepted.append(accept_request(actor, request, scheduled_for=scheduled_for, response=response))
+        try:  # a savepoint each (accept_request is atomic): go on past a refusal to name every one
+            accepted.append(accept_request(actor, request, scheduled_for=scheduled_for, response=response))
         except (AccessDenied, DomainError) as refusal:
             errors[f"requests.{request.pk}"] = [getattr(refusal, "message", None) or str(refusal)]
     if errors:
