@@ -31,31 +31,42 @@ def test_an_owner_requests_verification_of_the_ticked_overdue_instruments(world,
     page = client.get("/verification/overdue/").content.decode()
     assert sorted(_checkboxes(page)) == sorted(str(i.pk) for i in overdue)
     assert 'data-testid="bulk-request"' in page and 'data-testid="bulk-labels"' in page
-    # the ticked rows land on the request form with their codes
-    form = client.post("/verification/requests/new/", {"ids": [i.pk for i in overdue]}).content.decode()
-    assert all(i.public_code in form for i in overdue) and 'class="field-error"' not in form
-    response = client.post("/verification/requests/new/", {
-        "institution": world.institution.pk, "instrument_codes": "\n".join(i.public_code for i in overdue),
-        "preferred_date": days(2)})
+    # the ticked rows land on a page that lists them and asks for the institution and date
+    form = client.post("/verification/requests/new/selected/", {"ids": [i.pk for i in overdue]}).content.decode()
+    assert all(f'name="ids" value="{i.pk}"' in form and i.public_code in form for i in overdue)
+    assert 'role="alert"' not in form
+    response = client.post("/verification/requests/new/selected/", {
+        "ids": [i.pk for i in overdue], "institution": world.institution.pk, "preferred_date": days(2)})
     assert response.status_code == 302
     request = VerificationRequest.objects.get()
     assert set(request.instruments.all()) == set(overdue)
     assert AuditEvent.objects.filter(action="verification_request.submit", object_id=str(request.pk)).exists()
 
 
-def test_a_bulk_request_names_every_instrument_it_cannot_take_and_stores_nothing(world, browser_client):
+def test_a_bulk_request_names_every_instrument_it_cannot_take_and_stores_nothing(world, browser_client,
+                                                                                  make_organization):
     overdue = with_state(world, days(-5))
     pending = world.make_instrument()
     _request(world, [pending])
     unauthorised = world.make_instrument(type_code="MI12")
-    codes = [overdue.public_code, pending.public_code, unauthorised.public_code]
-    page = browser_client(world.owner).post("/verification/requests/new/", {
-        "institution": world.institution.pk, "instrument_codes": " ".join(codes)}).content.decode()
+    foreign = world.make_instrument(make_organization("511902"))
+    client = browser_client(world.owner)
+    ticked = [overdue.pk, unauthorised.pk, foreign.pk]
+    page = client.post("/verification/requests/new/selected/", {
+        "ids": ticked, "institution": world.institution.pk}).content.decode()
     assert VerificationRequest.objects.count() == 1
-    assert unauthorised.public_code in page and 'class="field-error"' in page
-    with pytest.raises(Exception) as caught:
-        _request(world, [overdue, pending])
-    assert pending.public_code in caught.value.message
+    assert "1 条所选记录不存在或不在您的权限范围内" in page and foreign.public_code not in page
+    page = client.post("/verification/requests/new/selected/", {
+        "ids": [overdue.pk, unauthorised.pk], "institution": world.institution.pk}).content.decode()
+    assert page.count('<tr class="has-error">') == 1 and 'class="field has-error"' in page  # the row, the institution
+    assert "该机构没有此器具的有效计量授权" in page and VerificationRequest.objects.count() == 1
+    page = client.post("/verification/requests/new/selected/", {
+        "ids": [overdue.pk, pending.pk], "institution": world.institution.pk}).content.decode()
+    assert "已有未办结的报检申请" in page and page.count('<tr class="has-error">') == 1
+    assert VerificationRequest.objects.count() == 1
+    with pytest.raises(InvalidInput) as caught:
+        _request(world, [overdue, unauthorised])
+    assert set(caught.value.fields) == {"institution", f"instruments.{unauthorised.public_code}"}
 
 
 def test_only_owners_are_offered_the_bulk_request(world, browser_client):

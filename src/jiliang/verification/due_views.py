@@ -16,9 +16,9 @@ from jiliang.verification.due_forms import DueSoonForm, NarrowingForm
 
 @instrument_bulk_action
 def _request_verification(user) -> BulkAction | None:
-    """An owner requests verification of the ticked instruments: the request form starts with their codes."""
+    """An owner requests verification of the ticked instruments."""
     if user.role == Role.OWNER and user.organization_id:
-        return BulkAction(_("报检所选器具"), reverse("verification:request-create"), "bulk-request")
+        return BulkAction(_("报检所选器具"), reverse("verification:request-create-many"), "bulk-request")
     return None
 
 

@@ -281,10 +281,17 @@ def _request_snapshot(request: VerificationRequest) -> dict:
     return audit.snapshot(request) | {"instruments": sorted(request.instruments.values_list("public_code", flat=True))}
 
 
+def _name_rows(errors: dict[str, list[str]], codes, problem: str) -> None:
+    for code in codes:
+        errors.setdefault(f"instruments.{code}", []).append(problem)
+
+
 @transaction.atomic
 def submit_request(actor, *, owner, institution: Institution, instruments, preferred_date=None,
                    note: str = "") -> VerificationRequest:
-    """An owner asks an institution to verify some of its instruments."""
+    """An owner asks an institution to verify some of its instruments. A refusal names the
+    instruments concerned in its message and each one under "instruments.<public code>", so a
+    request made from the ticked rows of a list shows every row's problem."""
     request = VerificationRequest(owner=owner, institution=institution, preferred_date=preferred_date,
                                   note=note, requested_by=actor)
     require(actor, "create", request)
@@ -292,18 +299,18 @@ def submit_request(actor, *, owner, institution: Institution, instruments, prefe
     errors: dict[str, list[str]] = {}
     if not instruments:
         errors["instruments"] = [_("请至少选择一台器具。")]
-    foreign = [i.public_code for i in instruments if i.owner_id != owner.pk]
-    if foreign:
-        errors["instruments"] = [_("这些器具不属于本单位：%(codes)s") % {"codes": ", ".join(foreign)}]
-    scrapped = [i.public_code for i in instruments if i.status == InstrumentStatus.SCRAPPED]
-    if scrapped:
-        errors.setdefault("instruments", []).append(_("这些器具已报废：%(codes)s") % {"codes": ", ".join(scrapped)})
     today = _today()
-    unauthorised = [i.public_code for i in instruments
-                    if checks.authorisation_problems(institution, i.type, i.division, today)]
-    if unauthorised:
-        errors.setdefault("institution", []).append(
-            _("该机构没有这些器具的有效计量授权：%(codes)s") % {"codes": ", ".join(unauthorised)})
+    for field, message, row_problem, bad in (
+        ("instruments", _("这些器具不属于本单位：%(codes)s"), _("不属于本单位"),
+         lambda i: i.owner_id != owner.pk),
+        ("instruments", _("这些器具已报废：%(codes)s"), _("已报废"), lambda i: i.status == InstrumentStatus.SCRAPPED),
+        ("institution", _("该机构没有这些器具的有效计量授权：%(codes)s"), _("该机构没有此器具的有效计量授权"),
+         lambda i: checks.authorisation_problems(institution, i.type, i.division, today)),
+    ):
+        codes = [i.public_code for i in instruments if bad(i)]
+        if codes:
+            errors.setdefault(field, []).append(message % {"codes": ", ".join(codes)})
+            _name_rows(errors, codes, row_problem)
     if preferred_date is not None and preferred_date < today:
         errors["preferred_date"] = [_("希望检定日期不能早于今天。")]
     if errors:
@@ -313,8 +320,9 @@ def submit_request(actor, *, owner, institution: Institution, instruments, prefe
     ).values_list("instruments__public_code", flat=True).distinct()
     pending = sorted(set(pending) & {i.public_code for i in instruments})
     if pending:
-        raise Conflict(_("这些器具已有未办结的报检申请：%(codes)s") % {"codes": ", ".join(pending)},
-                       {"instruments": [_("已在报检中")]})
+        fields = {"instruments": [_("已在报检中")]}
+        _name_rows(fields, pending, _("已有未办结的报检申请"))
+        raise Conflict(_("这些器具已有未办结的报检申请：%(codes)s") % {"codes": ", ".join(pending)}, fields)
     request.save()
     request.instruments.set(instruments)
     audit.record(actor, "verification_request.submit", request, after=_request_snapshot(request),

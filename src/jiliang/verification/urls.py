@@ -21,6 +21,7 @@ urlpatterns = [
     path("mpe-rules/<int:pk>/edit/", views.mpe_rule_edit, name="mpe-rule-edit"),
     path("requests/", views.request_list, name="request-list"),
     path("requests/new/", views.request_create, name="request-create"),
+    path("requests/new/selected/", views.request_create_many, name="request-create-many"),
     path("requests/accept/", views.request_accept_many, name="request-accept-many"),
     path("requests/<int:pk>/", views.request_detail, name="request-detail"),
     path("requests/<int:pk>/accept/", views.request_accept, name="request-accept"),

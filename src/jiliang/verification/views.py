@@ -1,6 +1,7 @@
 """Verification pages: institutions, standards, MPE rules, requests, records, certificates, the
 traceability chain and suspect impact; all scoped to the signed-in user, all writes via services."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -23,6 +24,7 @@ from jiliang.verification import selectors, services
 from jiliang.verification.forms import (
     AcceptForm,
     AuthorisationForm,
+    BulkRequestForm,
     CalibrationForm,
     CertificateFilterForm,
     ChainForm,
@@ -458,12 +460,8 @@ def request_create(request):
     if user.role != Role.OWNER or user.organization is None:
         raise AccessDenied(_("只有使用单位人员可以报检。"))
     initial = {"instrument_codes": request.GET.get("instrument", "")[:32]}
-    ticked = request.method == "POST" and "instrument_codes" not in request.POST
-    if ticked:  # the ticked rows of an instrument or due list: the form starts with their codes
-        codes = registry_selectors.instruments(user).filter(pk__in=selected_ids(request)).order_by("pk")
-        initial["instrument_codes"] = "\n".join(codes.values_list("public_code", flat=True))
-    form = RequestForm(None if ticked else request.POST or None, initial=initial)
-    if form.is_bound and form.is_valid():
+    form = RequestForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         instruments = list(registry_selectors.instruments(user).filter(public_code__in=data["instrument_codes"]))
         unknown = sorted(set(data["instrument_codes"]) - {i.public_code for i in instruments})
@@ -478,6 +476,74 @@ def request_create(request):
     return _form_page(request, form, _("报检"), reverse("verification:request-list"))
 
 
+def _refusal(form, error: DomainError) -> dict[str, list[str]]:
+    """A bulk write's refusal on its page: the message above, the form's own fields on them; the
+    rows' problems ("instruments.<code>", "requests.<id>") are returned for their rows."""
+    form.add_error(None, error.message)
+    for name, problems in error.fields.items():
+        for problem in problems if name in form.fields else ():
+            form.add_error(name, problem)
+    return error.fields
+
+
+@dataclass(frozen=True)
+class BulkPage:
+    """How a bulk action's confirmation page shows its ticked rows."""
+
+    title: str
+    submit: str
+    headers: list[str]
+    cells: Callable[[object], list]
+    url: Callable[[object], str]
+    problem_key: Callable[[object], str]  # where a refusal names the row ("instruments.<code>")
+    empty: str
+
+
+def _bulk_write(request, page: BulkPage, ids: list[int], chosen: list, form, write):
+    """The confirmation page of a bulk action: the ticked rows and the form. A valid confirmation with
+    every ticked row found runs ``write(cleaned_data)`` (one service call) and returns its response;
+    a refusal shows on the form and on each row it names."""
+    problems: dict[str, list[str]] = {}
+    if len(chosen) < len(ids):
+        form.add_error(None, _("%(n)d 条所选记录不存在或不在您的权限范围内，已略去。") % {"n": len(ids) - len(chosen)})
+    elif form.is_bound and form.is_valid():
+        try:
+            return write(form.cleaned_data)
+        except DomainError as error:
+            problems = _refusal(form, error)
+    rows = [{"key": row.pk, "cells": page.cells(row), "url": page.url(row),
+             "problems": problems.get(page.problem_key(row), [])} for row in chosen]
+    return render(request, "verification/bulk_form.html", {
+        "page": page, "form": form, "rows": rows, "problems": any(row["problems"] for row in rows),
+        "cancel_url": reverse("verification:request-list"),
+    })
+
+
+@login_required
+def request_create_many(request):
+    """An owner requests verification of the instruments ticked on a list: one request to the
+    institution it chooses; every instrument that institution cannot take is named on its row."""
+    user = request.user
+    if user.role != Role.OWNER or user.organization is None:
+        raise AccessDenied(_("只有使用单位人员可以报检。"))
+    ids = selected_ids(request)
+    chosen = list(registry_selectors.instruments(user).filter(pk__in=ids).select_related("type", "site")
+                  .order_by("pk"))
+
+    def write(data):
+        created = services.submit_request(user, owner=user.organization, instruments=chosen, **data)
+        return redirect("verification:request-detail", pk=created.pk)
+
+    page = BulkPage(
+        title=_("报检所选器具"), submit=_("提交报检"), headers=[_("公开码"), _("器具种类"), _("出厂编号"), _("安装场所")],
+        cells=lambda i: [i.public_code, i.type.name_zh, i.serial_no, i.site.name],
+        url=lambda i: reverse("registry:instrument-detail", args=[i.pk]),
+        problem_key=lambda i: f"instruments.{i.public_code}", empty=_("没有选择器具，请回到列表勾选。"),
+    )
+    form = BulkRequestForm(request.POST if "institution" in request.POST else None)
+    return _bulk_write(request, page, ids, chosen, form, write)
+
+
 @login_required
 def request_accept_many(request):
     """The institution accepts the requests ticked on its list for one date (all or none)."""
@@ -486,27 +552,20 @@ def request_accept_many(request):
         raise AccessDenied(_("只有检定机构人员可以受理报检申请。"))
     ids = selected_ids(request)
     chosen = list(selectors.requests(user).filter(pk__in=ids).order_by("pk"))
+
+    def write(data):
+        services.accept_requests(user, chosen, **data)
+        messages.success(request, _("已受理 %(n)d 条报检申请。") % {"n": len(chosen)})
+        return redirect(reverse("verification:request-list") + "?status=accepted")
+
+    page = BulkPage(
+        title=_("受理所选报检申请"), submit=_("受理并安排"), headers=[_("编号"), _("使用单位"), _("状态"), _("希望检定日期")],
+        cells=lambda r: [r.pk, r.owner.name, r.get_status_display(), r.preferred_date],
+        url=lambda r: reverse("verification:request-detail", args=[r.pk]),
+        problem_key=lambda r: f"requests.{r.pk}", empty=_("没有选择报检申请，请回到列表勾选。"),
+    )
     form = AcceptForm(request.POST if "scheduled_for" in request.POST else None)
-    problems: dict[str, list[str]] = {}
-    if len(chosen) < len(ids):
-        form.add_error(None, _("%(n)d 条所选申请不存在或不在您的权限范围内，已略去。") % {"n": len(ids) - len(chosen)})
-    if form.is_bound and form.is_valid():
-        try:
-            services.accept_requests(user, chosen, **form.cleaned_data)
-        except DomainError as error:
-            problems = error.fields
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("已受理 %(n)d 条报检申请。") % {"n": len(chosen)})
-            return redirect(reverse("verification:request-list") + "?status=accepted")
-    rows = [{"key": r.pk, "cells": [r.pk, r.owner.name, r.get_status_display(), r.preferred_date],
-             "url": reverse("verification:request-detail", args=[r.pk]),
-             "problems": problems.get(f"requests.{r.pk}", [])} for r in chosen]
-    return render(request, "verification/bulk_form.html", {
-        "title": _("受理所选报检申请"), "form": form, "rows": rows, "submit": _("受理并安排"), "problems": bool(problems),
-        "headers": [_("编号"), _("使用单位"), _("状态"), _("希望检定日期")],
-        "cancel_url": reverse("verification:request-list"), "empty": _("没有选择报检申请，请回到列表勾选。"),
-    })
+    return _bulk_write(request, page, ids, chosen, form, write)
 
 
 def _request_action(request, pk: int, action: str, form_class, title: str, write):
