@@ -144,6 +144,7 @@ def _mount_routers() -> None:
     from jiliang.accounts.api import router as accounts_router
     from jiliang.ledger.api import router as ledger_router
     from jiliang.monitoring.api import router as monitoring_router
+    from jiliang.notifications.api import router as notifications_router
     from jiliang.registry.api import router as registry_router
     from jiliang.registry.importing.api import router as imports_router
     from jiliang.verification.api import router as verification_router
@@ -156,6 +157,7 @@ def _mount_routers() -> None:
     api.add_router("/v1/", verification_router)
     api.add_router("/v1/", due_router)
     api.add_router("/v1/", monitoring_router)
+    api.add_router("/v1/", notifications_router)
 
 
 _mount_routers()
