@@ -123,20 +123,21 @@ def test_opening_a_notice_marks_it_read_and_leads_to_its_page(world, browser_cli
     assert 'data-testid="unread-count"' not in client.get(response["Location"]).content.decode()
 
 
-def test_the_inbox_through_the_api(world, api_client, make_user):
+def test_the_inbox_through_the_api(world, api_client, browser_client, make_user):
+    """Read with a token; marked read from the signed-in session (a personal act, like managing tokens)."""
     request = _request(world)
     services.accept_request(world.verifier, request, scheduled_for=days(2))
     world.record(request=request)
-    client = api_client(world.owner)
+    client, session = api_client(world.owner), browser_client(world.owner)
     assert client.get("/api/v1/notifications/unread-count").json() == {"unread": 2}
     page = client.get("/api/v1/notifications?limit=1").json()
     assert page["has_more"] and page["items"][0]["topic"] == notices.CERTIFICATE_ISSUED
     newest = page["items"][0]["id"]
-    colleague = api_client(make_user(Role.OWNER, organization=world.owner_org))
+    colleague = browser_client(make_user(Role.OWNER, organization=world.owner_org))
     assert colleague.post(f"/api/v1/notifications/{newest}/read").status_code == 404
-    assert client.post(f"/api/v1/notifications/{newest}/read").json() == {"marked": 1}
+    assert session.post(f"/api/v1/notifications/{newest}/read").json() == {"marked": 1}
     assert [n["topic"] for n in client.get("/api/v1/notifications?unread=true").json()["items"]] == [
         notices.REQUEST_ACCEPTED]
-    assert client.post("/api/v1/notifications/read").json() == {"marked": 1}
+    assert session.post("/api/v1/notifications/read").json() == {"marked": 1}
     assert client.get("/api/v1/notifications/unread-count").json() == {"unread": 0}
     assert api_client(None).get("/api/v1/notifications").status_code == 401
