@@ -1,0 +1,124 @@
+"""The scheduled jobs (jiliang.jobs): a job runs on its schedule through the real scheduler, a
+failing job is logged and the others (and itself) still run, `--run-once` and `--list`, and on
+PostgreSQL the jobs lock keeps a second `jiliang jobs` process out."""
+
+import datetime as dt
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+
+from jiliang.jobs import registry, scheduler
+from jiliang.jobs.lock import JobsLock
+from jiliang.ledger import selectors
+from jiliang.ledger import services as ledger
+
+FAST = dt.timedelta(milliseconds=50)
+
+
+def _sequencer(every=FAST) -> registry.Job:
+    return registry.Job("ledger.sequence", "test", "jiliang.ledger.sequencer:publish", every=every)
+
+
+def _append_one(record_id: str = "1") -> None:
+    with transaction.atomic():
+        ledger.append("jobs.test", {"id": record_id})
+
+
+def _until(condition, timeout: float = 30.0) -> bool:
+    """Poll ``condition`` until true or ``timeout`` (a bound on waiting, not a timing assertion)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_serve_s_background_jobs_put_new_entries_on_the_log(settings):
+    settings.JILIANG_LEDGER_SEQUENCE_INTERVAL_MS = 50
+    _append_one()
+    assert selectors.tree_size() == 0
+    jobs = scheduler.start_in_background()
+    try:
+        assert {job.id for job in jobs.get_jobs()} == {job.name for job in registry.jobs()}
+        assert _until(lambda: selectors.tree_size() == 1)
+    finally:
+        jobs.shutdown()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_job_is_logged_and_the_other_jobs_and_its_next_runs_go_on(caplog):
+    broken = registry.Job("broken", "raises", "json:loads", every=FAST)  # json.loads() without an argument
+    caplog.set_level(logging.INFO, logger="jiliang.jobs")
+    jobs = scheduler.build(BackgroundScheduler, [broken, _sequencer()])
+    jobs.start()
+    try:
+        assert _until(lambda: sum("job broken failed" in r.getMessage() for r in caplog.records) >= 2)
+        _append_one()
+        assert _until(lambda: selectors.tree_size() == 1)
+    finally:
+        jobs.shutdown()
+    failure = next(r for r in caplog.records if "job broken failed" in r.getMessage())
+    assert failure.levelno == logging.ERROR and failure.exc_info[0] is TypeError
+    assert "started" in failure.getMessage() and "ended" in failure.getMessage()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_once_runs_the_named_job_and_list_shows_every_job(capsys):
+    _append_one()
+    call_command("jobs", "--run-once", "ledger.sequence")
+    assert selectors.tree_size() == 1
+    with pytest.raises(CommandError, match="No job named 'nope'"):
+        call_command("jobs", "--run-once", "nope")
+    call_command("jobs", "--list")
+    listed = capsys.readouterr().out
+    assert all(job.name in listed for job in registry.jobs()) and "daily at 07:15 (Asia/Shanghai)" in listed
+
+
+def test_a_job_has_exactly_one_schedule():
+    with pytest.raises(ValueError, match="exactly one"):
+        registry.Job("both", "", "json:dumps", every=FAST, daily_at=dt.time(7))
+    with pytest.raises(ValueError, match="exactly one"):
+        registry.Job("neither", "", "json:dumps")
+
+
+def _jobs_process(tmp_path) -> subprocess.Popen:
+    database = connection.settings_dict
+    url = (f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST'] or '127.0.0.1'}:"
+           f"{database['PORT'] or 5432}/{database['NAME']}")
+    env = {**os.environ, "DATABASE_URL": url, "JILIANG_VAR_DIR": str(tmp_path), "JILIANG_LOG_LEVEL": "WARNING",
+           "DJANGO_SETTINGS_MODULE": "jiliang.settings", "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "jiliang.cli", "jobs"], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_jobs_lock_keeps_a_second_process_out_on_postgresql(tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no advisory lock: one jobs process is assumed (docs/operations.md)")
+    first = _jobs_process(tmp_path)
+    try:
+        assert "holding the jobs lock" in first.stdout.readline()
+        assert not JobsLock().acquire()
+        second = _jobs_process(tmp_path)
+        _out, error = second.communicate(timeout=120)
+        assert second.returncode == 1
+        assert "Another `jiliang jobs` process holds the jobs lock" in error
+        assert len(error.strip().splitlines()) == 1
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait(timeout=120)
+    assert "jobs: stopped." in first.stdout.read()
+    lock = JobsLock()
+    assert lock.acquire()
+    lock.release()
