@@ -15,7 +15,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from jiliang.jobs import registry, scheduler
+from jiliang.accounts.models import AuditEvent
+from jiliang.jobs import registry, runner, scheduler
 from jiliang.jobs.lock import JobsLock
 from jiliang.ledger import selectors
 from jiliang.ledger import services as ledger
@@ -82,6 +83,16 @@ def test_run_once_runs_the_named_job_and_list_shows_every_job(capsys):
     call_command("jobs", "--list")
     listed = capsys.readouterr().out
     assert all(job.name in listed for job in registry.jobs()) and "daily at 07:15 (Asia/Shanghai)" in listed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_registered_job_runs_and_audits_its_writes(caplog):
+    caplog.set_level(logging.INFO, logger="jiliang.jobs")
+    for job in registry.jobs():
+        assert runner.run(job), job.name
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert AuditEvent.objects.filter(action="monitoring.purge").count() == 1
+    assert AuditEvent.objects.filter(action="verification.reminders.run").count() == 1
 
 
 def test_a_job_has_exactly_one_schedule():

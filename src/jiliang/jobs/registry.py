@@ -52,6 +52,10 @@ def jobs() -> list[Job]:
             every=dt.timedelta(milliseconds=settings.JILIANG_LEDGER_SEQUENCE_INTERVAL_MS), frequent=True),
         Job("monitoring.tick", "the monitoring rule clock (communication loss, overdue, long-window rules)",
             "jiliang.monitoring.engine:tick", every=dt.timedelta(seconds=settings.JILIANG_MONITORING_TICK_SECONDS)),
+        Job("monitoring.partitions", "create the readings' daily partitions a week ahead (PostgreSQL)",
+            "jiliang.monitoring.services:create_partitions_ahead", daily_at=dt.time(0, 30)),
+        Job("monitoring.purge", "delete monitoring data older than JILIANG_MONITORING_RETENTION_DAYS",
+            "jiliang.monitoring.services:purge_expired", daily_at=dt.time(3, 30)),
         Job("verification.reminders", "store and send today's due-soon and overdue verification reminders",
             "jiliang.verification.reminders:run", daily_at=dt.time(7, 15)),
     ]
