@@ -274,6 +274,8 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING" if LOG_LEVEL != "DEBUG" else "INFO"},
+        # jiliang.jobs logs each run (start, end, outcome); the scheduler's own lines would repeat it.
+        "apscheduler": {"level": "WARNING"},
     },
 }
 
