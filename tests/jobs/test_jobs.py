@@ -34,7 +34,9 @@ def _append_one(record_id: str = "1") -> None:
 
 
 def _until(condition, timeout: float = 30.0) -> bool:
-    """Poll ``condition`` until true or ``timeout`` (a bound on waiting, not a timing assertion)."""
+    """Poll ``condition`` until true or ``timeout`` (a bound on waiting, not a timing assertion).
+    The conditions read the log records, not the database: SQLite's shared in-memory test database
+    has table locks without a busy wait, so the test thread stays off it while the jobs run."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -43,31 +45,37 @@ def _until(condition, timeout: float = 30.0) -> bool:
     return True
 
 
+def _runs(caplog, text: str) -> int:
+    return sum(text in record.getMessage() for record in caplog.records)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_serve_s_background_jobs_put_new_entries_on_the_log(settings):
+def test_serve_s_background_jobs_put_new_entries_on_the_log(settings, caplog):
     settings.JILIANG_LEDGER_SEQUENCE_INTERVAL_MS = 50
+    caplog.set_level(logging.DEBUG, logger="jiliang.jobs")
     _append_one()
     assert selectors.tree_size() == 0
     jobs = scheduler.start_in_background()
     try:
         assert {job.id for job in jobs.get_jobs()} == {job.name for job in registry.jobs()}
-        assert _until(lambda: selectors.tree_size() == 1)
+        assert _until(lambda: _runs(caplog, "job ledger.sequence ok") >= 1)
     finally:
         jobs.shutdown()
+    assert selectors.tree_size() == 1
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failing_job_is_logged_and_the_other_jobs_and_its_next_runs_go_on(caplog):
     broken = registry.Job("broken", "raises", "json:loads", every=FAST)  # json.loads() without an argument
     caplog.set_level(logging.INFO, logger="jiliang.jobs")
+    _append_one()
     jobs = scheduler.build(BackgroundScheduler, [broken, _sequencer()])
     jobs.start()
     try:
-        assert _until(lambda: sum("job broken failed" in r.getMessage() for r in caplog.records) >= 2)
-        _append_one()
-        assert _until(lambda: selectors.tree_size() == 1)
+        assert _until(lambda: _runs(caplog, "job broken failed") >= 2 and _runs(caplog, "job ledger.sequence ok") >= 1)
     finally:
         jobs.shutdown()
+    assert selectors.tree_size() == 1
     failure = next(r for r in caplog.records if "job broken failed" in r.getMessage())
     assert failure.levelno == logging.ERROR and failure.exc_info[0] is TypeError
     assert "started" in failure.getMessage() and "ended" in failure.getMessage()
