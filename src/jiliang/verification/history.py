@@ -7,7 +7,9 @@ and a checker (``desks[(county_id, type_id)]``, falling back to ``desks[(None, t
 instrument's history follows its type's interval from its installation (or from ``years`` back):
 mostly renewed a little before expiry, sometimes late, sometimes failed and re-verified after
 repair, sometimes not renewed at all (overdue) or never verified. The same seed and instruments
-give the same history. Certificate numbers continue each institution's yearly counter.
+give the same history. Certificate numbers continue each institution's yearly counter. Each
+certificate goes on the transparency log in its batch's transaction, with the document the
+services log when they issue one (``Plan.logged``; the benchmark leaves it off).
 """
 
 import datetime
