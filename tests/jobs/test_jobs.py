@@ -3,6 +3,7 @@ failing job is logged and the others (and itself) still run, `--run-once` and `-
 PostgreSQL the jobs lock keeps a second `jiliang jobs` process out."""
 
 import datetime as dt
+import io
 import logging
 import os
 import signal
@@ -20,6 +21,7 @@ from jiliang.jobs import registry, runner, scheduler
 from jiliang.jobs.lock import JobsLock
 from jiliang.ledger import selectors
 from jiliang.ledger import services as ledger
+from jiliang.ui.management.commands import serve
 
 FAST = dt.timedelta(milliseconds=50)
 
@@ -50,17 +52,23 @@ def _runs(caplog, text: str) -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_serve_s_background_jobs_put_new_entries_on_the_log(settings, caplog):
+def test_serve_runs_the_jobs_while_it_serves_so_new_entries_reach_the_log(settings, caplog, monkeypatch):
+    """`jiliang serve` (and so `jiliang demo`): the web server stands in for runserver here."""
     settings.JILIANG_LEDGER_SEQUENCE_INTERVAL_MS = 50
     caplog.set_level(logging.DEBUG, logger="jiliang.jobs")
     _append_one()
     assert selectors.tree_size() == 0
-    jobs = scheduler.start_in_background()
-    try:
-        assert {job.id for job in jobs.get_jobs()} == {job.name for job in registry.jobs()}
+    served = []
+
+    def runserver(name, addrport, **options):
+        served.append((name, addrport))
         assert _until(lambda: _runs(caplog, "job ledger.sequence ok") >= 1)
-    finally:
-        jobs.shutdown()
+
+    monkeypatch.setattr(serve, "call_command", runserver)
+    out = io.StringIO()
+    call_command("serve", "127.0.0.1:8103", stdout=out)
+    assert served == [("runserver", "127.0.0.1:8103")]
+    assert f"Scheduled jobs: {len(registry.jobs())} running in this process" in out.getvalue()
     assert selectors.tree_size() == 1
 
 

@@ -35,5 +35,5 @@ class Command(BaseCommand):
             call_command("runserver", addrport, use_reloader=False, use_threading=True)
         finally:
             if jobs is not None:
-                jobs.shutdown(wait=False)
+                jobs.shutdown()  # lets a running job finish its transaction
             lock.release()
