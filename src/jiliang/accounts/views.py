@@ -13,6 +13,7 @@ from jiliang.accounts import selectors, services
 from jiliang.accounts.models import Role
 from jiliang.errors import DomainError
 from jiliang.ui.listing import ListColumn, Listing, render_listing
+from jiliang.ui.widgets import DateInput
 
 OVERSIGHT_ROLES = {Role.CITY_REGULATOR, Role.COUNTY_REGULATOR, Role.AUDITOR}
 
@@ -22,8 +23,8 @@ class AuditFilterForm(forms.Form):
     object_id = forms.CharField(label=gettext_lazy("对象编号"), required=False, max_length=64)
     actor = forms.CharField(label=gettext_lazy("操作人"), required=False, max_length=150)
     action = forms.CharField(label=gettext_lazy("操作"), required=False, max_length=64)
-    since = forms.DateField(label=gettext_lazy("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=gettext_lazy("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=gettext_lazy("起始日期"), required=False, widget=DateInput)
+    until = forms.DateField(label=gettext_lazy("截止日期"), required=False, widget=DateInput)
 
 
 @login_required

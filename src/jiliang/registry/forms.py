@@ -12,6 +12,7 @@ from jiliang.registry.models import (
     SiteKind,
     VerificationMode,
 )
+from jiliang.ui.widgets import DateInput
 
 
 def _choices(choices) -> list[tuple[str, str]]:
@@ -121,7 +122,7 @@ class InstrumentForm(forms.ModelForm):
         model = Instrument
         fields = ["type", "serial_no", "manufacturer", "model", "pattern_approval_no", "accuracy_class",
                   "measuring_range", "owner", "site", "purpose", "install_date"]
-        widgets = {"install_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"install_date": DateInput}
 
     def __init__(self, *args, organizations=None, sites=None, editable=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -137,5 +138,5 @@ class InstrumentForm(forms.ModelForm):
 
 class InstrumentStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("新状态"), choices=InstrumentStatus.choices)
-    effective_on = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    effective_on = forms.DateField(label=_("生效日期"), widget=DateInput)
     reason = forms.CharField(label=_("原因"), max_length=255, required=False)

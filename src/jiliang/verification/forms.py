@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from jiliang.accounts.models import Division, User
 from jiliang.registry.forms import DivisionChoiceField
 from jiliang.registry.models import InstrumentType
+from jiliang.ui.widgets import DateInput
 from jiliang.verification.models import (
     CalibrationResult,
     CertificateKind,
@@ -18,10 +19,6 @@ from jiliang.verification.models import (
     RequestStatus,
     VerificationKind,
 )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def _choices(choices) -> list[tuple[str, str]]:
