@@ -71,7 +71,7 @@ class OrganizationFilter(Schema):
 
 
 class OrganizationIn(Schema):
-    uscc: str = Field(..., min_length=1, max_length=32)
+    uscc: str = Field(..., max_length=40, description="full-width characters, spaces and lower case are normalised")
     name: str = Field(..., min_length=1, max_length=128)
     division_code: str = Field(..., min_length=1, max_length=16)
     legal_representative: str = Field("", max_length=64)

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.accounts.models import Division
+from jiliang.registry.codes import normalise_uscc
 from jiliang.registry.models import (
     Instrument,
     InstrumentStatus,
@@ -42,6 +43,8 @@ class OrganizationFilterForm(forms.Form):
 
 
 class OrganizationForm(forms.ModelForm):
+    # Longer than the 18 characters stored: the service normalises spaces and full-width input first.
+    uscc = forms.CharField(label=_("统一社会信用代码"), max_length=40)
     division = DivisionChoiceField(label=_("所属区划"), queryset=Division.objects.none())
 
     class Meta:
@@ -55,6 +58,9 @@ class OrganizationForm(forms.ModelForm):
         if self.instance.pk:
             del self.fields["uscc"]  # the code identifies the entity; a new code is a new entity
         _keep_only(self, editable)
+
+    def clean_uscc(self) -> str:
+        return normalise_uscc(self.cleaned_data["uscc"])
 
 
 class SiteFilterForm(forms.Form):
