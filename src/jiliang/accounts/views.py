@@ -5,11 +5,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from jiliang.accounts import selectors, services
+from jiliang.accounts import audit_labels, selectors, services
 from jiliang.accounts.models import Role
 from jiliang.errors import DomainError
 from jiliang.ui.listing import ListColumn, Listing, render_listing
@@ -19,10 +20,12 @@ OVERSIGHT_ROLES = {Role.CITY_REGULATOR, Role.COUNTY_REGULATOR, Role.AUDITOR}
 
 
 class AuditFilterForm(forms.Form):
-    object_type = forms.CharField(label=gettext_lazy("对象类型"), required=False, max_length=64)
+    object_type = forms.ChoiceField(label=gettext_lazy("对象类型"), required=False,
+                                    choices=lambda: [("", "—"), *audit_labels.object_type_choices()])
     object_id = forms.CharField(label=gettext_lazy("对象编号"), required=False, max_length=64)
     actor = forms.CharField(label=gettext_lazy("操作人"), required=False, max_length=150)
-    action = forms.CharField(label=gettext_lazy("操作"), required=False, max_length=64)
+    action = forms.ChoiceField(label=gettext_lazy("操作"), required=False,
+                               choices=lambda: [("", "—"), *audit_labels.action_choices()])
     since = forms.DateField(label=gettext_lazy("起始日期"), required=False, widget=DateInput)
     until = forms.DateField(label=gettext_lazy("截止日期"), required=False, widget=DateInput)
 
@@ -39,13 +42,13 @@ def audit_list(request):
         default_sort="-at",
         filter_form=form,
         columns=[
-            ListColumn(_("时间"), lambda e: e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), "at"),
+            ListColumn(_("时间"), lambda e: timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), "at"),
             ListColumn(_("操作人"), lambda e: e.actor_name, "actor_name"),
-            ListColumn(_("操作"), lambda e: e.action, "action"),
-            ListColumn(_("对象类型"), lambda e: e.object_type, "object_type"),
+            ListColumn(_("操作"), lambda e: audit_labels.action_display(e.action), "action"),
+            ListColumn(_("对象类型"), lambda e: audit_labels.object_type_label(e.object_type), "object_type"),
             ListColumn(_("对象"), lambda e: e.object_repr),
-            ListColumn(_("修改前"), lambda e: e.before),
-            ListColumn(_("修改后"), lambda e: e.after),
+            ListColumn(_("修改前"), lambda e: audit_labels.snapshot_display(e.object_type, e.before)),
+            ListColumn(_("修改后"), lambda e: audit_labels.snapshot_display(e.object_type, e.after)),
         ],
     )
     queryset = selectors.audit_events(request.user, **{k: v for k, v in filters.items() if v})
