@@ -5,6 +5,8 @@ The design (indexes, the denormalised ``VerificationState``, numbering, immutabi
 docs/verification.md; the conformity decision itself is pure logic in ``conformity.py``.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -444,6 +446,19 @@ class CertificateStatus(models.TextChoices):
     REVOKED = "revoked", _("已撤销")
 
 
+def certificate_status_on(status: str, kind: str, valid_until: datetime.date | None, day: datetime.date) -> str:
+    """The status a reader on ``day`` should see. The stored status only records the lifecycle
+    (issued, superseded, revoked); an issued certificate past its validity is expired, not 有效, and a
+    notice of failure was never a statement that the instrument may be used."""
+    if status != CertificateStatus.ISSUED:
+        return str(CertificateStatus(status).label)
+    if kind == CertificateKind.FAILURE_NOTICE:
+        return str(_("已出具(不合格)"))
+    if valid_until is not None and valid_until < day:
+        return _("已过期(有效期至 %(date)s)") % {"date": valid_until.isoformat()}
+    return str(CertificateStatus.ISSUED.label)
+
+
 class IssuedCertificateChanged(RuntimeError):
     """An issued certificate never changes; a correction is a new certificate (services.supersede)."""
 
@@ -489,6 +504,9 @@ class Certificate(models.Model):
     revocation_reason = models.CharField(_("撤销原因"), max_length=500, blank=True)
 
     LIFECYCLE_FIELDS = frozenset({"status", "revoked_at", "revoked_by", "revocation_reason"})
+
+    def status_on(self, day: datetime.date) -> str:
+        return certificate_status_on(self.status, self.kind, self.valid_until, day)
 
     class Meta:
         verbose_name = _("证书")

@@ -43,12 +43,12 @@ from jiliang.verification.models import (
     CalibrationResult,
     Certificate,
     CertificateKind,
-    CertificateStatus,
     Institution,
     MeasurementStandard,
     MpeRule,
     Qualification,
     StandardCalibration,
+    certificate_status_on,
 )
 from jiliang.ui.listing import ListColumn, Listing, render_listing
 
@@ -480,11 +480,13 @@ def _attribute(path: str):
 def _certificate_columns(column=_attribute) -> list[ListColumn]:
     """A certificate's columns; ``column(path)`` reads a lookup path from a row (an instance by
     default, ``itemgetter`` for the values() rows of the suspect list)."""
-    kind, status = column("kind"), column("status")
+    kind, status, valid_until = column("kind"), column("status"), column("valid_until")
+    today = timezone.localdate()
     return [
         ListColumn(_("证书编号"), column("number"), "number", link=True),
         ListColumn(_("证书类别"), lambda row: CertificateKind(kind(row)).label, "kind"),
-        ListColumn(_("状态"), lambda row: CertificateStatus(status(row)).label, "status"),
+        ListColumn(_("状态"), lambda row: certificate_status_on(status(row), kind(row), valid_until(row), today),
+                   "status"),
         ListColumn(_("检定日期"), column("performed_on"), "performed_on"),
         ListColumn(_("有效期至"), column("valid_until"), "valid_until"),
         ListColumn(_("器具公开码"), column("instrument__public_code")),
@@ -529,7 +531,7 @@ def certificate_detail(request, pk: int):
     replacement = Certificate.objects.filter(supersedes=certificate).only("number").first()
     fields = [
         (_("证书编号"), certificate.number), (_("证书类别"), certificate.get_kind_display()),
-        (_("状态"), certificate.get_status_display()), (_("检定机构"), certificate.institution.name),
+        (_("状态"), certificate.status_on(timezone.localdate())), (_("检定机构"), certificate.institution.name),
         (_("器具"), f"{certificate.instrument_type.name_zh} {certificate.instrument.serial_no} "
                    f"({certificate.instrument.public_code})"),
         (_("使用单位"), certificate.owner.name), (_("检定日期"), certificate.performed_on),
@@ -677,6 +679,18 @@ def verification_detail(request, pk: int):
     })
 
 
+def _link_status(link: selectors.Link, today) -> str:
+    """A link is judged on the date its standard was used; one that has expired since says so."""
+    if link.is_root:
+        return _("国家计量基准")
+    if not link.ok:
+        return _("中断")
+    if link.valid_until is not None and link.valid_until < today:
+        return _("使用时有效(%(on)s)，已于 %(until)s 过期") % {"on": link.on.isoformat(),
+                                                          "until": link.valid_until.isoformat()}
+    return _("有效")
+
+
 @login_required
 def chain(request, pk: int):
     """The traceability chain of an instrument on a date (default today)."""
@@ -684,9 +698,9 @@ def chain(request, pk: int):
     form = ChainForm(request.GET or None)
     on = (form.cleaned_data.get("on") if form.is_valid() else None) or timezone.localdate()
     result = selectors.traceability_chain(request.user, instrument, on)
+    today = timezone.localdate()
     rows = [[("  " * link.level) + link.what, link.name, link.institution, link.document, link.valid_from,
-             link.valid_until, _("国家计量基准") if link.is_root else (_("有效") if link.ok else _("中断")),
-             "；".join(link.problems)] for link in result.links]
+             link.valid_until, _link_status(link, today), "；".join(link.problems)] for link in result.links]
     links = [reverse("verification:standard-detail", args=[link.standard_id]) if link.standard_id else None
              for link in result.links]
     fields = [(_("器具"), str(instrument)), (_("日期"), on),
