@@ -1,4 +1,5 @@
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.accounts.models import Division
@@ -13,7 +14,10 @@ from jiliang.registry.models import (
     SiteKind,
     VerificationMode,
 )
-from jiliang.ui.widgets import DateInput
+from jiliang.ui.widgets import AutocompleteSelect, DateInput, SearchableChoiceField
+
+ORGANIZATION_CHOICES = reverse_lazy("api:organization-choices")
+SITE_CHOICES = reverse_lazy("api:site-choices")
 
 
 def _choices(choices) -> list[tuple[str, str]]:
@@ -74,7 +78,8 @@ class SiteFilterForm(forms.Form):
 
 
 class SiteForm(forms.ModelForm):
-    organization = forms.ModelChoiceField(label=_("经营单位"), queryset=Organization.objects.none())
+    organization = SearchableChoiceField(label=_("经营单位"), queryset=Organization.objects.none(),
+                                         widget=AutocompleteSelect(ORGANIZATION_CHOICES))
     division = DivisionChoiceField(label=_("所在区划"), queryset=Division.objects.none())
 
     class Meta:
@@ -121,20 +126,25 @@ class InstrumentFilterForm(forms.Form):
 
 
 class InstrumentForm(forms.ModelForm):
-    owner = forms.ModelChoiceField(label=_("使用单位"), queryset=Organization.objects.none())
-    site = forms.ModelChoiceField(label=_("安装场所"), queryset=Site.objects.none())
+    owner = SearchableChoiceField(label=_("使用单位"), queryset=Organization.objects.none(),
+                                  widget=AutocompleteSelect(ORGANIZATION_CHOICES))
+    site = SearchableChoiceField(label=_("安装场所"), queryset=Site.objects.none(),
+                                 widget=AutocompleteSelect(SITE_CHOICES, depends_on="owner", param="organization"))
+    other_operator_confirmed = forms.BooleanField(
+        label=_("确认安装在其他单位经营的场所"), required=False,
+        help_text=_("场所的经营单位不是使用单位时(如集贸市场摊位、租赁设备)须勾选。"))
 
     class Meta:
         model = Instrument
         fields = ["type", "serial_no", "manufacturer", "model", "pattern_approval_no", "accuracy_class",
-                  "measuring_range", "owner", "site", "purpose", "install_date"]
+                  "measuring_range", "owner", "site", "other_operator_confirmed", "purpose", "install_date"]
         widgets = {"install_date": DateInput}
 
     def __init__(self, *args, organizations=None, sites=None, editable=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = organizations
         self.fields["site"].queryset = sites
-        _keep_only(self, editable)
+        _keep_only(self, editable)  # an owner picks among its own sites: nothing to confirm
 
     def _get_validation_exclusions(self):
         """Leave the (type, manufacturer, serial) constraint to the service, whose conflict names the

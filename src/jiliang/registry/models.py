@@ -50,6 +50,10 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def choice_label(self) -> str:
+        """How a select names it: two units can share a name, never a code."""
+        return f"{self.name}（{self.uscc}）"
+
     @property
     def masked_contact_phone(self) -> str:
         return mask_phone(self.contact_phone)
@@ -106,6 +110,9 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def choice_label(self) -> str:
+        return f"{self.name}（{self.address}）" if self.address else self.name
 
 
 class VerificationMode(models.TextChoices):

@@ -1,12 +1,13 @@
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.accounts.models import Division, User
 from jiliang.registry.forms import DivisionChoiceField
 from jiliang.registry.models import InstrumentType
-from jiliang.ui.widgets import DateInput
+from jiliang.ui.widgets import AutocompleteSelect, DateInput, SearchableChoiceField
 from jiliang.verification.models import (
     CalibrationResult,
     CertificateKind,
@@ -71,15 +72,11 @@ class StandardForm(forms.ModelForm):
         widgets = {"approval_valid_until": DateInput}
 
 
-class StandardChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.name} · {obj.institution.name}"
-
-
 class CalibrationForm(forms.Form):
     calibrating_institution = forms.ModelChoiceField(label=_("校准机构"), queryset=Institution.objects.all())
-    reference_standard = StandardChoiceField(
-        label=_("上级计量标准"), queryset=MeasurementStandard.objects.select_related("institution"), required=False)
+    reference_standard = SearchableChoiceField(
+        label=_("上级计量标准"), queryset=MeasurementStandard.objects.select_related("institution"), required=False,
+        widget=AutocompleteSelect(reverse_lazy("api:standard-choices")))
     certificate_no = forms.CharField(label=_("校准证书编号"), max_length=64)
     calibrated_on = forms.DateField(label=_("校准日期"), widget=DateInput)
     valid_until = forms.DateField(label=_("有效期至"), widget=DateInput)

@@ -148,6 +148,9 @@ class MeasurementStandard(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.institution})"
 
+    def choice_label(self) -> str:
+        return f"{self.name} · {self.institution.name}"
+
 
 class CalibrationResult(models.TextChoices):
     IN_TOLERANCE = "in_tolerance", _("符合要求")
