@@ -43,11 +43,11 @@ class AutocompleteSelect(forms.Select):
     """
 
     class Media:
-        css = {"all": ("vendor/tom-select/tom-select.bootstrap5.min.css",)}
+        css = {"all": ("vendor/tom-select/tom-select.bootstrap5.min.css", "ui/autocomplete.css")}
         js = ("vendor/tom-select/tom-select.complete.min.js", "ui/autocomplete.js")
 
     def __init__(self, url, *, depends_on: str | None = None, param: str | None = None, attrs=None):
-        super().__init__(attrs)
+        super().__init__({"class": "form-select", **(attrs or {})})  # Tom Select's Bootstrap 5 theme keys on it
         self.url, self.depends_on, self.param = url, depends_on, param or depends_on
 
     def get_context(self, name, value, attrs):

@@ -56,12 +56,15 @@
     });
     var other = dependency(select);
     if (other) {
+      var chosen = other.value;
       other.addEventListener("change", function () {
-        control.clear();
-        control.clearOptions();
-        if (control.clearCache) {
-          control.clearCache();
+        if (other.value === chosen) {
+          return;  // Tom Select also reports a change when the control loses focus
         }
+        chosen = other.value;
+        control.clear(true);
+        control.clearOptions();
+        control.wrapper.classList.remove("preloaded");  // the next focus loads the new owner's matches
       });
     }
   }
