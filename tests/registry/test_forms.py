@@ -24,8 +24,8 @@ def test_an_edit_page_saves_the_change_and_shows_the_record(what, city_regulator
         "site": (f"/registry/sites/{site.pk}/", "name", "二号站", lambda: Site.objects.get(pk=site.pk).name),
         "instrument": (f"/registry/instruments/{instrument.pk}/", "model", "CS-99",
                        lambda: Instrument.objects.get(pk=instrument.pk).model),
-        "instrument-type": ("/registry/instrument-types/MI06/", "name_en", "Fuel dispenser (edited)",
-                            lambda: InstrumentType.objects.get(code="MI06").name_en),
+        "instrument-type": ("/registry/instrument-types/MI06/", "typical_scope", "贸易结算(加油站)",
+                            lambda: InstrumentType.objects.get(code="MI06").typical_scope),
     }[what]
     client = browser_client(city_regulator)
     form = client.get(url + "edit/").context["form"]

@@ -151,6 +151,12 @@ def _field_words(model, key: str, value) -> tuple[str, str]:
     return str(field.verbose_name), value_display(shown) if shown is value else str(shown)
 
 
+def field_names(object_type: str, keys: list[str]) -> list[str]:
+    """The Chinese names of snapshot keys (the changed fields a history lists)."""
+    model = _model(object_type)
+    return [_field_words(model, key, None)[0] for key in keys]
+
+
 def snapshot_display(object_type: str, values: dict | None) -> str:
     """A before/after snapshot as "名称：值；..." with the model's Chinese field names."""
     if not values:

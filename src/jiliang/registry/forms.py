@@ -103,11 +103,11 @@ class InstrumentTypeFilterForm(forms.Form):
 class InstrumentTypeForm(forms.ModelForm):
     class Meta:
         model = InstrumentType
-        fields = ["name_zh", "name_en", "category", "regulation", "verification_mode",
-                  "verification_interval_months", "period_note", "typical_scope", "mandatory",
-                  "catalogue_status", "source", "confidence", "notes"]
+        # The English name, research sources, confidence and notes are the admin's (back office).
+        fields = ["name_zh", "category", "regulation", "verification_mode", "verification_interval_months",
+                  "period_note", "typical_scope", "mandatory", "catalogue_status"]
         widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in
-                   ["regulation", "period_note", "typical_scope", "catalogue_status", "source", "notes"]}
+                   ["regulation", "period_note", "typical_scope", "catalogue_status"]}
 
 
 class InstrumentFilterForm(forms.Form):
@@ -117,8 +117,8 @@ class InstrumentFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("场所类型"), choices=_choices(SiteKind.choices), required=False)
     status = forms.ChoiceField(label=_("状态"), choices=_choices(InstrumentStatus.choices), required=False)
     q = forms.CharField(label=_("编号、公开码、单位或场所"), required=False, max_length=64)
-    owner = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    site = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    owner = forms.IntegerField(label=_("使用单位"), required=False, min_value=1, widget=forms.HiddenInput)
+    site = forms.IntegerField(label=_("安装场所"), required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, divisions=None, **kwargs):
         super().__init__(*args, **kwargs)

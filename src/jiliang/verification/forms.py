@@ -88,8 +88,9 @@ class CalibrationForm(forms.Form):
 class MpeRuleForm(forms.ModelForm):
     class Meta:
         model = MpeRule
+        # The research sources, confidence and notes are the admin's (back office), not a page's.
         fields = ["regulation", "clause", "accuracy_class", "quantity", "condition", "error_basis", "unit", "lower",
-                  "upper", "applies_to", "source", "confidence", "notes", "active"]
+                  "upper", "applies_to", "active"]
 
 
 class MpeRuleFilterForm(forms.Form):

@@ -17,7 +17,8 @@ from jiliang.accounts.models import Role, User
 from jiliang.errors import DomainError
 from jiliang.registry import selectors as registry_selectors
 from jiliang.registry.views import apply_domain_error, object_history
-from jiliang.verification import selectors, services
+from jiliang.registry.regulations import regulation_references
+from jiliang.verification import mpe_words, selectors, services
 from jiliang.verification.forms import (
     AcceptForm,
     AuthorisationForm,
@@ -328,15 +329,15 @@ def mpe_rule_list(request):
         columns=[
             ListColumn(_("规则编号"), lambda r: r.key, "key", link=True),
             ListColumn(_("适用器具种类"), lambda r: ", ".join(t.code for t in r.instrument_types.all())),
-            ListColumn(_("检定规程"), lambda r: r.regulation),
-            ListColumn(_("条款"), lambda r: r.clause),
+            ListColumn(_("检定规程"), lambda r: regulation_references(r.regulation)),
+            ListColumn(_("条款"), lambda r: mpe_words.clause_zh(r.clause)),
             ListColumn(_("准确度等级"), lambda r: r.accuracy_class),
-            ListColumn(_("检定项目"), lambda r: r.quantity),
-            ListColumn(_("适用范围或条件"), lambda r: r.condition),
+            ListColumn(_("检定项目"), lambda r: mpe_words.quantity_zh(r.quantity)),
+            ListColumn(_("适用范围或条件"), lambda r: mpe_words.condition_zh(r.condition)),
+            ListColumn(_("适用检定类别"), lambda r: mpe_words.applies_to_zh(r.applies_to)),
             ListColumn(_("下限"), lambda r: r.lower),
             ListColumn(_("上限"), lambda r: r.upper),
-            ListColumn(_("单位"), lambda r: r.unit),
-            ListColumn(_("可信度"), lambda r: r.confidence),
+            ListColumn(_("单位"), lambda r: mpe_words.unit_zh(r.unit)),
             ListColumn(_("现行有效"), lambda r: _yes_no(r.active)),
         ],
     )
@@ -614,8 +615,14 @@ def verification_create(request):
 
 
 def _points_text(data: services.VerificationInput) -> str:
+    """The points as the form's lines; a value the original record lacks (records loaded from an
+    older system) is "?", which the form refuses until the verifier types it, never "None"."""
+    def value(number) -> str:
+        return "?" if number is None else str(number)
+
     return "\n".join(
-        f"{p.mpe_rule.key if p.mpe_rule else '-'} {p.nominal} {p.indicated} {p.expanded_uncertainty} {p.coverage_factor}"
+        " ".join([p.mpe_rule.key if p.mpe_rule else "-", value(p.nominal), value(p.indicated),
+                  value(p.expanded_uncertainty), value(p.coverage_factor)])
         for p in data.points
     )
 
@@ -665,7 +672,8 @@ def verification_detail(request, pk: int):
     tables = [
         _table(_("检定点"), [_("序号"), _("规则"), _("检定项目"), _("标准值"), _("示值"), _("误差"), _("扩展不确定度 U"),
                           _("包含因子 k"), _("允许误差"), _("判定"), _("处于限值的 U 范围内")],
-               [[p.position, p.mpe_rule.key if p.mpe_rule else "—", p.quantity, p.nominal, p.indicated,
+               [[p.position, p.mpe_rule.key if p.mpe_rule else "—", mpe_words.quantity_zh(p.quantity), p.nominal,
+                 p.indicated,
                  f"{p.error} {p.error_unit}", p.expanded_uncertainty, p.coverage_factor,
                  f"{p.mpe_lower} … {p.mpe_upper} {p.error_unit}" if p.mpe_lower is not None else "—",
                  verdicts[p.conforms], _yes_no(p.near_limit)] for p in points], testid="test-points"),
