@@ -154,3 +154,20 @@ def test_an_unknown_action_code_still_reads_as_chinese():
     assert audit_labels.object_type_label("nowhere.Thing") == "其他对象"
     assert audit_labels.snapshot_display("registry.Organization", {"status": "active", "industry": None}) \
         == "状态：存续；行业：空"
+
+
+def test_a_field_left_with_an_english_name_reads_in_chinese_in_the_log():
+    from jiliang.accounts import audit_labels
+    assert audit_labels.snapshot_display("accounts.ApiToken", {"revoked_at": None, "prefix": "ab12"}) \
+        == "吊销时间：空；令牌前缀：ab12"
+
+
+def test_every_field_of_the_registry_and_verification_models_has_a_chinese_name():
+    import re
+
+    from django.apps import apps
+    english = [f"{model._meta.label}.{field.name}" for app in ("registry", "verification")
+               for model in apps.get_app_config(app).get_models() for field in model._meta.concrete_fields
+               if not field.primary_key or field.is_relation
+               if not re.search(r"[\u4e00-\u9fff]", str(field.verbose_name))]
+    assert english == []

@@ -3,6 +3,7 @@
 Chinese. The codes stay in the table and the exports' filters; the page shows the words."""
 
 import datetime
+import re
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
@@ -80,7 +81,14 @@ KEYS = {
     "instruments": gettext_lazy("器具数"), "devices": gettext_lazy("设备数"), "day": gettext_lazy("日期"),
     "codes": gettext_lazy("代码"), "cleared_at": gettext_lazy("解除时间"), "batch": gettext_lazy("批次"),
     "active": gettext_lazy("有效"), "username": gettext_lazy("用户名"),
+    # Fields of models outside this change whose verbose_name is still the English default.
+    "user_id": gettext_lazy("用户"), "prefix": gettext_lazy("令牌前缀"), "digest": gettext_lazy("摘要"),
+    "created_at": gettext_lazy("创建时间"), "last_used_at": gettext_lazy("最近使用时间"),
+    "token_digest": gettext_lazy("令牌摘要"), "last_register_at": gettext_lazy("最近读数时间"),
+    "last_register_seq": gettext_lazy("最近读数序号"), "last_register": gettext_lazy("最近读数"),
+    "path": gettext_lazy("区划路径"),
 }
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 # Loaders write "<loader>.load" (demo, seed, history): one bulk load of records.
 LOAD_SUFFIX = ".load"
 
@@ -148,7 +156,10 @@ def _field_words(model, key: str, value) -> tuple[str, str]:
         return str(KEYS.get(key, key)), value_display(value)
     choices = dict(field.flatchoices) if field.choices else {}
     shown = choices.get(value, value) if isinstance(value, str | int) else value
-    return str(field.verbose_name), value_display(shown) if shown is value else str(shown)
+    name = str(field.verbose_name)
+    if not _CJK.search(name):  # a field left with Django's English default name
+        name = str(KEYS.get(key, name))
+    return name, value_display(shown) if shown is value else str(shown)
 
 
 def field_names(object_type: str, keys: list[str]) -> list[str]:
