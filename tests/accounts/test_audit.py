@@ -171,3 +171,18 @@ def test_every_field_of_the_registry_and_verification_models_has_a_chinese_name(
                if not field.primary_key or field.is_relation
                if not re.search(r"[\u4e00-\u9fff]", str(field.verbose_name))]
     assert english == []
+
+
+def test_the_audit_page_filters_whole_days_in_beijing_time(city_regulator, make_user, browser_client):
+    created = make_user(Role.AUDITOR, division="511902")
+    [event] = events_for(created)
+    day = event.at.astimezone(datetime.timezone(datetime.timedelta(hours=8))).date()
+    client = browser_client(city_regulator)
+
+    def shown(**dates):
+        response = client.get("/accounts/audit/", {"object_id": created.pk, "action": "user.create", **dates})
+        return len(response.context["rows"])
+
+    assert shown(since=day.isoformat(), until=day.isoformat()) == 1
+    assert shown(until=(day - datetime.timedelta(days=1)).isoformat()) == 0
+    assert shown(since=(day + datetime.timedelta(days=1)).isoformat()) == 0

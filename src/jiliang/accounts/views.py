@@ -1,5 +1,7 @@
 """Pages for the audit log and the caller's API tokens."""
 
+import datetime
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -51,8 +53,18 @@ def audit_list(request):
             ListColumn(_("修改后"), lambda e: audit_labels.snapshot_display(e.object_type, e.after)),
         ],
     )
-    queryset = selectors.audit_events(request.user, **{k: v for k, v in filters.items() if v})
+    criteria = {k: v for k, v in filters.items() if v}
+    if "since" in criteria:
+        criteria["since"] = _beijing_midnight(criteria["since"])
+    if "until" in criteria:  # the day named is included
+        criteria["until"] = _beijing_midnight(criteria["until"] + datetime.timedelta(days=1))
+    queryset = selectors.audit_events(request.user, **criteria)
     return render_listing(request, listing, queryset)
+
+
+def _beijing_midnight(day: datetime.date) -> datetime.datetime:
+    """The start of ``day`` in the site's time zone, as the aware moment the audit times compare with."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 class TokenForm(forms.Form):
