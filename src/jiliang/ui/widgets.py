@@ -42,9 +42,10 @@ class AutocompleteSelect(forms.Select):
     against its queryset as any select does. The script is ``ui/autocomplete.js`` on Tom Select.
     """
 
-    class Media:
-        css = {"all": ("vendor/tom-select/tom-select.bootstrap5.min.css", "ui/autocomplete.css")}
-        js = ("vendor/tom-select/tom-select.complete.min.js", "ui/autocomplete.js")
+    # The widget brings its own stylesheet and scripts, so any page that renders it (a form, a
+    # filter bar) works without rendering {{ form.media }}; a second searchable field on the page
+    # loads them from the cache and autocomplete.js enhances each select once.
+    template_name = "ui/widgets/autocomplete_select.html"
 
     def __init__(self, url, *, depends_on: str | None = None, param: str | None = None, attrs=None):
         super().__init__({"class": "form-select", **(attrs or {})})  # Tom Select's Bootstrap 5 theme keys on it
