@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from jiliang.accounts.access import AccessDenied
 from jiliang.accounts.models import Division, User
+from jiliang.choices import ChoicePage, ChoiceQuery, choice_page
 from jiliang.errors import InvalidInput
 from jiliang.pagination import page_of
 from jiliang.registry import selectors as registry_selectors
@@ -298,6 +299,13 @@ def list_standards(request, institution: RecordId | None = None, type: str | Non
     queryset = selectors.standards(request.auth, institution_id=institution, type_code=type, text=q)
     return page_of(queryset.prefetch_related("instrument_types").order_by("institution_id", "name", "id"),
                    offset, limit)
+
+
+@router.get("choices/standards", response=ChoicePage, url_name="standard-choices",
+            summary="Measurement standards whose name or approval number contains q (autocomplete)")
+def standard_choices(request, filters: Query[ChoiceQuery]):
+    queryset = selectors.standards(request.auth, text=filters.q.strip() or None).order_by("name", "id")
+    return choice_page(queryset, MeasurementStandard.choice_label, filters.limit)
 
 
 @router.get("standards/{standard_id}", response=StandardOut, summary="One measurement standard")
