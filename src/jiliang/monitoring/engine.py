@@ -53,11 +53,12 @@ def rule_document() -> dict:
     current: dict[str, RuleThreshold] = {}
     for row in RuleThreshold.objects.order_by("rule_code", "version"):
         current[row.rule_code] = row
+    # A threshold the data file gained after a stored version was saved keeps the file's value.
     for code, row in current.items():
         if code == PERSISTENCE:
-            document["persistence"] = row.params
+            document["persistence"] = {**document["persistence"], **row.params}
         elif code in document["rules"]:
-            document["rules"][code]["thresholds"] = row.params
+            document["rules"][code]["thresholds"] = {**document["rules"][code]["thresholds"], **row.params}
     return document
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import pairwise
 
 from jiliang.monitoring.rules.common import (
@@ -56,6 +56,7 @@ from jiliang.monitoring.rules.volume_correction import VolumeCorrection
 
 # Iglewicz & Hoaglin's modified z-score: 0.6745 = Φ⁻¹(0.75) makes the MAD comparable to σ.
 _MAD_TO_SIGMA = 0.6745
+DAY = timedelta(days=1)
 
 
 def parameter_change_without_work_order(window: Window, t: Fd01Thresholds) -> list[Finding]:
@@ -381,11 +382,32 @@ def seal_event(window: Window, t: EventThresholds) -> list[Finding]:
     return event_findings("FD-11", window, DeviceKind.NOZZLE, t.event_codes, Severity.CRITICAL)
 
 
-def communication_loss_severity(last_seen: datetime, now: datetime, t: Fd12Thresholds, opening_hours: tuple[int, int] | None) -> Severity | None:
-    """FD-12 on time alone: silence beyond the critical limit, or beyond the warning limit within opening hours."""
-    if exceeds(silence(last_seen, now).total_seconds(), t.critical_silence.total_seconds()):
+def silence_limits(t: Fd12Thresholds, interval: timedelta | None) -> tuple[timedelta | None, timedelta]:
+    """(warning, critical) silence limits for a device reporting every `interval` (heartbeat or cadence).
+
+    A device that sells when it sells and sends a daily heartbeat is judged against its heartbeat,
+    not against the 10 minutes a five-minute heartbeat allows. Without a declared interval nothing
+    says how quiet the device may be: only the critical limit applies (the device page says so).
+    """
+    if interval is None:
+        return None, t.critical_silence
+    warning = max(t.warning_silence, t.missed_reports * interval)
+    return warning, max(t.critical_silence, warning + interval)
+
+
+def communication_loss_severity(last_seen: datetime, now: datetime, t: Fd12Thresholds, profile: DeviceProfile) -> Severity | None:
+    """FD-12 on time alone: silence beyond the critical limit, or beyond the warning limit.
+
+    A device that reports more often than daily is expected to report in opening hours only, so its
+    warning counts open time; a daily (or rarer) heartbeat comes whatever the hours.
+    """
+    warning, critical = silence_limits(t, profile.report_interval)
+    if exceeds(silence(last_seen, now).total_seconds(), critical.total_seconds()):
         return Severity.CRITICAL
-    if exceeds(open_time_between(last_seen, now, opening_hours).total_seconds(), t.warning_silence.total_seconds()):
+    if warning is None:
+        return None
+    hours = profile.opening_hours if profile.report_interval < DAY else None
+    if exceeds(open_time_between(last_seen, now, hours).total_seconds(), warning.total_seconds()):
         return Severity.WARNING
     return None
 
@@ -397,13 +419,15 @@ def dispenser_communication_loss(window: Window, t: Fd12Thresholds) -> list[Find
     for nozzle in devices_of_kind(window, DeviceKind.NOZZLE):
         if nozzle not in latest:
             continue
-        opening_hours = window.profiles[nozzle].opening_hours
-        severity = communication_loss_severity(latest[nozzle], window.now, t, opening_hours)
+        profile = window.profiles[nozzle]
+        severity = communication_loss_severity(latest[nozzle], window.now, t, profile)
         if severity is not None:
+            warning, critical = silence_limits(t, profile.report_interval)
             findings.append(finding(
                 "FD-12", severity, nozzle, window.now,
                 last_seen=latest[nozzle], silence_s=silence(latest[nozzle], window.now),
-                opening_hours=opening_hours, warning_silence_s=t.warning_silence, critical_silence_s=t.critical_silence,
+                opening_hours=profile.opening_hours, report_interval_s=profile.report_interval,
+                warning_silence_s=warning, critical_silence_s=critical,
             ))
     return findings
 
