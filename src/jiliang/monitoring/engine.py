@@ -204,6 +204,7 @@ def profile_of(code: str, kind: str, site_id: int, medium: str, attributes: dict
         report_interval=dt.timedelta(seconds=interval) if interval else None,
         role=a.get("role"),
         account_active=bool(a.get("account_active", False)),
+        verified_k_factor=a.get("verified_k_factor"),
         last_verified=_date(a.get("last_verified")),
         valid_until=_date(a.get("valid_until")),
         installed_on=_date(a.get("installed_on")) or _date(instrument_installed),

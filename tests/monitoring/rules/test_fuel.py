@@ -88,6 +88,18 @@ def test_fd02_lock_count_only_within_30_days(at, rulebook):
     assert Severity.CRITICAL not in {f.severity for f in found}
 
 
+def test_fd02_compares_the_pulses_with_the_verified_k_factor(at, rulebook):
+    """Issue 15: a dispenser that reports its own tampered K (+0.5 %) agrees with itself; the K-factor
+    recorded at verification does not."""
+    tampered = fill(at, 1, 1000.0, k=100.5)
+    t = rulebook.for_rule("FD-02")
+    assert fuel.pulse_volume_mismatch(window(at, transactions=(tampered,)), t) == []
+    verified = Window(now=at(), profiles={**PROFILES, "N1": replace(NOZZLE, verified_k_factor=100.0)}, transactions=(tampered,))
+    found = fuel.pulse_volume_mismatch(verified, t)
+    assert [f.severity for f in found] == [Severity.WARNING]
+    assert found[0].evidence["verified_k_factor"] == 100.0 and found[0].evidence["reported_k_factor"] == 100.5
+
+
 # FD-03 ------------------------------------------------------------------------------------------
 
 def encoder(at, seq, hours, identity):

@@ -75,20 +75,27 @@ def parameter_change_without_work_order(window: Window, t: Fd01Thresholds) -> li
     return findings
 
 
-def pulse_volume_error(tx: DispenserTransaction) -> float:
-    """Relative difference between the volume the encoder pulses imply and the displayed volume."""
-    return (tx.pulses / tx.k_factor - tx.volume_l) / tx.volume_l
+def pulse_volume_error(tx: DispenserTransaction, k_factor: float | None = None) -> float:
+    """Relative difference between the volume the encoder pulses imply and the displayed volume,
+    with `k_factor` (the verified one) when given, else the one the dispenser reported."""
+    return (tx.pulses / (k_factor or tx.k_factor) - tx.volume_l) / tx.volume_l
 
 
 def pulse_volume_mismatch(window: Window, t: Fd02Thresholds) -> list[Finding]:
-    """FD-02: WARN per fill beyond the MPE; CRITICAL once `lock_count` fills beyond the lock limit fall in the period."""
+    """FD-02: WARN per fill beyond the MPE; CRITICAL once `lock_count` fills beyond the lock limit fall in the period.
+
+    The pulses are converted with the K-factor recorded at the nozzle's last verification when the
+    profile has it: a dispenser that reports its own tampered K would otherwise agree with itself.
+    """
     findings = []
     for device_id, fills in by_device(window.transactions).items():
+        profile = window.profiles.get(device_id)
+        verified_k = profile.verified_k_factor if profile else None
         lock_times: list[datetime] = []
         for tx in fills:
             if tx.volume_l <= 0:
                 continue
-            error = pulse_volume_error(tx)
+            error = pulse_volume_error(tx, verified_k)
             if not exceeds(abs(error), t.warning_relative_error):
                 continue
             if exceeds(abs(error), t.lock_relative_error):
@@ -97,7 +104,8 @@ def pulse_volume_mismatch(window: Window, t: Fd02Thresholds) -> list[Finding]:
             severity = Severity.CRITICAL if len(recent_locks) >= t.lock_count else Severity.WARNING
             findings.append(finding(
                 "FD-02", severity, device_id, tx.time,
-                transaction=tx, pulse_volume_l=tx.pulses / tx.k_factor, relative_error=error,
+                transaction=tx, pulse_volume_l=tx.pulses / (verified_k or tx.k_factor), relative_error=error,
+                verified_k_factor=verified_k, reported_k_factor=tx.k_factor,
                 warning_limit=t.warning_relative_error, lock_limit=t.lock_relative_error,
                 fills_beyond_lock_limit_in_period=len(recent_locks), lock_count=t.lock_count,
             ))
