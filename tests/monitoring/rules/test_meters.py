@@ -1,7 +1,7 @@
 """MT-01 … MT-11 at, just below and just above their thresholds."""
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -164,6 +164,23 @@ def test_mt07_same_drop_last_year_is_seasonal(at, rulebook):
     assert meters.consumption_drop(w, rulebook.for_rule("MT-07")) == []
     alone = with_rollups(window(at, 8 + 24 * (365 + 28), meter_readings=this_year))
     assert meters.consumption_drop(alone, rulebook.for_rule("MT-07"))
+
+
+def test_mt07_a_statutory_holiday_is_no_lasting_drop(rulebook):
+    """Issue 15: a family away over Spring Festival 2026 (15–23 February, nine days off) is not a
+    consumption drop; the same nine days of low use on ordinary days are."""
+    from jiliang.monitoring.rules.common import CHINA_STANDARD_TIME
+
+    def days_of_use(first_day):
+        start = datetime(*first_day, tzinfo=CHINA_STANDARD_TIME) - timedelta(days=30)
+        uses = [10.0] * 30 + [2.0] * 9
+        registers = [500 + sum(uses[:i]) for i in range(len(uses) + 1)]
+        readings = tuple(MeterReading("W1", i, start + timedelta(days=i), r) for i, r in enumerate(registers))
+        return with_rollups(Window(now=readings[-1].time + timedelta(hours=1), profiles=PROFILES, meter_readings=readings))
+
+    t = rulebook.for_rule("MT-07")
+    assert meters.consumption_drop(days_of_use((2026, 2, 15)), t) == []
+    assert meters.consumption_drop(days_of_use((2026, 3, 15)), t)
 
 
 # MT-08 ------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from jiliang.monitoring.rules.common import (
     overdue_severity,
     silence,
 )
+from jiliang.monitoring.rules.holidays import is_statutory_holiday
 from jiliang.monitoring.rules.registers import (
     RegisterStep,
     bucket_start,
@@ -283,7 +284,9 @@ def consumption_drop(window: Window, t: Mt07Thresholds) -> list[Finding]:
     """MT-07: a change point after which daily use fell by at least the drop ratio for at least the minimum days."""
     findings = []
     minimum_days = round(t.minimum_days / DAY)
-    for device_id, series in measured_days(window).items():
+    for device_id, measured in measured_days(window).items():
+        # A statutory holiday's low use (the family away over Spring Festival) is no lasting drop.
+        series = [(day, use) for day, use in measured if not is_statutory_holiday(day.date())]
         if len(series) < 2 * minimum_days:
             continue
         by_day = dict(series)
