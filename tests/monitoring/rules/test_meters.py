@@ -91,6 +91,17 @@ def test_mt02_reverse_register_per_day_water(at, rulebook, reverse, fires):
     assert bool(meters.register_decrease(window(at, 3, meter_readings=readings), rulebook.for_rule("MT-02"))) is fires
 
 
+def test_mt02_one_backflow_seen_by_both_registers_is_one_event(at, rulebook):
+    """Issue 15: a backflow that turns the register back and advances the reverse register was counted
+    twice, so it was CRITICAL (repeated) from the start."""
+    readings = (MeterReading("W1", 1, at(), 10.0, reverse_register=1.0),
+                MeterReading("W1", 2, at(hours=1), 9.8, reverse_register=1.2))
+    found = meters.register_decrease(window(at, 1, meter_readings=readings), rulebook.for_rule("MT-02"))
+    assert [f.severity for f in found] == [Severity.WARNING]
+    assert found[0].evidence["occurrences_in_repeat_period"] == 1
+    assert [check["check"] for check in found[0].evidence["same_day"]] == ["reverse_register"]
+
+
 # MT-03, MT-11 -----------------------------------------------------------------------------------
 
 def test_mt03_and_mt11_event_flags(at, rulebook):
