@@ -28,7 +28,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from jiliang.monitoring import alerting, sql, storage
-from jiliang.monitoring.models import Device, DeviceKind, Rollup, RollupPeriod, RuleThreshold, WorkOrder
+from jiliang.monitoring.models import ClockTurn, Device, DeviceKind, Rollup, RollupPeriod, RuleThreshold, WorkOrder
 from jiliang.monitoring.rules import types as rt
 from jiliang.monitoring.rules.registry import RULES, RuleSpec, rules_for_kind
 from jiliang.monitoring.rules.thresholds import RuleBook, load_document, rulebook_from_document
@@ -371,7 +371,14 @@ def _run(windows: dict[int, rt.Window], specs_of: dict[int, list[RuleSpec]], boo
     """Evaluate and apply; with the clock's ``step`` each rule sees only its own lookback of the site's window."""
     findings = [f for site, window in windows.items() for spec in specs_of.get(site, ())
                 for f in spec.evaluate(window if step is None else _own_window(window, spec, book, step), book)]
-    return alerting.apply_findings(findings, book, now)
+    touched = alerting.apply_findings(findings, book, now)
+    if step is not None:  # the clock's full windows: what a rule did not find there is gone
+        evaluated: dict[str, set[str]] = defaultdict(set)
+        for site, window in windows.items():
+            for spec in specs_of.get(site, ()):
+                evaluated[spec.code] |= {code for code, p in window.profiles.items() if p.kind in spec.device_kinds}
+        alerting.mark_absent(evaluated, findings, now)
+    return touched
 
 
 _WINDOW_DATA = tuple(f.name for f in dataclasses.fields(rt.Window) if f.name not in {"now", "start", "profiles", "last_seen"})
@@ -465,11 +472,28 @@ def _field_starts(specs: Iterable[RuleSpec], book: RuleBook, now: dt.datetime, s
     return starts
 
 
+RULE_CLOCK = "rules"  # the ClockTurn row of the rule clock
+
+
+def _previous_turn(now: dt.datetime) -> dt.datetime | None:
+    """The clock's last turn before ``now`` (None for the first turn, or a replay before it)."""
+    at = ClockTurn.objects.filter(name=RULE_CLOCK).values_list("at", flat=True).first()
+    return at if at is not None and at < now else None
+
+
 def tick(now: dt.datetime | None = None, *, since: dt.datetime | None = None, chunk: int = 200) -> int:
     """The clock's turn: time-driven rules for every site, every rule with its full window for the
-    sites with data since ``since`` (default: one tick interval ago). Returns the alerts touched."""
+    sites with data since ``since`` (default: the clock's previous turn; every site on a first turn,
+    with one tick interval as the step). Returns the alerts touched."""
     now = now or timezone.now()
-    since = since or now - dt.timedelta(seconds=settings.JILIANG_MONITORING_TICK_SECONDS)
+    step = dt.timedelta(seconds=settings.JILIANG_MONITORING_TICK_SECONDS)
+    since = since or _previous_turn(now)
+    touched = _turn(now, since or dt.datetime.min.replace(tzinfo=dt.timezone.utc), now - since if since else step, chunk)
+    ClockTurn.objects.update_or_create(name=RULE_CLOCK, defaults={"at": now})
+    return touched
+
+
+def _turn(now: dt.datetime, since: dt.datetime, step: dt.timedelta, chunk: int) -> int:
     book, enabled = current_rules()
     touched = 0
     sites = Device.objects.filter(revoked_at__isnull=True).exclude(kind=DeviceKind.GATEWAY)
@@ -492,10 +516,10 @@ def tick(now: dt.datetime | None = None, *, since: dt.datetime | None = None, ch
                         specs[spec.code] = spec
             if specs:
                 specs_of[site] = list(specs.values())
-                starts[site] = now - max(_reach(s, book, now - since) for s in specs.values())
-                field_starts[site] = _field_starts(specs.values(), book, now, now - since)
+                starts[site] = now - max(_reach(s, book, step) for s in specs.values())
+                field_starts[site] = _field_starts(specs.values(), book, now, step)
         if starts:
             inputs = _kinds_needed({i for specs in specs_of.values() for s in specs for i in s.inputs})
-            touched += _run(build_windows(starts, now, inputs, field_starts), specs_of, book, now, step=now - since)
+            touched += _run(build_windows(starts, now, inputs, field_starts), specs_of, book, now, step=step)
     touched += alerting.housekeep(book, now)
     return touched
