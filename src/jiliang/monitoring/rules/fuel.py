@@ -141,20 +141,26 @@ def implied_flow_l_per_min(tx: DispenserTransaction) -> float:
 
 
 def implausible_flow_rate(window: Window, t: Fd04Thresholds) -> list[Finding]:
-    """FD-04: implied flow above Qmax × factor (pulse injection), or below Qmin for longer than allowed."""
+    """FD-04: implied flow above Qmax × factor (pulse injection), or below Qmin for longer than allowed.
+
+    Each side needs its own rating only: a nozzle without Qmin is still checked against Qmax (its
+    device page says the low side lacks Qmin).
+    """
     findings = []
     for tx in ordered(window.transactions):
         profile = window.profiles.get(tx.device_id)
-        if profile is None or profile.qmax is None or profile.qmin is None or tx.volume_l <= 0:
+        if profile is None or tx.volume_l <= 0:
             continue
         flow = implied_flow_l_per_min(tx)
-        too_fast = exceeds(flow, profile.qmax * t.qmax_factor)
-        too_slow_too_long = below(flow, profile.qmin) and exceeds(tx.duration_s, t.low_flow_duration.total_seconds())
+        too_fast = profile.qmax is not None and exceeds(flow, profile.qmax * t.qmax_factor)
+        too_slow_too_long = (profile.qmin is not None and below(flow, profile.qmin)
+                             and exceeds(tx.duration_s, t.low_flow_duration.total_seconds()))
         if too_fast or too_slow_too_long:
             findings.append(finding(
                 "FD-04", Severity.WARNING, tx.device_id, tx.time,
                 transaction=tx, flow_l_per_min=flow, qmax=profile.qmax, qmin=profile.qmin,
-                qmax_limit=profile.qmax * t.qmax_factor, direction="high" if too_fast else "low",
+                qmax_limit=profile.qmax * t.qmax_factor if profile.qmax is not None else None,
+                direction="high" if too_fast else "low",
             ))
     return findings
 
