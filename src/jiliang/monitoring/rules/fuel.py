@@ -166,23 +166,24 @@ def implausible_flow_rate(window: Window, t: Fd04Thresholds) -> list[Finding]:
 
 
 def totaliser_discontinuity(window: Window, t: Fd05Thresholds) -> list[Finding]:
-    """FD-05: the totaliser advanced by more (or less) than the reported fills add up to: hidden sales."""
+    """FD-05: the totaliser advanced between two reported fills (or within one) by more than the fills
+    report: hidden sales. Judged per pair of consecutive fills (one centilitre of rounding for each
+    fill), so each discontinuity is one finding at the fill after it, in whichever window it is seen:
+    a sum over the window gave each clock turn its own "largest gap" and finding time."""
     findings = []
     for device_id, fills in by_device(window.transactions).items():
-        advance = fills[-1].totaliser_end_l - fills[0].totaliser_start_l
-        reported = sum(tx.volume_l for tx in fills)
-        tolerance = t.tolerance_per_transaction_l * len(fills)
-        if not exceeds(abs(advance - reported), tolerance):
-            continue
-        # Point the inspector at the largest jump between one fill's end and the next fill's start.
-        gaps = [(after.totaliser_start_l - before.totaliser_end_l, before, after) for before, after in pairwise(fills)]
-        inner = [(tx.totaliser_end_l - tx.totaliser_start_l - tx.volume_l, tx, tx) for tx in fills]
-        gap, before, after = max(gaps + inner, key=lambda item: abs(item[0]))
-        findings.append(finding(
-            "FD-05", Severity.CRITICAL, device_id, after.time,
-            totaliser_advance_l=advance, reported_volume_l=reported, discrepancy_l=advance - reported,
-            tolerance_l=tolerance, transactions=len(fills), largest_gap_l=gap, gap_after=before, gap_before=after,
-        ))
+        steps = [(after.totaliser_start_l - before.totaliser_end_l, before, after, 2 * t.tolerance_per_transaction_l)
+                 for before, after in pairwise(fills)]
+        steps += [(tx.totaliser_end_l - tx.totaliser_start_l - tx.volume_l, tx, tx, t.tolerance_per_transaction_l)
+                  for tx in fills]
+        for gap, before, after, tolerance in steps:
+            if exceeds(abs(gap), tolerance):
+                findings.append(finding(
+                    "FD-05", Severity.CRITICAL, device_id, after.time,
+                    discrepancy_l=gap, tolerance_l=tolerance, gap_after=before, gap_before=after,
+                    totaliser_advance_l=after.totaliser_end_l - before.totaliser_start_l,
+                    reported_volume_l=before.volume_l + (after.volume_l if after is not before else 0.0),
+                ))
     return findings
 
 
