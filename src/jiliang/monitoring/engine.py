@@ -32,6 +32,7 @@ from jiliang.monitoring.models import ClockTurn, Device, DeviceKind, Rollup, Rol
 from jiliang.monitoring.rules import types as rt
 from jiliang.monitoring.rules.registry import RULES, RuleSpec, rules_for_kind
 from jiliang.monitoring.rules.thresholds import RuleBook, load_document, rulebook_from_document
+from jiliang.verification.models import Conclusion, VerificationState
 
 RULE_KIND = {
     DeviceKind.NOZZLE: rt.DeviceKind.NOZZLE,
@@ -182,10 +183,19 @@ class SiteDevice:
 
 
 def profile_of(code: str, kind: str, site_id: int, medium: str, attributes: dict, *, tank: str | None = None,
-               instrument_class: str | None = None, instrument_installed=None) -> rt.DeviceProfile:
+               instrument_class: str | None = None, instrument_installed=None,
+               certificate: tuple | None = None) -> rt.DeviceProfile:
     """What the rules know of a device: its kind and site, ratings and dates from its parameters
-    (``attributes``) and from the registered instrument it is bound to."""
+    (``attributes``) and from the registered instrument it is bound to. ``certificate`` is the
+    instrument's certificate in force (verified on, conclusion, valid until: its VerificationState):
+    the verified state comes from verification and wins over dates typed into the attributes; a
+    failed verification leaves the instrument unverified from that day."""
     a = attributes or {}
+    last_verified, valid_until = _date(a.get("last_verified")), _date(a.get("valid_until"))
+    if certificate is not None:
+        verified_on, conclusion, certificate_valid_until = certificate
+        last_verified = _date(verified_on)
+        valid_until = _date(verified_on) if conclusion == Conclusion.FAIL else _date(certificate_valid_until)
     interval = a.get("report_interval_s")
     hours = a.get("opening_hours")
     return rt.DeviceProfile(
@@ -205,8 +215,8 @@ def profile_of(code: str, kind: str, site_id: int, medium: str, attributes: dict
         role=a.get("role"),
         account_active=bool(a.get("account_active", False)),
         verified_k_factor=a.get("verified_k_factor"),
-        last_verified=_date(a.get("last_verified")),
-        valid_until=_date(a.get("valid_until")),
+        last_verified=last_verified,
+        valid_until=valid_until,
         installed_on=_date(a.get("installed_on")) or _date(instrument_installed),
         opening_hours=tuple(hours) if hours else None,
     )
@@ -214,6 +224,7 @@ def profile_of(code: str, kind: str, site_id: int, medium: str, attributes: dict
 
 _DEVICE = Device._meta.db_table
 _INSTRUMENT = Device._meta.get_field("instrument").related_model._meta.db_table
+_VERIFICATION_STATE = VerificationState._meta.db_table
 
 
 def _site_devices(site_ids: Iterable[int], device_ids: Iterable[int] = ()) -> dict[int, list[SiteDevice]]:
@@ -223,18 +234,20 @@ def _site_devices(site_ids: Iterable[int], device_ids: Iterable[int] = ()) -> di
     with sql.cursor() as cursor:
         cursor.execute(
             f"""SELECT d.id, d.code, d.kind, d.site_id, d.medium, d.attributes, d.last_seen_at,
-                       i.accuracy_class, i.install_date, f.code
+                       i.accuracy_class, i.install_date, f.code, v.verified_on, v.conclusion, v.valid_until
                 FROM {_DEVICE} d
                 LEFT JOIN {_INSTRUMENT} i ON i.id = d.instrument_id
+                LEFT JOIN {_VERIFICATION_STATE} v ON v.instrument_id = d.instrument_id
                 LEFT JOIN {_DEVICE} f ON f.id = d.feeds_from_id
                 WHERE ({sql.in_list('d.site_id', 'bigint')} OR {sql.in_list('d.id', 'bigint')})
                   AND d.revoked_at IS NULL AND d.kind <> %s
                 ORDER BY d.code""",
             [sql.list_param(list(site_ids)), sql.list_param(list(device_ids)), DeviceKind.GATEWAY],
         )
-        for id_, code, kind, site, medium, attributes, seen, accuracy, installed, tank in cursor.fetchall():
+        for id_, code, kind, site, medium, attributes, seen, accuracy, installed, tank, *state in cursor.fetchall():
             profile = profile_of(code, kind, site, medium, sql.json_of(attributes), tank=tank,
-                                 instrument_class=accuracy, instrument_installed=installed)
+                                 instrument_class=accuracy, instrument_installed=installed,
+                                 certificate=tuple(state) if state[0] is not None else None)
             devices[site].append(SiteDevice(id_, code, kind, site, sql.time_of(seen), profile))
     return devices
 

@@ -145,8 +145,10 @@ def device_missing_inputs(device) -> list[tuple[str, str, list[str]]]:
     if device.kind == DeviceKind.GATEWAY:
         return []
     instrument = device.instrument
+    state = getattr(instrument, "verification_state", None) if instrument else None
     profile = engine.profile_of(device.code, device.kind, device.site_id, device.medium, device.attributes,
                                 tank=device.feeds_from.code if device.feeds_from_id else None,
                                 instrument_class=instrument.accuracy_class if instrument else None,
-                                instrument_installed=instrument.install_date if instrument else None)
+                                instrument_installed=instrument.install_date if instrument else None,
+                                certificate=(state.verified_on, state.conclusion, state.valid_until) if state else None)
     return missing_inputs(device.kind, profile)
