@@ -143,11 +143,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif postgres_options := os.environ.get("JILIANG_POSTGRES_OPTIONS", "-c random_page_cost=1.1 -c work_mem=64MB"):
+else:
     # PostgreSQL's defaults price a random read as on a spinning disk and sort in 4 MB: with them the
     # planner scans all certificates for a recall list rather than follow its index, and the list's
     # sort spills to disk (docs/verification.md, benchmark). Per session, so no server change is needed.
-    DATABASES["default"]["OPTIONS"] = {"options": postgres_options}
+    postgres_options = os.environ.get("JILIANG_POSTGRES_OPTIONS", "-c random_page_cost=1.1 -c work_mem=64MB")
+    DATABASES["default"]["OPTIONS"] = {"options": postgres_options} if postgres_options else {}
+    # A bounded pool per process (psycopg_pool through Django): a threaded server kept one connection
+    # per request thread for CONN_MAX_AGE and exhausted the server's max_connections (issue 15).
+    if (pool_size := env_int("JILIANG_DB_POOL_SIZE", 10)) > 0:
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": 1, "max_size": pool_size, "max_idle": 60, "timeout": env_int("JILIANG_DB_POOL_TIMEOUT", 30),
+        }
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django's pool requires it: a request returns its connection
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -19,7 +19,7 @@ from jiliang.accounts import audit
 from jiliang.accounts.access import AccessDenied, require
 from jiliang.accounts.models import Role
 from jiliang.errors import Conflict, InvalidInput
-from jiliang.monitoring import credentials, engine, storage
+from jiliang.monitoring import credentials, engine, profiles, storage
 from jiliang.monitoring.ingest import IngestResult, Incoming, ingest
 from jiliang.monitoring.messages import DEVICE_CODE_PATTERN, KIND_TYPES, parse_batch, parse_item
 from jiliang.monitoring.models import (
@@ -60,6 +60,8 @@ def register_device(actor, *, code: str, kind: str, site=None, instrument=None, 
     if feeds_from is not None and (feeds_from.kind != DeviceKind.TANK_GAUGE or site is None
                                    or feeds_from.site_id != site.pk):
         errors["feeds_from"] = [_("供油油罐须为同一场所的液位仪。")]
+    if kind in KIND_TYPES:
+        errors.update(profiles.attribute_errors(kind, attributes or {}))
     if errors:
         raise InvalidInput(_("设备信息有误。"), errors)
     device = Device(code=code, kind=kind, name=name, medium=medium, instrument=instrument, site=site,
@@ -90,6 +92,21 @@ def issue_credentials(actor, device: Device) -> tuple[str, str]:
                  after={"token_prefix": device.token_prefix, "secret_version": device.secret_version},
                  division=device.division)
     return token, credentials.mqtt_secret(device.code, device.secret_version)
+
+
+@transaction.atomic
+def change_attributes(actor, device: Device, attributes: dict) -> Device:
+    """Replace a device's profile attributes, checked as at registration (profiles.ATTRIBUTES)."""
+    require(actor, "change", device)
+    errors = profiles.attribute_errors(device.kind, attributes)
+    if errors:
+        raise InvalidInput(_("设备属性有误。"), errors)
+    before = audit.snapshot(device, ["attributes"])
+    device.attributes = attributes
+    device.save(update_fields=["attributes"])
+    audit.record(actor, "device.change", device, before=before, after=audit.snapshot(device, ["attributes"]),
+                 division=device.division)
+    return device
 
 
 @transaction.atomic
