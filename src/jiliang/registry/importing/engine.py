@@ -57,6 +57,7 @@ from django.utils.translation import gettext as _
 from jiliang.accounts import audit
 from jiliang.accounts.access import AccessDenied, may, rule_for
 from jiliang.accounts.models import Role
+from jiliang.cells import CONTROL_CHARACTERS, control_characters_in
 from jiliang.errors import Conflict, InvalidInput
 from jiliang.registry.importing import bulk
 from jiliang.registry.importing.annotate import ERROR_HEADER, write_annotated
@@ -212,7 +213,12 @@ class ImportKind:
         """A row from its cells (column key -> text), each read by its column's parser."""
         row = Row(number, cells)
         values, parsers = row.values, self.parsers
+        has_controls = CONTROL_CHARACTERS.search("".join(cells.values())) is not None
         for key, text in cells.items():
+            if has_controls and (found := control_characters_in(text)):
+                row.errors.append((self.header[key], _("含有不可见的控制字符(%(chars)s)，请删除后重新填写")
+                                   % {"chars": "、".join(found)}))
+                continue
             try:
                 values[key] = parsers[key](text)
             except CellError as error:
