@@ -54,7 +54,8 @@ def render_listing(request, listing: Listing, queryset, template: str = "ui/list
     columns = [(c.header, c.value) for c in listing.columns]
     if export in {"csv", "xlsx"}:
         rows = queryset[: settings.JILIANG_EXPORT_MAX_ROWS].iterator(chunk_size=2000)
-        name = f"{listing.export_name}-{timezone.localdate():%Y%m%d}"
+        day = f"{timezone.localdate():%Y%m%d}"
+        name = exports.ExportName(f"{listing.title}-{day}", f"{listing.export_name}-{day}")
         respond = exports.csv_response if export == "csv" else exports.xlsx_response
         return respond(name, columns, rows)
     try:
