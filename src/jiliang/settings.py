@@ -89,7 +89,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "jiliang.accounts.middleware.RequestContextMiddleware",
-    "jiliang.accounts.middleware.RejectNulCharactersMiddleware",
+    "jiliang.textguard.RejectControlCharactersMiddleware",
     # Axes last, as its documentation asks: it must see the authenticated request.
     "axes.middleware.AxesMiddleware",
 ]

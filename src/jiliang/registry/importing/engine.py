@@ -57,13 +57,14 @@ from django.utils.translation import gettext as _
 from jiliang.accounts import audit
 from jiliang.accounts.access import AccessDenied, may, rule_for
 from jiliang.accounts.models import Role
-from jiliang.cells import CONTROL_CHARACTERS, control_characters_in
+from jiliang.cells import CONTROL_CHARACTERS
 from jiliang.errors import Conflict, InvalidInput
 from jiliang.registry.importing import bulk
 from jiliang.registry.importing.annotate import ERROR_HEADER, write_annotated
 from jiliang.registry.importing.columns import CellError, Column, HeaderMatch, match_headers
 from jiliang.registry.importing.reader import UnreadableFile, open_sheet
 from jiliang.registry.importing.scratch import Scratch
+from jiliang.textguard import control_character_error
 
 BATCH_SIZE = 2000
 STATISTICS_AFTER_ROWS = 10_000  # an import writing this many rows refreshes the planner's statistics
@@ -215,9 +216,8 @@ class ImportKind:
         values, parsers = row.values, self.parsers
         has_controls = CONTROL_CHARACTERS.search("".join(cells.values())) is not None
         for key, text in cells.items():
-            if has_controls and (found := control_characters_in(text)):
-                row.errors.append((self.header[key], _("含有不可见的控制字符(%(chars)s)，请删除后重新填写")
-                                   % {"chars": "、".join(found)}))
+            if has_controls and (problem := control_character_error(text)):
+                row.errors.append((self.header[key], problem))
                 continue
             try:
                 values[key] = parsers[key](text)
