@@ -23,6 +23,9 @@ from typing import Generic, TypeVar
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from jiliang.errors import InvalidInput
 
 Row = TypeVar("Row")
 MAX_LIMIT = 500
@@ -146,21 +149,28 @@ class KeysetPage(Generic[Row]):
     limit: int
     next_cursor: str | None  # the rows after this page; None on the last page
     previous_cursor: str | None  # the rows before it; None on the first page
+    offset: int = 0  # rows skipped before the first page (the API's offset, for clients of old)
+
+    @property
+    def has_more(self) -> bool:
+        return self.next_cursor is not None
 
 
 def keyset_page(queryset: QuerySet, sort: str, limit: int = 50, *, after: str | None = None,
-                before: str | None = None, last: bool = False) -> KeysetPage:
+                before: str | None = None, last: bool = False, offset: int = 0) -> KeysetPage:
     """The page after the cursor ``after``, before the cursor ``before``, the last page (``last``),
-    or else the first page of ``queryset`` in the order ``sort`` (a field or lookup path, "-" for
-    descending) and then primary key. Raises ``InvalidCursor`` for a cursor of another order."""
+    or else the first page of ``queryset`` (``offset`` rows on) in the order ``sort`` (a field or
+    lookup path, "-" for descending) and then primary key. Raises ``InvalidCursor`` for a cursor
+    of another order."""
     keyset = Keyset(sort)
     limit = _limited(limit)
     backwards = bool(before) or last
     position = decode_cursor(sort, before or after) if (before or after) else None
+    offset = 0 if backwards or position is not None else max(0, offset)
     rows = keyset.ordered(queryset.annotate(keyset_value=F(keyset.field), keyset_pk=F("pk")), reverse=backwards)
     if position is not None:
         rows = rows.filter(keyset.beyond(queryset, *position, reverse=backwards))
-    rows = list(rows[: limit + 1])
+    rows = list(rows[offset : offset + limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     if backwards:
@@ -171,9 +181,20 @@ def keyset_page(queryset: QuerySet, sort: str, limit: int = 50, *, after: str | 
         return encode_cursor(sort, value, pk)
 
     has_next = (not backwards and more) or bool(before)
-    has_previous = (backwards and more) or bool(after)
+    has_previous = (backwards and more) or bool(after) or offset > 0
     return KeysetPage(
         items=rows, limit=limit,
         next_cursor=cursor(rows[-1]) if rows and has_next else None,
         previous_cursor=cursor(rows[0]) if rows and has_previous else None,
+        offset=offset,
     )
+
+
+def api_page(queryset: QuerySet, sort: str, *, cursor: str | None, offset: int, limit: int) -> KeysetPage:
+    """A page of an API list: after ``cursor`` (the ``next_cursor`` of the page before), or
+    ``offset`` rows on for clients that page by offset (slow deep in a large list)."""
+    try:
+        return keyset_page(queryset, sort, limit, after=cursor, offset=offset)
+    except InvalidCursor:
+        message = _("分页游标无效：请使用上一页返回的 next_cursor，并保持排序不变。")
+        raise InvalidInput(message, {"cursor": [message]}) from None

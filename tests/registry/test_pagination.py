@@ -81,3 +81,28 @@ def test_the_list_page_offers_the_last_page_and_pages_back(city_regulator, brows
     html = client.get(f"/registry/instruments/{link(html, 'prev')}").content.decode()
     assert all(code in html for code in codes[-6:-3]) and "下一页" in html
     assert client.get("/registry/instruments/", {"after": "garbage"}).status_code == 200
+
+
+def test_the_api_pages_instruments_by_cursor_and_refuses_a_foreign_one(city_regulator, api_client, instruments):
+    client = api_client(city_regulator)
+    seen, params = [], {"sort": "install_date", "limit": 3}
+    while True:
+        body = client.get("/api/v1/instruments", params).json()
+        seen += [item["id"] for item in body["items"]]
+        if body["next_cursor"] is None:
+            assert body["has_more"] is False
+            break
+        params["cursor"] = body["next_cursor"]
+    assert seen == [row.pk for row in Keyset("install_date").ordered(instruments)]
+    offset = client.get("/api/v1/instruments", {"sort": "install_date", "limit": 3, "offset": 3}).json()
+    assert [item["id"] for item in offset["items"]] == seen[3:6] and offset["offset"] == 3
+    response = client.get("/api/v1/instruments", {"sort": "-install_date", "cursor": params["cursor"]})
+    assert response.status_code == 422 and set(response.json()["fields"]) == {"cursor"}
+
+
+def test_the_audit_log_api_pages_by_cursor(city_regulator, api_client, instruments):
+    client = api_client(city_regulator)
+    first = client.get("/api/v1/audit-events", {"limit": 2}).json()
+    second = client.get("/api/v1/audit-events", {"limit": 2, "cursor": first["next_cursor"]}).json()
+    both = client.get("/api/v1/audit-events", {"limit": 4}).json()
+    assert [e["id"] for e in first["items"] + second["items"]] == [e["id"] for e in both["items"]]
