@@ -38,14 +38,20 @@ def printable(text: str) -> str:
 
 def neutralised(value):
     """A cell value safe to hand to a spreadsheet: numbers as they are, text printable and, when a
-    spreadsheet would read it as a formula, escaped with a leading apostrophe."""
-    if value is None:
+    spreadsheet would read it as a formula, escaped with a leading apostrophe. (Called for every
+    cell of an export: text, the common case, is tested first.)"""
+    if value.__class__ is str:
+        text = value
+    elif value is None:
         return ""
-    if isinstance(value, bool):
+    elif isinstance(value, bool):
         return "是" if value else "否"
-    if isinstance(value, (int, float, Decimal)):
+    elif isinstance(value, (int, float, Decimal)):
         return value
-    text = printable(str(value))
+    else:
+        text = str(value)
+    if CONTROL_CHARACTERS.search(text):
+        text = CONTROL_CHARACTERS.sub("", text)
     return ESCAPE + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
