@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Generic, TypeVar
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -169,7 +169,10 @@ def keyset_page(queryset: QuerySet, sort: str, limit: int = 50, *, after: str | 
     offset = 0 if backwards or position is not None else max(0, offset)
     rows = keyset.ordered(queryset.annotate(keyset_value=F(keyset.field), keyset_pk=F("pk")), reverse=backwards)
     if position is not None:
-        rows = rows.filter(keyset.beyond(queryset, *position, reverse=backwards))
+        try:
+            rows = rows.filter(keyset.beyond(queryset, *position, reverse=backwards))
+        except (ValidationError, ValueError, TypeError):  # a value of another type than the sort key's
+            raise InvalidCursor(before or after) from None
     rows = list(rows[offset : offset + limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]

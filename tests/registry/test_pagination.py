@@ -63,6 +63,8 @@ def test_a_cursor_of_another_order_or_an_edited_one_is_refused(instruments):
         keyset_page(instruments, "install_date", 3, after=cursor[:-4] + "AAAA")
     with pytest.raises(InvalidCursor):
         keyset_page(instruments, "install_date", 3, after=encode_cursor("install_date", "x", "1"))
+    with pytest.raises(InvalidCursor):
+        keyset_page(instruments, "install_date", 3, after=encode_cursor("install_date", "not a date", 1))
 
 
 def link(html: str, rel: str) -> str:
