@@ -69,3 +69,16 @@ def test_export_files_and_sheets_are_named_in_chinese(city_regulator, browser_cl
         assert unquote(utf8_part).startswith("使用单位-") and unquote(utf8_part).endswith(f".{fmt}")
         if fmt == "xlsx":
             assert load_workbook(io.BytesIO(body(response))).sheetnames == ["使用单位-" + utf8_part.split("-")[-1][:8]]
+
+
+def test_an_escaped_export_reimports_unchanged(city_regulator, browser_client, make_organization, tmp_path):
+    from jiliang.registry.importing.engine import run_import
+    from jiliang.registry.importing.kinds import KINDS
+
+    make_organization(name="=SUM(1,2)", industry="-成品油", contact_name="@张三")
+    client = browser_client(city_regulator)
+    for fmt in ("csv", "xlsx"):
+        path = tmp_path / f"organizations.{fmt}"
+        path.write_bytes(body(client.get("/registry/organizations/", {"export": fmt})))
+        report = run_import(city_regulator, KINDS["organizations"], path, filename=path.name)
+        assert report.ok and (report.unchanged, report.updated) == (1, 0), report.errors
