@@ -35,3 +35,9 @@ def test_a_page_form_with_a_control_character_is_refused_in_chinese(city_regulat
     assert response.status_code == 400
     assert "控制字符" in html and "“某单位”含有不可见的控制字符(U+0007)" in html
     assert not Organization.objects.exists()
+
+
+def test_nul_in_a_json_lines_body_is_refused(city_regulator, api_client):
+    response = api_client(city_regulator).post("/api/v1/monitoring/ingest", '{"device": "a\\u0000"}\n',
+                                               content_type="application/x-ndjson")
+    assert response.status_code == 422 and set(response.json()["fields"]) == {"body"}

@@ -9,8 +9,9 @@ value (query string, form fields, JSON string values) instead of every form and 
 schema one by one, so a new form or endpoint is covered the day it exists. The importer refuses
 them per cell with the same message (``control_character_error``).
 
-The device ingest is checked for NUL only, as bytes: its batches are large, its messages are
-validated one by one into dead letters, and parsing them twice would halve its throughput.
+The device ingest, and API bodies of JSON lines or plain text, are checked for NUL only, as bytes:
+the ingest's batches are large, its messages are validated one by one into dead letters, and
+parsing them twice would halve its throughput.
 """
 
 import json
@@ -24,6 +25,7 @@ from jiliang.cells import CONTROL_CHARACTERS, control_characters_in, printable
 
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 RAW_BODY_PATHS = ("/api/v1/monitoring/ingest",)
+RAW_BODY_TYPES = {"application/x-ndjson", "text/plain"}
 PREVIEW_LENGTH = 30
 
 
@@ -86,7 +88,10 @@ class RejectControlCharactersMiddleware:
     def _bad_fields(request) -> dict[str, tuple[str, str]]:
         if CONTROL_CHARACTERS.search(request.path):
             return {"path": (control_character_error(request.path), request.path)}
-        if request.path.startswith(RAW_BODY_PATHS) and (b"\x00" in request.body or b"\\u0000" in request.body):
+        raw = request.path.startswith(RAW_BODY_PATHS) or (
+            request.path.startswith("/api/") and request.content_type in RAW_BODY_TYPES)
+        if raw and request.method in ("POST", "PUT", "PATCH") and (
+                b"\x00" in request.body or b"\\u0000" in request.body):
             return {"body": (control_character_error("\x00"), "")}
         bad = {}
         for name, text in submitted_texts(request):
