@@ -37,7 +37,7 @@ def arguments():
     parser.add_argument("--instruments", type=int, default=1_000_000)
     parser.add_argument("--certificates", type=int, default=3_000_000, help="about how many certificates")
     parser.add_argument("--samples", type=int, default=20, help="requests per page figure")
-    parser.add_argument("--export-samples", type=int, default=3, help="runs of each export")
+    parser.add_argument("--export-samples", type=int, default=3, help="runs of each export (0: none)")
     parser.add_argument("--phase", choices=("all", "load", "measure"), default="all")
     return parser.parse_args()
 
@@ -90,7 +90,8 @@ def main() -> None:
         client = Client(SERVER_NAME="localhost")
         client.force_login(city, backend="django.contrib.auth.backends.ModelBackend")
         measure_pages(client, args.samples)
-        measure_exports(client, args.export_samples)
+        if args.export_samples:
+            measure_exports(client, args.export_samples)
         print(f"peak memory {rss_mb():.0f} MB")
 
 

@@ -685,7 +685,7 @@ def list_certificates(request, number: str | None = Query(None, max_length=40), 
                       kind: CertificateKind | None = None, status: CertificateStatus | None = None,
                       cursor: Cursor = None, offset: int = Offset, limit: int = Limit):
     queryset = selectors.certificates(request.auth, number=number, instrument_id=instrument, kind=kind, status=status)
-    return api_page(queryset, "-issued_on", cursor=cursor, offset=offset, limit=limit)
+    return api_page(queryset, "-performed_on", cursor=cursor, offset=offset, limit=limit)
 
 
 @router.get("certificates/{certificate_id}", response=CertificateOut, summary="One certificate")
