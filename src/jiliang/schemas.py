@@ -21,5 +21,11 @@ def _within_calendar(moment: datetime) -> datetime:
     return moment
 
 
+# The position a keyset-paged list goes on from: the ``next_cursor`` of the page before.
+Cursor = Annotated[str | None, Field(max_length=512, description=(
+    "next_cursor of the previous page: pages by keyset, as fast on the last page as on the first "
+    "(offset is slow deep in a large list)"))]
+
+
 # A date-time filter the database can compare with, refused at the edge when it cannot.
 Moment = Annotated[datetime, AfterValidator(_within_calendar)]

@@ -101,7 +101,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "jiliang.accounts.middleware.RequestContextMiddleware",
     "jiliang.accounts.middleware.SignInPolicyMiddleware",
-    "jiliang.accounts.middleware.RejectNulCharactersMiddleware",
+    "jiliang.textguard.RejectControlCharactersMiddleware",
     # Axes last, as its documentation asks: it must see the authenticated request.
     "axes.middleware.AxesMiddleware",
 ]

@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from jiliang.accounts.models import Division
 from jiliang.choices import ChoicePage, ChoiceQuery, SiteChoiceQuery, choice_page
 from jiliang.errors import InvalidInput
-from jiliang.pagination import page_of
+from jiliang.pagination import api_page, page_of
 from jiliang.registry import selectors, services
 from jiliang.registry.models import (
     InstrumentStatus,
@@ -25,6 +25,7 @@ from jiliang.registry.models import (
     SiteKind,
     VerificationMode,
 )
+from jiliang.schemas import Cursor
 
 router = Router(tags=["registry"])
 
@@ -34,11 +35,15 @@ def _readers(schema: type[Schema]) -> list[tuple[str, attrgetter]]:
     return [(field.alias or name, attrgetter(field.alias or name)) for name, field in schema.model_fields.items()]
 
 
-def _listed(schema: type[Schema], queryset, filters):
-    """A page of ``queryset`` whose items are dicts keyed as ``schema`` reads them. Given model
-    instances, ninja resolves each dotted alias ("type.code") by parsing a template variable, for
-    every field of every item: a third of a list request."""
-    page = page_of(queryset, filters.offset, filters.limit)
+def _listed(schema: type[Schema], queryset, filters, keyset: str | None = None):
+    """A page of ``queryset`` whose items are dicts keyed as ``schema`` reads them (by keyset in
+    the order ``keyset`` when given). Given model instances, ninja resolves each dotted alias
+    ("type.code") by parsing a template variable, for every field of every item: a third of a
+    list request."""
+    if keyset:
+        page = api_page(queryset, keyset, cursor=filters.cursor, offset=filters.offset, limit=filters.limit)
+    else:
+        page = page_of(queryset, filters.offset, filters.limit)
     readers = _readers(schema)
     return dataclasses.replace(page, items=[{key: read(item) for key, read in readers} for item in page.items])
 
@@ -356,6 +361,7 @@ class InstrumentPage(Schema):
     offset: int
     limit: int
     has_more: bool
+    next_cursor: str | None = None
 
 
 class InstrumentFilter(Schema):
@@ -368,6 +374,7 @@ class InstrumentFilter(Schema):
     mandatory: bool | None = None
     q: str | None = Field(None, max_length=64, description="serial-number prefix, public code, owner or site name")
     sort: str = "-id"
+    cursor: Cursor = None
     offset: int = Field(0, ge=0, le=10_000_000)
     limit: int = Field(50, ge=1, le=500)
 
@@ -436,7 +443,7 @@ def list_instruments(request, filters: Query[InstrumentFilter]):
         status=filters.status, owner_id=filters.owner, site_id=filters.site, mandatory=filters.mandatory,
         text=filters.q, sort=filters.sort,
     )
-    return _listed(InstrumentOut, queryset, filters)
+    return _listed(InstrumentOut, queryset, filters, filters.sort if filters.sort in selectors.INSTRUMENT_SORTS else "-id")
 
 
 @router.get("instruments/{instrument_id}", response=InstrumentOut, summary="One instrument")

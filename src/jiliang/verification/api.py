@@ -14,10 +14,10 @@ from jiliang.accounts.access import AccessDenied
 from jiliang.accounts.models import Division, User
 from jiliang.choices import ChoicePage, ChoiceQuery, choice_page
 from jiliang.errors import InvalidInput
-from jiliang.pagination import page_of
+from jiliang.pagination import api_page, page_of
 from jiliang.registry import selectors as registry_selectors
 from jiliang.registry.models import InstrumentType
-from jiliang.schemas import RecordId
+from jiliang.schemas import Cursor, RecordId
 from jiliang.verification import selectors, services
 from jiliang.verification.models import (
     CalibrationResult,
@@ -606,6 +606,7 @@ class CertificatePage(Schema):
     offset: int
     limit: int
     has_more: bool
+    next_cursor: str | None = None
 
 
 class VerificationOut(Schema):
@@ -705,9 +706,9 @@ def record_verification(request, payload: VerificationIn):
 @router.get("certificates", response=CertificatePage, summary="List certificates")
 def list_certificates(request, number: str | None = Query(None, max_length=40), instrument: RecordId | None = None,
                       kind: CertificateKind | None = None, status: CertificateStatus | None = None,
-                      offset: int = Offset, limit: int = Limit):
+                      cursor: Cursor = None, offset: int = Offset, limit: int = Limit):
     queryset = selectors.certificates(request.auth, number=number, instrument_id=instrument, kind=kind, status=status)
-    return page_of(queryset, offset, limit)
+    return api_page(queryset, "-performed_on", cursor=cursor, offset=offset, limit=limit)
 
 
 @router.get("certificates/{certificate_id}", response=CertificateOut, summary="One certificate")
