@@ -64,6 +64,8 @@
   }
 
   async function verifyInclusion(index, size, leaf, proof, root) {
+    var hashes = [leaf, root].concat(proof);
+    if (hashes.some(function (h) { return h.length !== 32; })) return false;
     var computed = await rootFromInclusion(index, size, leaf, proof);
     return computed !== null && sameBytes(computed, root);
   }
