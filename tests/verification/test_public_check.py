@@ -190,3 +190,13 @@ def test_no_receipt_for_a_wrong_code(world):
     certificate = world.record()
     sequencer.publish()
     assert Client().get("/check/receipt", {"number": certificate.number, "code": "ZZZZ-ZZZZ"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_certificate_page_shows_its_check_code_and_links_to_the_public_check(world):
+    certificate = world.record()
+    client = Client()
+    client.force_login(world.owner)
+    page = client.get(f"/verification/certificates/{certificate.pk}/").content.decode()
+    assert check_codes.grouped(code(certificate)) in page
+    assert f"/check/?number={certificate.number}&amp;code={code(certificate)}" in page
