@@ -115,17 +115,19 @@ def _matching(number: str, code: str) -> Certificate | None:
     matches = check_codes.matches(secret(), number, code)  # computed whether or not the number exists
     if not matches:
         return None
-    return (
-        Certificate.objects.filter(number=number)
-        .select_related("institution", "instrument", "instrument_type", "owner", "verification", "superseded_by")
-        .order_by("-id")
-        .first()
+    # Numbers carry the institution's prefix, so one row in practice; no ORDER BY, and the successor
+    # is read apart (a reverse one-to-one join makes SQLite scan the certificates).
+    found = (
+        Certificate.objects.filter(number=number).order_by()
+        .select_related("institution", "instrument", "instrument_type", "owner", "verification")[:1]
     )
+    return found[0] if found else None
 
 
 def _public(certificate: Certificate) -> PublicCertificate:
     state = state_of(certificate, timezone.localdate())
-    successor = getattr(certificate, "superseded_by", None) if state == State.SUPERSEDED else None
+    successor = (Certificate.objects.filter(supersedes=certificate).only("number").first()
+                 if state == State.SUPERSEDED else None)
     return PublicCertificate(
         number=certificate.number,
         check_code=code_of(certificate.number),
