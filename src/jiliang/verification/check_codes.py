@@ -18,8 +18,9 @@ _TYPED = str.maketrans({"O": "0", "I": "1", "L": "1", "-": None, " ": None, "\u3
 
 
 def check_code(secret: bytes, number: str) -> str:
-    """The eight-character check code of certificate ``number`` under ``secret``."""
-    digest = hmac.new(secret, _DOMAIN + number.encode(), hashlib.sha256).digest()
+    """The eight-character check code of certificate ``number`` under ``secret`` (the number's case
+    does not matter: people type it)."""
+    digest = hmac.new(secret, _DOMAIN + number.strip().upper().encode(), hashlib.sha256).digest()
     value = int.from_bytes(digest[: LENGTH * 5 // 8], "big")
     return "".join(ALPHABET[(value >> shift) & 31] for shift in range(5 * (LENGTH - 1), -1, -5))
 

@@ -101,7 +101,7 @@ def check(number: str, code: str, client: str) -> PublicCertificate | None:
     """The certificate ``number`` if ``code`` is its check code, else None (whether or not the
     number exists); raises CheckThrottled while ``client`` has used up its wrong answers."""
     _refuse_if_throttled(client)
-    number = number.strip().upper()
+    number = number.strip()
     certificate = _matching(number, code)
     if certificate is None:
         _count_wrong(client)
@@ -118,7 +118,7 @@ def _matching(number: str, code: str) -> Certificate | None:
     # Numbers carry the institution's prefix, so one row in practice; no ORDER BY, and the successor
     # is read apart (a reverse one-to-one join makes SQLite scan the certificates).
     found = (
-        Certificate.objects.filter(number=number).order_by()
+        Certificate.objects.filter(number__in={number, number.upper()}).order_by()
         .select_related("institution", "instrument", "instrument_type", "owner", "verification")[:1]
     )
     return found[0] if found else None
