@@ -200,3 +200,20 @@ def test_the_certificate_page_shows_its_check_code_and_links_to_the_public_check
     page = client.get(f"/verification/certificates/{certificate.pk}/").content.decode()
     assert check_codes.grouped(code(certificate)) in page
     assert f"/check/?number={certificate.number}&amp;code={code(certificate)}" in page
+
+
+@pytest.mark.django_db
+def test_verify_receipt_holds_the_receipt_to_the_witness_quorum_asked_for(world, tmp_path):
+    certificate = world.record()
+    sequencer.publish()
+    receipt = public_check.receipt(public_check.check(certificate.number, code(certificate), "test"))
+    path = tmp_path / "certificate.tlog-proof"
+    path.write_bytes(receipt.to_bytes())
+    with pytest.raises(CommandError, match="0 of the 1 cosignatures required"):
+        call_command("log", "verify-receipt", str(path), "--quorum", "1")
+    path.write_bytes(type(receipt)(receipt.index, receipt.inclusion_proof, receipt.checkpoint).to_bytes())
+    with pytest.raises(CommandError, match="carries no entry"):
+        call_command("log", "verify-receipt", str(path))
+    entry = tmp_path / "entry"
+    entry.write_bytes(receipt.extra)
+    call_command("log", "verify-receipt", str(path), "--entry", str(entry))
