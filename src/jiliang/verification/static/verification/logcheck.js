@@ -96,6 +96,9 @@
     return { ok: proven, size: checkpoint.size, root: toHex(checkpoint.root), leaf: toHex(leaf), time: about.time };
   }
 
+  /* Hex in groups of eight, so that a phone's narrow column can wrap it. */
+  function spaced(hex) { return hex.match(/.{1,8}/g).join(" "); }
+
   function show(element, result) {
     var words = element.dataset;
     var outcome = element.querySelector("[data-outcome]");
@@ -103,8 +106,8 @@
     outcome.textContent = result.ok ? words.textOk : words.textFailed;
     if (result.size !== undefined) {
       element.querySelector("[data-tree-size]").textContent = String(result.size);
-      element.querySelector("[data-root]").textContent = result.root;
-      element.querySelector("[data-leaf]").textContent = result.leaf;
+      element.querySelector("[data-root]").textContent = spaced(result.root);
+      element.querySelector("[data-leaf]").textContent = spaced(result.leaf);
     }
   }
 
