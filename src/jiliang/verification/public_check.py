@@ -57,7 +57,6 @@ class PublicCertificate:
     """What the public may read of a certificate: nothing personal (an individual owner is masked)."""
 
     number: str
-    check_code: str
     state: str
     state_label: str
     kind: str
@@ -130,7 +129,6 @@ def _public(certificate: Certificate) -> PublicCertificate:
                  if state == State.SUPERSEDED else None)
     return PublicCertificate(
         number=certificate.number,
-        check_code=code_of(certificate.number),
         state=state,
         state_label=str(STATE_LABELS[state]),
         kind=certificate.get_kind_display(),
