@@ -16,6 +16,8 @@ from jiliang.registry.models import Organization
 from jiliang.verification import check_codes, public_check, services
 from jiliang.verification.models import Certificate
 
+from .conftest import point
+
 API = "/api/v1/public/certificate-check"
 
 
@@ -98,6 +100,14 @@ def test_an_expired_certificate_reads_expired(world):
     Certificate.objects.filter(pk=certificate.pk).update(valid_until=datetime.date(2020, 1, 1))
     assert ask_api(certificate.number, code(certificate)).json()["state"] == "expired"
     assert "2020-01-01" in ask_page(certificate.number, code(certificate)).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_notice_of_failure_is_genuine_but_never_valid(world):
+    notice = world.record(points=(point(world.rule(), "20.000", "20.100"),))  # +0.5 % against ±0.30 %
+    body = ask_api(notice.number, code(notice)).json()
+    assert body["state"] == "failed" and body["conclusion"] == "不合格"
+    assert "不得使用" in ask_page(notice.number, code(notice)).content.decode()
 
 
 @pytest.mark.django_db
