@@ -5,12 +5,15 @@ role and the public pages hold no codes like ``login.success``, no True/False/No
 import io
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 
 from jiliang.accounts.models import User
 from jiliang.registry.models import Instrument
-from jiliang.verification.models import VerificationState
+from jiliang.verification import public_check
+from jiliang.verification.models import Certificate, CertificateStatus, VerificationState
+from jiliang.verification.public_views import check_url
 
 from .english_scan import crawl
 
@@ -27,6 +30,13 @@ def test_the_demo_pages_of_every_role_and_the_public_pages_are_in_chinese():
     verified = Instrument.objects.filter(pk__in=VerificationState.objects.values("instrument_id")[:2])
     for code in verified.values_list("public_code", flat=True):
         found |= {f"public {url}": words for url, words in crawl(Client(), start=f"/i/{code}", limit=5).items()}
+    cache.clear()  # no wrong answers counted by earlier tests: the check pages must answer 200
+    for status in CertificateStatus.values:  # the public check of a certificate in each state
+        certificate = Certificate.objects.filter(status=status).first()
+        if certificate is None:
+            continue
+        start = check_url(certificate.number, public_check.code_of(certificate.number))
+        found |= {f"public {url}": words for url, words in crawl(Client(), start=start, limit=3).items()}
     assert found == {}
 
 

@@ -288,6 +288,12 @@ JILIANG_NOTIFIERS = env_list("JILIANG_NOTIFIERS", [
 JILIANG_VERIFICATION_DUE_DAYS = env_int("JILIANG_VERIFICATION_DUE_DAYS", 30)
 # How long the home page's due cards and the statistics page keep their figures (0: no caching).
 JILIANG_FIGURES_CACHE_SECONDS = env_int("JILIANG_FIGURES_CACHE_SECONDS", 300)
+# The public certificate check (docs/public-check.md): check codes are an HMAC of the certificate
+# number under this secret (default: the secret key; set it to keep printed codes when rotating that),
+# and a client address gets this many wrong answers per window before it is refused (429).
+JILIANG_CHECK_CODE_SECRET = os.environ.get("JILIANG_CHECK_CODE_SECRET", "")
+JILIANG_PUBLIC_CHECK_LIMIT = env_int("JILIANG_PUBLIC_CHECK_LIMIT", 10)
+JILIANG_PUBLIC_CHECK_WINDOW_MINUTES = env_int("JILIANG_PUBLIC_CHECK_WINDOW_MINUTES", 15)
 EMAIL_HOST = os.environ.get("JILIANG_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("JILIANG_EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("JILIANG_EMAIL_USER", "")

@@ -21,7 +21,7 @@ from jiliang.errors import DomainError
 from jiliang.registry import selectors as registry_selectors
 from jiliang.registry.views import apply_domain_error, object_history
 from jiliang.registry.regulations import regulation_references
-from jiliang.verification import mpe_words, selectors, services
+from jiliang.verification import check_codes, mpe_words, public_check, selectors, services
 from jiliang.verification.forms import (
     AcceptForm,
     AuthorisationForm,
@@ -57,6 +57,7 @@ from jiliang.verification.models import (
     Verification,
     certificate_status_on,
 )
+from jiliang.verification.public_views import check_url
 from jiliang.ui.listing import BulkAction, ListColumn, Listing, render_listing, selected_ids
 
 DETAIL = "verification/detail.html"
@@ -679,7 +680,9 @@ def certificate_detail(request, pk: int):
         (_("更正原因"), certificate.correction_reason),
         (_("被以下证书替代"), replacement.number if replacement else "—"),
         (_("撤销原因"), certificate.revocation_reason),
+        (_("查验码(公众凭证书编号和查验码查询真伪)"), check_codes.grouped(public_check.code_of(certificate.number))),
     ]
+    actions.append((_("公开查验页面"), check_url(certificate.number, public_check.code_of(certificate.number))))
     return render(request, DETAIL, {"title": _("证书 %(no)s") % {"no": certificate.number}, "fields": fields,
                                     "actions": actions, "tables": [],
                                     "history": object_history(user, certificate)})
