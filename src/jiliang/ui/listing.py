@@ -23,6 +23,15 @@ class ListColumn:
     value: Callable[[object], object]
     sort_key: str | None = None  # the ORM field this column sorts by, when sortable
     link: bool = False  # the cell links to the row's detail page
+    status: Callable[[object], str] | None = None  # the state's code: the cell shows a coloured tag
+
+
+@dataclass(frozen=True)
+class BulkActions:
+    """Adds a checkbox column and wraps the table in a form posting the ticked ids to ``url``."""
+    url: str
+    actions: list[tuple[str, str]]  # (button label, value posted as ``action``)
+    field: str = "ids"
 
 
 @dataclass
@@ -34,6 +43,7 @@ class Listing:
     filter_form: forms.Form | None = None
     actions: list[tuple[str, str]] = field(default_factory=list)  # (label, url) buttons above the table
     detail_url: Callable[[object], str] | None = None
+    bulk_actions: BulkActions | None = None
 
     def sort_keys(self) -> set[str]:
         keys = {c.sort_key for c in self.columns if c.sort_key}
@@ -63,8 +73,8 @@ def render_listing(request, listing: Listing, queryset, template: str = "ui/list
         offset = 0
     page = page_of(queryset, offset, settings.JILIANG_PAGE_SIZE)
     rows = [
-        {"cells": [c.value(item) for c in listing.columns],
-         "url": listing.detail_url(item) if listing.detail_url else None}
+        {"cells": [{"value": c.value(item), "status": c.status(item) if c.status else None} for c in listing.columns],
+         "url": listing.detail_url(item) if listing.detail_url else None, "pk": getattr(item, "pk", None)}
         for item in page.items
     ]
     context = {
@@ -73,6 +83,7 @@ def render_listing(request, listing: Listing, queryset, template: str = "ui/list
         "rows": rows,
         "last_row": page.offset + len(rows),
         "sort": sort,
+        "sort_keep": [("sort", sort)] if request.GET.get("sort") else [],
         "headers": [
             {"title": c.header, "link": c.link, "sort_key": c.sort_key,
              "next_sort": (c.sort_key if sort != c.sort_key else f"-{c.sort_key}") if c.sort_key else None,
