@@ -374,7 +374,7 @@ def request_list(request):
             ListColumn(_("编号"), lambda r: r.pk, "id", link=True),
             ListColumn(_("使用单位"), lambda r: r.owner.name),
             ListColumn(_("检定机构"), lambda r: r.institution.name),
-            ListColumn(_("状态"), lambda r: r.get_status_display(), "status"),
+            ListColumn(_("状态"), lambda r: r.get_status_display(), "status", status=lambda r: r.status),
             ListColumn(_("希望检定日期"), lambda r: r.preferred_date),
             ListColumn(_("安排检定日期"), lambda r: r.scheduled_for),
             ListColumn(_("报检时间"), lambda r: timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M")),
@@ -411,6 +411,7 @@ def request_detail(request, pk: int):
         testid="request-instruments",
     )]
     return render(request, DETAIL, {"title": _("报检申请 #%(id)s") % {"id": pk}, "fields": fields, "actions": actions,
+                                    "status": (verification_request.status, verification_request.get_status_display()),
                                     "tables": tables, "history": object_history(user, verification_request)})
 
 
@@ -484,7 +485,7 @@ def _certificate_columns(column=_attribute) -> list[ListColumn]:
     return [
         ListColumn(_("证书编号"), column("number"), "number", link=True),
         ListColumn(_("证书类别"), lambda row: CertificateKind(kind(row)).label, "kind"),
-        ListColumn(_("状态"), lambda row: CertificateStatus(status(row)).label, "status"),
+        ListColumn(_("状态"), lambda row: CertificateStatus(status(row)).label, "status", status=status),
         ListColumn(_("检定日期"), column("performed_on"), "performed_on"),
         ListColumn(_("有效期至"), column("valid_until"), "valid_until"),
         ListColumn(_("器具公开码"), column("instrument__public_code")),
@@ -543,6 +544,7 @@ def certificate_detail(request, pk: int):
         (_("撤销原因"), certificate.revocation_reason),
     ]
     return render(request, DETAIL, {"title": _("证书 %(no)s") % {"no": certificate.number}, "fields": fields,
+                                    "status": (certificate.status, certificate.get_status_display()),
                                     "actions": actions, "tables": [],
                                     "history": object_history(user, certificate)})
 
