@@ -5,7 +5,8 @@ None when it does not apply to that user. A card is a dict:
 
 - ``title``, ``value`` (a count), ``url_name`` (and optional ``query``, e.g. ``"status=submitted"``);
 - ``kind``: ``"todo"`` (something the reader should act on; shown first, highlighted when not zero)
-  or ``"kpi"`` (a figure of the reader's jurisdiction); ``icon``: a sprite symbol.
+  or ``"kpi"`` (a figure of the reader's jurisdiction); ``icon``: a sprite symbol;
+- ``order``: lower comes first within its kind (default 50; then in the order the apps registered).
 
 Every count goes through the app's scoped selectors, so a county officer counts its county, an
 owner its organization and an institution its own queue (never the city's figures).
@@ -53,7 +54,8 @@ def _with_url(card: dict) -> dict:
 
 
 def context_for(user) -> dict:
-    cards = [_with_url(card) for card in (function(user) for function in _CARDS) if card]
+    cards = sorted((_with_url(card) for card in (function(user) for function in _CARDS) if card),
+                   key=lambda card: card.get("order", 50))
     return {
         "scope_label": scope_label(user),
         "role_label": role_label(user),
@@ -90,4 +92,4 @@ def unread_notices(user) -> dict | None:
     if user.role != Role.OWNER:
         return None
     return {"title": _("未读通知"), "value": unread_count(user), "url_name": "notifications:inbox",
-            "query": "unread=1", "kind": TODO, "icon": "bell"}
+            "query": "unread=1", "kind": TODO, "icon": "bell", "order": 90}
