@@ -67,11 +67,13 @@ def context_for(user) -> dict:
 
 def shortcuts(user) -> list[tuple[str, str, str]]:
     """(label, url, icon) of the pages a role starts its work from."""
+    imports = (_("数据导入"), "imports:index", "file-import")
+    statistics = (_("检定统计"), "due:statistics", "chart-bar")
     links = {
-        Role.CITY_REGULATOR: [(_("数据导入"), "imports:index", "file-import"), (_("检定统计"), "due:statistics", "chart-bar")],
-        Role.COUNTY_REGULATOR: [(_("数据导入"), "imports:index", "file-import"), (_("检定统计"), "due:statistics", "chart-bar")],
-        Role.AUDITOR: [(_("审计日志"), "accounts:audit-list", "history"), (_("检定统计"), "due:statistics", "chart-bar")],
-        Role.OWNER: [(_("报检"), "verification:request-create", "clipboard-list"), (_("数据导入"), "imports:index", "file-import")],
+        Role.CITY_REGULATOR: [imports, statistics],
+        Role.COUNTY_REGULATOR: [imports, statistics],
+        Role.AUDITOR: [(_("审计日志"), "accounts:audit-list", "history"), statistics],
+        Role.OWNER: [(_("报检"), "verification:request-create", "clipboard-list"), imports],
         Role.INSTITUTION_STAFF: [(_("报检申请"), "verification:request-list", "clipboard-list"),
                                  (_("计量标准"), "verification:standard-list", "ruler-measure")],
     }.get(user.role, [])

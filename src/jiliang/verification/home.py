@@ -14,22 +14,24 @@ def _institution_staff(user) -> bool:
     return user.role == Role.INSTITUTION_STAFF and bool(user.institution_id)
 
 
+def _request_queue(title: str, count: int, status: str) -> dict:
+    return {"title": title, "value": count, "url_name": "verification:request-list", "query": f"status={status}",
+            "kind": TODO, "icon": "clipboard-list"}
+
+
 @home_card
 def requests_to_accept(user) -> dict | None:
     if not _institution_staff(user):
         return None
-    return {"title": _("待受理报检"), "value": selectors.requests(user, status=RequestStatus.SUBMITTED).count(),
-            "url_name": "verification:request-list", "query": "status=submitted", "kind": TODO,
-            "icon": "clipboard-list"}
+    count = selectors.requests(user, status=RequestStatus.SUBMITTED).count()
+    return _request_queue(_("待受理报检"), count, RequestStatus.SUBMITTED)
 
 
 @home_card
 def accepted_without_record(user) -> dict | None:
     if not _institution_staff(user):
         return None
-    return {"title": _("已受理待出检定记录"), "value": selectors.accepted_without_record(user).count(),
-            "url_name": "verification:request-list", "query": "status=accepted", "kind": TODO,
-            "icon": "clipboard-list"}
+    return _request_queue(_("已受理待出检定记录"), selectors.accepted_without_record(user).count(), RequestStatus.ACCEPTED)
 
 
 @home_card
