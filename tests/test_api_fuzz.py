@@ -34,9 +34,10 @@ def connections_kept_open():
 @pytest.fixture
 def city_token(city_regulator, make_organization):
     from jiliang.accounts import services
+    from jiliang.accounts.token_scopes import ALL_SCOPES
 
     make_organization("511902")
-    _token, raw = services.issue_api_token(city_regulator, "fuzz")
+    _token, raw = services.issue_api_token(city_regulator, "fuzz", scopes=list(ALL_SCOPES))
     return raw
 
 

@@ -53,10 +53,11 @@ def test_the_menu_is_grouped_by_domain_and_keeps_every_entry_the_role_may_use(ro
     assert [item["url"] for group in groups for item in group["items"] if item["active"]] == ["/"]
 
 
-def test_regulators_see_the_audit_log_and_tokens_under_system_management(bazhou_regulator):
+def test_regulators_see_the_audit_log_tokens_and_account_security_under_system_management(bazhou_regulator):
     with override("zh-hans"):
         system = [g for g in menu_for(bazhou_regulator, "/accounts/audit/") if g["label"] == "系统管理"][0]
-        assert [(str(i["label"]), i["active"]) for i in system["items"]] == [("审计日志", True), ("接口令牌", False)]
+        assert [(str(i["label"]), i["active"]) for i in system["items"]] == [
+            ("审计日志", True), ("接口令牌", False), ("账号安全", False)]
 
 
 def test_the_top_bar_names_the_reader_role_jurisdiction_and_always_offers_to_sign_out(

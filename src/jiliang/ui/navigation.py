@@ -59,6 +59,7 @@ MENU = [
     MenuGroup(_("系统管理"), (
         MenuItem(_("审计日志"), "accounts:audit-list", OVERSIGHT, "history"),
         MenuItem(_("接口令牌"), "accounts:token-list", EVERY_ROLE, "key"),
+        MenuItem(_("账号安全"), "accounts:security", EVERY_ROLE, "lock"),
     )),
 ]
 

@@ -73,7 +73,7 @@ def cell(value) -> str:
 
 
 def _widget_class(widget: forms.Widget) -> str:
-    if isinstance(widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple):
+    if isinstance(widget, forms.CheckboxInput):
         return "form-check-input"
     if isinstance(widget, forms.Select):
         return "form-select"
@@ -96,3 +96,9 @@ def widget(field: forms.BoundField) -> str:
 @register.filter
 def is_checkbox(field: forms.BoundField) -> bool:
     return isinstance(field.field.widget, forms.CheckboxInput)
+
+
+@register.filter
+def is_choice_list(field: forms.BoundField) -> bool:
+    """Radio buttons or checkboxes, one per choice: rendered as a fieldset of Tabler form-checks."""
+    return isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
