@@ -148,7 +148,8 @@ def load(args) -> None:
         return
     years = years_for(args.certificates, Instrument.objects.count(), today)
     print(f"history: {years} years for about {args.certificates:,} certificates")
-    plan = history.Plan(desks=reference["desks"], today=today, years=years, test_points=False, actor="bench")
+    plan = history.Plan(desks=reference["desks"], today=today, years=years, test_points=False, logged=False,
+                        actor="bench")
     started = time.monotonic()
     last = [0.0]
 

@@ -176,6 +176,7 @@ def _mount_routers() -> None:
     from jiliang.accounts.api import router as accounts_router
     from jiliang.ledger.api import router as ledger_router
     from jiliang.monitoring.api import router as monitoring_router
+    from jiliang.notifications.api import router as notifications_router
     from jiliang.registry.api import router as registry_router
     from jiliang.registry.importing.api import router as imports_router
     from jiliang.verification.api import router as verification_router
@@ -188,6 +189,7 @@ def _mount_routers() -> None:
     api.add_router("/v1/", verification_router, auth=app_auth("verification"))
     api.add_router("/v1/", due_router, auth=app_auth("verification"))
     api.add_router("/v1/", monitoring_router, auth=app_auth("monitoring"))
+    api.add_router("/v1/", notifications_router)
 
 
 _mount_routers()

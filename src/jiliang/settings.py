@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "jiliang.ledger",
     "jiliang.monitoring",
     "jiliang.notifications",
+    "jiliang.jobs",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -305,6 +306,8 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING" if LOG_LEVEL != "DEBUG" else "INFO"},
+        # jiliang.jobs logs each run (start, end, outcome); the scheduler's own lines would repeat it.
+        "apscheduler": {"level": "WARNING"},
     },
 }
 

@@ -11,9 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jiliang.accounts.models import Role
-from jiliang.registry.models import Organization
 from jiliang.ui import status
-from jiliang.ui.listing import BulkActions, ListColumn, Listing, render_listing
 from jiliang.ui.navigation import MENU, menu_for
 from jiliang.ui.templatetags.jiliang_ui import beijing, cell, number
 
@@ -118,14 +116,3 @@ def test_numbers_with_decimals_and_values_that_are_not_numbers():
     assert number(1234567.891, 1) == "1,234,567.9" and number(0.5) == "0.5" and number(True) == "True"
     assert cell(12345) == "12,345" and cell("MI06") == "MI06"
 
-
-def test_a_list_with_bulk_actions_gets_a_checkbox_per_row_inside_a_form(rf, bazhou_regulator, make_organization):
-    organization = make_organization("511902")
-    listing = Listing(title="单位", columns=[ListColumn("名称", lambda o: o.name, "name")], export_name="x",
-                      default_sort="name", bulk_actions=BulkActions("/bulk/", [("批量注销", "deregister")]))
-    request = rf.get("/")
-    request.user = bazhou_regulator
-    page = render_listing(request, listing, Organization.objects.all()).content.decode()
-    assert '<form method="post" action="/bulk/" id="bulk-form"' in page
-    assert f'type="checkbox" name="ids" value="{organization.pk}"' in page
-    assert '<button type="submit" name="action" value="deregister"' in page

@@ -11,14 +11,17 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from jiliang.accounts.models import Division
+from jiliang.choices import ChoicePage, ChoiceQuery, SiteChoiceQuery, choice_page
 from jiliang.errors import InvalidInput
 from jiliang.pagination import page_of
 from jiliang.registry import selectors, services
 from jiliang.registry.models import (
     InstrumentStatus,
     InstrumentType,
+    Organization,
     OrganizationStatus,
     Purpose,
+    Site,
     SiteKind,
     VerificationMode,
 )
@@ -71,7 +74,7 @@ class OrganizationFilter(Schema):
 
 
 class OrganizationIn(Schema):
-    uscc: str = Field(..., min_length=1, max_length=32)
+    uscc: str = Field(..., max_length=40, description="full-width characters, spaces and lower case are normalised")
     name: str = Field(..., min_length=1, max_length=128)
     division_code: str = Field(..., min_length=1, max_length=16)
     legal_representative: str = Field("", max_length=64)
@@ -201,6 +204,20 @@ def list_sites(request, filters: Query[SiteFilter]):
         text=filters.q, sort=filters.sort,
     )
     return _listed(SiteOut, queryset, filters)
+
+
+@router.get("choices/organizations", response=ChoicePage, url_name="organization-choices",
+            summary="Organizations whose name contains q or whose USCC starts with it (autocomplete)")
+def organization_choices(request, filters: Query[ChoiceQuery]):
+    queryset = selectors.organizations(request.auth, text=filters.q.strip() or None)
+    return choice_page(queryset, Organization.choice_label, filters.limit)
+
+
+@router.get("choices/sites", response=ChoicePage, url_name="site-choices",
+            summary="Sites whose name or address contains q, of one operator when given (autocomplete)")
+def site_choices(request, filters: Query[SiteChoiceQuery]):
+    queryset = selectors.sites(request.auth, organization_id=filters.organization, text=filters.q.strip() or None)
+    return choice_page(queryset, Site.choice_label, filters.limit)
 
 
 @router.get("sites/{site_id}", response=SiteOut, summary="One site")
@@ -368,6 +385,8 @@ class InstrumentIn(Schema):
     purpose: Purpose = Purpose.TRADE_SETTLEMENT
     status: InstrumentStatus = InstrumentStatus.IN_USE
     install_date: datetime.date | None = None
+    other_operator_confirmed: bool = Field(False, description="the site is operated by another organization "
+                                                                "than the owner, and that is intended")
 
 
 class InstrumentPatch(Schema):
@@ -382,6 +401,7 @@ class InstrumentPatch(Schema):
     site_id: int | None = Field(None, ge=1)
     purpose: Purpose | None = None
     install_date: datetime.date | None = None
+    other_operator_confirmed: bool = False
 
 
 class StatusChangeIn(Schema):

@@ -1,5 +1,7 @@
 """Registry pages: lists, details and forms, all scoped to the signed-in user."""
 
+from collections.abc import Callable
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.views.decorators.cache import cache_control
@@ -8,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiliang.accounts import audit
+from jiliang.accounts import audit, audit_labels
 from jiliang.accounts import selectors as account_selectors
 from jiliang.accounts.access import may, require
 from jiliang.accounts.models import Role
@@ -26,14 +28,17 @@ from jiliang.registry.forms import (
     SiteForm,
 )
 from jiliang.registry.models import Instrument, Organization, Site
-from jiliang.ui.listing import ListColumn, Listing, render_listing
+from jiliang.registry.regulations import regulation_references
+from jiliang.ui.listing import BulkAction, ListColumn, Listing, render_listing, selected_ids
+
+LABELS_PER_SHEET = 200
 
 
 def object_history(user, instance) -> list[dict]:
     events = account_selectors.audit_events(user, object_type=instance._meta.label, object_id=str(instance.pk))
     return [
-        {"at": e.at, "actor_name": e.actor_name, "action": e.action,
-         "changes": audit.changed_fields(e.before, e.after)}
+        {"at": e.at, "actor_name": e.actor_name, "action": audit_labels.action_display(e.action),
+         "changes": audit_labels.field_names(e.object_type, audit.changed_fields(e.before, e.after))}
         for e in events[:50]
     ]
 
@@ -252,12 +257,10 @@ def instrument_type_list(request):
         columns=[
             ListColumn(_("目录编号"), lambda t: t.code, "code", link=True),
             ListColumn(_("名称"), lambda t: t.name_zh, "name_zh"),
-            ListColumn(_("英文名称"), lambda t: t.name_en),
-            ListColumn(_("检定规程"), lambda t: t.regulation),
+            ListColumn(_("检定规程"), lambda t: regulation_references(t.regulation)),
             ListColumn(_("检定方式"), lambda t: t.get_verification_mode_display()),
             ListColumn(_("检定周期/使用年限(月)"), lambda t: t.verification_interval_months),
             ListColumn(_("实施强制检定"), lambda t: _yes_no(t.mandatory)),
-            ListColumn(_("可信度"), lambda t: t.confidence),
         ],
     )
     return render_listing(request, listing, queryset)
@@ -269,8 +272,14 @@ def instrument_type_detail(request, code: str):
     actions = [(_("该种类器具"), reverse("registry:instrument-list") + f"?type={instrument_type.code}")]
     if may(request.user, "change", instrument_type):
         actions.append((_("修改"), reverse("registry:instrument-type-edit", args=[code])))
-    fields = [(field.verbose_name, getattr(instrument_type, field.name)) for field in instrument_type._meta.fields
-              if field.name not in {"id", "verification_mode", "mandatory", "updated_at"}]
+    if request.user.is_superuser:  # the admin checks the research: every stored text with its sources
+        fields = [(field.verbose_name, getattr(instrument_type, field.name)) for field in instrument_type._meta.fields
+                  if field.name not in {"id", "verification_mode", "mandatory", "updated_at"}]
+    else:
+        fields = [(_("目录编号"), instrument_type.code), (_("名称"), instrument_type.name_zh),
+                  (_("检定规程"), regulation_references(instrument_type.regulation)),
+                  (_("检定周期/使用年限(月)"), instrument_type.verification_interval_months),
+                  (_("典型用途"), instrument_type.typical_scope)]
     fields += [(_("检定方式"), instrument_type.get_verification_mode_display()),
                (_("实施强制检定"), _yes_no(instrument_type.mandatory))]
     return render(request, "ui/detail.html", {
@@ -294,6 +303,23 @@ def instrument_type_edit(request, code: str):
 # ---------------------------------------------------------------------------------------------
 # Instruments
 
+# What other apps offer for instruments ticked on a list (verification: request their verification);
+# each function returns the action for a user, or None. Registered at start-up, like the home cards.
+_INSTRUMENT_BULK_ACTIONS: list[Callable[[object], BulkAction | None]] = []
+
+
+def instrument_bulk_action(function: Callable[[object], BulkAction | None]):
+    _INSTRUMENT_BULK_ACTIONS.append(function)
+    return function
+
+
+def instrument_bulk_actions(user) -> list[BulkAction]:
+    """What ``user`` may do with instruments ticked on a list: the other apps' actions, then print
+    their labels."""
+    offered = [action for action in (function(user) for function in _INSTRUMENT_BULK_ACTIONS) if action]
+    return offered + [BulkAction(_("打印所选标签"), reverse("registry:instrument-labels"), "bulk-labels")]
+
+
 @login_required
 def instrument_list(request):
     divisions = account_selectors.jurisdiction_divisions(request.user)
@@ -316,6 +342,7 @@ def instrument_list(request):
         filter_form=form,
         actions=actions,
         detail_url=lambda i: reverse("registry:instrument-detail", args=[i.pk]),
+        bulk_actions=instrument_bulk_actions(request.user),
         columns=[
             ListColumn(_("公开码"), lambda i: i.public_code, "public_code", link=True),
             ListColumn(_("器具种类"), lambda i: i.type.name_zh),
@@ -410,15 +437,25 @@ def instrument_status(request, pk: int):
     )
 
 
+def _label_page(request, instruments, back_url: str):
+    def public_url(code: str) -> str:
+        return request.build_absolute_uri(reverse("registry-public:card", args=[code]))
+    return render(request, "registry/label.html",
+                  {"labels": labels.labels(instruments, public_url), "back_url": back_url})
+
+
 @login_required
 def instrument_label(request, pk: int):
     """The printable ID card: the QR code of the public page, the public code, the type."""
     instrument = get_object_or_404(selectors.instruments(request.user), pk=pk)
-    return render(request, "registry/label.html", {
-        "instrument": instrument, "grouped_code": public_code.grouped(instrument.public_code),
-        "public_url": request.build_absolute_uri(reverse("registry-public:card", args=[instrument.public_code])),
-    })
+    return _label_page(request, [instrument], reverse("registry:instrument-detail", args=[pk]))
 
+
+@login_required
+def instrument_labels(request):
+    """A sheet of ID cards for the instruments ticked on a list (at most one page of them)."""
+    chosen = selectors.instruments(request.user).filter(pk__in=selected_ids(request, LABELS_PER_SHEET))
+    return _label_page(request, chosen.order_by("pk"), reverse("registry:instrument-list"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,11 +27,13 @@ class ListColumn:
 
 
 @dataclass(frozen=True)
-class BulkActions:
-    """Adds a checkbox column and wraps the table in a form posting the ticked ids to ``url``."""
+class BulkAction:
+    """A button above a list that acts on the ticked rows: it posts their keys as ``ids`` to ``url``
+    (a write asks for its details and confirms on the page it leads to)."""
+
+    label: str
     url: str
-    actions: list[tuple[str, str]]  # (button label, value posted as ``action``)
-    field: str = "ids"
+    testid: str = ""
 
 
 @dataclass
@@ -43,11 +45,18 @@ class Listing:
     filter_form: forms.Form | None = None
     actions: list[tuple[str, str]] = field(default_factory=list)  # (label, url) buttons above the table
     detail_url: Callable[[object], str] | None = None
-    bulk_actions: BulkActions | None = None
+    bulk_actions: list[BulkAction] = field(default_factory=list)  # with any, each row gets a checkbox
+    bulk_key: Callable[[object], object] = lambda row: row.pk  # what a ticked row sends as ``ids``
 
     def sort_keys(self) -> set[str]:
         keys = {c.sort_key for c in self.columns if c.sort_key}
         return keys | {f"-{k}" for k in keys}
+
+
+def selected_ids(request, limit: int = 500) -> list[int]:
+    """The row keys a bulk action posted (``ids``), as integers; anything else is ignored."""
+    values = request.POST.getlist("ids") if request.method == "POST" else request.GET.getlist("ids")
+    return list(dict.fromkeys(int(v) for v in values if v.isdigit() and len(v) < 19))[:limit]
 
 
 def _query_without(request, *names: str) -> str:
@@ -73,10 +82,14 @@ def render_listing(request, listing: Listing, queryset, template: str = "ui/list
         offset = 0
     page = page_of(queryset, offset, settings.JILIANG_PAGE_SIZE)
     rows = [
-        {"cells": [{"value": c.value(item), "status": c.status(item) if c.status else None} for c in listing.columns],
-         "url": listing.detail_url(item) if listing.detail_url else None, "pk": getattr(item, "pk", None)}
+        {"cells": [c.value(item) for c in listing.columns],
+         "statuses": [c.status(item) if c.status else None for c in listing.columns],
+         "url": listing.detail_url(item) if listing.detail_url else None,
+         "key": listing.bulk_key(item) if listing.bulk_actions else None}
         for item in page.items
     ]
+    for row in rows:  # what the template shows: each cell with the state code its tag is coloured by
+        row["display"] = list(zip(row["cells"], row.pop("statuses"), strict=True))
     context = {
         "listing": listing,
         "page": page,

@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from jiliang.accounts.access import AccessDenied
 from jiliang.accounts.models import Division, User
+from jiliang.choices import ChoicePage, ChoiceQuery, choice_page
 from jiliang.errors import InvalidInput
 from jiliang.pagination import page_of
 from jiliang.registry import selectors as registry_selectors
@@ -300,6 +301,13 @@ def list_standards(request, institution: RecordId | None = None, type: str | Non
                    offset, limit)
 
 
+@router.get("choices/standards", response=ChoicePage, url_name="standard-choices",
+            summary="Measurement standards whose name or approval number contains q (autocomplete)")
+def standard_choices(request, filters: Query[ChoiceQuery]):
+    queryset = selectors.standards(request.auth, text=filters.q.strip() or None).order_by("name", "id")
+    return choice_page(queryset, MeasurementStandard.choice_label, filters.limit)
+
+
 @router.get("standards/{standard_id}", response=StandardOut, summary="One measurement standard")
 def get_standard(request, standard_id: RecordId):
     return get_object_or_404(selectors.standards(request.auth), pk=standard_id)
@@ -450,6 +458,10 @@ class AcceptIn(Schema):
     response: str = Field("", max_length=500)
 
 
+class BulkAcceptIn(AcceptIn):
+    request_ids: list[RecordId] = Field(..., min_length=1, max_length=200)
+
+
 class RejectIn(Schema):
     response: str = Field(..., min_length=1, max_length=500)
 
@@ -458,6 +470,17 @@ class RejectIn(Schema):
 def list_requests(request, status: RequestStatus | None = None, offset: int = Offset, limit: int = Limit):
     queryset = selectors.requests(request.auth, status=status).prefetch_related("instruments")
     return page_of(queryset, offset, limit)
+
+
+@router.post("verification-requests/bulk-accept", response=list[RequestOut],
+             summary="Accept and schedule several requests, all or none (institution)")
+def accept_requests(request, payload: BulkAcceptIn):
+    """Registered before the routes with an id in the path, which would take the word for an id.
+    A refusal names each refused request in ``fields`` as ``requests.<id>`` and accepts none."""
+    chosen = _pick(selectors.requests(request.auth), list(dict.fromkeys(payload.request_ids)), "request_ids",
+                   _("报检申请"))
+    return services.accept_requests(request.auth, chosen, scheduled_for=payload.scheduled_for,
+                                    response=payload.response)
 
 
 @router.get("verification-requests/{request_id}", response=RequestOut, summary="One verification request")

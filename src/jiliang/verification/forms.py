@@ -1,11 +1,13 @@
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.accounts.models import Division, User
 from jiliang.registry.forms import DivisionChoiceField
 from jiliang.registry.models import InstrumentType
+from jiliang.ui.widgets import AutocompleteSelect, DateInput, SearchableChoiceField
 from jiliang.verification.models import (
     CalibrationResult,
     CertificateKind,
@@ -18,10 +20,6 @@ from jiliang.verification.models import (
     RequestStatus,
     VerificationKind,
 )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def _choices(choices) -> list[tuple[str, str]]:
@@ -74,15 +72,11 @@ class StandardForm(forms.ModelForm):
         widgets = {"approval_valid_until": DateInput}
 
 
-class StandardChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.name} · {obj.institution.name}"
-
-
 class CalibrationForm(forms.Form):
     calibrating_institution = forms.ModelChoiceField(label=_("校准机构"), queryset=Institution.objects.all())
-    reference_standard = StandardChoiceField(
-        label=_("上级计量标准"), queryset=MeasurementStandard.objects.select_related("institution"), required=False)
+    reference_standard = SearchableChoiceField(
+        label=_("上级计量标准"), queryset=MeasurementStandard.objects.select_related("institution"), required=False,
+        widget=AutocompleteSelect(reverse_lazy("api:standard-choices")))
     certificate_no = forms.CharField(label=_("校准证书编号"), max_length=64)
     calibrated_on = forms.DateField(label=_("校准日期"), widget=DateInput)
     valid_until = forms.DateField(label=_("有效期至"), widget=DateInput)
@@ -94,8 +88,9 @@ class CalibrationForm(forms.Form):
 class MpeRuleForm(forms.ModelForm):
     class Meta:
         model = MpeRule
+        # The research sources, confidence and notes are the admin's (back office), not a page's.
         fields = ["regulation", "clause", "accuracy_class", "quantity", "condition", "error_basis", "unit", "lower",
-                  "upper", "applies_to", "source", "confidence", "notes", "active"]
+                  "upper", "applies_to", "active"]
 
 
 class MpeRuleFilterForm(forms.Form):
@@ -107,14 +102,20 @@ def _codes(text: str) -> list[str]:
     return [code for code in text.replace(",", " ").split() if code]
 
 
-class RequestForm(forms.Form):
+class BulkRequestForm(forms.Form):
+    """A request for instruments ticked on a list (they travel as ``ids``)."""
+
     institution = forms.ModelChoiceField(label=_("检定机构"), queryset=Institution.objects.all())
+    preferred_date = forms.DateField(label=_("希望检定日期"), widget=DateInput, required=False)
+    note = forms.CharField(label=_("报检说明"), max_length=500, required=False)
+
+
+class RequestForm(BulkRequestForm):
+    field_order = ["institution", "instrument_codes", "preferred_date", "note"]
     instrument_codes = forms.CharField(
         label=_("报检器具公开码"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000,
         help_text=_("每行一个公开码，或以空格、逗号分隔。"),
     )
-    preferred_date = forms.DateField(label=_("希望检定日期"), widget=DateInput, required=False)
-    note = forms.CharField(label=_("报检说明"), max_length=500, required=False)
 
     def clean_instrument_codes(self) -> list[str]:
         codes = _codes(self.cleaned_data["instrument_codes"])

@@ -1,8 +1,11 @@
 """Verification pages: institutions, standards, MPE rules, requests, records, certificates, the
 traceability chain and suspect impact; all scoped to the signed-in user, all writes via services."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from operator import itemgetter
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,10 +20,12 @@ from jiliang.accounts.models import Role, User
 from jiliang.errors import DomainError
 from jiliang.registry import selectors as registry_selectors
 from jiliang.registry.views import apply_domain_error, object_history
-from jiliang.verification import selectors, services
+from jiliang.registry.regulations import regulation_references
+from jiliang.verification import mpe_words, selectors, services
 from jiliang.verification.forms import (
     AcceptForm,
     AuthorisationForm,
+    BulkRequestForm,
     CalibrationForm,
     CertificateFilterForm,
     ChainForm,
@@ -43,20 +48,31 @@ from jiliang.verification.models import (
     CalibrationResult,
     Certificate,
     CertificateKind,
-    CertificateStatus,
     Institution,
     MeasurementStandard,
     MpeRule,
     Qualification,
+    RequestStatus,
     StandardCalibration,
+    Verification,
+    certificate_state_on,
+    certificate_status_on,
 )
-from jiliang.ui.listing import ListColumn, Listing, render_listing
+from jiliang.ui.listing import BulkAction, ListColumn, Listing, render_listing, selected_ids
 
 DETAIL = "verification/detail.html"
 
 
 def _yes_no(value: bool) -> str:
     return _("是") if value else _("否")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell that links somewhere other than the row's first cell does."""
+
+    text: str
+    url: str
 
 
 def _table(title: str, headers: list[str], rows: list[list], links: list[str | None] | None = None,
@@ -112,6 +128,7 @@ def institution_detail(request, pk: int):
         actions.append((_("修改"), reverse("verification:institution-edit", args=[pk])))
     if may(user, "create", AuthorisationScope(institution=institution)):
         actions.append((_("新增计量授权"), reverse("verification:authorisation-create", args=[pk])))
+    if may(user, "create", _staff_qualification(institution)):
         actions.append((_("登记人员资格"), reverse("verification:qualification-create", args=[pk])))
     if may(user, "create", MeasurementStandard(institution=institution)) and services.may_for_institution(
             user, institution):
@@ -182,10 +199,17 @@ def authorisation_create(request, pk: int):
                       reverse("verification:institution-detail", args=[pk]))
 
 
+def _staff_qualification(institution: Institution) -> Qualification:
+    """An unsaved qualification of one of the institution's staff: a qualification lies in the
+    jurisdiction of its holder's institution, so the city regulator registers them for the
+    institutions in the city and not for the national or provincial institutes (their regulators')."""
+    return Qualification(user=User(role=Role.INSTITUTION_STAFF, institution=institution))
+
+
 @login_required
 def qualification_create(request, pk: int):
     institution = get_object_or_404(selectors.institutions(request.user), pk=pk)
-    require(request.user, "create", Qualification())
+    require(request.user, "create", _staff_qualification(institution))
     form = QualificationForm(request.POST or None, staff=User.objects.filter(institution=institution))
     if request.method == "POST" and form.is_valid():
         if _submit(form, lambda: services.grant_qualification(request.user, **form.cleaned_data)):
@@ -328,15 +352,15 @@ def mpe_rule_list(request):
         columns=[
             ListColumn(_("规则编号"), lambda r: r.key, "key", link=True),
             ListColumn(_("适用器具种类"), lambda r: ", ".join(t.code for t in r.instrument_types.all())),
-            ListColumn(_("检定规程"), lambda r: r.regulation),
-            ListColumn(_("条款"), lambda r: r.clause),
+            ListColumn(_("检定规程"), lambda r: regulation_references(r.regulation)),
+            ListColumn(_("条款"), lambda r: mpe_words.clause_zh(r.clause)),
             ListColumn(_("准确度等级"), lambda r: r.accuracy_class),
-            ListColumn(_("检定项目"), lambda r: r.quantity),
-            ListColumn(_("适用范围或条件"), lambda r: r.condition),
+            ListColumn(_("检定项目"), lambda r: mpe_words.quantity_zh(r.quantity)),
+            ListColumn(_("适用范围或条件"), lambda r: mpe_words.condition_zh(r.condition)),
+            ListColumn(_("适用检定类别"), lambda r: mpe_words.applies_to_zh(r.applies_to)),
             ListColumn(_("下限"), lambda r: r.lower),
             ListColumn(_("上限"), lambda r: r.upper),
-            ListColumn(_("单位"), lambda r: r.unit),
-            ListColumn(_("可信度"), lambda r: r.confidence),
+            ListColumn(_("单位"), lambda r: mpe_words.unit_zh(r.unit)),
             ListColumn(_("现行有效"), lambda r: _yes_no(r.active)),
         ],
     )
@@ -367,9 +391,12 @@ def request_list(request):
     actions = []
     if request.user.role == Role.OWNER:
         actions.append((_("报检"), reverse("verification:request-create")))
+    bulk = []
+    if request.user.role == Role.INSTITUTION_STAFF:
+        bulk.append(BulkAction(_("受理所选申请"), reverse("verification:request-accept-many"), "bulk-accept"))
     listing = Listing(
         title=_("报检申请"), export_name="verification-requests", default_sort="-id", filter_form=form,
-        actions=actions, detail_url=lambda r: reverse("verification:request-detail", args=[r.pk]),
+        actions=actions, detail_url=lambda r: reverse("verification:request-detail", args=[r.pk]), bulk_actions=bulk,
         columns=[
             ListColumn(_("编号"), lambda r: r.pk, "id", link=True),
             ListColumn(_("使用单位"), lambda r: r.owner.name),
@@ -387,12 +414,11 @@ def request_list(request):
 def request_detail(request, pk: int):
     verification_request = get_object_or_404(selectors.requests(request.user), pk=pk)
     user = request.user
-    actions = []
-    for action, label, url_name in (("accept", _("受理并安排"), "verification:request-accept"),
-                                    ("reject", pgettext("button", "不予受理"), "verification:request-reject"),
-                                    ("cancel", _("撤回"), "verification:request-cancel")):
-        if may(user, action, verification_request):
-            actions.append((label, reverse(url_name, args=[pk])))
+    actions = [(label, reverse(url_name, args=[pk])) for action, label, url_name in (
+        ("accept", _("受理并安排"), "verification:request-accept"),
+        ("reject", pgettext("button", "不予受理"), "verification:request-reject"),
+        ("cancel", _("撤回"), "verification:request-cancel"),
+    ) if services.may_step(user, action, verification_request)]
     fields = [
         (_("使用单位"), verification_request.owner.name), (_("检定机构"), verification_request.institution.name),
         (_("状态"), verification_request.get_status_display()),
@@ -400,16 +426,32 @@ def request_detail(request, pk: int):
         (_("安排检定日期"), verification_request.scheduled_for), (_("报检说明"), verification_request.note),
         (_("机构答复"), verification_request.response),
     ]
+    records = list(selectors.verifications(user).filter(request=verification_request).order_by("id"))
+    recorded = {r.instrument_id for r in records}
     instruments = verification_request.instruments.select_related("type", "site")
     record_url = reverse("verification:verification-create")
-    may_record = user.role == Role.INSTITUTION_STAFF and verification_request.status == "accepted"
-    tables = [_table(
-        _("报检器具"), [_("公开码"), _("器具种类"), _("出厂编号"), _("安装场所")],
-        [[i.public_code, i.type.name_zh, i.serial_no, i.site.name] for i in instruments],
-        [f"{record_url}?instrument={i.public_code}&request={pk}" if may_record
-         else reverse("registry:instrument-detail", args=[i.pk]) for i in instruments],
-        testid="request-instruments",
-    )]
+    may_record = verification_request.status == RequestStatus.ACCEPTED and may(
+        user, "create", Verification(institution=verification_request.institution))
+    tables = [
+        _table(
+            _("报检器具"), [_("公开码"), _("器具种类"), _("出厂编号"), _("安装场所"), _("检定情况")],
+            [[i.public_code, i.type.name_zh, i.serial_no, i.site.name,
+              _("已检定") if i.pk in recorded else (_("待录入检定记录") if may_record else "—")] for i in instruments],
+            [f"{record_url}?instrument={i.public_code}&request={pk}" if may_record and i.pk not in recorded
+             else reverse("registry:instrument-detail", args=[i.pk]) for i in instruments],
+            testid="request-instruments",
+        ),
+        _table(
+            _("检定记录与证书"), [_("证书编号"), _("证书类别"), _("证书状态"), _("器具公开码"), _("检定日期"), _("结论"),
+                             _("检定记录")],
+            [[r.certificate.number, r.certificate.get_kind_display(), r.certificate.get_status_display(),
+              r.instrument.public_code, r.performed_on, r.get_conclusion_display(),
+              Cell(_("检定记录 #%(id)s") % {"id": r.pk}, reverse("verification:verification-detail", args=[r.pk]))]
+             for r in records],
+            [reverse("verification:certificate-detail", args=[r.certificate.pk]) for r in records],
+            testid="request-certificates",
+        ),
+    ]
     return render(request, DETAIL, {"title": _("报检申请 #%(id)s") % {"id": pk}, "fields": fields, "actions": actions,
                                     "status": (verification_request.status, verification_request.get_status_display()),
                                     "tables": tables, "history": object_history(user, verification_request)})
@@ -435,6 +477,98 @@ def request_create(request):
             if created:
                 return redirect("verification:request-detail", pk=created.pk)
     return _form_page(request, form, _("报检"), reverse("verification:request-list"))
+
+
+def _refusal(form, error: DomainError) -> dict[str, list[str]]:
+    """A bulk write's refusal on its page: the message above, the form's own fields on them; the
+    rows' problems ("instruments.<code>", "requests.<id>") are returned for their rows."""
+    form.add_error(None, error.message)
+    for name, problems in error.fields.items():
+        for problem in problems if name in form.fields else ():
+            form.add_error(name, problem)
+    return error.fields
+
+
+@dataclass(frozen=True)
+class BulkPage:
+    """How a bulk action's confirmation page shows its ticked rows."""
+
+    title: str
+    submit: str
+    headers: list[str]
+    cells: Callable[[object], list]
+    url: Callable[[object], str]
+    problem_key: Callable[[object], str]  # where a refusal names the row ("instruments.<code>")
+    empty: str
+
+
+def _bulk_write(request, page: BulkPage, ids: list[int], chosen: list, form, write):
+    """The confirmation page of a bulk action: the ticked rows and the form. A valid confirmation with
+    every ticked row found runs ``write(cleaned_data)`` (one service call) and returns its response;
+    a refusal shows on the form and on each row it names."""
+    problems: dict[str, list[str]] = {}
+    if len(chosen) < len(ids):
+        form.add_error(None, _("%(n)d 条所选记录不存在或不在您的权限范围内，已略去。") % {"n": len(ids) - len(chosen)})
+    elif form.is_bound and form.is_valid():
+        try:
+            return write(form.cleaned_data)
+        except DomainError as error:
+            problems = _refusal(form, error)
+    rows = [{"key": row.pk, "cells": page.cells(row), "url": page.url(row),
+             "problems": problems.get(page.problem_key(row), [])} for row in chosen]
+    return render(request, "verification/bulk_form.html", {
+        "page": page, "form": form, "rows": rows, "problems": any(row["problems"] for row in rows),
+        "cancel_url": reverse("verification:request-list"),
+    })
+
+
+@login_required
+def request_create_many(request):
+    """An owner requests verification of the instruments ticked on a list: one request to the
+    institution it chooses; every instrument that institution cannot take is named on its row."""
+    user = request.user
+    if user.role != Role.OWNER or user.organization is None:
+        raise AccessDenied(_("只有使用单位人员可以报检。"))
+    ids = selected_ids(request)
+    chosen = list(registry_selectors.instruments(user).filter(pk__in=ids).select_related("type", "site")
+                  .order_by("pk"))
+
+    def write(data):
+        created = services.submit_request(user, owner=user.organization, instruments=chosen, **data)
+        return redirect("verification:request-detail", pk=created.pk)
+
+    page = BulkPage(
+        title=_("报检所选器具"), submit=_("提交报检"), headers=[_("公开码"), _("器具种类"), _("出厂编号"), _("安装场所")],
+        cells=lambda i: [i.public_code, i.type.name_zh, i.serial_no, i.site.name],
+        url=lambda i: reverse("registry:instrument-detail", args=[i.pk]),
+        problem_key=lambda i: f"instruments.{i.public_code}", empty=_("没有选择器具，请回到列表勾选。"),
+    )
+    form = BulkRequestForm(request.POST if "institution" in request.POST else None)
+    return _bulk_write(request, page, ids, chosen, form, write)
+
+
+@login_required
+def request_accept_many(request):
+    """The institution accepts the requests ticked on its list for one date (all or none)."""
+    user = request.user
+    if user.role != Role.INSTITUTION_STAFF or user.institution_id is None:
+        raise AccessDenied(_("只有检定机构人员可以受理报检申请。"))
+    ids = selected_ids(request)
+    chosen = list(selectors.requests(user).filter(pk__in=ids).order_by("pk"))
+
+    def write(data):
+        services.accept_requests(user, chosen, **data)
+        messages.success(request, _("已受理 %(n)d 条报检申请。") % {"n": len(chosen)})
+        return redirect(reverse("verification:request-list") + "?status=accepted")
+
+    page = BulkPage(
+        title=_("受理所选报检申请"), submit=_("受理并安排"), headers=[_("编号"), _("使用单位"), _("状态"), _("希望检定日期")],
+        cells=lambda r: [r.pk, r.owner.name, r.get_status_display(), r.preferred_date],
+        url=lambda r: reverse("verification:request-detail", args=[r.pk]),
+        problem_key=lambda r: f"requests.{r.pk}", empty=_("没有选择报检申请，请回到列表勾选。"),
+    )
+    form = AcceptForm(request.POST if "scheduled_for" in request.POST else None)
+    return _bulk_write(request, page, ids, chosen, form, write)
 
 
 def _request_action(request, pk: int, action: str, form_class, title: str, write):
@@ -481,11 +615,13 @@ def _attribute(path: str):
 def _certificate_columns(column=_attribute) -> list[ListColumn]:
     """A certificate's columns; ``column(path)`` reads a lookup path from a row (an instance by
     default, ``itemgetter`` for the values() rows of the suspect list)."""
-    kind, status = column("kind"), column("status")
+    kind, status, valid_until = column("kind"), column("status"), column("valid_until")
+    today = timezone.localdate()
     return [
         ListColumn(_("证书编号"), column("number"), "number", link=True),
         ListColumn(_("证书类别"), lambda row: CertificateKind(kind(row)).label, "kind"),
-        ListColumn(_("状态"), lambda row: CertificateStatus(status(row)).label, "status", status=status),
+        ListColumn(_("状态"), lambda row: certificate_status_on(status(row), kind(row), valid_until(row), today),
+                   "status", status=lambda row: certificate_state_on(status(row), kind(row), valid_until(row), today)),
         ListColumn(_("检定日期"), column("performed_on"), "performed_on"),
         ListColumn(_("有效期至"), column("valid_until"), "valid_until"),
         ListColumn(_("器具公开码"), column("instrument__public_code")),
@@ -530,7 +666,7 @@ def certificate_detail(request, pk: int):
     replacement = Certificate.objects.filter(supersedes=certificate).only("number").first()
     fields = [
         (_("证书编号"), certificate.number), (_("证书类别"), certificate.get_kind_display()),
-        (_("状态"), certificate.get_status_display()), (_("检定机构"), certificate.institution.name),
+        (_("状态"), certificate.status_on(timezone.localdate())), (_("检定机构"), certificate.institution.name),
         (_("器具"), f"{certificate.instrument_type.name_zh} {certificate.instrument.serial_no} "
                    f"({certificate.instrument.public_code})"),
         (_("使用单位"), certificate.owner.name), (_("检定日期"), certificate.performed_on),
@@ -544,7 +680,8 @@ def certificate_detail(request, pk: int):
         (_("撤销原因"), certificate.revocation_reason),
     ]
     return render(request, DETAIL, {"title": _("证书 %(no)s") % {"no": certificate.number}, "fields": fields,
-                                    "status": (certificate.status, certificate.get_status_display()),
+                                    "status": (certificate.state_on(timezone.localdate()),
+                                               certificate.status_on(timezone.localdate())),
                                     "actions": actions, "tables": [],
                                     "history": object_history(user, certificate)})
 
@@ -614,8 +751,14 @@ def verification_create(request):
 
 
 def _points_text(data: services.VerificationInput) -> str:
+    """The points as the form's lines; a value the original record lacks (records loaded from an
+    older system) is "?", which the form refuses until the verifier types it, never "None"."""
+    def value(number) -> str:
+        return "?" if number is None else str(number)
+
     return "\n".join(
-        f"{p.mpe_rule.key if p.mpe_rule else '-'} {p.nominal} {p.indicated} {p.expanded_uncertainty} {p.coverage_factor}"
+        " ".join([p.mpe_rule.key if p.mpe_rule else "-", value(p.nominal), value(p.indicated),
+                  value(p.expanded_uncertainty), value(p.coverage_factor)])
         for p in data.points
     )
 
@@ -665,7 +808,8 @@ def verification_detail(request, pk: int):
     tables = [
         _table(_("检定点"), [_("序号"), _("规则"), _("检定项目"), _("标准值"), _("示值"), _("误差"), _("扩展不确定度 U"),
                           _("包含因子 k"), _("允许误差"), _("判定"), _("处于限值的 U 范围内")],
-               [[p.position, p.mpe_rule.key if p.mpe_rule else "—", p.quantity, p.nominal, p.indicated,
+               [[p.position, p.mpe_rule.key if p.mpe_rule else "—", mpe_words.quantity_zh(p.quantity), p.nominal,
+                 p.indicated,
                  f"{p.error} {p.error_unit}", p.expanded_uncertainty, p.coverage_factor,
                  f"{p.mpe_lower} … {p.mpe_upper} {p.error_unit}" if p.mpe_lower is not None else "—",
                  verdicts[p.conforms], _yes_no(p.near_limit)] for p in points], testid="test-points"),
@@ -679,6 +823,18 @@ def verification_detail(request, pk: int):
     })
 
 
+def _link_status(link: selectors.Link, today) -> str:
+    """A link is judged on the date its standard was used; one that has expired since says so."""
+    if link.is_root:
+        return _("国家计量基准")
+    if not link.ok:
+        return _("中断")
+    if link.valid_until is not None and link.valid_until < today:
+        return _("使用时有效(%(on)s)，已于 %(until)s 过期") % {"on": link.on.isoformat(),
+                                                          "until": link.valid_until.isoformat()}
+    return _("有效")
+
+
 @login_required
 def chain(request, pk: int):
     """The traceability chain of an instrument on a date (default today)."""
@@ -686,9 +842,9 @@ def chain(request, pk: int):
     form = ChainForm(request.GET or None)
     on = (form.cleaned_data.get("on") if form.is_valid() else None) or timezone.localdate()
     result = selectors.traceability_chain(request.user, instrument, on)
+    today = timezone.localdate()
     rows = [[("  " * link.level) + link.what, link.name, link.institution, link.document, link.valid_from,
-             link.valid_until, _("国家计量基准") if link.is_root else (_("有效") if link.ok else _("中断")),
-             "；".join(link.problems)] for link in result.links]
+             link.valid_until, _link_status(link, today), "；".join(link.problems)] for link in result.links]
     links = [reverse("verification:standard-detail", args=[link.standard_id]) if link.standard_id else None
              for link in result.links]
     fields = [(_("器具"), str(instrument)), (_("日期"), on),

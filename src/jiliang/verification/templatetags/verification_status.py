@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from jiliang.accounts.access import may
 from jiliang.registry.models import Instrument
+from jiliang.ui.templatetags.jiliang_ui import status_tag
 from jiliang.verification import selectors
 from jiliang.verification.models import VerificationRequest
 
@@ -30,3 +31,9 @@ def instrument_verification(context, instrument: Instrument) -> dict:
         "may_request": may(user, "create", VerificationRequest(owner_id=instrument.owner_id)),
         "today": timezone.localdate(),
     }
+
+
+@register.simple_tag
+def certificate_status(certificate, day) -> str:
+    """An expired certificate reads 已过期, not 有效 (Certificate.status_on), in a tag of its colour."""
+    return status_tag(certificate.state_on(day), certificate.status_on(day))
