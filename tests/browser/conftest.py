@@ -5,6 +5,7 @@ Without /usr/bin/chromium (or JILIANG_CHROMIUM) these tests are skipped, and the
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +44,29 @@ def page(chromium, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def signed_in_page(chromium, live_server, browser_client):
+    """signed_in_page(user, viewport={"width": 390, "height": 844}): a page of a new browser context with
+    ``user``'s session (signed in through the real login view), closed when the test ends."""
+    contexts = []
+
+    def make(user, **options):
+        context = chromium.new_context(base_url=live_server.url, locale="zh-CN", **options)
+        contexts.append(context)
+        session = browser_client(user).cookies["sessionid"].value
+        context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot_dir(tmp_path):
+    """Where browser tests save their screenshots: $JILIANG_SCREENSHOTS when set, else the test's tmp_path."""
+    folder = Path(os.environ["JILIANG_SCREENSHOTS"]) if os.environ.get("JILIANG_SCREENSHOTS") else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -42,8 +42,8 @@ def alert_list(request):
         detail_url=lambda a: reverse("monitoring:alert-detail", args=[a.pk]),
         columns=[
             ListColumn(_("规则"), lambda a: f"{a.rule_code} {a.message}", "rule_code", link=True),
-            ListColumn(_("级别"), lambda a: a.get_severity_display(), "severity"),
-            ListColumn(_("状态"), lambda a: a.get_state_display(), "state"),
+            ListColumn(_("级别"), lambda a: a.get_severity_display(), "severity", status=lambda a: a.severity),
+            ListColumn(_("状态"), lambda a: a.get_state_display(), "state", status=lambda a: a.state),
             ListColumn(_("持续中"), lambda a: _("是") if a.active else _("否")),
             ListColumn(_("设备"), lambda a: a.device.code),
             ListColumn(_("经营场所"), lambda a: a.site.name),

@@ -96,7 +96,7 @@ def organization_list(request):
             ListColumn(_("行业"), lambda o: o.industry),
             ListColumn(_("联系人"), lambda o: o.contact_name),
             ListColumn(_("联系电话"), lambda o: o.masked_contact_phone),
-            ListColumn(_("状态"), lambda o: o.get_status_display(), "status"),
+            ListColumn(_("状态"), lambda o: o.get_status_display(), "status", status=lambda o: o.status),
         ],
     )
     return render_listing(request, listing, queryset)
@@ -353,7 +353,7 @@ def instrument_list(request):
             ListColumn(_("所在区划"), lambda i: i.division.name),
             ListColumn(_("用途"), lambda i: i.get_purpose_display()),
             ListColumn(_("强制检定"), lambda i: _yes_no(i.mandatory)),
-            ListColumn(_("状态"), lambda i: i.get_status_display(), "status"),
+            ListColumn(_("状态"), lambda i: i.get_status_display(), "status", status=lambda i: i.status),
             ListColumn(_("安装日期"), lambda i: i.install_date, "install_date"),
         ],
     )
@@ -389,6 +389,7 @@ def instrument_detail(request, pk: int):
     ]
     return render(request, "registry/instrument_detail.html", {
         "title": f"{instrument.type.name_zh} {instrument.serial_no}", "fields": fields, "actions": actions,
+        "status": (instrument.status, instrument.get_status_display()), "subtitle": instrument.public_code,
         "instrument": instrument, "status_changes": selectors.status_changes(request.user, instrument),
         "history": object_history(request.user, instrument),
     })

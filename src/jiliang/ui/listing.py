@@ -28,6 +28,7 @@ class ListColumn:
     value: Callable[[object], object]
     sort_key: str | None = None  # the ORM field this column sorts by, when sortable
     link: bool = False  # the cell links to the row's detail page
+    status: Callable[[object], str] | None = None  # the state's code: the cell shows a coloured tag
 
 
 @dataclass(frozen=True)
@@ -110,16 +111,20 @@ def render_listing(request, listing: Listing, queryset, template: str = "ui/list
     page = _keyset_page(request, queryset, sort)
     rows = [
         {"cells": [c.value(item) for c in listing.columns],
+         "statuses": [c.status(item) if c.status else None for c in listing.columns],
          "url": listing.detail_url(item) if listing.detail_url else None,
          "key": listing.bulk_key(item) if listing.bulk_actions else None}
         for item in page.items
     ]
+    for row in rows:  # what the template shows: each cell with the state code its tag is coloured by
+        row["display"] = list(zip(row["cells"], row.pop("statuses"), strict=True))
     context = {
         "listing": listing,
         "page": page,
         "rows": rows,
         "pager": _pager(request, page),
         "sort": sort,
+        "sort_keep": [("sort", sort)] if request.GET.get("sort") else [],
         "headers": [
             {"title": c.header, "link": c.link, "sort_key": c.sort_key,
              "next_sort": (c.sort_key if sort != c.sort_key else f"-{c.sort_key}") if c.sort_key else None,

@@ -1,4 +1,7 @@
-"""The menu each role sees. Apps add their entries here as they land."""
+"""The menu each role sees: groups by domain, each entry with the roles that may use it.
+
+Apps add their entries here as they land. A group a role has no entry in is not shown at all.
+"""
 
 from dataclasses import dataclass
 
@@ -16,38 +19,67 @@ class MenuItem:
     label: str
     url_name: str
     roles: frozenset[str]
+    icon: str  # a symbol of ui/static/vendor/tabler-icons/sprite.svg
+
+
+@dataclass(frozen=True)
+class MenuGroup:
+    label: str
+    items: tuple[MenuItem, ...]
 
 
 MENU = [
-    MenuItem(_("首页"), "ui:home", EVERY_ROLE),
-    MenuItem(_("使用单位"), "registry:organization-list", EVERY_ROLE - {Role.INSTITUTION_STAFF}),
-    MenuItem(_("经营场所"), "registry:site-list", EVERY_ROLE),
-    MenuItem(_("计量器具"), "registry:instrument-list", EVERY_ROLE),
-    MenuItem(_("器具目录"), "registry:instrument-type-list", EVERY_ROLE),
-    MenuItem(_("报检"), "verification:request-list", EVERY_ROLE),
-    MenuItem(_("检定证书"), "verification:certificate-list", EVERY_ROLE),
-    MenuItem(_("计量标准"), "verification:standard-list", EVERY_ROLE - {Role.OWNER}),
-    MenuItem(_("检定机构"), "verification:institution-list", EVERY_ROLE),
-    MenuItem(_("允许误差"), "verification:mpe-rule-list", EVERY_ROLE - {Role.OWNER}),
-    MenuItem(_("超期未检"), "due:overdue", EVERY_ROLE),
-    MenuItem(_("即将到期"), "due:due-soon", EVERY_ROLE),
-    MenuItem(_("检定统计"), "due:statistics", EVERY_ROLE - {Role.OWNER}),
-    MenuItem(_("数据导入"), "imports:index", frozenset({Role.CITY_REGULATOR, Role.COUNTY_REGULATOR, Role.OWNER})),
-    MenuItem(_("预警"), "monitoring:alert-list", OVERSIGHT),
-    MenuItem(_("监测设备"), "monitoring:device-list", OVERSIGHT | {Role.OWNER}),
-    MenuItem(_("审计日志"), "accounts:audit-list", OVERSIGHT),
-    MenuItem(_("接口令牌"), "accounts:token-list", EVERY_ROLE),
-    MenuItem(_("账号安全"), "accounts:security", EVERY_ROLE),
+    MenuGroup(_("工作台"), (
+        MenuItem(_("首页"), "ui:home", EVERY_ROLE, "layout-dashboard"),
+    )),
+    MenuGroup(_("器具与单位"), (
+        MenuItem(_("使用单位"), "registry:organization-list", EVERY_ROLE - {Role.INSTITUTION_STAFF}, "building-store"),
+        MenuItem(_("经营场所"), "registry:site-list", EVERY_ROLE, "map-pin"),
+        MenuItem(_("计量器具"), "registry:instrument-list", EVERY_ROLE, "gauge"),
+        MenuItem(_("器具目录"), "registry:instrument-type-list", EVERY_ROLE, "books"),
+        MenuItem(_("数据导入"), "imports:index", frozenset({Role.CITY_REGULATOR, Role.COUNTY_REGULATOR, Role.OWNER}),
+                 "file-import"),
+    )),
+    MenuGroup(_("检定与证书"), (
+        MenuItem(_("报检"), "verification:request-list", EVERY_ROLE, "clipboard-list"),
+        MenuItem(_("检定证书"), "verification:certificate-list", EVERY_ROLE, "certificate"),
+        MenuItem(_("超期未检"), "due:overdue", EVERY_ROLE, "alarm"),
+        MenuItem(_("即将到期"), "due:due-soon", EVERY_ROLE, "hourglass"),
+        MenuItem(_("计量标准"), "verification:standard-list", EVERY_ROLE - {Role.OWNER}, "ruler-measure"),
+        MenuItem(_("检定机构"), "verification:institution-list", EVERY_ROLE, "building-bank"),
+        MenuItem(_("允许误差"), "verification:mpe-rule-list", EVERY_ROLE - {Role.OWNER}, "plus-minus"),
+    )),
+    MenuGroup(_("远程监测"), (
+        MenuItem(_("预警"), "monitoring:alert-list", OVERSIGHT, "alert-triangle"),
+        MenuItem(_("监测设备"), "monitoring:device-list", OVERSIGHT | {Role.OWNER}, "device-desktop-analytics"),
+    )),
+    MenuGroup(_("统计分析"), (
+        MenuItem(_("检定统计"), "due:statistics", EVERY_ROLE - {Role.OWNER}, "chart-bar"),
+    )),
+    MenuGroup(_("系统管理"), (
+        MenuItem(_("审计日志"), "accounts:audit-list", OVERSIGHT, "history"),
+        MenuItem(_("接口令牌"), "accounts:token-list", EVERY_ROLE, "key"),
+        MenuItem(_("账号安全"), "accounts:security", EVERY_ROLE, "lock"),
+    )),
 ]
 
 
+def _is_active(url: str, current_path: str) -> bool:
+    return current_path == url if url == "/" else current_path.startswith(url)
+
+
 def menu_for(user, current_path: str) -> list[dict]:
+    """The groups ``user`` may use, each {label, items: [{label, url, icon, active}]}."""
     if not (user.is_authenticated and user.is_active):
         return []
-    items = []
-    for item in MENU:
-        if user.is_superuser or user.role in item.roles:
-            url = reverse(item.url_name)
-            active = current_path == url if url == "/" else current_path.startswith(url)
-            items.append({"label": item.label, "url": url, "active": active})
-    return items
+    groups = []
+    for group in MENU:
+        items = [
+            {"label": item.label, "url": url, "icon": item.icon, "active": _is_active(url, current_path)}
+            for item in group.items
+            if user.is_superuser or user.role in item.roles
+            for url in [reverse(item.url_name)]
+        ]
+        if items:
+            groups.append({"label": group.label, "items": items})
+    return groups

@@ -451,17 +451,28 @@ class CertificateStatus(models.TextChoices):
     REVOKED = "revoked", _("已撤销")
 
 
+def certificate_state_on(status: str, kind: str, valid_until: datetime.date | None, day: datetime.date) -> str:
+    """The code of what a reader on ``day`` should see: the stored lifecycle status (issued, superseded,
+    revoked), or "fail" for a notice of failure, or "expired" for an issued certificate past its validity."""
+    if status != CertificateStatus.ISSUED:
+        return status
+    if kind == CertificateKind.FAILURE_NOTICE:
+        return "fail"
+    if valid_until is not None and valid_until < day:
+        return "expired"
+    return status
+
+
 def certificate_status_on(status: str, kind: str, valid_until: datetime.date | None, day: datetime.date) -> str:
     """The status a reader on ``day`` should see. The stored status only records the lifecycle
     (issued, superseded, revoked); an issued certificate past its validity is expired, not 有效, and a
     notice of failure was never a statement that the instrument may be used."""
-    if status != CertificateStatus.ISSUED:
-        return str(CertificateStatus(status).label)
-    if kind == CertificateKind.FAILURE_NOTICE:
+    state = certificate_state_on(status, kind, valid_until, day)
+    if state == "fail":
         return str(_("已出具(不合格)"))
-    if valid_until is not None and valid_until < day:
+    if state == "expired":
         return _("已过期(有效期至 %(date)s)") % {"date": valid_until.isoformat()}
-    return str(CertificateStatus.ISSUED.label)
+    return str(CertificateStatus(state).label)
 
 
 class IssuedCertificateChanged(RuntimeError):
@@ -512,6 +523,9 @@ class Certificate(models.Model):
 
     def status_on(self, day: datetime.date) -> str:
         return certificate_status_on(self.status, self.kind, self.valid_until, day)
+
+    def state_on(self, day: datetime.date) -> str:
+        return certificate_state_on(self.status, self.kind, self.valid_until, day)
 
     class Meta:
         verbose_name = _("证书")

@@ -7,7 +7,7 @@ from itertools import groupby
 from operator import attrgetter
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from jiliang.accounts.access import scope
@@ -23,6 +23,7 @@ from jiliang.verification.models import (
     MeasurementStandard,
     MpeRule,
     Qualification,
+    RequestStatus,
     StandardCalibration,
     StandardUse,
     Verification,
@@ -123,6 +124,24 @@ def certificates(user, *, number: str | None = None, instrument_id: int | None =
         queryset = queryset.filter(status=status)
     return queryset
 
+
+def accepted_without_record(user) -> QuerySet[VerificationRequest]:
+    """Accepted requests no verification record has been entered for yet: the institution's work in hand."""
+    recorded = Verification.objects.filter(request_id=OuterRef("pk"))
+    return requests(user, status=RequestStatus.ACCEPTED).filter(~Exists(recorded))
+
+
+def standards_due_for_calibration(user, institution_id: int, on: datetime.date,
+                                  within_days: int) -> QuerySet[MeasurementStandard]:
+    """An institution's standards in service whose latest calibration runs out within ``within_days``
+    of ``on`` (or already has, or never was recorded); the national roots end every chain and are not due."""
+    horizon = on + datetime.timedelta(days=within_days)
+    return (
+        standards(user, institution_id=institution_id)
+        .filter(in_service=True, is_national_root=False)
+        .annotate(calibrated_until=Max("calibrations__valid_until"))
+        .filter(Q(calibrated_until__lt=horizon) | Q(calibrated_until__isnull=True))
+    )
 
 def _states():
     return VerificationState.objects.select_related("certificate", "certificate__institution")

@@ -55,6 +55,7 @@ from jiliang.verification.models import (
     RequestStatus,
     StandardCalibration,
     Verification,
+    certificate_state_on,
     certificate_status_on,
 )
 from jiliang.verification.public_views import check_url
@@ -401,7 +402,7 @@ def request_list(request):
             ListColumn(_("编号"), lambda r: r.pk, "id", link=True),
             ListColumn(_("使用单位"), lambda r: r.owner.name),
             ListColumn(_("检定机构"), lambda r: r.institution.name),
-            ListColumn(_("状态"), lambda r: r.get_status_display(), "status"),
+            ListColumn(_("状态"), lambda r: r.get_status_display(), "status", status=lambda r: r.status),
             ListColumn(_("希望检定日期"), lambda r: r.preferred_date),
             ListColumn(_("安排检定日期"), lambda r: r.scheduled_for),
             ListColumn(_("报检时间"), lambda r: timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M")),
@@ -453,6 +454,7 @@ def request_detail(request, pk: int):
         ),
     ]
     return render(request, DETAIL, {"title": _("报检申请 #%(id)s") % {"id": pk}, "fields": fields, "actions": actions,
+                                    "status": (verification_request.status, verification_request.get_status_display()),
                                     "tables": tables, "history": object_history(user, verification_request)})
 
 
@@ -622,7 +624,7 @@ def _certificate_columns(column=_attribute) -> list[ListColumn]:
         ListColumn(_("证书编号"), column("number"), "number", link=True),
         ListColumn(_("证书类别"), lambda row: kinds[kind(row)], "kind"),
         ListColumn(_("状态"), lambda row: certificate_status_on(status(row), kind(row), valid_until(row), today),
-                   "status"),
+                   "status", status=lambda row: certificate_state_on(status(row), kind(row), valid_until(row), today)),
         ListColumn(_("检定日期"), column("performed_on"), "performed_on"),
         ListColumn(_("有效期至"), column("valid_until"), "valid_until"),
         ListColumn(_("器具公开码"), column("instrument__public_code")),
@@ -684,6 +686,8 @@ def certificate_detail(request, pk: int):
     ]
     actions.append((_("公开查验页面"), check_url(certificate.number, public_check.code_of(certificate.number))))
     return render(request, DETAIL, {"title": _("证书 %(no)s") % {"no": certificate.number}, "fields": fields,
+                                    "status": (certificate.state_on(timezone.localdate()),
+                                               certificate.status_on(timezone.localdate())),
                                     "actions": actions, "tables": [],
                                     "history": object_history(user, certificate)})
 

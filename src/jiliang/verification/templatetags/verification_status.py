@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from jiliang.accounts.access import may
 from jiliang.registry.models import Instrument
+from jiliang.ui.templatetags.jiliang_ui import status_tag
 from jiliang.verification import selectors
 from jiliang.verification.models import VerificationRequest
 
@@ -34,5 +35,5 @@ def instrument_verification(context, instrument: Instrument) -> dict:
 
 @register.simple_tag
 def certificate_status(certificate, day) -> str:
-    """An expired certificate reads 已过期, not 有效 (Certificate.status_on)."""
-    return certificate.status_on(day)
+    """An expired certificate reads 已过期, not 有效 (Certificate.status_on), in a tag of its colour."""
+    return status_tag(certificate.state_on(day), certificate.status_on(day))
