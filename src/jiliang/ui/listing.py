@@ -132,7 +132,6 @@ def render_listing(request, listing: Listing, queryset, template: str = "ui/list
             for c in listing.columns
         ],
         "query_without_sort": _query_without(request, "sort", *PAGE_PARAMETERS, "export"),
-        "query_without_offset": _query_without(request, *PAGE_PARAMETERS, "export"),
         "query_without_export": _query_without(request, "export", *PAGE_PARAMETERS),
         **(extra_context or {}),
     }
