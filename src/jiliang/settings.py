@@ -308,9 +308,10 @@ LOGGING = {
     },
 }
 
-# The transparency log (docs/ledger.md). Its keys are generated into JILIANG_LEDGER_KEY_DIR (0600)
-# on first use unless the operator puts them there; the name of the log key is the origin.
-JILIANG_LEDGER_ORIGIN = os.environ.get("JILIANG_LEDGER_ORIGIN", "ledger.bazhong.example/jiliang")
+# The transparency log (docs/ledger.md). Its keys are made once in JILIANG_LEDGER_KEY_DIR (0600) by
+# `jiliang init --origin ORIGIN` (the demo makes them for the example origin); the name of the log
+# key is the origin, which never changes, so production has no default.
+JILIANG_LEDGER_ORIGIN = os.environ.get("JILIANG_LEDGER_ORIGIN", "" if PRODUCTION else "ledger.bazhong.example/jiliang")
 JILIANG_LEDGER_KEY_DIR = Path(os.environ.get("JILIANG_LEDGER_KEY_DIR", VAR_DIR / "ledger"))
 JILIANG_LEDGER_SEQUENCE_INTERVAL_MS = env_int("JILIANG_LEDGER_SEQUENCE_INTERVAL_MS", 1000)
 JILIANG_LEDGER_BATCH_SIZE = env_int("JILIANG_LEDGER_BATCH_SIZE", 4096)
