@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "jiliang.ledger",
     "jiliang.monitoring",
     "jiliang.notifications",
+    "jiliang.operations",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -332,6 +333,8 @@ try:
     parse_networks(JILIANG_TRUSTED_PROXIES)
 except ValueError as error:
     raise ConfigurationError(f"JILIANG_TRUSTED_PROXIES: {error}") from None
+# `jiliang backup` writes here (docs/operations.md); the passphrase is JILIANG_BACKUP_PASSPHRASE.
+JILIANG_BACKUP_DIR = Path(os.environ.get("JILIANG_BACKUP_DIR", VAR_DIR / "backups"))
 # /readyz also checks that the MQTT broker answers (installations that take device data over MQTT).
 JILIANG_READY_CHECKS_BROKER = env_bool("JILIANG_READY_CHECKS_BROKER", False)
 
