@@ -25,12 +25,19 @@ def check_database() -> str | None:
     return None
 
 
+_migrated: set[str] = set()  # databases found fully migrated: this code's migrations stay applied
+
+
 def check_migrations() -> str | None:
+    alias = connection.settings_dict["NAME"]
+    if alias in _migrated:
+        return None  # reading every migration file on each probe would cost more than the probe
     executor = MigrationExecutor(connection)
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     if pending:
         names = ", ".join(f"{m.app_label}.{m.name}" for m, _ in pending[:5])
         return f"{len(pending)} migration(s) not applied ({names}): run `jiliang upgrade`"
+    _migrated.add(alias)
     return None
 
 
