@@ -290,7 +290,7 @@ EMAIL_USE_TLS = env_bool("JILIANG_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("JILIANG_EMAIL_FROM", "jiliang@localhost")
 
 # One line per record: ISO time with its offset in TIME_ZONE, level, logger, request id, message
-# (docs/operations.md); JILIANG_LOG_FORMAT=json writes the same as JSON. Access lines go to the
+# (docs/deployment.md); JILIANG_LOG_FORMAT=json writes the same as JSON. Access lines go to the
 # "jiliang.access" logger; a request for a host not in ALLOWED_HOSTS is one warning line.
 LOG_LEVEL = os.environ.get("JILIANG_LOG_LEVEL", "INFO").upper()
 LOG_FORMAT = os.environ.get("JILIANG_LOG_FORMAT", "plain")
@@ -333,7 +333,7 @@ try:
     parse_networks(JILIANG_TRUSTED_PROXIES)
 except ValueError as error:
     raise ConfigurationError(f"JILIANG_TRUSTED_PROXIES: {error}") from None
-# `jiliang backup` writes here (docs/operations.md); the passphrase is JILIANG_BACKUP_PASSPHRASE.
+# `jiliang backup` writes here (docs/deployment.md); the passphrase is JILIANG_BACKUP_PASSPHRASE.
 JILIANG_BACKUP_DIR = Path(os.environ.get("JILIANG_BACKUP_DIR", VAR_DIR / "backups"))
 # /readyz also checks that the MQTT broker answers (installations that take device data over MQTT).
 JILIANG_READY_CHECKS_BROKER = env_bool("JILIANG_READY_CHECKS_BROKER", False)

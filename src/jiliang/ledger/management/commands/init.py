@@ -14,7 +14,7 @@ from jiliang.ledger.note import NoteError
 
 
 class Command(BaseCommand):
-    help = "Make the transparency log's keys for ORIGIN, once, at install (docs/operations.md)."
+    help = "Make the transparency log's keys for ORIGIN, once, at install (docs/deployment.md)."
 
     def add_arguments(self, parser):
         parser.add_argument("--origin", required=True,

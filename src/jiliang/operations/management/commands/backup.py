@@ -1,4 +1,4 @@
-"""`jiliang backup [--output-dir DIR]`: one encrypted file with everything a restore needs (docs/operations.md)."""
+"""`jiliang backup [--output-dir DIR]`: one encrypted file with everything a restore needs (docs/deployment.md)."""
 
 from pathlib import Path
 

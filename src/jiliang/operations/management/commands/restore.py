@@ -1,5 +1,5 @@
 """`jiliang restore FILE`: restore a backup into this installation's new, empty database, then
-check the row counts and verify the transparency log with the backup's keys (docs/operations.md)."""
+check the row counts and verify the transparency log with the backup's keys (docs/deployment.md)."""
 
 from pathlib import Path
 

@@ -2,7 +2,7 @@
 
 Applies the migrations, collects the static files (without them a production web server refuses
 to start, see jiliang/startup.py) and prints what /readyz would say. Run it as the service user
-with the services stopped, after a `jiliang backup` (docs/operations.md).
+with the services stopped, after a `jiliang backup` (docs/deployment.md).
 """
 
 from django.core.management import call_command
