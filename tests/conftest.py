@@ -9,11 +9,12 @@ import pytest
 from django.apps import apps as django_apps
 from django.core import serializers
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 
 from jiliang.accounts import services as account_services
 from jiliang.accounts.models import Division, Role, User
 from jiliang.accounts.token_scopes import ALL_SCOPES
+from jiliang.ledger.keys import create_log_keys
 from jiliang.registry.codes import make_uscc
 from jiliang.registry.models import Organization
 from jiliang.verification.models import Institution
@@ -58,6 +59,24 @@ def _reference_data_after_flush(request):
     request.getfixturevalue("transactional_db")
     if not Division.objects.exists():
         connection.creation.deserialize_db_from_string(snapshot)
+
+
+LEDGER_ORIGIN = "ledger.bazhong.example/jiliang"
+
+
+@pytest.fixture(scope="session")
+def ledger_key_dir(tmp_path_factory):
+    """The log's keys, made once per session as `jiliang init` makes them at install."""
+    key_dir = tmp_path_factory.mktemp("ledger-keys")
+    with override_settings(JILIANG_LEDGER_KEY_DIR=key_dir, JILIANG_LEDGER_ORIGIN=LEDGER_ORIGIN):
+        create_log_keys(LEDGER_ORIGIN)
+    return key_dir
+
+
+@pytest.fixture(autouse=True)
+def _ledger_keys(settings, ledger_key_dir):
+    settings.JILIANG_LEDGER_KEY_DIR = ledger_key_dir
+    settings.JILIANG_LEDGER_ORIGIN = LEDGER_ORIGIN
 
 
 @pytest.fixture(autouse=True)

@@ -87,3 +87,52 @@ def load_or_create_secret_key(path: Path) -> str:
         except FileExistsError:
             pass  # another process created it first; read theirs
     return path.read_text(encoding="utf-8").strip()
+
+
+DEFAULT_ENV_FILE = "/etc/jiliang/jiliang.env"
+
+
+def parse_env_file(text: str) -> dict[str, str]:
+    """``KEY=value`` lines of a systemd EnvironmentFile: blank lines and ``#`` comments skipped,
+    one pair of surrounding quotes removed. Pure, so cron, systemd and the shell read one file alike."""
+    values = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = line.partition("=")
+        name = name.strip()
+        if not equals or not name.isidentifier():
+            raise ConfigurationError(f"line {number}: expected NAME=value, not {line!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[name] = value
+    return values
+
+
+def load_env_file(environ=os.environ) -> Path | None:
+    """Read the installation's environment file into ``environ`` (what is already set wins).
+
+    Every entry point calls this before the settings load, so a command run by cron or by hand
+    without the service's environment still runs in production, never in a development mode with
+    its own database. ``JILIANG_ENV_FILE`` names the file (default /etc/jiliang/jiliang.env); an
+    absent default file means a development checkout.
+    """
+    path = Path(environ.get("JILIANG_ENV_FILE") or DEFAULT_ENV_FILE)
+    if not path.is_file():
+        if environ.get("JILIANG_ENV_FILE"):
+            raise ConfigurationError(f"JILIANG_ENV_FILE={path} does not exist or is not a file.")
+        return None
+    try:
+        values = parse_env_file(path.read_text(encoding="utf-8"))
+    except PermissionError:
+        raise ConfigurationError(
+            f"{path} is not readable by this user: run the command as the service user "
+            "(sudo -u jiliang ...)."
+        ) from None
+    except ConfigurationError as error:
+        raise ConfigurationError(f"{path}: {error}") from None
+    for name, value in values.items():
+        environ.setdefault(name, value)
+    return path

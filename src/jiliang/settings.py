@@ -21,6 +21,7 @@ from jiliang.config import (
     secret_key_weakness,
     var_dir,
 )
+from jiliang.proxies import parse_networks
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = var_dir()
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "jiliang.monitoring",
     "jiliang.notifications",
     "jiliang.jobs",
+    "jiliang.operations",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -87,6 +89,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "jiliang.health.HealthMiddleware",
+    "jiliang.accounts.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -98,7 +102,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "jiliang.accounts.middleware.RequestContextMiddleware",
     "jiliang.accounts.middleware.SignInPolicyMiddleware",
     "jiliang.textguard.RejectControlCharactersMiddleware",
     # Axes last, as its documentation asks: it must see the authenticated request.
@@ -301,19 +304,32 @@ EMAIL_HOST_PASSWORD = os.environ.get("JILIANG_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("JILIANG_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("JILIANG_EMAIL_FROM", "jiliang@localhost")
 
+# One line per record: ISO time with its offset in TIME_ZONE, level, logger, request id, message
+# (docs/deployment.md); JILIANG_LOG_FORMAT=json writes the same as JSON. Access lines go to the
+# "jiliang.access" logger; a request for a host not in ALLOWED_HOSTS is one warning line.
 LOG_LEVEL = os.environ.get("JILIANG_LOG_LEVEL", "INFO").upper()
+LOG_FORMAT = os.environ.get("JILIANG_LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ConfigurationError(f"JILIANG_LOG_FORMAT must be 'plain' or 'json', not {LOG_FORMAT!r}.")
+JILIANG_ACCESS_LOG = env_bool("JILIANG_ACCESS_LOG", True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_personal_data": {"()": "jiliang.accounts.masking.PersonalDataLogFilter"}},
+    "filters": {
+        "mask_personal_data": {"()": "jiliang.accounts.masking.PersonalDataLogFilter"},
+        "request_id": {"()": "jiliang.logs.RequestIdFilter"},
+        "no_traceback": {"()": "jiliang.logs.NoTracebackFilter"},
+    },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"()": "jiliang.logs.IsoFormatter",
+                  "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "jiliang.logs.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["mask_personal_data"],
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "mask_personal_data"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -322,12 +338,27 @@ LOGGING = {
         "django.server": {"level": "WARNING" if LOG_LEVEL != "DEBUG" else "INFO"},
         # jiliang.jobs logs each run (start, end, outcome); the scheduler's own lines would repeat it.
         "apscheduler": {"level": "WARNING"},
+        "django.security.DisallowedHost": {"level": "WARNING", "filters": ["no_traceback"]},
+        "jiliang.access": {"level": "INFO" if JILIANG_ACCESS_LOG else "WARNING"},
     },
 }
 
-# The transparency log (docs/ledger.md). Its keys are generated into JILIANG_LEDGER_KEY_DIR (0600)
-# on first use unless the operator puts them there; the name of the log key is the origin.
-JILIANG_LEDGER_ORIGIN = os.environ.get("JILIANG_LEDGER_ORIGIN", "ledger.bazhong.example/jiliang")
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated): the
+# client's address in the audit log and the lock-out is the first address not among them.
+JILIANG_TRUSTED_PROXIES = env_list("JILIANG_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+try:
+    parse_networks(JILIANG_TRUSTED_PROXIES)
+except ValueError as error:
+    raise ConfigurationError(f"JILIANG_TRUSTED_PROXIES: {error}") from None
+# `jiliang backup` writes here (docs/deployment.md); the passphrase is JILIANG_BACKUP_PASSPHRASE.
+JILIANG_BACKUP_DIR = Path(os.environ.get("JILIANG_BACKUP_DIR", VAR_DIR / "backups"))
+# /readyz also checks that the MQTT broker answers (installations that take device data over MQTT).
+JILIANG_READY_CHECKS_BROKER = env_bool("JILIANG_READY_CHECKS_BROKER", False)
+
+# The transparency log (docs/ledger.md). Its keys are made once in JILIANG_LEDGER_KEY_DIR (0600) by
+# `jiliang init --origin ORIGIN` (the demo makes them for the example origin); the name of the log
+# key is the origin, which never changes, so production has no default.
+JILIANG_LEDGER_ORIGIN = os.environ.get("JILIANG_LEDGER_ORIGIN", "" if PRODUCTION else "ledger.bazhong.example/jiliang")
 JILIANG_LEDGER_KEY_DIR = Path(os.environ.get("JILIANG_LEDGER_KEY_DIR", VAR_DIR / "ledger"))
 JILIANG_LEDGER_SEQUENCE_INTERVAL_MS = env_int("JILIANG_LEDGER_SEQUENCE_INTERVAL_MS", 1000)
 JILIANG_LEDGER_BATCH_SIZE = env_int("JILIANG_LEDGER_BATCH_SIZE", 4096)

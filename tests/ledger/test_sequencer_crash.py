@@ -77,6 +77,7 @@ def test_a_killed_sequencer_loses_and_doubles_nothing(database, tmp_path):
     env = {**os.environ, "DATABASE_URL": url, "JILIANG_VAR_DIR": str(tmp_path / "var"),
            "DJANGO_SETTINGS_MODULE": "jiliang.settings", "JILIANG_LOG_LEVEL": "WARNING"}
     _jiliang(env, "migrate", "-v0")
+    _jiliang(env, "init", "--origin", "ledger.bazhong.example/jiliang")
     subprocess.run([sys.executable, "-c", APPEND_SCRIPT], env=env, check=True)
 
     sizes = []

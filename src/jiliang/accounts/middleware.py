@@ -1,5 +1,7 @@
 """Per-request context the audit log records: the client address and a request id."""
 
+import logging
+import time
 import uuid
 
 from django.conf import settings
@@ -11,23 +13,39 @@ from django.utils.translation import gettext as _
 
 from jiliang.accounts import sign_in
 from jiliang.accounts.audit import RequestContext, current_request
+from jiliang.proxies import client_address, parse_networks
+
+access_log = logging.getLogger("jiliang.access")
 
 
 class RequestContextMiddleware:
+    """First in the chain (after the health probes), so every log line of the request carries its
+    id and every later part (the audit log, the lock-out by address) sees the client's address,
+    not the proxy's (JILIANG_TRUSTED_PROXIES). Writes the access log line when the response is ready."""
+
     def __init__(self, get_response):
         self.get_response = get_response
+        self.trusted_proxies = parse_networks(settings.JILIANG_TRUSTED_PROXIES)
 
     def __call__(self, request):
+        started = time.monotonic()
         request.request_id = uuid.uuid4().hex
-        token = current_request.set(
-            RequestContext(ip_address=request.META.get("REMOTE_ADDR") or None, request_id=request.request_id)
-        )
+        address = client_address(request.META.get("REMOTE_ADDR", ""),
+                                 request.META.get("HTTP_X_FORWARDED_FOR", ""), self.trusted_proxies)
+        request.META["REMOTE_ADDR"] = address
+        token = current_request.set(RequestContext(ip_address=address or None, request_id=request.request_id))
         try:
             response = self.get_response(request)
+            response["X-Request-ID"] = request.request_id
+            access_log.info('%s "%s %s" %s %s %dms', address or "-", request.method, request.get_full_path(),
+                            response.status_code, _size(response), (time.monotonic() - started) * 1000)
         finally:
             current_request.reset(token)
-        response["X-Request-ID"] = request.request_id
         return response
+
+
+def _size(response) -> str:
+    return "-" if response.streaming else str(len(response.content))
 
 
 class SignInPolicyMiddleware:

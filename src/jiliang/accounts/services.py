@@ -66,10 +66,13 @@ def create_user(
     division: Division | None = None,
     organization=None,
     institution=None,
+    administrator: bool = False,
 ) -> User:
+    """``administrator``: also the back office's superuser (/admin/), as the installation's first user is."""
     user = User(
         username=username, role=role, display_name=display_name, phone=phone,
         division=division, organization=organization, institution=institution,
+        is_staff=administrator, is_superuser=administrator,
     )
     if actor is not None:
         require(actor, "create", user)

@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from jiliang.errors import InvalidInput, NotFound
 
 from . import selectors
-from .keys import configured_witnesses, log_keys
+from .keys import configured_witnesses, log_vkeys
 from .merkle import hash_leaf
 
 router = Router(tags=["ledger"], auth=None)
@@ -81,7 +81,7 @@ def log_info(request):
     published = selectors.published_checkpoint()
     return {
         "origin": settings.JILIANG_LEDGER_ORIGIN,
-        "log_keys": log_keys().vkeys(),
+        "log_keys": log_vkeys(),
         "witness_keys": [w.verifier.vkey() for w in configured_witnesses()],
         "witness_quorum": settings.JILIANG_LEDGER_WITNESS_QUORUM,
         "tree_size": published.checkpoint.size if published else 0,

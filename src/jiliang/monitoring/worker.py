@@ -34,6 +34,8 @@ logger = logging.getLogger("jiliang.monitoring.worker")
 paho_tables.install()
 TOPICS = [("jiliang/+/readings", 1), ("jiliang/+/events", 1)]
 SESSION_EXPIRY_SECONDS = 7 * 24 * 3600
+RECONNECT_MIN_SECONDS = 1
+RECONNECT_MAX_SECONDS = 60
 # The queue holds up to JILIANG_MONITORING_QUEUE_SIZE publications, a handful of objects each, that
 # live through many young-generation collections: at Python's default thresholds (700, 10, 10)
 # the collector's passes over them took 15-20 % of ingest CPU (in-process, batches of 2,000).
@@ -125,7 +127,9 @@ class Worker:
         )
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
-        self.client.on_disconnect = lambda *args: self.connected.clear()
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_connect_fail = self._on_connect_fail
+        self.client.reconnect_delay_set(RECONNECT_MIN_SECONDS, RECONNECT_MAX_SECONDS)
         self.host = host or settings.JILIANG_MONITORING_MQTT_HOST
         self.port = port or settings.JILIANG_MONITORING_MQTT_PORT
         self.stored = 0
@@ -138,6 +142,15 @@ class Worker:
             return
         client.subscribe(subscriptions(self.share_group))
         self.connected.set()
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties):
+        self.connected.clear()
+        if not self.stopping.is_set():
+            logger.warning("MQTT broker %s:%s lost (%s); reconnecting", self.host, self.port, reason_code)
+
+    def _on_connect_fail(self, client, userdata):
+        logger.warning("MQTT broker %s:%s unreachable; retrying in up to %d s",
+                       self.host, self.port, RECONNECT_MAX_SECONDS)
 
     def _on_message(self, client, userdata, message):
         # Blocks the network thread when the queue is full: the broker then holds the rest.
@@ -152,7 +165,9 @@ class Worker:
         properties = Properties(PacketTypes.CONNECT)
         properties.SessionExpiryInterval = SESSION_EXPIRY_SECONDS
         properties.ReceiveMaximum = min(settings.JILIANG_MONITORING_QUEUE_SIZE, 65535)
-        self.client.connect(self.host, self.port, keepalive=60, clean_start=False, properties=properties)
+        # Asynchronously: the network thread retries a broker that is down or goes away, waiting
+        # from RECONNECT_MIN_SECONDS doubling to RECONNECT_MAX_SECONDS, instead of the worker exiting.
+        self.client.connect_async(self.host, self.port, keepalive=60, clean_start=False, properties=properties)
         self.client.loop_start()
 
     def stop(self) -> None:

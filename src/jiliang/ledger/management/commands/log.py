@@ -18,7 +18,7 @@ from jiliang.config import var_dir
 from jiliang.ledger import auditor, export, selectors, sequencer
 from jiliang.ledger.checkpoint import open_checkpoint
 from jiliang.ledger.cosignature import parse_cosigner_key, parse_log_key
-from jiliang.ledger.keys import log_keys
+from jiliang.ledger.keys import LogKeysMissing, log_keys
 from jiliang.ledger.merkle import MerkleError, hash_leaf
 from jiliang.ledger.note import NoteError
 from jiliang.ledger.receipt import parse_receipt, verify_receipt
@@ -50,7 +50,10 @@ class Command(BaseCommand):
         commands.add_parser("keys", help="print the log's public keys (vkeys)")
 
     def handle(self, *args, action, **options):
-        getattr(self, "_" + action.replace("-", "_"))(**options)
+        try:
+            getattr(self, "_" + action.replace("-", "_"))(**options)
+        except LogKeysMissing as error:
+            raise CommandError(str(error)) from None
 
     def _sequence(self, once, interval_ms, batch_size, **_):
         if once:

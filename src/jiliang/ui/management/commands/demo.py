@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from jiliang.ledger.keys import create_log_keys
+
 # Order matters: organizations and institutions exist before the users bound to them.
 # The log comes last: it publishes what the others appended.
 DEMO_LOADERS = ["jiliang.registry.demo", "jiliang.verification.demo", "jiliang.accounts.demo",
@@ -30,6 +32,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         self.stdout.write("Migrating the database…")
         call_command("migrate", interactive=False, verbosity=0)
+        # What `jiliang init` does at a real install: the log's keys, here for the example origin.
+        create_log_keys(settings.JILIANG_LEDGER_ORIGIN)
         logins = []
         for module_name in DEMO_LOADERS:
             module = importlib.import_module(module_name)
