@@ -45,8 +45,11 @@ class DccInvalid(ValueError):
 
 
 def si_unit(unit: str) -> str:
+    """The D-SI form of a record's unit: ``\\one`` when the record gives none (a count or a ratio)."""
     unit = (unit or "").strip()
-    return UNITS.get(unit) or "|" + (unit or "1")
+    if not unit:
+        return r"\one"
+    return UNITS.get(unit) or "|" + unit
 
 
 def number(value: Decimal) -> str:
