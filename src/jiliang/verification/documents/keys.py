@@ -1,4 +1,4 @@
-"""Each institution's document-signing key: an RSA key pair with a self-issued X.509 certificate,
+"""Each institution's document-signing key: an ECDSA P-256 key pair with a self-issued X.509 certificate,
 created on first need under ``JILIANG_VAR_DIR/keys/institutions/<id>/`` (the key file 0600), never in
 the database. A self-issued certificate proves that a document is unchanged since this installation
 signed it; a reader trusts the key once it has compared its fingerprint (docs/verification.md), until
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 
@@ -29,21 +29,14 @@ VALID_YEARS = 10
 class SigningKey:
     key_pem: bytes
     cert_pem: bytes
-
-    @property
-    def private_key(self) -> rsa.RSAPrivateKey:
-        return serialization.load_pem_private_key(self.key_pem, password=None)
-
-    @property
-    def certificate(self) -> x509.Certificate:
-        return x509.load_pem_x509_certificate(self.cert_pem)
+    private_key: ec.EllipticCurvePrivateKey
 
 
 def key_dir(institution_id: int) -> Path:
     return Path(settings.VAR_DIR) / "keys" / "institutions" / str(institution_id)
 
 
-def _self_issued(key: rsa.RSAPrivateKey, name: str, uscc: str) -> x509.Certificate:
+def _self_issued(key: ec.EllipticCurvePrivateKey, name: str, uscc: str) -> x509.Certificate:
     attributes = [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"), x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
                   x509.NameAttribute(NameOID.COMMON_NAME, name)]
     if uscc:
@@ -68,7 +61,7 @@ def _create(directory: Path, name: str, uscc: str) -> None:
     either wins the rename or finds the complete pair, never half of one."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=".new-"))
-    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    key = ec.generate_private_key(ec.SECP256R1())
     write_private_file(staging / KEY_FILE, key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode())
     (staging / CERT_FILE).write_bytes(_self_issued(key, name, uscc).public_bytes(serialization.Encoding.PEM))
@@ -88,6 +81,8 @@ def signing_key(institution) -> SigningKey:
         return _loaded[directory]
     if not directory.exists():
         _create(directory, institution.name, institution.uscc)
-    pair = SigningKey((directory / KEY_FILE).read_bytes(), (directory / CERT_FILE).read_bytes())
+    key_pem = (directory / KEY_FILE).read_bytes()
+    pair = SigningKey(key_pem, (directory / CERT_FILE).read_bytes(),
+                      serialization.load_pem_private_key(key_pem, password=None))
     _loaded[directory] = pair
     return pair

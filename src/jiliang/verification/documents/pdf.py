@@ -10,14 +10,13 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+import qrcode
 from asn1crypto import keys as asn1_keys
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -25,7 +24,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from .contents import CertificateContents, Point
 from .keys import SigningKey
@@ -88,12 +87,25 @@ def _grid(rows, widths, header: bool = False) -> Table:
     return table
 
 
-def _qr(url: str, size: float = 28 * mm) -> Drawing:
-    widget = QrCodeWidget(url, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    return drawing
+class QrCode(Flowable):
+    """A QR code drawn as one filled path of its dark modules (the ``qrcode`` encoder): a few
+    hundred rectangles in one operator stream instead of one drawing node each."""
+
+    def __init__(self, url: str, size: float = 28 * mm):
+        super().__init__()
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+        code.add_data(url)
+        self.modules = code.get_matrix()
+        self.width = self.height = size
+
+    def draw(self) -> None:
+        cell = self.width / len(self.modules)
+        path = self.canv.beginPath()
+        for row, line in enumerate(self.modules):
+            for column, dark in enumerate(line):
+                if dark:
+                    path.rect(column * cell, self.height - (row + 1) * cell, cell, cell)
+        self.canv.drawPath(path, stroke=0, fill=1)
 
 
 def _cover(c: CertificateContents) -> list:
@@ -125,7 +137,7 @@ def _cover(c: CertificateContents) -> list:
               Paragraph(f"统一社会信用代码：{c.institution.uscc or '—'}", s["body"]),
               Paragraph(f"计量授权证书号：{authorisation or '—'}", s["body"]),
               Paragraph("扫描右侧二维码，可在公开查验页核对本证书。", s["small"])]
-    qr = _qr(c.check_url) if c.check_url else ""
+    qr = QrCode(c.check_url) if c.check_url else ""
     block = Table([[issuer, qr]], colWidths=[138 * mm, 32 * mm])
     block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return flow + [block]
@@ -207,7 +219,9 @@ def sign(unsigned: bytes, c: CertificateContents, key: SigningKey) -> bytes:
         field_name=SIGNATURE_FIELD, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
         reason=f"{c.kind_zh} {c.number}", location=c.institution.address or None, name=c.institution.name,
     )
-    out = signers.sign_pdf(writer, metadata, signer=_signer(key.key_pem, key.cert_pem))
+    # A fixed reservation (an ECDSA signature and one certificate need about 2 kB) spares pyHanko
+    # the trial signature it otherwise makes to size the placeholder.
+    out = signers.sign_pdf(writer, metadata, signer=_signer(key.key_pem, key.cert_pem), bytes_reserved=8192)
     return out.getvalue()
 
 

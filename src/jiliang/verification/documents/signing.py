@@ -22,9 +22,9 @@ def dcc_file_name(number: str) -> str:
 
 def sign_detached(document: bytes, file_name: str, key: SigningKey) -> bytes:
     """The XAdES-BES signature of ``document``, referenced as ``file_name``."""
-    signer = XAdESSigner(method=methods.detached, signature_algorithm=SignatureMethod.RSA_SHA256,
+    signer = XAdESSigner(method=methods.detached, signature_algorithm=SignatureMethod.ECDSA_SHA256,
                          digest_algorithm=DigestAlgorithm.SHA256, c14n_algorithm=C14N)
-    signature = signer.sign(etree.fromstring(document), key=key.key_pem, cert=key.cert_pem.decode(),
+    signature = signer.sign(etree.fromstring(document), key=key.private_key, cert=key.cert_pem.decode(),
                             reference_uri=[SignatureReference(URI=file_name, c14n_method=C14N)],
                             always_add_key_value=False)
     return etree.tostring(signature, xml_declaration=True, encoding="UTF-8")
