@@ -5,8 +5,18 @@ and their tests run on hand-made contents too."""
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from decimal import Decimal
+
+# Characters XML 1.0 cannot carry (controls, surrogates, U+FFFE, U+FFFF), which neither the DCC nor
+# the PDF's text markup accepts: dropped, so a stray control character in a stored name never stops
+# a document from being made.
+NOT_XML = re.compile(r"[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    return NOT_XML.sub("", text)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .contents import CertificateContents, Party, Point
+from .contents import CertificateContents, Party, Point, xml_text
 
 SCHEMA_VERSION = "3.1.2"
 DCC = "https://ptb.de/dcc"
@@ -66,7 +66,7 @@ def coverage_probability(k: Decimal) -> str:
 def _sub(parent, tag: str, text: str | None = None, ns: str = DCC, **attrs):
     element = etree.SubElement(parent, f"{{{ns}}}{tag}", **attrs)
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)
     return element
 
 
@@ -158,10 +158,8 @@ def _administrative_data(root, c: CertificateContents) -> None:
     persons = _sub(data, "respPersons")
     for name, role_zh, main in ((c.verifier, "检定员", False), (c.checker, "核验员", False),
                                 (c.approver, "批准人", True)):
-        if not name:
-            continue
-        person = _sub(persons, "respPerson")
-        _text(_sub(person, "person"), "name", name)
+        person = _sub(persons, "respPerson")  # the schema wants at least one: an unknown name reads —
+        _text(_sub(person, "person"), "name", name or "—")
         _sub(person, "role", role_zh)
         if main:
             _sub(person, "mainSigner", "true")

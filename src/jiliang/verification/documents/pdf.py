@@ -6,9 +6,11 @@ by the institution's key. Pure apart from the key it is handed: ``CertificateCon
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import escape
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import qrcode
 from asn1crypto import keys as asn1_keys
@@ -26,8 +28,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from .contents import CertificateContents, Point
-from .keys import SigningKey
+from .contents import CertificateContents, Point, xml_text
+
+if TYPE_CHECKING:  # the key is handed in; pdf.py itself imports no Django
+    from .keys import SigningKey
 
 FONT = "NotoSansSC"
 FONT_FILE = Path(__file__).parent / "fonts" / "NotoSansSC-Regular.ttf"
@@ -77,9 +81,14 @@ def _verdict(conforms: bool | None) -> str:
     return "—" if conforms is None else ("符合" if conforms else "不符合")
 
 
+def _para(text, style: str = "body") -> Paragraph:
+    """A paragraph of plain text: Paragraph reads markup, so "<" or "&" in a name is escaped."""
+    return Paragraph(escape(xml_text(str(text))), _styles()[style])
+
+
 def _grid(rows, widths, header: bool = False) -> Table:
-    style = _styles()["small"] if header else _styles()["body"]
-    table = Table([[Paragraph(str(cell), style) for cell in row] for row in rows], colWidths=widths)
+    style = "small" if header else "body"
+    table = Table([[_para(cell, style) for cell in row] for row in rows], colWidths=widths)
     commands = [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
     if header:
         commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")))
@@ -109,7 +118,6 @@ class QrCode(Flowable):
 
 
 def _cover(c: CertificateContents) -> list:
-    s = _styles()
     authorisation = "；".join(f"{a.number}" + (f"（{a.issued_by}）" if a.issued_by else "") for a in c.authorisations)
     rows = [
         ["证书编号", c.number],
@@ -129,14 +137,14 @@ def _cover(c: CertificateContents) -> list:
         rows.append(["有效期至", _date(c.valid_until)])
     if c.supersedes:
         rows.append(["更正的原证书", c.supersedes])
-    flow = [Paragraph(c.institution.name, s["subtitle"]), Spacer(1, 6 * mm),
-            Paragraph(c.kind_zh, s["title"]), Paragraph(TITLES_EN[c.kind], s["subtitle"]), Spacer(1, 8 * mm),
+    flow = [_para(c.institution.name, "subtitle"), Spacer(1, 6 * mm),
+            _para(c.kind_zh, "title"), _para(TITLES_EN[c.kind], "subtitle"), Spacer(1, 8 * mm),
             _grid(rows, [40 * mm, 130 * mm]), Spacer(1, 8 * mm)]
-    issuer = [Paragraph(f"检定机构：{c.institution.name}", s["body"]),
-              Paragraph(f"地址：{c.institution.address or '—'}", s["body"]),
-              Paragraph(f"统一社会信用代码：{c.institution.uscc or '—'}", s["body"]),
-              Paragraph(f"计量授权证书号：{authorisation or '—'}", s["body"]),
-              Paragraph("扫描右侧二维码，可在公开查验页核对本证书。", s["small"])]
+    issuer = [_para(f"检定机构：{c.institution.name}", "body"),
+              _para(f"地址：{c.institution.address or '—'}", "body"),
+              _para(f"统一社会信用代码：{c.institution.uscc or '—'}", "body"),
+              _para(f"计量授权证书号：{authorisation or '—'}", "body"),
+              _para("扫描右侧二维码，可在公开查验页核对本证书。", "small")]
     qr = QrCode(c.check_url) if c.check_url else ""
     block = Table([[issuer, qr]], colWidths=[138 * mm, 32 * mm])
     block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
@@ -155,16 +163,15 @@ def _conditions(c: CertificateContents) -> str:
 
 
 def _results(c: CertificateContents) -> list:
-    s = _styles()
-    flow = [Paragraph("一、使用的计量标准", s["heading"])]
+    flow = [_para("一、使用的计量标准", "heading")]
     standard_rows = [["名称", "测量范围", "准确度等级或不确定度", "考核证书编号", "校准证书编号 / 有效期至"]]
     standard_rows += [[st.name, st.measuring_range or "—", st.accuracy or "—", st.approval_no or "—",
                        f"{st.calibration_no or '—'} / {_date(st.calibration_valid_until)}"] for st in c.standards]
     if not c.standards:
         standard_rows.append(["—"] * 5)
     flow.append(_grid(standard_rows, [36 * mm, 28 * mm, 32 * mm, 34 * mm, 40 * mm], header=True))
-    flow += [Paragraph("二、检定环境条件", s["heading"]), Paragraph(_conditions(c), s["body"]),
-             Paragraph("三、检定结果", s["heading"])]
+    flow += [_para("二、检定环境条件", "heading"), _para(_conditions(c)),
+             _para("三、检定结果", "heading")]
     point_rows = [["序号", "检定项目", "标准值", "示值", "误差", "U (k)", "最大允许误差", "判定"]]
     point_rows += [[p.position, p.quantity or "—", _value(p.nominal, p.unit), _value(p.indicated, p.unit),
                     _value(p.error, p.error_unit),
@@ -174,12 +181,12 @@ def _results(c: CertificateContents) -> list:
         point_rows.append(["—"] * 8)
     flow.append(_grid(point_rows, [11 * mm, 27 * mm, 22 * mm, 22 * mm, 20 * mm, 26 * mm, 26 * mm, 16 * mm],
                       header=True))
-    flow += [Spacer(1, 3 * mm), Paragraph(f"判定规则：{c.decision_rule_zh}", s["body"]),
-             Paragraph(f"结论：{c.conclusion_zh}", s["body"])]
+    flow += [Spacer(1, 3 * mm), _para(f"判定规则：{c.decision_rule_zh}", "body"),
+             _para(f"结论：{c.conclusion_zh}", "body")]
     if c.remarks:
-        flow.append(Paragraph(f"备注：{c.remarks}", s["body"]))
-    flow.append(Paragraph("U 为扩展不确定度，k 为包含因子。本证书仅对所检器具有效，未经检定机构书面同意不得部分复制。",
-                          s["small"]))
+        flow.append(_para(f"备注：{c.remarks}", "body"))
+    flow.append(_para("U 为扩展不确定度，k 为包含因子。本证书仅对所检器具有效，未经检定机构书面同意不得部分复制。",
+                      "small"))
     return flow
 
 

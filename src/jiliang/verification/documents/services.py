@@ -21,7 +21,7 @@ from . import dcc, pdf, signing
 from .gather import certificate_contents
 from .keys import signing_key
 
-ARCHIVE_LIMIT = 500
+ARCHIVE_LIMIT = 200  # a zip is built in the request: about ten seconds of signing at most
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,15 @@ document's file name; ``xmlsec1 --verify --url-map:<name> <file>`` checks the pa
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lxml import etree
 from signxml import CanonicalizationMethod, DigestAlgorithm, SignatureMethod, SignatureReference, methods
-
 from signxml.xades import XAdESSigner
 
-from .keys import SigningKey
+if TYPE_CHECKING:  # the key is handed in; signing.py itself imports no Django
+    from .keys import SigningKey
+
 
 # Inclusive C14N 1.0 everywhere: it is also what a verifier applies to the XAdES references, which
 # carry no Transforms element, so signxml and xmlsec1 digest the same octets.
