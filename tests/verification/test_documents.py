@@ -152,6 +152,12 @@ def test_the_pdf_carries_the_chinese_form_content(certificates, kind, title, con
         assert expected in text, expected
 
 
+def test_the_pdf_reads_the_mpe_table_in_chinese(certificates):
+    text = _text(pdf_document(certificates["verification"]))
+    assert "体积示值误差" in text and "JJG 443-2023" in text
+    assert "indication" not in text and "in force" not in text
+
+
 def test_the_pdf_embeds_its_font_and_a_valid_pades_signature(certificates):
     certificate = certificates["verification"]
     data = pdf_document(certificate)

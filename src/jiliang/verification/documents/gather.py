@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from jiliang.registry.regulations import regulation_references
+from jiliang.verification import mpe_words
 from jiliang.verification.models import Certificate, StandardCalibration
 
 from .contents import Authorisation, CertificateContents, Item, Party, Point, StandardUsed
@@ -47,10 +48,12 @@ def _standards(verification) -> list[StandardUsed]:
 def _points(verification) -> tuple[list[Point], list[str]]:
     points, regulations = [], []
     for point in verification.test_points.select_related("mpe_rule").order_by("position"):
-        if point.mpe_rule and point.mpe_rule.regulation not in regulations:
-            regulations.append(point.mpe_rule.regulation)
+        regulation = regulation_references(point.mpe_rule.regulation) if point.mpe_rule else ""
+        if regulation and regulation not in regulations:
+            regulations.append(regulation)
         points.append(Point(
-            position=point.position, quantity=point.quantity, nominal=point.nominal, indicated=point.indicated,
+            position=point.position, quantity=mpe_words.quantity_zh(point.quantity), nominal=point.nominal,
+            indicated=point.indicated,
             unit=point.unit, error=point.error, error_unit=point.error_unit,
             expanded_uncertainty=point.expanded_uncertainty, coverage_factor=point.coverage_factor,
             mpe_lower=point.mpe_lower, mpe_upper=point.mpe_upper, conforms=point.conforms,
