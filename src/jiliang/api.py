@@ -180,6 +180,7 @@ def _mount_routers() -> None:
     from jiliang.registry.api import router as registry_router
     from jiliang.registry.importing.api import router as imports_router
     from jiliang.verification.api import router as verification_router
+    from jiliang.verification.documents.api import router as documents_router
     from jiliang.verification.due_api import router as due_router
     from jiliang.verification.public_api import router as public_check_router
 
@@ -189,6 +190,7 @@ def _mount_routers() -> None:
     api.add_router("/v1/", ledger_router)
     api.add_router("/v1/", verification_router, auth=app_auth("verification"))
     api.add_router("/v1/", due_router, auth=app_auth("verification"))
+    api.add_router("/v1/", documents_router, auth=app_auth("verification"))
     api.add_router("/v1/", monitoring_router, auth=app_auth("monitoring"))
     api.add_router("/v1/", notifications_router)
     api.add_router("/v1/", public_check_router)

@@ -49,6 +49,7 @@ ACTIONS = {
     "verification_request.reject": gettext_lazy("不予受理报检"),
     "verification_request.cancel": gettext_lazy("撤回报检"),
     "verification_request.complete": gettext_lazy("完成报检"),
+    "certificate.download": gettext_lazy("下载证书文件"),
     "certificate.issue": gettext_lazy("出具证书"),
     "certificate.revoke": gettext_lazy("撤销证书"),
     "certificate.supersede": gettext_lazy("更正证书"),

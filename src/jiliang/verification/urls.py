@@ -1,6 +1,7 @@
 from django.urls import path
 
 from jiliang.verification import views
+from jiliang.verification.documents import views as document_views
 
 app_name = "verification"
 
@@ -31,6 +32,9 @@ urlpatterns = [
     path("records/<int:pk>/", views.verification_detail, name="verification-detail"),
     path("certificates/", views.certificate_list, name="certificate-list"),
     path("certificates/<int:pk>/", views.certificate_detail, name="certificate-detail"),
+    path("certificates/archive/", document_views.certificate_archive, name="certificate-archive"),
+    path("certificates/<int:pk>/documents/<str:fmt>/", document_views.certificate_document,
+         name="certificate-document"),
     path("certificates/<int:pk>/revoke/", views.certificate_revoke, name="certificate-revoke"),
     path("certificates/<int:pk>/supersede/", views.certificate_supersede, name="certificate-supersede"),
     path("instruments/<int:pk>/chain/", views.chain, name="chain"),

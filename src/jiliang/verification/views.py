@@ -22,6 +22,7 @@ from jiliang.registry import selectors as registry_selectors
 from jiliang.registry.views import apply_domain_error, object_history
 from jiliang.registry.regulations import regulation_references
 from jiliang.verification import check_codes, mpe_words, public_check, selectors, services
+from jiliang.verification.documents.views import document_actions
 from jiliang.verification.forms import (
     AcceptForm,
     AuthorisationForm,
@@ -643,6 +644,7 @@ def certificate_list(request):
     actions = []
     if request.user.role == Role.INSTITUTION_STAFF:
         actions.append((_("录入检定记录"), reverse("verification:verification-create")))
+    actions.append((_("按期间打包下载"), reverse("verification:certificate-archive")))
     listing = Listing(
         title=_("检定证书"), export_name="certificates", default_sort="-performed_on", filter_form=form,
         actions=actions, detail_url=lambda row: reverse("verification:certificate-detail", args=[row["id"]]),
@@ -661,7 +663,7 @@ def certificate_detail(request, pk: int):
     verification = certificate.verification
     actions = [(_("检定记录"), reverse("verification:verification-detail", args=[verification.pk])),
                (_("溯源链"), reverse("verification:chain", args=[certificate.instrument_id])
-                + f"?on={certificate.performed_on:%Y-%m-%d}")]
+                + f"?on={certificate.performed_on:%Y-%m-%d}")] + document_actions(certificate)
     if certificate.status == "issued":
         if may(user, "supersede", certificate):
             actions.append((_("更正(签发替代证书)"), reverse("verification:certificate-supersede", args=[pk])))

@@ -1,0 +1,97 @@
+"""The content gatherer: one certificate's rows read once into ``CertificateContents``, which the
+DCC XML and the PDF both render, so the two documents can never disagree."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from jiliang.registry.regulations import regulation_references
+from jiliang.verification import mpe_words, public_check, public_views
+from jiliang.verification.models import Certificate, StandardCalibration
+
+from .contents import Authorisation, CertificateContents, Item, Party, Point, StandardUsed
+
+
+def _person(user) -> str:
+    if user is None:
+        return ""
+    return user.display_name or user.get_username()
+
+
+def check_url(certificate: Certificate) -> str:
+    """The public page a QR code on the document opens: the certificate's check, number and check
+    code filled in (docs/public-check.md)."""
+    path = public_views.check_url(certificate.number, public_check.code_of(certificate.number))
+    return settings.JILIANG_SITE_URL.rstrip("/") + path
+
+
+def _standards(verification) -> list[StandardUsed]:
+    uses = verification.standard_uses.select_related("standard").order_by("standard__name", "standard_id")
+    standards = []
+    for use in uses:
+        standard = use.standard
+        calibration = (
+            StandardCalibration.objects.filter(standard=standard, calibrated_on__lte=use.performed_on)
+            .select_related("calibrating_institution").order_by("-calibrated_on", "-id").first()
+        )
+        standards.append(StandardUsed(
+            name=standard.name, approval_no=standard.approval_no, measuring_range=standard.measuring_range,
+            accuracy=standard.accuracy,
+            calibration_no=calibration.certificate_no if calibration else "",
+            calibration_valid_until=calibration.valid_until if calibration else None,
+            calibrated_by=calibration.calibrating_institution.name if calibration else "",
+        ))
+    return standards
+
+
+def _points(verification) -> tuple[list[Point], list[str]]:
+    points, regulations = [], []
+    for point in verification.test_points.select_related("mpe_rule").order_by("position"):
+        regulation = regulation_references(point.mpe_rule.regulation) if point.mpe_rule else ""
+        if regulation and regulation not in regulations:
+            regulations.append(regulation)
+        points.append(Point(
+            position=point.position, quantity=mpe_words.quantity_zh(point.quantity), nominal=point.nominal,
+            indicated=point.indicated,
+            unit=point.unit, error=point.error, error_unit=point.error_unit,
+            expanded_uncertainty=point.expanded_uncertainty, coverage_factor=point.coverage_factor,
+            mpe_lower=point.mpe_lower, mpe_upper=point.mpe_upper, conforms=point.conforms,
+        ))
+    return points, regulations
+
+
+def certificate_contents(certificate: Certificate) -> CertificateContents:
+    verification = certificate.verification
+    institution, instrument, owner = certificate.institution, certificate.instrument, certificate.owner
+    authorisations = [
+        Authorisation(a.authorisation_no, a.issued_by)
+        for a in institution.authorisations.filter(valid_from__lte=certificate.performed_on,
+                                                    valid_until__gte=certificate.performed_on)
+    ]
+    points, regulations = _points(verification)
+    return CertificateContents(
+        number=certificate.number, kind=certificate.kind, kind_zh=certificate.get_kind_display(),
+        verification_kind_zh=verification.get_kind_display(),
+        issued_on=certificate.issued_on, performed_on=certificate.performed_on, valid_until=certificate.valid_until,
+        institution=Party(institution.name, institution.address, institution.uscc),
+        authorisations=authorisations,
+        customer=Party(owner.name, owner.address, owner.uscc),
+        item=Item(
+            type_name_zh=certificate.instrument_type.name_zh, type_name_en=certificate.instrument_type.name_en,
+            manufacturer=instrument.manufacturer, model=instrument.model, serial_no=instrument.serial_no,
+            public_code=instrument.public_code,
+            accuracy_class=verification.accuracy_class or instrument.accuracy_class,
+            measuring_range=instrument.measuring_range,
+        ),
+        regulation="；".join(regulations) or regulation_references(certificate.instrument_type.regulation),
+        conclusion=verification.conclusion, conclusion_zh=verification.get_conclusion_display(),
+        decision_rule=verification.decision_rule, decision_rule_zh=verification.get_decision_rule_display(),
+        near_limit=verification.near_limit,
+        verifier=_person(verification.verifier), checker=_person(verification.checker),
+        approver=_person(certificate.issued_by),
+        standards=_standards(verification), points=points,
+        temperature_c=verification.temperature_c, humidity_pct=verification.humidity_pct,
+        environment_note=verification.environment_note, remarks=verification.remarks,
+        supersedes=certificate.supersedes.number if certificate.supersedes_id else "",
+        check_url=check_url(certificate),
+    )
