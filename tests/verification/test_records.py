@@ -164,8 +164,8 @@ def test_unqualified_people_are_refused(world, make_user):
     Qualification.objects.filter(user=world.checker).update(valid_until=days(-11))
     assert "资格" in " ".join(refusal(world)["checker"])
     # A verifier's qualification does not make a checker.
-    services.grant_qualification(world.city, user=stranger, instrument_type=world.dispenser, kind="verifier",
-                                 valid_from=days(-100), valid_until=days(100))
+    world.approve(services.propose_qualification(world.city, user=stranger, instrument_type=world.dispenser,
+                                                 kind="verifier", valid_from=days(-100), valid_until=days(100)))
     assert "checker" in refusal(world, checker=stranger)
 
 
@@ -219,7 +219,7 @@ def test_a_correction_supersedes_and_keeps_both(world):
     assert corrected.status == CertificateStatus.ISSUED and corrected.correction_reason == "温度记录笔误"
     assert corrected.verification.temperature_c == D("22.0") and original.verification.temperature_c == D("21.5")
     assert VerificationState.objects.get(instrument=world.instrument).certificate == corrected
-    assert PendingEntry.objects.filter(record_id=str(original.pk)).count() == 2  # issue, supersede
+    assert PendingEntry.objects.filter(kind=services.LEDGER_KIND, record_id=str(original.pk)).count() == 2  # issue, supersede
     with pytest.raises(Conflict):
         services.supersede(world.verifier, original, world.data(), "再次更正")
     with pytest.raises(InvalidInput):

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict
 
 from jiliang.accounts.access import AccessDenied
 from jiliang.accounts.models import Division, User
@@ -19,6 +20,7 @@ from jiliang.registry.models import InstrumentType
 from jiliang.schemas import RecordId
 from jiliang.verification import selectors, services
 from jiliang.verification.models import (
+    AnchorKind,
     CalibrationResult,
     CertificateKind,
     CertificateStatus,
@@ -28,6 +30,7 @@ from jiliang.verification.models import (
     InstitutionKind,
     MeasurementStandard,
     MpeRule,
+    ProposalStatus,
     QualificationKind,
     RequestStatus,
     VerificationKind,
@@ -128,6 +131,62 @@ def update_institution(request, institution_id: RecordId, payload: InstitutionPa
     return services.update_institution(request.auth, institution, **payload.dict(exclude_unset=True, exclude_none=True))
 
 
+class ProposalOut(Schema):
+    """A trust-anchor change waiting for (or past) a second city regulator's decision."""
+
+    id: int
+    kind: AnchorKind
+    institution_id: int
+    standard_id: int | None
+    payload: dict
+    status: ProposalStatus
+    proposed_by_id: int
+    proposed_at: datetime.datetime
+    decided_by_id: int | None
+    decided_at: datetime.datetime | None
+    decision_note: str
+    applied_id: int | None
+
+
+class ProposalPage(Schema):
+    items: list[ProposalOut]
+    offset: int
+    limit: int
+    has_more: bool
+
+
+class RootProposalIn(Schema):
+    is_national_root: bool
+
+
+class DecisionIn(Schema):
+    note: str = Field("", max_length=500)
+
+
+@router.get("trust-anchor-proposals", response=ProposalPage, summary="Trust-anchor changes (city regulator)")
+def list_proposals(request, status: ProposalStatus | None = None, offset: int = Offset, limit: int = Limit):
+    return page_of(selectors.proposals(request.auth, status=status), offset, limit)
+
+
+@router.get("trust-anchor-proposals/{proposal_id}", response=ProposalOut, summary="One trust-anchor change")
+def get_proposal(request, proposal_id: RecordId):
+    return get_object_or_404(selectors.proposals(request.auth), pk=proposal_id)
+
+
+@router.post("trust-anchor-proposals/{proposal_id}/approve", response=ProposalOut,
+             summary="Approve a trust-anchor change (a city regulator other than the proposer)")
+def approve_proposal(request, proposal_id: RecordId, payload: DecisionIn):
+    proposal = get_object_or_404(selectors.proposals(request.auth), pk=proposal_id)
+    return services.approve_proposal(request.auth, proposal, payload.note)
+
+
+@router.post("trust-anchor-proposals/{proposal_id}/reject", response=ProposalOut,
+             summary="Reject a trust-anchor change (a city regulator other than the proposer)")
+def reject_proposal(request, proposal_id: RecordId, payload: DecisionIn):
+    proposal = get_object_or_404(selectors.proposals(request.auth), pk=proposal_id)
+    return services.reject_proposal(request.auth, proposal, payload.note)
+
+
 class AuthorisationOut(Schema):
     id: int
     institution_id: int
@@ -163,16 +222,16 @@ def list_authorisations(request, institution_id: RecordId):
     return selectors.authorisations(request.auth, institution)
 
 
-@router.post("institutions/{institution_id}/authorisations", response={201: AuthorisationOut},
-             summary="Add an authorisation (city regulator)")
-def create_authorisation(request, institution_id: RecordId, payload: AuthorisationIn):
+@router.post("institutions/{institution_id}/authorisations", response={202: ProposalOut},
+             summary="Propose an authorisation (city regulator; another city regulator approves)")
+def propose_authorisation(request, institution_id: RecordId, payload: AuthorisationIn):
     institution = get_object_or_404(selectors.institutions(request.auth), pk=institution_id)
     data = payload.dict()
-    created = services.create_authorisation(
+    proposal = services.propose_authorisation(
         request.auth, institution=institution, instrument_types=_types(data.pop("instrument_types")),
         divisions=_divisions(data.pop("divisions")), **data,
     )
-    return Status(201, created)
+    return Status(202, proposal)
 
 
 class QualificationOut(Schema):
@@ -205,13 +264,14 @@ def list_qualifications(request, institution: RecordId | None = None, user: Reco
     return selectors.qualifications(request.auth, institution_id=institution, user_id=user)[:1000]
 
 
-@router.post("qualifications", response={201: QualificationOut}, summary="Grant a qualification (city regulator)")
-def grant_qualification(request, payload: QualificationIn):
+@router.post("qualifications", response={202: ProposalOut},
+             summary="Propose a qualification (city regulator; another city regulator approves)")
+def propose_qualification(request, payload: QualificationIn):
     data = payload.dict()
     person = _pick(User.objects.all(), [data.pop("user_id")], "user_id", _("人员"))[0]
-    created = services.grant_qualification(request.auth, user=person,
-                                           instrument_type=_types([data.pop("type_code")])[0], **data)
-    return Status(201, created)
+    proposal = services.propose_qualification(request.auth, user=person,
+                                              instrument_type=_types([data.pop("type_code")])[0], **data)
+    return Status(202, proposal)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -252,8 +312,10 @@ class StandardIn(Schema):
     measuring_range: str = Field("", max_length=128)
     accuracy: str = Field("", max_length=128)
     is_public: bool = False
-    is_national_root: bool = False
     in_service: bool = True
+
+    # A field the schema does not know (``is_national_root``, a trust anchor) is refused, not ignored.
+    model_config = ConfigDict(extra="forbid")
 
 
 class StandardPatch(Schema):
@@ -265,6 +327,8 @@ class StandardPatch(Schema):
     accuracy: str | None = Field(None, max_length=128)
     is_public: bool | None = None
     in_service: bool | None = None
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class CalibrationOut(Schema):
@@ -323,6 +387,13 @@ def update_standard(request, standard_id: RecordId, payload: StandardPatch):
     changes = {k: v for k, v in changes.items() if v is not None or k == "approval_valid_until"}
     return services.update_standard(request.auth, standard, instrument_types=_types(types) if types is not None else None,
                                     **changes)
+
+
+@router.post("standards/{standard_id}/national-root-proposals", response={202: ProposalOut},
+             summary="Propose to mark or unmark a national root (city regulator; another approves)")
+def propose_national_root(request, standard_id: RecordId, payload: RootProposalIn):
+    standard = get_object_or_404(selectors.standards(request.auth), pk=standard_id)
+    return Status(202, services.propose_national_root(request.auth, standard, payload.is_national_root))
 
 
 @router.get("standards/{standard_id}/calibrations", response=list[CalibrationOut],

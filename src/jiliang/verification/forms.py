@@ -70,7 +70,7 @@ class StandardForm(forms.ModelForm):
     class Meta:
         model = MeasurementStandard
         fields = ["name", "approval_no", "approval_valid_until", "instrument_types", "measuring_range", "accuracy",
-                  "is_public", "is_national_root", "in_service"]
+                  "is_public", "in_service"]
         widgets = {"approval_valid_until": DateInput}
 
 
@@ -138,6 +138,10 @@ class RejectForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     confirm = forms.BooleanField(label=_("确认执行此操作"))
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(label=_("复核意见"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ReasonForm(forms.Form):
