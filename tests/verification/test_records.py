@@ -81,7 +81,7 @@ def test_a_verdict_within_u_of_the_limit_is_recorded_as_such(world):
 
 def test_a_calibration_issues_a_calibration_certificate_and_leaves_the_standing_alone(world):
     world.record()
-    calibration = world.record(kind=VerificationKind.CALIBRATION,
+    calibration = world.record(kind=VerificationKind.CALIBRATION, performed_on=days(-9),
                                points=(services.PointInput(expanded_uncertainty=D("0.02"), nominal=D("20"),
                                                            indicated=D("20.01"), unit="L"),))
     assert calibration.kind == CertificateKind.CALIBRATION and calibration.number.endswith("-C000002")
@@ -90,7 +90,7 @@ def test_a_calibration_issues_a_calibration_certificate_and_leaves_the_standing_
 
 
 def test_numbers_are_sequential_per_institution_and_year(world):
-    numbers = [world.record().serial for _ in range(3)]
+    numbers = [world.record(performed_on=days(-n)).serial for n in (12, 11, 10)]
     assert numbers == [1, 2, 3]
     last_year = days(0).replace(month=1, day=1) - datetime.timedelta(days=1)  # 31 December
     services.record_standard_calibration(  # the standard's calibration in force back then
@@ -238,7 +238,7 @@ def test_revocation_keeps_the_record_and_the_reason(world):
     with pytest.raises(Conflict):
         services.revoke(world.verifier, first, "again")
     with pytest.raises(AccessDenied):
-        services.revoke(world.owner, world.record(), "owner")
+        services.revoke(world.owner, world.record(performed_on=days(-5)), "owner")
     actions = set(AuditEvent.objects.filter(object_type="verification.Certificate").values_list("action", flat=True))
     assert {"certificate.issue", "certificate.revoke"} <= actions
 

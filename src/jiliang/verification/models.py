@@ -415,6 +415,9 @@ class Verification(models.Model):
             models.Index(fields=["owner", "-performed_on", "-id"], name="verif_owner_date"),
             models.Index(fields=["division", "instrument_type", "performed_on"], name="verif_div_type_date"),
         ]
+        # One record per instrument of a request: a retried or concurrent issue cannot add another.
+        constraints = [models.UniqueConstraint(fields=["request", "instrument"], condition=models.Q(request__isnull=False),
+                                               name="verification_once_per_request")]
 
     def __str__(self) -> str:
         return f"{self.instrument_id} {self.get_kind_display()} {self.performed_on}"
@@ -546,6 +549,9 @@ class Certificate(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["institution", "year", "serial"], name="certificate_serial_unique"),
             models.UniqueConstraint(fields=["institution", "number"], name="certificate_number_unique"),
+            # A second certificate of one instrument for the same day is a correction or a mistake.
+            models.UniqueConstraint(fields=["instrument", "performed_on"], condition=models.Q(supersedes__isnull=True),
+                                    name="certificate_once_per_day"),
         ]
         indexes = [
             models.Index(fields=["instrument", "-performed_on", "-id"], name="certificate_instrument"),

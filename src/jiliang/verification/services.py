@@ -17,7 +17,7 @@ from jiliang.accounts.access import AccessDenied, require
 from jiliang.accounts.models import Division, Role, User
 from jiliang.errors import Conflict, InvalidInput
 from jiliang.ledger import services as ledger
-from jiliang.registry.models import InstrumentStatus, InstrumentType, VerificationMode
+from jiliang.registry.models import Instrument, InstrumentStatus, InstrumentType, VerificationMode
 from jiliang.verification import checks, conformity
 from jiliang.verification.models import (
     CERTIFICATE_LETTERS,
@@ -705,6 +705,27 @@ def refresh_state(instrument) -> VerificationState | None:
     return state
 
 
+def _refuse_a_second_certificate(data: VerificationInput, supersedes: Certificate | None) -> None:
+    """One certificate per instrument of a request, and per instrument and day unless it corrects one.
+
+    The instrument's row lock (taken first) queues concurrent issues for one instrument, so the
+    second sees the first's certificate; the unique constraints are the last guard."""
+    Instrument.objects.select_for_update().filter(pk=data.instrument.pk).exists()
+    if data.request is not None:
+        done = Certificate.objects.filter(verification__request=data.request, instrument=data.instrument).first()
+        if done is not None:
+            raise Conflict(_("该器具在此报检申请下已签发证书 %(no)s。") % {"no": done.number},
+                           {"request": [_("已签发 %(no)s") % {"no": done.number}]})
+    if supersedes is None:
+        same_day = Certificate.objects.filter(instrument=data.instrument, performed_on=data.performed_on,
+                                              supersedes__isnull=True).first()
+        if same_day is not None:
+            raise Conflict(
+                _("该器具 %(day)s 已有证书 %(no)s；如需更正，请对原证书办理更正。")
+                % {"day": data.performed_on, "no": same_day.number},
+                {"performed_on": [_("当日已签发 %(no)s") % {"no": same_day.number}]})
+
+
 def _record(actor, institution: Institution, data: VerificationInput, supersedes: Certificate | None = None,
             reason: str = "") -> Certificate:
     instrument = data.instrument
@@ -722,6 +743,7 @@ def _record(actor, institution: Institution, data: VerificationInput, supersedes
     points, to_decide = _collect_points(data, instrument.type, errors)
     if errors:
         raise InvalidInput(_("检定记录有误，未签发证书。"), errors)
+    _refuse_a_second_certificate(data, supersedes)
     valid_until = None
     if data.kind in VERIFICATION_KINDS:
         decision = conformity.decide(to_decide, data.decision_rule)
