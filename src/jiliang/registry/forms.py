@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jiliang.concurrency import VersionedForm
 from jiliang.accounts.models import Division
 from jiliang.registry.models import (
     Instrument,
@@ -21,7 +22,7 @@ def _choices(choices) -> list[tuple[str, str]]:
 def _keep_only(form: forms.Form, editable) -> None:
     if editable is not None:
         for name in list(form.fields):
-            if name not in editable:
+            if name not in editable and name != "version":
                 del form.fields[name]
 
 
@@ -40,7 +41,7 @@ class OrganizationFilterForm(forms.Form):
         self.fields["division"].queryset = divisions.exclude(level="township")
 
 
-class OrganizationForm(forms.ModelForm):
+class OrganizationForm(VersionedForm, forms.ModelForm):
     division = DivisionChoiceField(label=_("所属区划"), queryset=Division.objects.none())
 
     class Meta:
@@ -66,7 +67,7 @@ class SiteFilterForm(forms.Form):
         self.fields["division"].queryset = divisions.exclude(level="township")
 
 
-class SiteForm(forms.ModelForm):
+class SiteForm(VersionedForm, forms.ModelForm):
     organization = forms.ModelChoiceField(label=_("经营单位"), queryset=Organization.objects.none())
     division = DivisionChoiceField(label=_("所在区划"), queryset=Division.objects.none())
 
@@ -88,7 +89,7 @@ class InstrumentTypeFilterForm(forms.Form):
     q = forms.CharField(label=_("名称、编号或规程"), required=False, max_length=64)
 
 
-class InstrumentTypeForm(forms.ModelForm):
+class InstrumentTypeForm(VersionedForm, forms.ModelForm):
     class Meta:
         model = InstrumentType
         fields = ["name_zh", "name_en", "category", "regulation", "verification_mode",
@@ -113,7 +114,7 @@ class InstrumentFilterForm(forms.Form):
         self.fields["division"].queryset = divisions.exclude(level="township")
 
 
-class InstrumentForm(forms.ModelForm):
+class InstrumentForm(VersionedForm, forms.ModelForm):
     owner = forms.ModelChoiceField(label=_("使用单位"), queryset=Organization.objects.none())
     site = forms.ModelChoiceField(label=_("安装场所"), queryset=Site.objects.none())
 

@@ -5,12 +5,14 @@ suspect impact; each scoped to the caller."""
 import datetime
 from decimal import Decimal
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
+from jiliang import concurrency
 from jiliang.accounts.access import AccessDenied
 from jiliang.accounts.models import Division, User
 from jiliang.errors import InvalidInput
@@ -113,8 +115,8 @@ def list_institutions(request, q: str | None = Query(None, max_length=64), offse
 
 
 @router.get("institutions/{institution_id}", response=InstitutionOut, summary="One institution")
-def get_institution(request, institution_id: RecordId):
-    return get_object_or_404(selectors.institutions(request.auth), pk=institution_id)
+def get_institution(request, institution_id: RecordId, response: HttpResponse):
+    return concurrency.tagged(response, get_object_or_404(selectors.institutions(request.auth), pk=institution_id))
 
 
 @router.post("institutions", response={201: InstitutionOut}, summary="Register an institution (city regulator)")
@@ -126,9 +128,11 @@ def create_institution(request, payload: InstitutionIn):
 
 
 @router.patch("institutions/{institution_id}", response=InstitutionOut, summary="Change an institution")
-def update_institution(request, institution_id: RecordId, payload: InstitutionPatch):
+def update_institution(request, institution_id: RecordId, payload: InstitutionPatch, response: HttpResponse):
     institution = get_object_or_404(selectors.institutions(request.auth), pk=institution_id)
-    return services.update_institution(request.auth, institution, **payload.dict(exclude_unset=True, exclude_none=True))
+    return concurrency.tagged(response, services.update_institution(
+        request.auth, institution, version=concurrency.if_match(request),
+        **payload.dict(exclude_unset=True, exclude_none=True)))
 
 
 class ProposalOut(Schema):
@@ -365,8 +369,8 @@ def list_standards(request, institution: RecordId | None = None, type: str | Non
 
 
 @router.get("standards/{standard_id}", response=StandardOut, summary="One measurement standard")
-def get_standard(request, standard_id: RecordId):
-    return get_object_or_404(selectors.standards(request.auth), pk=standard_id)
+def get_standard(request, standard_id: RecordId, response: HttpResponse):
+    return concurrency.tagged(response, get_object_or_404(selectors.standards(request.auth), pk=standard_id))
 
 
 @router.post("standards", response={201: StandardOut}, summary="Register a measurement standard")
@@ -380,13 +384,14 @@ def create_standard(request, payload: StandardIn):
 
 
 @router.patch("standards/{standard_id}", response=StandardOut, summary="Change a measurement standard")
-def update_standard(request, standard_id: RecordId, payload: StandardPatch):
+def update_standard(request, standard_id: RecordId, payload: StandardPatch, response: HttpResponse):
     standard = get_object_or_404(selectors.standards(request.auth), pk=standard_id)
     changes = payload.dict(exclude_unset=True)
     types = changes.pop("instrument_types", None)
     changes = {k: v for k, v in changes.items() if v is not None or k == "approval_valid_until"}
-    return services.update_standard(request.auth, standard, instrument_types=_types(types) if types is not None else None,
-                                    **changes)
+    return concurrency.tagged(response, services.update_standard(
+        request.auth, standard, instrument_types=_types(types) if types is not None else None,
+        version=concurrency.if_match(request), **changes))
 
 
 @router.post("standards/{standard_id}/national-root-proposals", response={202: ProposalOut},
@@ -473,11 +478,17 @@ def list_mpe_rules(request, type: str | None = Query(None, max_length=16), activ
     return selectors.mpe_rules(request.auth, type_code=type, active=active)
 
 
+@router.get("mpe-rules/{rule_id}", response=MpeRuleOut, summary="One MPE rule")
+def get_mpe_rule(request, rule_id: RecordId, response: HttpResponse):
+    return concurrency.tagged(response, get_object_or_404(selectors.mpe_rules(request.auth), pk=rule_id))
+
+
 @router.patch("mpe-rules/{rule_id}", response=MpeRuleOut, summary="Correct an MPE rule (city regulator)")
-def update_mpe_rule(request, rule_id: RecordId, payload: MpeRulePatch):
+def update_mpe_rule(request, rule_id: RecordId, payload: MpeRulePatch, response: HttpResponse):
     rule = get_object_or_404(selectors.mpe_rules(request.auth), pk=rule_id)
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None or k in NULLABLE_RULE_FIELDS}
-    return services.update_mpe_rule(request.auth, rule, **changes)
+    return concurrency.tagged(response, services.update_mpe_rule(request.auth, rule, version=concurrency.if_match(request),
+                                                                 **changes))
 
 
 # ---------------------------------------------------------------------------------------------

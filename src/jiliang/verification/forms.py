@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.accounts.models import Division, User
+from jiliang.concurrency import VersionedForm
 from jiliang.registry.forms import DivisionChoiceField
 from jiliang.registry.models import InstrumentType
 from jiliang.verification.models import (
@@ -33,7 +34,7 @@ class TypeChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.code} {obj.name_zh}"
 
 
-class InstitutionForm(forms.ModelForm):
+class InstitutionForm(VersionedForm, forms.ModelForm):
     division = DivisionChoiceField(label=_("所在区划"), queryset=Division.objects.all(), required=False,
                                    help_text=_("省外机构(如国家计量院)留空。"))
 
@@ -64,7 +65,7 @@ class QualificationForm(forms.Form):
         self.fields["user"].queryset = staff
 
 
-class StandardForm(forms.ModelForm):
+class StandardForm(VersionedForm, forms.ModelForm):
     instrument_types = TypeChoiceField(label=_("可检器具种类"), queryset=InstrumentType.objects.all(), required=False)
 
     class Meta:
@@ -91,7 +92,7 @@ class CalibrationForm(forms.Form):
     notes = forms.CharField(label=_("备注"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
 
 
-class MpeRuleForm(forms.ModelForm):
+class MpeRuleForm(VersionedForm, forms.ModelForm):
     class Meta:
         model = MpeRule
         fields = ["regulation", "clause", "accuracy_class", "quantity", "condition", "error_basis", "unit", "lower",

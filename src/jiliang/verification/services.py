@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiliang import concurrency
 from jiliang.accounts import audit
 from jiliang.accounts.access import AccessDenied, require
 from jiliang.accounts.models import Division, Role, User
@@ -93,8 +94,9 @@ def create_institution(actor, **fields) -> Institution:
 
 
 @transaction.atomic
-def update_institution(actor, institution: Institution, **changes) -> Institution:
+def update_institution(actor, institution: Institution, *, version: str | None = None, **changes) -> Institution:
     require(actor, "change", institution)
+    institution = concurrency.lock_current(institution, version)
     before = audit.snapshot(institution)
     for name, value in changes.items():
         setattr(institution, name, value)
@@ -331,8 +333,10 @@ def create_standard(actor, *, institution: Institution, instrument_types=(), **f
 
 
 @transaction.atomic
-def update_standard(actor, standard: MeasurementStandard, *, instrument_types=None, **changes) -> MeasurementStandard:
+def update_standard(actor, standard: MeasurementStandard, *, instrument_types=None, version: str | None = None,
+                    **changes) -> MeasurementStandard:
     require_for_institution(actor, "change", standard, standard.institution)
+    standard = concurrency.lock_current(standard, version)
     _refuse_other_fields(changes, STANDARD_FIELDS)
     before = _standard_snapshot(standard)
     for name, value in changes.items():
@@ -390,8 +394,9 @@ MPE_RULE_FIELDS = ("regulation", "clause", "accuracy_class", "quantity", "condit
 
 
 @transaction.atomic
-def update_mpe_rule(actor, rule: MpeRule, **changes) -> MpeRule:
+def update_mpe_rule(actor, rule: MpeRule, *, version: str | None = None, **changes) -> MpeRule:
     require(actor, "change", rule)
+    rule = concurrency.lock_current(rule, version)
     _refuse_other_fields(changes, MPE_RULE_FIELDS)
     before = audit.snapshot(rule)
     for name, value in changes.items():

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from jiliang import concurrency
 from jiliang.accounts.access import AccessDenied, may, require
 from jiliang.accounts.masking import mask_phone
 from jiliang.accounts.models import Role, User
@@ -166,7 +167,7 @@ def institution_edit(request, pk: int):
     require(request.user, "change", institution)
     form = InstitutionForm(request.POST or None, instance=Institution.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        changes = concurrency.edits(form)
         if _submit(form, lambda: services.update_institution(request.user, institution, **changes)):
             return redirect("verification:institution-detail", pk=pk)
     return _form_page(request, form, _("修改检定机构：%(name)s") % {"name": institution.name},
@@ -377,7 +378,7 @@ def standard_edit(request, pk: int):
     services.require_for_institution(request.user, "change", standard, standard.institution)
     form = StandardForm(request.POST or None, instance=MeasurementStandard.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        changes = concurrency.edits(form)
         types = changes.pop("instrument_types", None)
         if _submit(form, lambda: services.update_standard(
                 request.user, standard, instrument_types=list(types) if types is not None else None, **changes)):
@@ -458,7 +459,7 @@ def mpe_rule_edit(request, pk: int):
     require(request.user, "change", rule)
     form = MpeRuleForm(request.POST or None, instance=MpeRule.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        changes = concurrency.edits(form)
         if _submit(form, lambda: services.update_mpe_rule(request.user, rule, **changes)):
             return redirect("verification:mpe-rule-list")
     return _form_page(request, form, _("修改最大允许误差规则：%(key)s") % {"key": rule.key},
