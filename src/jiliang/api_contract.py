@@ -1,0 +1,105 @@
+"""The API's error contract where django-ninja's handlers do not reach, in one place:
+
+- ``ErrorBodies``: a middleware that gives the ``{code, message, fields}`` body (in Chinese) to
+  every /api/ error answered outside the API's handlers: an unknown path (404), a method the path
+  does not take (405), a body over the upload limit (413, refused before any handler reads it);
+- ``ObjectBodyParser``: a JSON body must be an object; ninja's schemas read attributes off any
+  value, so a list or a number would otherwise pass as a schema with all its defaults;
+- ``declare_errors``: every operation's OpenAPI lists the error answers it can give, with the
+  error schema, so the description matches what clients get.
+"""
+
+import json
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from ninja.parser import Parser
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "title": "Error",
+    "required": ["code", "message", "fields"],
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+}
+
+# The error answers every operation may give: a bad body or query, no or a bad token, a role or
+# scope refusal, a missing record, a conflict or stale version, a body too large, an invalid field.
+DECLARED_ERRORS = {
+    "400": "请求无法解析", "401": "未登录或令牌无效", "403": "无权执行此操作", "404": "未找到",
+    "409": "冲突或版本已过期", "413": "请求体过大", "422": "字段有误", "500": "服务器内部错误",
+}
+
+
+def declare_errors(schema: dict) -> dict:
+    """Add the error answers, with the shared error schema, to every operation of an OpenAPI dict."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = ERROR_SCHEMA
+    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in DECLARED_ERRORS.items():
+                responses.setdefault(status, {"description": description, "content": reference})
+    return schema
+
+
+class NotAnObject(ValueError):
+    pass
+
+
+class ObjectBodyParser(Parser):
+    def parse_body(self, request):
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise NotAnObject("the body must be a JSON object")
+        return data
+
+
+def _error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"code": code, "message": message, "fields": {}}, status=status)
+
+
+def _too_large(request) -> bool:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return limit is not None and length > limit
+
+
+class ErrorBodies:
+    """Outermost middleware: an /api/ error answered by Django rather than the API (an HTML page, a
+    plain-text 405) becomes the error body; its other headers (X-Request-ID, Allow) are kept."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (not request.path.startswith("/api/") or response.status_code < 400
+                or response.get("Content-Type", "").startswith("application/json")):
+            return response
+        replacement = self._body_for(request, response.status_code)
+        for header, value in response.items():
+            if header.lower() not in {"content-type", "content-length"}:
+                replacement[header] = value
+        return replacement
+
+    @staticmethod
+    def _body_for(request, status: int) -> JsonResponse:
+        if status == 400 and _too_large(request):
+            return _error(413, "too_large", _("请求体过大(上限 %(mb)s MB)。")
+                          % {"mb": round(settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20, 1)})
+        if status == 404:
+            return _error(404, "not_found", _("接口地址不存在。"))
+        if status == 405:
+            return _error(405, "method_not_allowed", _("该接口地址不支持 %(method)s 方法。") % {"method": request.method})
+        if status >= 500:
+            return _error(status, "internal_error", _("服务器内部错误，已记录。"))
+        return _error(status, "bad_request", _("请求无法处理。"))

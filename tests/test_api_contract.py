@@ -1,0 +1,70 @@
+"""The API's contract held where it broke (issue 13, finding 8): no 500 on the monitoring status, a
+body that is not a JSON object writes nothing, a time is not a number, Django's own errors under
+/api/ carry the error body, and the OpenAPI declares every error answer."""
+
+import pytest
+from monitoring_fixtures import _fresh_partitions, make_device, make_site  # noqa: F401  (shared fixtures)
+
+from jiliang.monitoring.models import RuleThreshold, WorkOrder
+from tests.test_errors import assert_error_body
+
+JSON = "application/json"
+
+
+def test_the_monitoring_status_answers_every_regulator(city_regulator, bazhou_regulator, api_client, make_device):
+    make_device()
+    for user in (city_regulator, bazhou_regulator):
+        response = api_client(user).get("/api/v1/monitoring/status")
+        assert response.status_code == 200, response.content
+        assert response.json()[0]["label"] == "水/电/气表"
+
+
+@pytest.mark.parametrize("body", ["[null, null]", "[]", "5", '"FD-01"', "null", "true"])
+def test_a_body_that_is_not_an_object_is_refused_and_writes_nothing(city_regulator, api_client, body):
+    before = RuleThreshold.objects.count()
+    response = api_client(city_regulator).post("/api/v1/monitoring/thresholds/FD-01", body, content_type=JSON)
+    assert_error_body(response, 400, "bad_request")
+    assert "JSON" in response.json()["message"]
+    assert RuleThreshold.objects.count() == before
+
+
+@pytest.mark.parametrize("time", [0, 1700000000, "0", 1.5])
+def test_a_work_order_time_is_not_a_number(city_regulator, api_client, make_device, time):
+    device = make_device()[0]
+    response = api_client(city_regulator).post("/api/v1/monitoring/work-orders", {
+        "device_id": device.pk, "kind": "verification", "time": time}, content_type=JSON)
+    assert "time" in assert_error_body(response, 422, "invalid")["fields"]
+    assert not WorkOrder.objects.exists()
+
+
+def test_a_written_out_time_still_goes_through(city_regulator, api_client, make_device):
+    device = make_device()[0]
+    response = api_client(city_regulator).post("/api/v1/monitoring/work-orders", {
+        "device_id": device.pk, "kind": "verification", "time": "2026-05-01T08:00:00+08:00"}, content_type=JSON)
+    assert response.status_code == 201, response.content
+
+
+def test_an_unknown_api_path_has_the_error_body(city_regulator, api_client):
+    response = api_client(city_regulator).get("/api/v1/no-such-thing")
+    assert_error_body(response, 404, "not_found")
+    assert response["X-Request-ID"]
+
+
+def test_a_method_the_path_does_not_take_has_the_error_body(city_regulator, api_client):
+    response = api_client(city_regulator).delete("/api/v1/organizations")
+    assert_error_body(response, 405, "method_not_allowed")
+    assert "DELETE" in response.json()["message"]
+
+
+def test_a_body_over_the_limit_is_a_413_with_the_error_body(city_regulator, api_client):
+    response = api_client(city_regulator).post("/api/v1/organizations", "x" * (10 * 2**20), content_type=JSON)
+    assert_error_body(response, 413, "too_large")
+
+
+def test_the_openapi_declares_every_error_answer_with_the_error_schema(client):
+    schema = client.get("/api/openapi.json").json()
+    assert schema["components"]["schemas"]["Error"]["required"] == ["code", "message", "fields"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            declared = set(operation["responses"])
+            assert {"400", "401", "403", "404", "409", "413", "422"} <= declared, (method, path)
