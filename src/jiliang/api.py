@@ -21,6 +21,7 @@ from ninja.security import HttpBearer, SessionAuth
 from jiliang.accounts.models import ApiToken
 from jiliang.api_contract import ObjectBodyParser, declare_errors
 from jiliang.errors import DomainError
+from jiliang.ledger.selectors import UnverifiableProofError
 
 logger = logging.getLogger("jiliang.api")
 
@@ -146,6 +147,13 @@ HTTP_ERRORS = {
 def on_http_error(request, exc: HttpError):
     code, message = HTTP_ERRORS.get(exc.status_code, ("error", _("请求无法处理。")))
     return error_response(request, exc.status_code, code, str(message))
+
+
+@api.exception_handler(UnverifiableProofError)
+def on_unverifiable_proof(request, exc):
+    """The stored log fails its own check (already logged as an alarm): serve nothing of it."""
+    return error_response(request, 503, "log_unverifiable",
+                          _("透明日志数据未通过签名检查点校验，已告警；暂时无法提供证明，请稍后再试或联系管理员。"))
 
 
 @api.exception_handler(Exception)

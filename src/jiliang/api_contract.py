@@ -28,10 +28,12 @@ ERROR_SCHEMA = {
 }
 
 # The error answers every operation may give: a bad body or query, no or a bad token, a role or
-# scope refusal, a missing record, a conflict or stale version, a body too large, an invalid field.
+# scope refusal, a missing record, a conflict or stale version, a body too large, an invalid field,
+# a crash, a service that cannot answer now (a log that fails its check, an ingest queue full).
 DECLARED_ERRORS = {
     "400": "请求无法解析", "401": "未登录或令牌无效", "403": "无权执行此操作", "404": "未找到",
     "409": "冲突或版本已过期", "413": "请求体过大", "422": "字段有误", "500": "服务器内部错误",
+    "503": "暂时无法提供服务",
 }
 
 
