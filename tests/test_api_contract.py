@@ -8,6 +8,8 @@ from monitoring_fixtures import _fresh_partitions, make_device, make_site  # noq
 from jiliang.monitoring.models import RuleThreshold, WorkOrder
 from tests.test_errors import assert_error_body
 
+pytestmark = pytest.mark.audit  # the security regression suite: `make audit`
+
 JSON = "application/json"
 
 
@@ -68,3 +70,21 @@ def test_the_openapi_declares_every_error_answer_with_the_error_schema(client):
         for method, operation in operations.items():
             declared = set(operation["responses"])
             assert {"400", "401", "403", "404", "409", "413", "422"} <= declared, (method, path)
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/api/v1/instrument-types", {"code": "ZZ1", "name_zh": "测试", "mandatory": 0}, "mandatory"),
+    ("/api/v1/organizations", {"uscc": "91511902MA6A1B2C3B", "name": "甲", "division_code": 511902}, "division_code"),
+    ("/api/v1/qualifications", {"user_id": "1", "type_code": "MI06", "kind": "verifier",
+                                "valid_from": 0, "valid_until": "2027-01-01"}, "user_id"),
+])
+def test_a_value_of_another_json_type_is_not_coerced(city_regulator, api_client, path, body, field):
+    response = api_client(city_regulator).post(path, body, content_type=JSON)
+    assert field in assert_error_body(response, 422, "invalid")["fields"]
+
+
+def test_a_date_in_a_query_is_written_out(city_regulator, api_client):
+    response = api_client(city_regulator).get("/api/v1/verification/statistics", {"since": "0"})
+    assert "since" in assert_error_body(response, 422, "invalid")["fields"]
+    assert api_client(city_regulator).get("/api/v1/verification/statistics",
+                                          {"since": "2026-01-01"}).status_code == 200

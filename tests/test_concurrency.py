@@ -15,6 +15,8 @@ from jiliang.accounts.models import AuditEvent
 from jiliang.registry.models import Organization
 from jiliang.verification.models import MpeRule
 
+pytestmark = pytest.mark.audit  # the security regression suite: `make audit`
+
 JSON = "application/json"
 rows = st.dictionaries(st.text(min_size=1, max_size=12), st.text(max_size=40), min_size=1, max_size=12)
 

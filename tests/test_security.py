@@ -5,6 +5,8 @@ from pathlib import Path
 
 import jiliang
 
+pytestmark = pytest.mark.audit  # the security regression suite: `make audit`
+
 PACKAGE = Path(jiliang.__file__).parent
 TEMPLATES = sorted(PACKAGE.glob("**/templates/**/*.html"))
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I)

@@ -19,7 +19,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from jiliang.accounts.models import ApiToken
-from jiliang.api_contract import ObjectBodyParser, declare_errors
+from jiliang.api_contract import ObjectBodyParser, check_json_shapes, declare_errors
 from jiliang.errors import DomainError
 from jiliang.ledger.selectors import UnverifiableProofError
 
@@ -48,6 +48,9 @@ class ActiveSession(SessionAuth):
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
         return user if user is not None and user.is_active else None
+
+
+check_json_shapes()
 
 
 class JiliangAPI(NinjaAPI):

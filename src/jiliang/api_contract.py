@@ -6,15 +6,23 @@
 - ``ObjectBodyParser``: a JSON body must be an object; ninja's schemas read attributes off any
   value, so a list or a number would otherwise pass as a schema with all its defaults;
 - ``declare_errors``: every operation's OpenAPI lists the error answers it can give, with the
-  error schema, so the description matches what clients get.
+  error schema, so the description matches what clients get;
+- ``check_json_shapes``: a JSON body has the JSON types its schema declares and a date in a body
+  or a query is written out (``json_shapes``), before pydantic's lax mode would coerce ``0`` into
+  ``false`` or 1970-01-01.
 """
 
+import functools
 import json
 
 from django.conf import settings
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from ninja.errors import ValidationError
+from ninja.params.models import BodyModel, QueryModel, _MultiPartBodyModel
 from ninja.parser import Parser
+
+from jiliang import json_shapes
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -48,6 +56,43 @@ def declare_errors(schema: dict) -> dict:
             for status, description in DECLARED_ERRORS.items():
                 responses.setdefault(status, {"description": description, "content": reference})
     return schema
+
+
+@functools.cache
+def _schema_of(model) -> dict:
+    return model.model_json_schema()
+
+
+def _refuse_shape_problems(model, data: dict) -> None:
+    if issubclass(model, _MultiPartBodyModel):  # form fields arrive as text; pydantic reads them
+        return
+    schema = _schema_of(model)
+    texts = issubclass(model, QueryModel)
+    found = json_shapes.problems(data, schema, schema.get("$defs", {}), texts=texts)
+    if found:
+        wrappers = {name for name, sub in schema.get("properties", {}).items() if "$ref" in sub or "properties" in sub}
+        where = "query" if texts else "body"
+        raise ValidationError([
+            {"loc": (where, *(path[1:] if len(path) > 1 and path[0] in wrappers else path)), "msg": message}
+            for path, message in found
+        ])
+
+
+def _resolve_checked(cls, request, api, path_params):
+    """django-ninja's ``ParamModel.resolve``, with the shape check before pydantic validates."""
+    data = cls.get_request_data(request, api, path_params)
+    if data is None:
+        return cls()
+    data = cls._map_data_paths(data)
+    _refuse_shape_problems(cls, data)
+    return cls.model_validate(data, context={"request": request})
+
+
+def check_json_shapes() -> None:
+    """Check the shape of every JSON body and query before it is validated. django-ninja has no hook
+    for it, so the two models' ``resolve`` are replaced by the same steps plus the check."""
+    BodyModel.resolve = classmethod(_resolve_checked)
+    QueryModel.resolve = classmethod(_resolve_checked)
 
 
 class NotAnObject(ValueError):

@@ -15,6 +15,8 @@ from log_fixtures import edit_tile, fill_log, flip_byte
 from jiliang.ledger import services
 from jiliang.ledger.models import TreeHead
 
+pytestmark = pytest.mark.audit  # the security regression suite: `make audit`
+
 
 @pytest.fixture
 def log(db):

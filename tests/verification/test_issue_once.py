@@ -14,6 +14,8 @@ from jiliang.verification.models import Certificate, RequestStatus
 from .conftest import days
 from .test_requests_api_pages import _payload
 
+pytestmark = pytest.mark.audit  # the security regression suite: `make audit`
+
 
 def _accepted_request(world):
     request = services.submit_request(world.owner, owner=world.owner_org, institution=world.institution,

@@ -19,6 +19,8 @@ from jiliang.verification.models import (
 
 from .conftest import days
 
+pytestmark = pytest.mark.audit  # the security regression suite: `make audit`
+
 JSON = "application/json"
 
 
