@@ -88,3 +88,10 @@ def test_a_date_in_a_query_is_written_out(city_regulator, api_client):
     assert "since" in assert_error_body(response, 422, "invalid")["fields"]
     assert api_client(city_regulator).get("/api/v1/verification/statistics",
                                           {"since": "2026-01-01"}).status_code == 200
+
+
+def test_a_query_parameter_of_one_value_given_twice_or_not_an_integer_is_refused(city_regulator, api_client):
+    client = api_client(city_regulator)
+    assert "limit" in assert_error_body(client.get("/api/v1/standards?limit=5&limit=6"), 422, "invalid")["fields"]
+    assert "limit" in assert_error_body(client.get("/api/v1/standards?limit=1.0"), 422, "invalid")["fields"]
+    assert client.get("/api/v1/standards?limit=5").status_code == 200

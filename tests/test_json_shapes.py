@@ -44,3 +44,9 @@ def test_a_number_is_no_date_in_a_body_or_a_query(number):
 @given(st.integers())
 def test_a_query_is_text_whatever_its_declared_type(number):
     assert problems({"count": str(number), "flag": "true"}, SCHEMA, DEFS, texts=True) == []
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: f != int(f)) | st.text(min_size=1)
+       .filter(lambda t: not t.strip().lstrip("+-").isdigit()))
+def test_an_integer_in_a_query_is_written_as_one(text):
+    assert problems({"count": str(text)}, SCHEMA, DEFS, texts=True)

@@ -63,12 +63,19 @@ def _schema_of(model) -> dict:
     return model.model_json_schema()
 
 
-def _refuse_shape_problems(model, data: dict) -> None:
+def _repeated(model, request) -> list:
+    """A query parameter of one value given several times (Django would take the last silently)."""
+    lists = set(getattr(model, "__ninja_collection_fields__", ()))
+    return [((name,), "只能给出一个值") for name in request.GET if name not in lists and len(request.GET.getlist(name)) > 1]
+
+
+def _refuse_shape_problems(model, data: dict, request) -> None:
     if issubclass(model, _MultiPartBodyModel):  # form fields arrive as text; pydantic reads them
         return
     schema = _schema_of(model)
     texts = issubclass(model, QueryModel)
     found = json_shapes.problems(data, schema, schema.get("$defs", {}), texts=texts)
+    found += _repeated(model, request) if texts else []
     if found:
         wrappers = {name for name, sub in schema.get("properties", {}).items() if "$ref" in sub or "properties" in sub}
         where = "query" if texts else "body"
@@ -84,7 +91,7 @@ def _resolve_checked(cls, request, api, path_params):
     if data is None:
         return cls()
     data = cls._map_data_paths(data)
-    _refuse_shape_problems(cls, data)
+    _refuse_shape_problems(cls, data, request)
     return cls.model_validate(data, context={"request": request})
 
 

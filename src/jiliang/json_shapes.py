@@ -11,6 +11,7 @@ import re
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:?\d{2})?")
+INTEGER_TEXT = re.compile(r"[+-]?\d+")
 FORMATS = {"date": (DATE, "应为 YYYY-MM-DD 格式的日期"), "date-time": (DATE_TIME, "应为 ISO 8601 格式的时间")}
 TYPES = {
     "string": (str, "应为文本"), "integer": (int, "应为整数"), "number": ((int, float), "应为数值"),
@@ -44,6 +45,8 @@ def problems(value, schema: dict, definitions: dict, *, texts: bool = False, pat
         message = _type_problem(value, expected)
         if message:
             return [*found, (path, message)]
+    if texts and expected == "integer" and isinstance(value, str) and not INTEGER_TEXT.fullmatch(value):
+        found.append((path, TYPES["integer"][1]))
     if isinstance(value, str) and schema.get("format") in FORMATS:
         pattern, message = FORMATS[schema["format"]]
         if not pattern.fullmatch(value):
