@@ -13,6 +13,7 @@ from django.test import Client
 
 from jiliang.accounts import services as account_services
 from jiliang.accounts.models import Division, Role, User
+from jiliang.accounts.token_scopes import ALL_SCOPES
 from jiliang.registry.codes import make_uscc
 from jiliang.registry.models import Organization
 from jiliang.verification.models import Institution
@@ -142,7 +143,7 @@ def api_client_for(user: User | None) -> Client:
     """A client that calls /api/v1/ with a bearer token of ``user`` (anonymous when None)."""
     if user is None:
         return Client()
-    _token, raw = account_services.issue_api_token(user, "tests")
+    _token, raw = account_services.issue_api_token(user, "tests", scopes=list(ALL_SCOPES))
     return Client(headers={"Authorization": f"Bearer {raw}"})
 
 
@@ -177,7 +178,7 @@ def live_api(live_server):
 
     def call(user, method: str, path: str, body=None, headers=None):
         if user.pk not in tokens:
-            tokens[user.pk] = account_services.issue_api_token(user, "live")[1]
+            tokens[user.pk] = account_services.issue_api_token(user, "live", scopes=list(ALL_SCOPES))[1]
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(live_server.url + path, data=data, method=method, headers={
             "Authorization": f"Bearer {tokens[user.pk]}", "Content-Type": "application/json", **(headers or {})})

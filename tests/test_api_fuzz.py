@@ -38,8 +38,9 @@ def connections_kept_open():
 
 def _token(user) -> str:
     from jiliang.accounts import services
+    from jiliang.accounts.token_scopes import ALL_SCOPES
 
-    return services.issue_api_token(user, "fuzz")[1]
+    return services.issue_api_token(user, "fuzz", scopes=list(ALL_SCOPES))[1]
 
 
 @pytest.fixture

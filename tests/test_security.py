@@ -47,3 +47,20 @@ def test_english_is_available(client):
     page = client.get("/login/", headers={"Accept-Language": "en"}).content.decode()
     assert "Log in" in page
     assert "登录" in client.get("/login/").content.decode()
+
+
+def test_api_docs_need_a_signed_in_user_where_required(client, settings, city_regulator, browser_client):
+    settings.JILIANG_API_DOCS_LOGIN_REQUIRED = True
+    for path in ("/api/docs", "/api/openapi.json"):
+        response = client.get(path)
+        assert response.status_code == 302 and response["Location"].startswith("/login/")
+        assert browser_client(city_regulator).get(path).status_code == 200
+
+
+def test_api_docs_are_open_in_development(client):
+    assert client.get("/api/openapi.json").status_code == 200
+
+
+def test_signed_in_pages_are_not_stored_by_browsers_or_proxies(city_regulator, browser_client, api_client):
+    assert "no-store" in browser_client(city_regulator).get("/")["Cache-Control"]
+    assert "no-store" in api_client(city_regulator).get("/api/v1/me")["Cache-Control"]

@@ -1,10 +1,15 @@
 """Production refuses unsafe settings with a message that says what to do."""
 
 import os
+import secrets
 import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from jiliang.config import secret_key_weakness
 
 
 def start(env_overrides: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
@@ -14,7 +19,8 @@ def start(env_overrides: dict[str, str], tmp_path) -> subprocess.CompletedProces
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
 
 
-PRODUCTION = {"JILIANG_ENV": "production", "JILIANG_SECRET_KEY": "x" * 50, "JILIANG_ALLOWED_HOSTS": "jl.example.cn"}
+PRODUCTION = {"JILIANG_ENV": "production", "JILIANG_SECRET_KEY": "Wq8-ZpL3vNc_T7yRk2Hd9XfJmB4sGa6Ue1Qo5Yi0Cw-Ex" * 2,
+              "JILIANG_ALLOWED_HOSTS": "jl.example.cn"}
 
 
 def test_production_with_every_setting_starts(tmp_path):
@@ -24,6 +30,9 @@ def test_production_with_every_setting_starts(tmp_path):
 @pytest.mark.parametrize(("override", "named"), [
     ({"JILIANG_DEBUG": "1"}, "JILIANG_DEBUG"),
     ({"JILIANG_SECRET_KEY": ""}, "JILIANG_SECRET_KEY"),
+    ({"JILIANG_SECRET_KEY": "k"}, "JILIANG_SECRET_KEY"),
+    ({"JILIANG_SECRET_KEY": "ab" * 40}, "JILIANG_SECRET_KEY"),
+    ({"JILIANG_SECRET_KEY": "django-insecure-" + "Wq8-ZpL3vNc_T7yRk2Hd9XfJmB4sGa6Ue1Qo5Yi0Cw"}, "JILIANG_SECRET_KEY"),
     ({"JILIANG_ALLOWED_HOSTS": ""}, "JILIANG_ALLOWED_HOSTS"),
     ({"JILIANG_ENV": "staging"}, "JILIANG_ENV"),
     ({"JILIANG_SESSION_IDLE_MINUTES": "half an hour"}, "JILIANG_SESSION_IDLE_MINUTES"),
@@ -52,3 +61,13 @@ def test_production_behind_tls_sets_secure_cookies_and_hsts(tmp_path):
             "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, s.SECURE_SSL_REDIRECT, s.TIME_ZONE, s.LANGUAGE_CODE)")
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert result.stdout.split() == ["True", "True", "31536000", "True", "Asia/Shanghai", "zh-hans"]
+
+
+@given(st.text(min_size=50, max_size=80, alphabet="abcdefghi"))
+def test_a_key_of_few_distinct_characters_is_weak(key):
+    assert secret_key_weakness(key) is not None
+
+
+@given(st.integers(min_value=38, max_value=100))
+def test_generated_keys_are_strong(size):
+    assert secret_key_weakness(secrets.token_urlsafe(size)) is None

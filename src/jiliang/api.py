@@ -6,7 +6,10 @@ Every error, from validation to a crash, has one body: {"code", "message", "fiel
 
 import logging
 import uuid
+from functools import wraps
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
@@ -19,6 +22,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from jiliang.accounts.models import ApiToken
+from jiliang.accounts.token_scopes import required_scope
 from jiliang.api_contract import ObjectBodyParser, check_json_shapes, declare_errors
 from jiliang.errors import DomainError
 from jiliang.ledger.selectors import UnverifiableProofError
@@ -27,16 +31,25 @@ logger = logging.getLogger("jiliang.api")
 
 
 class BearerToken(HttpBearer):
-    """``Authorization: Bearer <token>`` for machine clients; the token acts as its user."""
+    """``Authorization: Bearer <token>`` for machine clients; the token acts as its user, within its
+    scopes (``APP:read`` for a safe method, ``APP:write`` otherwise) and until it expires."""
+
+    def __init__(self, app: str):
+        super().__init__()
+        self.app = app
 
     def authenticate(self, request, token: str):
         api_token = (
             ApiToken.objects.select_related("user")
-            .filter(digest=ApiToken.digest_of(token), revoked_at__isnull=True, user__is_active=True)
+            .filter(digest=ApiToken.digest_of(token), revoked_at__isnull=True, expires_at__gt=timezone.now(),
+                    user__is_active=True)
             .first()
         )
         if api_token is None:
             return None
+        needed = required_scope(self.app, request.method, request.path)
+        if needed not in api_token.scopes:
+            raise PermissionDenied(_("该令牌没有 %(scope)s 权限，请在“接口令牌”页面另行生成。") % {"scope": needed})
         ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
         request.user = api_token.user
         return api_token.user
@@ -48,6 +61,24 @@ class ActiveSession(SessionAuth):
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
         return user if user is not None and user.is_active else None
+
+
+def signed_in_where_required(view):
+    """The API description (/api/docs, /api/openapi.json) for signed-in users only when
+    JILIANG_API_DOCS_LOGIN_REQUIRED is on (by default in production): it maps every endpoint."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if settings.JILIANG_API_DOCS_LOGIN_REQUIRED and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def app_auth(app: str) -> list:
+    """How the routes of one app authenticate: a token with that app's scopes, or the session."""
+    return [BearerToken(app), ActiveSession()]
 
 
 check_json_shapes()
@@ -66,7 +97,8 @@ api = JiliangAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
-    auth=[BearerToken(), ActiveSession()],
+    docs_decorator=signed_in_where_required,
+    auth=app_auth("accounts"),
     parser=ObjectBodyParser(),
 )
 
@@ -174,18 +206,20 @@ def _mount_routers() -> None:
     from jiliang.accounts.api import router as accounts_router
     from jiliang.ledger.api import router as ledger_router
     from jiliang.monitoring.api import router as monitoring_router
+    from jiliang.notifications.api import router as notifications_router
     from jiliang.registry.api import router as registry_router
     from jiliang.registry.importing.api import router as imports_router
     from jiliang.verification.api import router as verification_router
     from jiliang.verification.due_api import router as due_router
 
-    api.add_router("/v1/", accounts_router)
-    api.add_router("/v1/", registry_router)
-    api.add_router("/v1/", imports_router)
+    api.add_router("/v1/", accounts_router, auth=app_auth("accounts"))
+    api.add_router("/v1/", registry_router, auth=app_auth("registry"))
+    api.add_router("/v1/", imports_router, auth=app_auth("registry"))
     api.add_router("/v1/", ledger_router)
-    api.add_router("/v1/", verification_router)
-    api.add_router("/v1/", due_router)
-    api.add_router("/v1/", monitoring_router)
+    api.add_router("/v1/", verification_router, auth=app_auth("verification"))
+    api.add_router("/v1/", due_router, auth=app_auth("verification"))
+    api.add_router("/v1/", monitoring_router, auth=app_auth("monitoring"))
+    api.add_router("/v1/", notifications_router)
 
 
 _mount_routers()

@@ -65,6 +65,21 @@ def write_private_file(path: Path, content: str) -> None:
         handle.write(content)
 
 
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_DISTINCT = 10
+
+
+def secret_key_weakness(key: str) -> str | None:
+    """Why ``key`` is too weak to sign sessions and tokens in production, or None."""
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"it has {len(key)} characters; at least {SECRET_KEY_MIN_LENGTH} are needed"
+    if len(set(key)) < SECRET_KEY_MIN_DISTINCT:
+        return f"it uses {len(set(key))} distinct characters; at least {SECRET_KEY_MIN_DISTINCT} are needed"
+    if key.startswith("django-insecure-"):
+        return "it is a development key (django-insecure-...)"
+    return None
+
+
 def load_or_create_secret_key(path: Path) -> str:
     if not path.exists():
         try:

@@ -115,15 +115,15 @@ class TestAuditLogReading:
         assert "login.success" not in page
 
 
-def test_user_creation_and_token_lifecycle_are_audited(city_regulator, make_user, api_client):
+def test_user_creation_and_token_lifecycle_are_audited(city_regulator, make_user, api_client, browser_client):
     from jiliang.accounts.models import ApiToken
     owner_user = make_user(Role.AUDITOR, division="511902", phone="13712345678")
     [created] = events_for(owner_user)
     assert created.action == "user.create" and created.after["phone"] == "137****5678"
     assert "password" not in created.after
-    client = api_client(city_regulator)
+    api_client(city_regulator)
     token = ApiToken.objects.get(user=city_regulator)
     assert [e.action for e in events_for(token)] == ["api_token.issue"]
-    client.delete(f"/api/v1/tokens/{token.pk}")
+    browser_client(city_regulator).delete(f"/api/v1/tokens/{token.pk}")
     revoke = events_for(token)[-1]
     assert revoke.action == "api_token.revoke" and revoke.before["revoked_at"] is None and revoke.after["revoked_at"]

@@ -39,6 +39,7 @@ def people(world, make_user):
     with_state(world, days(-1))
     with_state(world, days(10))
     with_state(world, days(-30), county="511921")
+    Notification.objects.all().delete()  # the certificates' own notices; these tests are about reminders
     return {"bazhou": make_user(Role.COUNTY_REGULATOR, division="511902"),
             "tongjiang": make_user(Role.COUNTY_REGULATOR, division="511921")}
 

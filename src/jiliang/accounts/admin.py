@@ -1,25 +1,36 @@
 """Back-office pages (Django admin, in Chinese). Every admin write is audited like a service write."""
 
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from jiliang.accounts import audit
+from jiliang.accounts import audit, services
 from jiliang.accounts.models import ApiToken, AuditEvent, Division, User
 
 
 class AuditedAdmin(admin.ModelAdmin):
     """Records before/after of every add, change and delete made in the admin (already atomic)."""
 
+    delete_action = "admin.delete"
+
+    def audit_division(self, obj):
+        """The division the row belongs to, so that the officers of that division see the event."""
+        return getattr(obj, "division", None)
+
     def save_model(self, request, obj, form, change):
         before = audit.snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
         super().save_model(request, obj, form, change)
         audit.record(request.user, f"admin.{'change' if change else 'create'}", obj,
-                     before=before, after=audit.snapshot(obj), division=getattr(obj, "division", None))
+                     before=before, after=audit.snapshot(obj), division=self.audit_division(obj))
 
     def delete_model(self, request, obj):
         before = audit.snapshot(obj)
-        audit.record(request.user, "admin.delete", obj, before=before, division=getattr(obj, "division", None))
+        audit.record(request.user, self.delete_action, obj, before=before, division=self.audit_division(obj))
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
@@ -41,19 +52,83 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     list_filter = ("role", "is_active", "division")
     search_fields = ("username", "display_name")
     autocomplete_fields = ("organization", "institution")
+    readonly_fields = ("password_changed_at",)
     fieldsets = DjangoUserAdmin.fieldsets + (
         (_("角色与管辖"), {"fields": ("display_name", "role", "division", "organization", "institution", "phone")}),
+        (_("登录安全"), {"fields": ("must_change_password", "password_changed_at")}),
     )
+    actions = ["reset_second_factor"]
+
+    @admin.action(description=_("重置所选用户的双因素认证(手机丢失时)"))
+    def reset_second_factor(self, request, queryset):
+        for user in queryset:
+            services.reset_second_factor(request.user, user)
+
+    def save_model(self, request, obj, form, change):
+        was_active = change and User.objects.filter(pk=obj.pk, is_active=True).exists()
+        super().save_model(request, obj, form, change)
+        if was_active and not obj.is_active:
+            services.revoke_all_api_tokens(request.user, obj, "deactivated")
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's password form, plus what a reset means here: audited, tokens revoked, and the
+        user must choose a new password at the next sign-in."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                services.password_was_reset(request.user, User.objects.get(pk=id))
+        return response
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(AuditedAdmin):
-    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("user", "prefix", "created_at", "last_used_at")
+    """Read-only apart from revoking: a revoked token can never be revived."""
+
+    list_display = ("name", "user", "prefix", "scopes", "expires_at", "last_used_at", "revoked_at")
+    readonly_fields = ("user", "name", "prefix", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at")
     exclude = ("digest",)
+    actions = ["revoke"]
 
     def has_add_permission(self, request):
         return False  # tokens are issued by their owner, who alone sees the raw value once
+
+    @admin.action(description=_("吊销所选令牌"))
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at__isnull=True):
+            services.revoke_api_token(request.user, token)
+
+
+class SecondFactorAdmin(admin.ModelAdmin):
+    """Who has a second factor, read-only: no key is ever shown, and removing one is the audited
+    "reset" action on the user (registered before django-otp's own admin, which then stands aside)."""
+
+    list_display = ("user", "name", "confirmed")
+    fields = ("user", "name", "confirmed")
+    search_fields = ("user__username",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(TOTPDevice, SecondFactorAdmin)
+admin.site.register(StaticDevice, SecondFactorAdmin)
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(AuditedAdmin, AxesAccessAttemptAdmin):
+    """Deleting a row lifts a lock-out, which the audit log records under the user's division."""
+
+    delete_action = "login.unlock"
+
+    def audit_division(self, obj):
+        return Division.objects.filter(users__username=obj.username).first()
 
 
 @admin.register(AuditEvent)

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from jiliang.accounts import selectors, services
+from jiliang.api import ActiveSession
 from jiliang.pagination import page_of
 from jiliang.schemas import Moment, RecordId
 
@@ -64,13 +65,17 @@ class AuditFilter(Schema):
 
 class TokenIn(Schema):
     name: str = Field(..., min_length=1, max_length=64)
+    scopes: list[str] = Field(..., min_length=1, description="e.g. registry:read, verification:write, monitoring:ingest")
+    days: int | None = Field(None, ge=1, description="days until it expires (default and maximum: settings)")
 
 
 class TokenOut(Schema):
     id: int
     name: str
     prefix: str
+    scopes: list[str]
     created_at: datetime
+    expires_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
 
@@ -102,14 +107,17 @@ def list_tokens(request):
     return selectors.api_tokens(request.auth)
 
 
-@router.post("tokens", response={201: IssuedTokenOut}, summary="Issue an API token (shown once)")
+# Tokens are managed from a signed-in session only: a token cannot mint or revoke tokens.
+@router.post("tokens", auth=ActiveSession(), response={201: IssuedTokenOut},
+             summary="Issue an API token (shown once; session only)")
 def issue_token(request, payload: TokenIn):
-    token, raw = services.issue_api_token(request.auth, payload.name)
+    token, raw = services.issue_api_token(request.auth, payload.name, scopes=payload.scopes, days=payload.days)
     token.token = raw
     return Status(201, token)
 
 
-@router.delete("tokens/{token_id}", response=TokenOut, summary="Revoke one of the caller's tokens")
+@router.delete("tokens/{token_id}", auth=ActiveSession(), response=TokenOut,
+               summary="Revoke one of the caller's tokens (session only)")
 def revoke_token(request, token_id: RecordId):
     token = get_object_or_404(selectors.api_tokens(request.auth), pk=token_id)
     return services.revoke_api_token(request.auth, token)

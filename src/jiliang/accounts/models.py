@@ -1,12 +1,27 @@
 """Who is who: administrative divisions, users with a role and a jurisdiction, tokens, the audit log."""
 
 import hashlib
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.accounts.masking import mask_phone
+from jiliang.accounts.names import hidden_characters
+
+
+def hidden_characters_message(found: list[str]) -> str:
+    return _("不能包含不可见字符或文字方向控制字符(%(chars)s)，请删除后重新输入。") % {"chars": "、".join(found)}
+
+
+def refuse_hidden_characters(value: str) -> None:
+    """Field validator of names (forms and the admin); services check with accounts.services.name_errors."""
+    if found := hidden_characters(value or ""):
+        raise ValidationError(hidden_characters_message(found), code="hidden_characters")
 
 
 class DivisionLevel(models.TextChoices):
@@ -83,7 +98,7 @@ class User(AbstractUser):
     staff to one legal metrology institution; owners to one organization.
     """
 
-    display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    display_name = models.CharField(_("姓名"), max_length=64, blank=True, validators=[refuse_hidden_characters])
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices, blank=True)
     division = models.ForeignKey(
         Division, verbose_name=_("管辖区划"), null=True, blank=True, on_delete=models.PROTECT,
@@ -98,6 +113,11 @@ class User(AbstractUser):
         on_delete=models.PROTECT, related_name="staff",
     )
     phone = models.CharField(_("手机号码"), max_length=20, blank=True)
+    password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
+    must_change_password = models.BooleanField(
+        _("下次登录须修改密码"), default=False,
+        help_text=_("管理员重置密码后自动勾选；用户修改密码后清除。"),
+    )
 
     personal_fields = {"phone": mask_phone}
 
@@ -117,16 +137,38 @@ class User(AbstractUser):
         return mask_phone(self.phone)
 
 
+class TokenScope(models.TextChoices):
+    """The scopes of jiliang.accounts.token_scopes, with the names a reader sees."""
+
+    ACCOUNTS_READ = "accounts:read", _("本人信息、区划与审计日志：查看")
+    REGISTRY_READ = "registry:read", _("器具档案：查看")
+    REGISTRY_WRITE = "registry:write", _("器具档案：登记与修改")
+    VERIFICATION_READ = "verification:read", _("检定：查看")
+    VERIFICATION_WRITE = "verification:write", _("检定：申请、记录与证书")
+    MONITORING_READ = "monitoring:read", _("在线监测：查看")
+    MONITORING_WRITE = "monitoring:write", _("在线监测：设备与告警处置")
+    MONITORING_INGEST = "monitoring:ingest", _("在线监测：上传数据文件")
+
+
+def default_token_expiry():
+    return timezone.now() + timedelta(days=settings.JILIANG_API_TOKEN_DAYS)
+
+
 class ApiToken(models.Model):
-    """A bearer token for a machine client, acting as its user. Only a hash is stored."""
+    """A bearer token for a machine client, acting as its user within its scopes until it expires.
+
+    Only a hash is stored.
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("用途"), max_length=64)
     prefix = models.CharField(max_length=8, editable=False)
     digest = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(_("权限范围"), default=list)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("到期时间"), default=default_token_expiry)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("接口令牌")
@@ -138,6 +180,14 @@ class ApiToken(models.Model):
     @staticmethod
     def digest_of(raw_token: str) -> str:
         return hashlib.sha256(raw_token.encode()).hexdigest()
+
+    @property
+    def scope_labels(self) -> list[str]:
+        return [TokenScope(scope).label for scope in self.scopes if scope in TokenScope.values]
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
 
 
 class AuditEvent(models.Model):

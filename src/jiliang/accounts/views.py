@@ -1,16 +1,18 @@
 """Pages for the audit log and the caller's API tokens."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jiliang.accounts import selectors, services
-from jiliang.accounts.models import Role
+from jiliang.accounts.models import Role, TokenScope
 from jiliang.errors import DomainError
 from jiliang.ui.listing import ListColumn, Listing, render_listing
 
@@ -53,6 +55,16 @@ def audit_list(request):
 
 class TokenForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("用途"), max_length=64)
+    scopes = forms.MultipleChoiceField(label=gettext_lazy("权限范围"), choices=TokenScope.choices,
+                                       widget=forms.CheckboxSelectMultiple)
+    days = forms.IntegerField(label=gettext_lazy("有效期(天)"), min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        days = self.fields["days"]
+        days.initial = settings.JILIANG_API_TOKEN_DAYS
+        days.widget.attrs["max"] = settings.JILIANG_API_TOKEN_MAX_DAYS
+        days.validators.append(MaxValueValidator(settings.JILIANG_API_TOKEN_MAX_DAYS))
 
 
 @login_required
@@ -60,8 +72,14 @@ def token_list(request):
     form = TokenForm(request.POST or None)
     new_token = None
     if request.method == "POST" and form.is_valid():
-        _token, new_token = services.issue_api_token(request.user, form.cleaned_data["name"])
-        form = TokenForm()
+        data = form.cleaned_data
+        try:
+            _token, new_token = services.issue_api_token(request.user, data["name"], scopes=data["scopes"],
+                                                         days=data["days"])
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            form = TokenForm()
     return render(request, "accounts/tokens.html", {
         "tokens": selectors.api_tokens(request.user), "form": form, "new_token": new_token,
     })

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from jiliang.notifications import selectors, services
@@ -20,6 +21,16 @@ def inbox(request):
     return render(request, "notifications/inbox.html", {
         "page": page, "unread_only": unread_only, "last_row": page.offset + len(page.items),
     })
+
+
+@login_required
+def open_notification(request, pk: int):
+    """Follow a notification's link: it counts as read once its reader has opened it."""
+    notification = get_object_or_404(selectors.inbox(request.user), pk=pk)
+    services.mark_read(request.user, notification)
+    if url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None) and notification.url.startswith("/"):
+        return redirect(notification.url)
+    return redirect("notifications:inbox")
 
 
 @login_required

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from jiliang import concurrency
 from jiliang.accounts import audit
+from jiliang.accounts.services import name_errors
 from jiliang.accounts.access import is_within_scope, require
 from jiliang.accounts.models import Division, DivisionLevel, Role
 from jiliang.errors import Conflict, InvalidInput
@@ -45,6 +46,7 @@ def _validate_organization(organization: Organization) -> dict[str, list[str]]:
     organization.uscc = check.code
     if not organization.name.strip():
         errors["name"] = [_("单位名称不能为空。")]
+    errors.update(name_errors(name=organization.name))
     if organization.status not in OrganizationStatus.values:
         errors["status"] = [_("未知状态：%(s)s") % {"s": organization.status}]
     return errors

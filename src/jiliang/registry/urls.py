@@ -18,6 +18,7 @@ urlpatterns = [
     path("instrument-types/<str:code>/edit/", views.instrument_type_edit, name="instrument-type-edit"),
     path("instruments/", views.instrument_list, name="instrument-list"),
     path("instruments/new/", views.instrument_create, name="instrument-create"),
+    path("instruments/labels/", views.instrument_labels, name="instrument-labels"),
     path("instruments/<int:pk>/", views.instrument_detail, name="instrument-detail"),
     path("instruments/<int:pk>/edit/", views.instrument_edit, name="instrument-edit"),
     path("instruments/<int:pk>/status/", views.instrument_status, name="instrument-status"),

@@ -1,5 +1,7 @@
 """Registry pages: lists, details and forms, all scoped to the signed-in user."""
 
+from collections.abc import Callable
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.views.decorators.cache import cache_control
@@ -27,7 +29,9 @@ from jiliang.registry.forms import (
     SiteForm,
 )
 from jiliang.registry.models import Instrument, Organization, Site
-from jiliang.ui.listing import ListColumn, Listing, render_listing
+from jiliang.ui.listing import BulkAction, ListColumn, Listing, render_listing, selected_ids
+
+LABELS_PER_SHEET = 200
 
 
 def object_history(user, instance) -> list[dict]:
@@ -295,6 +299,23 @@ def instrument_type_edit(request, code: str):
 # ---------------------------------------------------------------------------------------------
 # Instruments
 
+# What other apps offer for instruments ticked on a list (verification: request their verification);
+# each function returns the action for a user, or None. Registered at start-up, like the home cards.
+_INSTRUMENT_BULK_ACTIONS: list[Callable[[object], BulkAction | None]] = []
+
+
+def instrument_bulk_action(function: Callable[[object], BulkAction | None]):
+    _INSTRUMENT_BULK_ACTIONS.append(function)
+    return function
+
+
+def instrument_bulk_actions(user) -> list[BulkAction]:
+    """What ``user`` may do with instruments ticked on a list: the other apps' actions, then print
+    their labels."""
+    offered = [action for action in (function(user) for function in _INSTRUMENT_BULK_ACTIONS) if action]
+    return offered + [BulkAction(_("打印所选标签"), reverse("registry:instrument-labels"), "bulk-labels")]
+
+
 @login_required
 def instrument_list(request):
     divisions = account_selectors.jurisdiction_divisions(request.user)
@@ -317,6 +338,7 @@ def instrument_list(request):
         filter_form=form,
         actions=actions,
         detail_url=lambda i: reverse("registry:instrument-detail", args=[i.pk]),
+        bulk_actions=instrument_bulk_actions(request.user),
         columns=[
             ListColumn(_("公开码"), lambda i: i.public_code, "public_code", link=True),
             ListColumn(_("器具种类"), lambda i: i.type.name_zh),
@@ -410,15 +432,25 @@ def instrument_status(request, pk: int):
     )
 
 
+def _label_page(request, instruments, back_url: str):
+    def public_url(code: str) -> str:
+        return request.build_absolute_uri(reverse("registry-public:card", args=[code]))
+    return render(request, "registry/label.html",
+                  {"labels": labels.labels(instruments, public_url), "back_url": back_url})
+
+
 @login_required
 def instrument_label(request, pk: int):
     """The printable ID card: the QR code of the public page, the public code, the type."""
     instrument = get_object_or_404(selectors.instruments(request.user), pk=pk)
-    return render(request, "registry/label.html", {
-        "instrument": instrument, "grouped_code": public_code.grouped(instrument.public_code),
-        "public_url": request.build_absolute_uri(reverse("registry-public:card", args=[instrument.public_code])),
-    })
+    return _label_page(request, [instrument], reverse("registry:instrument-detail", args=[pk]))
 
+
+@login_required
+def instrument_labels(request):
+    """A sheet of ID cards for the instruments ticked on a list (at most one page of them)."""
+    chosen = selectors.instruments(request.user).filter(pk__in=selected_ids(request, LABELS_PER_SHEET))
+    return _label_page(request, chosen.order_by("pk"), reverse("registry:instrument-list"))
 
 
 # ---------------------------------------------------------------------------------------------

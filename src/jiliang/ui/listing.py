@@ -25,6 +25,16 @@ class ListColumn:
     link: bool = False  # the cell links to the row's detail page
 
 
+@dataclass(frozen=True)
+class BulkAction:
+    """A button above a list that acts on the ticked rows: it posts their keys as ``ids`` to ``url``
+    (a write asks for its details and confirms on the page it leads to)."""
+
+    label: str
+    url: str
+    testid: str = ""
+
+
 @dataclass
 class Listing:
     title: str
@@ -34,10 +44,18 @@ class Listing:
     filter_form: forms.Form | None = None
     actions: list[tuple[str, str]] = field(default_factory=list)  # (label, url) buttons above the table
     detail_url: Callable[[object], str] | None = None
+    bulk_actions: list[BulkAction] = field(default_factory=list)  # with any, each row gets a checkbox
+    bulk_key: Callable[[object], object] = lambda row: row.pk  # what a ticked row sends as ``ids``
 
     def sort_keys(self) -> set[str]:
         keys = {c.sort_key for c in self.columns if c.sort_key}
         return keys | {f"-{k}" for k in keys}
+
+
+def selected_ids(request, limit: int = 500) -> list[int]:
+    """The row keys a bulk action posted (``ids``), as integers; anything else is ignored."""
+    values = request.POST.getlist("ids") if request.method == "POST" else request.GET.getlist("ids")
+    return list(dict.fromkeys(int(v) for v in values if v.isdigit() and len(v) < 19))[:limit]
 
 
 def _query_without(request, *names: str) -> str:
@@ -64,7 +82,8 @@ def render_listing(request, listing: Listing, queryset, template: str = "ui/list
     page = page_of(queryset, offset, settings.JILIANG_PAGE_SIZE)
     rows = [
         {"cells": [c.value(item) for c in listing.columns],
-         "url": listing.detail_url(item) if listing.detail_url else None}
+         "url": listing.detail_url(item) if listing.detail_url else None,
+         "key": listing.bulk_key(item) if listing.bulk_actions else None}
         for item in page.items
     ]
     context = {

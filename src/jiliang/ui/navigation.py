@@ -37,6 +37,7 @@ MENU = [
     MenuItem(_("监测设备"), "monitoring:device-list", OVERSIGHT | {Role.OWNER}),
     MenuItem(_("审计日志"), "accounts:audit-list", OVERSIGHT),
     MenuItem(_("接口令牌"), "accounts:token-list", EVERY_ROLE),
+    MenuItem(_("账号安全"), "accounts:security", EVERY_ROLE),
 ]
 
 

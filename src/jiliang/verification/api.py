@@ -532,6 +532,10 @@ class AcceptIn(Schema):
     response: str = Field("", max_length=500)
 
 
+class BulkAcceptIn(AcceptIn):
+    request_ids: list[RecordId] = Field(..., min_length=1, max_length=200)
+
+
 class RejectIn(Schema):
     response: str = Field(..., min_length=1, max_length=500)
 
@@ -540,6 +544,17 @@ class RejectIn(Schema):
 def list_requests(request, status: RequestStatus | None = None, offset: int = Offset, limit: int = Limit):
     queryset = selectors.requests(request.auth, status=status).prefetch_related("instruments")
     return page_of(queryset, offset, limit)
+
+
+@router.post("verification-requests/bulk-accept", response=list[RequestOut],
+             summary="Accept and schedule several requests, all or none (institution)")
+def accept_requests(request, payload: BulkAcceptIn):
+    """Registered before the routes with an id in the path, which would take the word for an id.
+    A refusal names each refused request in ``fields`` as ``requests.<id>`` and accepts none."""
+    chosen = _pick(selectors.requests(request.auth), list(dict.fromkeys(payload.request_ids)), "request_ids",
+                   _("报检申请"))
+    return services.accept_requests(request.auth, chosen, scheduled_for=payload.scheduled_for,
+                                    response=payload.response)
 
 
 @router.get("verification-requests/{request_id}", response=RequestOut, summary="One verification request")

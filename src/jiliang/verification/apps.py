@@ -25,5 +25,6 @@ class VerificationConfig(AppConfig):
 
     def ready(self) -> None:
         from jiliang.verification import due_home  # noqa: F401  (registers the home-page cards)
+        from jiliang.verification import due_views  # noqa: F401  (registers the instruments' bulk request)
 
         post_migrate.connect(_keep_state_copies, sender=self)

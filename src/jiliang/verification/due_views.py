@@ -7,9 +7,19 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from jiliang.accounts import selectors as account_selectors
-from jiliang.ui.listing import ListColumn, Listing, render_listing
+from jiliang.accounts.models import Role
+from jiliang.registry.views import instrument_bulk_action, instrument_bulk_actions
+from jiliang.ui.listing import BulkAction, ListColumn, Listing, render_listing
 from jiliang.verification import due, statistics
 from jiliang.verification.due_forms import DueSoonForm, NarrowingForm
+
+
+@instrument_bulk_action
+def _request_verification(user) -> BulkAction | None:
+    """An owner requests verification of the ticked instruments."""
+    if user.role == Role.OWNER and user.organization_id:
+        return BulkAction(_("报检所选器具"), reverse("verification:request-create-many"), "bulk-request")
+    return None
 
 
 def _instrument_url(instrument_id: int) -> str:
@@ -44,6 +54,7 @@ def _standing_listing(request, title: str, export_name: str, form, queryset, def
         default_sort=default_sort,
         filter_form=form,
         detail_url=lambda state: _instrument_url(state.instrument_id),
+        bulk_actions=instrument_bulk_actions(request.user), bulk_key=lambda state: state.instrument_id,
         columns=[
             *_instrument_columns("instrument."),
             ListColumn(_("最近检定"), lambda state: state.verified_on),
@@ -94,6 +105,7 @@ def never_verified(request):
         default_sort="-id",
         filter_form=form,
         detail_url=lambda instrument: _instrument_url(instrument.pk),
+        bulk_actions=instrument_bulk_actions(request.user),
         columns=[*_instrument_columns(), ListColumn(_("安装日期"), lambda instrument: instrument.install_date)],
     )
     return render_listing(request, listing, due.never_verified(request.user, **form.narrowing()))

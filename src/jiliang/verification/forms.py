@@ -108,14 +108,20 @@ def _codes(text: str) -> list[str]:
     return [code for code in text.replace(",", " ").split() if code]
 
 
-class RequestForm(forms.Form):
+class BulkRequestForm(forms.Form):
+    """A request for instruments ticked on a list (they travel as ``ids``)."""
+
     institution = forms.ModelChoiceField(label=_("检定机构"), queryset=Institution.objects.all())
+    preferred_date = forms.DateField(label=_("希望检定日期"), widget=DateInput, required=False)
+    note = forms.CharField(label=_("报检说明"), max_length=500, required=False)
+
+
+class RequestForm(BulkRequestForm):
+    field_order = ["institution", "instrument_codes", "preferred_date", "note"]
     instrument_codes = forms.CharField(
         label=_("报检器具公开码"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000,
         help_text=_("每行一个公开码，或以空格、逗号分隔。"),
     )
-    preferred_date = forms.DateField(label=_("希望检定日期"), widget=DateInput, required=False)
-    note = forms.CharField(label=_("报检说明"), max_length=500, required=False)
 
     def clean_instrument_codes(self) -> list[str]:
         codes = _codes(self.cleaned_data["instrument_codes"])

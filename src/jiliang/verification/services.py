@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 
 from jiliang import concurrency
 from jiliang.accounts import audit
-from jiliang.accounts.access import AccessDenied, require
+from jiliang.accounts.access import AccessDenied, may, require
 from jiliang.accounts.models import Division, Role, User
-from jiliang.errors import Conflict, InvalidInput
+from jiliang.errors import Conflict, DomainError, InvalidInput
 from jiliang.ledger import services as ledger
 from jiliang.registry.models import Instrument, InstrumentStatus, InstrumentType, VerificationMode
-from jiliang.verification import checks, conformity
+from jiliang.verification import checks, conformity, notices
 from jiliang.verification.models import (
     CERTIFICATE_LETTERS,
     OPEN_REQUEST_STATUSES,
@@ -424,10 +424,17 @@ def _request_snapshot(request: VerificationRequest) -> dict:
     return audit.snapshot(request) | {"instruments": sorted(request.instruments.values_list("public_code", flat=True))}
 
 
+def _name_rows(errors: dict[str, list[str]], codes, problem: str) -> None:
+    for code in codes:
+        errors.setdefault(f"instruments.{code}", []).append(problem)
+
+
 @transaction.atomic
 def submit_request(actor, *, owner, institution: Institution, instruments, preferred_date=None,
                    note: str = "") -> VerificationRequest:
-    """An owner asks an institution to verify some of its instruments."""
+    """An owner asks an institution to verify some of its instruments. A refusal names the
+    instruments concerned in its message and each one under "instruments.<public code>", so a
+    request made from the ticked rows of a list shows every row's problem."""
     request = VerificationRequest(owner=owner, institution=institution, preferred_date=preferred_date,
                                   note=note, requested_by=actor)
     require(actor, "create", request)
@@ -435,18 +442,18 @@ def submit_request(actor, *, owner, institution: Institution, instruments, prefe
     errors: dict[str, list[str]] = {}
     if not instruments:
         errors["instruments"] = [_("请至少选择一台器具。")]
-    foreign = [i.public_code for i in instruments if i.owner_id != owner.pk]
-    if foreign:
-        errors["instruments"] = [_("这些器具不属于本单位：%(codes)s") % {"codes": ", ".join(foreign)}]
-    scrapped = [i.public_code for i in instruments if i.status == InstrumentStatus.SCRAPPED]
-    if scrapped:
-        errors.setdefault("instruments", []).append(_("这些器具已报废：%(codes)s") % {"codes": ", ".join(scrapped)})
     today = _today()
-    unauthorised = [i.public_code for i in instruments
-                    if checks.authorisation_problems(institution, i.type, i.division, today)]
-    if unauthorised:
-        errors.setdefault("institution", []).append(
-            _("该机构没有这些器具的有效计量授权：%(codes)s") % {"codes": ", ".join(unauthorised)})
+    for field, message, row_problem, bad in (
+        ("instruments", _("这些器具不属于本单位：%(codes)s"), _("不属于本单位"),
+         lambda i: i.owner_id != owner.pk),
+        ("instruments", _("这些器具已报废：%(codes)s"), _("已报废"), lambda i: i.status == InstrumentStatus.SCRAPPED),
+        ("institution", _("该机构没有这些器具的有效计量授权：%(codes)s"), _("该机构没有此器具的有效计量授权"),
+         lambda i: checks.authorisation_problems(institution, i.type, i.division, today)),
+    ):
+        codes = [i.public_code for i in instruments if bad(i)]
+        if codes:
+            errors.setdefault(field, []).append(message % {"codes": ", ".join(codes)})
+            _name_rows(errors, codes, row_problem)
     if preferred_date is not None and preferred_date < today:
         errors["preferred_date"] = [_("希望检定日期不能早于今天。")]
     if errors:
@@ -456,8 +463,9 @@ def submit_request(actor, *, owner, institution: Institution, instruments, prefe
     ).values_list("instruments__public_code", flat=True).distinct()
     pending = sorted(set(pending) & {i.public_code for i in instruments})
     if pending:
-        raise Conflict(_("这些器具已有未办结的报检申请：%(codes)s") % {"codes": ", ".join(pending)},
-                       {"instruments": [_("已在报检中")]})
+        fields = {"instruments": [_("已在报检中")]}
+        _name_rows(fields, pending, _("已有未办结的报检申请"))
+        raise Conflict(_("这些器具已有未办结的报检申请：%(codes)s") % {"codes": ", ".join(pending)}, fields)
     request.save()
     request.instruments.set(instruments)
     audit.record(actor, "verification_request.submit", request, after=_request_snapshot(request),
@@ -465,9 +473,24 @@ def submit_request(actor, *, owner, institution: Institution, instruments, prefe
     return request
 
 
-def _transition(actor, request: VerificationRequest, action: str, allowed_from, to: str, **changes):
+BULK_LIMIT = 200  # rows one bulk action takes, like the 200 instruments of one request
+
+# The statuses from which each step of a request may be taken.
+REQUEST_STEPS = {
+    "accept": (RequestStatus.SUBMITTED,),
+    "reject": (RequestStatus.SUBMITTED,),
+    "cancel": OPEN_REQUEST_STATUSES,
+}
+
+
+def may_step(actor, action: str, request: VerificationRequest) -> bool:
+    """Whether ``actor`` may take the step now: the role and scope (``may``) and the request's status."""
+    return request.status in REQUEST_STEPS[action] and may(actor, action, request)
+
+
+def _transition(actor, request: VerificationRequest, action: str, to: str, **changes):
     require(actor, action, request)
-    if request.status not in allowed_from:
+    if request.status not in REQUEST_STEPS[action]:
         raise Conflict(_("报检申请当前状态为“%(status)s”，不能执行此操作。") % {"status": request.get_status_display()},
                        {"status": [request.status]})
     before = audit.snapshot(request)
@@ -483,21 +506,46 @@ def _transition(actor, request: VerificationRequest, action: str, allowed_from, 
 @transaction.atomic
 def accept_request(actor, request: VerificationRequest, *, scheduled_for: datetime.date,
                    response: str = "") -> VerificationRequest:
-    return _transition(actor, request, "accept", (RequestStatus.SUBMITTED,), RequestStatus.ACCEPTED,
-                       scheduled_for=scheduled_for, response=response)
+    request = _transition(actor, request, "accept", RequestStatus.ACCEPTED,
+                          scheduled_for=scheduled_for, response=response)
+    notices.request_accepted(request)
+    return request
+
+
+@transaction.atomic
+def accept_requests(actor, requests, *, scheduled_for: datetime.date, response: str = "") -> list[VerificationRequest]:
+    """Accept several requests for one date, all or none: each step is checked, audited and told to
+    its owner as ``accept_request`` does; a refusal of any names each refused request by its id
+    ("requests.<id>") and nothing is written."""
+    requests = list(requests)
+    if not requests:
+        raise InvalidInput(_("请至少选择一条报检申请。"), {"requests": [_("未选择")]})
+    if len(requests) > BULK_LIMIT:
+        raise InvalidInput(_("一次最多处理 %(n)d 条。") % {"n": BULK_LIMIT}, {"requests": [_("选择过多")]})
+    errors: dict[str, list[str]] = {}
+    accepted = []
+    for request in requests:
+        try:  # a savepoint each (accept_request is atomic): go on past a refusal to name every one
+            accepted.append(accept_request(actor, request, scheduled_for=scheduled_for, response=response))
+        except (AccessDenied, DomainError) as refusal:
+            errors[f"requests.{request.pk}"] = [getattr(refusal, "message", None) or str(refusal)]
+    if errors:
+        raise InvalidInput(_("%(n)d 条报检申请不能受理，全部未受理。") % {"n": len(errors)}, errors)
+    return accepted
 
 
 @transaction.atomic
 def reject_request(actor, request: VerificationRequest, *, response: str) -> VerificationRequest:
     if not response.strip():
         raise InvalidInput(_("请说明不予受理的原因。"), {"response": [_("不能为空")]})
-    return _transition(actor, request, "reject", (RequestStatus.SUBMITTED,), RequestStatus.REJECTED,
-                       response=response)
+    request = _transition(actor, request, "reject", RequestStatus.REJECTED, response=response)
+    notices.request_rejected(request)
+    return request
 
 
 @transaction.atomic
 def cancel_request(actor, request: VerificationRequest) -> VerificationRequest:
-    return _transition(actor, request, "cancel", OPEN_REQUEST_STATUSES, RequestStatus.CANCELLED)
+    return _transition(actor, request, "cancel", RequestStatus.CANCELLED)
 
 
 def _complete_request_if_done(actor, request: VerificationRequest) -> None:
@@ -782,6 +830,7 @@ def _record(actor, institution: Institution, data: VerificationInput, supersedes
     audit.record(actor, "certificate.issue", certificate, after=audit.snapshot(certificate),
                  division=instrument.division)
     ledger.append(LEDGER_KIND, _ledger_record(certificate, "issue"))
+    notices.certificate_issued(certificate)
     return certificate
 
 

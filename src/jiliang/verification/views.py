@@ -1,8 +1,11 @@
 """Verification pages: institutions, standards, MPE rules, requests, records, certificates, the
 traceability chain and suspect impact; all scoped to the signed-in user, all writes via services."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from operator import itemgetter
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +25,7 @@ from jiliang.verification import selectors, services
 from jiliang.verification.forms import (
     AcceptForm,
     AuthorisationForm,
+    BulkRequestForm,
     CalibrationForm,
     CertificateFilterForm,
     ChainForm,
@@ -53,16 +57,26 @@ from jiliang.verification.models import (
     ProposalStatus,
     Qualification,
     QualificationKind,
+    RequestStatus,
     StandardCalibration,
     TrustAnchorProposal,
+    Verification,
 )
-from jiliang.ui.listing import ListColumn, Listing, render_listing
+from jiliang.ui.listing import BulkAction, ListColumn, Listing, render_listing, selected_ids
 
 DETAIL = "verification/detail.html"
 
 
 def _yes_no(value: bool) -> str:
     return _("是") if value else _("否")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell that links somewhere other than the row's first cell does."""
+
+    text: str
+    url: str
 
 
 def _table(title: str, headers: list[str], rows: list[list], links: list[str | None] | None = None,
@@ -120,7 +134,8 @@ def institution_detail(request, pk: int):
         actions.append((_("修改"), reverse("verification:institution-edit", args=[pk])))
     if may(user, "propose", TrustAnchorProposal(institution=institution)):
         actions.append((_("提议新增计量授权"), reverse("verification:authorisation-create", args=[pk])))
-        actions.append((_("提议登记人员资格"), reverse("verification:qualification-create", args=[pk])))
+        if may(user, "create", _staff_qualification(institution)):
+            actions.append((_("提议登记人员资格"), reverse("verification:qualification-create", args=[pk])))
     if may(user, "create", MeasurementStandard(institution=institution)) and services.may_for_institution(
             user, institution):
         actions.append((_("登记计量标准"), reverse("verification:standard-create", args=[pk])))
@@ -191,10 +206,18 @@ def authorisation_create(request, pk: int):
                       reverse("verification:institution-detail", args=[pk]))
 
 
+def _staff_qualification(institution: Institution) -> Qualification:
+    """An unsaved qualification of one of the institution's staff: a qualification lies in the
+    jurisdiction of its holder's institution, so the city regulator registers them for the
+    institutions in the city and not for the national or provincial institutes (their regulators')."""
+    return Qualification(user=User(role=Role.INSTITUTION_STAFF, institution=institution))
+
+
 @login_required
 def qualification_create(request, pk: int):
     institution = get_object_or_404(selectors.institutions(request.user), pk=pk)
     require(request.user, "propose", TrustAnchorProposal(institution=institution))
+    require(request.user, "create", _staff_qualification(institution))
     form = QualificationForm(request.POST or None, staff=User.objects.filter(institution=institution))
     if request.method == "POST" and form.is_valid():
         proposal = _submit(form, lambda: services.propose_qualification(request.user, **form.cleaned_data))
@@ -476,9 +499,12 @@ def request_list(request):
     actions = []
     if request.user.role == Role.OWNER:
         actions.append((_("报检"), reverse("verification:request-create")))
+    bulk = []
+    if request.user.role == Role.INSTITUTION_STAFF:
+        bulk.append(BulkAction(_("受理所选申请"), reverse("verification:request-accept-many"), "bulk-accept"))
     listing = Listing(
         title=_("报检申请"), export_name="verification-requests", default_sort="-id", filter_form=form,
-        actions=actions, detail_url=lambda r: reverse("verification:request-detail", args=[r.pk]),
+        actions=actions, detail_url=lambda r: reverse("verification:request-detail", args=[r.pk]), bulk_actions=bulk,
         columns=[
             ListColumn(_("编号"), lambda r: r.pk, "id", link=True),
             ListColumn(_("使用单位"), lambda r: r.owner.name),
@@ -496,12 +522,11 @@ def request_list(request):
 def request_detail(request, pk: int):
     verification_request = get_object_or_404(selectors.requests(request.user), pk=pk)
     user = request.user
-    actions = []
-    for action, label, url_name in (("accept", _("受理并安排"), "verification:request-accept"),
-                                    ("reject", pgettext("button", "不予受理"), "verification:request-reject"),
-                                    ("cancel", _("撤回"), "verification:request-cancel")):
-        if may(user, action, verification_request):
-            actions.append((label, reverse(url_name, args=[pk])))
+    actions = [(label, reverse(url_name, args=[pk])) for action, label, url_name in (
+        ("accept", _("受理并安排"), "verification:request-accept"),
+        ("reject", pgettext("button", "不予受理"), "verification:request-reject"),
+        ("cancel", _("撤回"), "verification:request-cancel"),
+    ) if services.may_step(user, action, verification_request)]
     fields = [
         (_("使用单位"), verification_request.owner.name), (_("检定机构"), verification_request.institution.name),
         (_("状态"), verification_request.get_status_display()),
@@ -509,16 +534,32 @@ def request_detail(request, pk: int):
         (_("安排检定日期"), verification_request.scheduled_for), (_("报检说明"), verification_request.note),
         (_("机构答复"), verification_request.response),
     ]
+    records = list(selectors.verifications(user).filter(request=verification_request).order_by("id"))
+    recorded = {r.instrument_id for r in records}
     instruments = verification_request.instruments.select_related("type", "site")
     record_url = reverse("verification:verification-create")
-    may_record = user.role == Role.INSTITUTION_STAFF and verification_request.status == "accepted"
-    tables = [_table(
-        _("报检器具"), [_("公开码"), _("器具种类"), _("出厂编号"), _("安装场所")],
-        [[i.public_code, i.type.name_zh, i.serial_no, i.site.name] for i in instruments],
-        [f"{record_url}?instrument={i.public_code}&request={pk}" if may_record
-         else reverse("registry:instrument-detail", args=[i.pk]) for i in instruments],
-        testid="request-instruments",
-    )]
+    may_record = verification_request.status == RequestStatus.ACCEPTED and may(
+        user, "create", Verification(institution=verification_request.institution))
+    tables = [
+        _table(
+            _("报检器具"), [_("公开码"), _("器具种类"), _("出厂编号"), _("安装场所"), _("检定情况")],
+            [[i.public_code, i.type.name_zh, i.serial_no, i.site.name,
+              _("已检定") if i.pk in recorded else (_("待录入检定记录") if may_record else "—")] for i in instruments],
+            [f"{record_url}?instrument={i.public_code}&request={pk}" if may_record and i.pk not in recorded
+             else reverse("registry:instrument-detail", args=[i.pk]) for i in instruments],
+            testid="request-instruments",
+        ),
+        _table(
+            _("检定记录与证书"), [_("证书编号"), _("证书类别"), _("证书状态"), _("器具公开码"), _("检定日期"), _("结论"),
+                             _("检定记录")],
+            [[r.certificate.number, r.certificate.get_kind_display(), r.certificate.get_status_display(),
+              r.instrument.public_code, r.performed_on, r.get_conclusion_display(),
+              Cell(_("检定记录 #%(id)s") % {"id": r.pk}, reverse("verification:verification-detail", args=[r.pk]))]
+             for r in records],
+            [reverse("verification:certificate-detail", args=[r.certificate.pk]) for r in records],
+            testid="request-certificates",
+        ),
+    ]
     return render(request, DETAIL, {"title": _("报检申请 #%(id)s") % {"id": pk}, "fields": fields, "actions": actions,
                                     "tables": tables, "history": object_history(user, verification_request)})
 
@@ -543,6 +584,98 @@ def request_create(request):
             if created:
                 return redirect("verification:request-detail", pk=created.pk)
     return _form_page(request, form, _("报检"), reverse("verification:request-list"))
+
+
+def _refusal(form, error: DomainError) -> dict[str, list[str]]:
+    """A bulk write's refusal on its page: the message above, the form's own fields on them; the
+    rows' problems ("instruments.<code>", "requests.<id>") are returned for their rows."""
+    form.add_error(None, error.message)
+    for name, problems in error.fields.items():
+        for problem in problems if name in form.fields else ():
+            form.add_error(name, problem)
+    return error.fields
+
+
+@dataclass(frozen=True)
+class BulkPage:
+    """How a bulk action's confirmation page shows its ticked rows."""
+
+    title: str
+    submit: str
+    headers: list[str]
+    cells: Callable[[object], list]
+    url: Callable[[object], str]
+    problem_key: Callable[[object], str]  # where a refusal names the row ("instruments.<code>")
+    empty: str
+
+
+def _bulk_write(request, page: BulkPage, ids: list[int], chosen: list, form, write):
+    """The confirmation page of a bulk action: the ticked rows and the form. A valid confirmation with
+    every ticked row found runs ``write(cleaned_data)`` (one service call) and returns its response;
+    a refusal shows on the form and on each row it names."""
+    problems: dict[str, list[str]] = {}
+    if len(chosen) < len(ids):
+        form.add_error(None, _("%(n)d 条所选记录不存在或不在您的权限范围内，已略去。") % {"n": len(ids) - len(chosen)})
+    elif form.is_bound and form.is_valid():
+        try:
+            return write(form.cleaned_data)
+        except DomainError as error:
+            problems = _refusal(form, error)
+    rows = [{"key": row.pk, "cells": page.cells(row), "url": page.url(row),
+             "problems": problems.get(page.problem_key(row), [])} for row in chosen]
+    return render(request, "verification/bulk_form.html", {
+        "page": page, "form": form, "rows": rows, "problems": any(row["problems"] for row in rows),
+        "cancel_url": reverse("verification:request-list"),
+    })
+
+
+@login_required
+def request_create_many(request):
+    """An owner requests verification of the instruments ticked on a list: one request to the
+    institution it chooses; every instrument that institution cannot take is named on its row."""
+    user = request.user
+    if user.role != Role.OWNER or user.organization is None:
+        raise AccessDenied(_("只有使用单位人员可以报检。"))
+    ids = selected_ids(request)
+    chosen = list(registry_selectors.instruments(user).filter(pk__in=ids).select_related("type", "site")
+                  .order_by("pk"))
+
+    def write(data):
+        created = services.submit_request(user, owner=user.organization, instruments=chosen, **data)
+        return redirect("verification:request-detail", pk=created.pk)
+
+    page = BulkPage(
+        title=_("报检所选器具"), submit=_("提交报检"), headers=[_("公开码"), _("器具种类"), _("出厂编号"), _("安装场所")],
+        cells=lambda i: [i.public_code, i.type.name_zh, i.serial_no, i.site.name],
+        url=lambda i: reverse("registry:instrument-detail", args=[i.pk]),
+        problem_key=lambda i: f"instruments.{i.public_code}", empty=_("没有选择器具，请回到列表勾选。"),
+    )
+    form = BulkRequestForm(request.POST if "institution" in request.POST else None)
+    return _bulk_write(request, page, ids, chosen, form, write)
+
+
+@login_required
+def request_accept_many(request):
+    """The institution accepts the requests ticked on its list for one date (all or none)."""
+    user = request.user
+    if user.role != Role.INSTITUTION_STAFF or user.institution_id is None:
+        raise AccessDenied(_("只有检定机构人员可以受理报检申请。"))
+    ids = selected_ids(request)
+    chosen = list(selectors.requests(user).filter(pk__in=ids).order_by("pk"))
+
+    def write(data):
+        services.accept_requests(user, chosen, **data)
+        messages.success(request, _("已受理 %(n)d 条报检申请。") % {"n": len(chosen)})
+        return redirect(reverse("verification:request-list") + "?status=accepted")
+
+    page = BulkPage(
+        title=_("受理所选报检申请"), submit=_("受理并安排"), headers=[_("编号"), _("使用单位"), _("状态"), _("希望检定日期")],
+        cells=lambda r: [r.pk, r.owner.name, r.get_status_display(), r.preferred_date],
+        url=lambda r: reverse("verification:request-detail", args=[r.pk]),
+        problem_key=lambda r: f"requests.{r.pk}", empty=_("没有选择报检申请，请回到列表勾选。"),
+    )
+    form = AcceptForm(request.POST if "scheduled_for" in request.POST else None)
+    return _bulk_write(request, page, ids, chosen, form, write)
 
 
 def _request_action(request, pk: int, action: str, form_class, title: str, write):
