@@ -46,7 +46,6 @@ from jiliang.verification.forms import (
 )
 from jiliang.verification.models import (
     AnchorKind,
-    AuthorisationScope,
     CalibrationResult,
     Certificate,
     CertificateKind,
