@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 import jiliang
 
 pytestmark = pytest.mark.audit  # the security regression suite: `make audit`
