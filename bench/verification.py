@@ -36,7 +36,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiliang.settings")
 
-BENCH_DATABASE = os.environ.get("JILIANG_BENCH_DATABASE", "jiliang_bench_verification")
 SUSPECT_USES = 100_000
 
 
@@ -53,15 +52,18 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def setup_django() -> None:
+def setup_django(name: str = "verification") -> None:
+    """Point Django at the benchmark's own database: var/bench/NAME.sqlite3, or on PostgreSQL the
+    database jiliang_bench_NAME (or JILIANG_BENCH_DATABASE) on the configured server."""
     import django
     from django.conf import settings
 
     database = settings.DATABASES["default"]
+    bench_database = os.environ.get("JILIANG_BENCH_DATABASE", f"jiliang_bench_{name}")
     if database["ENGINE"].endswith("sqlite3"):
         bench_dir = Path(settings.VAR_DIR) / "bench"
         bench_dir.mkdir(parents=True, exist_ok=True)
-        database["NAME"] = str(bench_dir / "verification.sqlite3")
+        database["NAME"] = str(bench_dir / f"{name}.sqlite3")
         # A 256 MB page cache instead of SQLite's 2 MB: the bulk load inserts into large indexes.
         database["OPTIONS"]["init_command"] += " PRAGMA cache_size=-262144;"
     else:
@@ -70,9 +72,9 @@ def setup_django() -> None:
         server = {"host": database["HOST"], "port": database["PORT"] or 5432, "user": database["USER"],
                   "password": database["PASSWORD"] or None, "dbname": "postgres", "autocommit": True}
         with psycopg.connect(**server) as connection:
-            if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DATABASE]).fetchone():
-                connection.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
-        database["NAME"] = BENCH_DATABASE
+            if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [bench_database]).fetchone():
+                connection.execute(f'CREATE DATABASE "{bench_database}"')
+        database["NAME"] = bench_database
     django.setup()
 
 
@@ -148,7 +150,8 @@ def load(args) -> None:
         return
     years = years_for(args.certificates, Instrument.objects.count(), today)
     print(f"history: {years} years for about {args.certificates:,} certificates")
-    plan = history.Plan(desks=reference["desks"], today=today, years=years, test_points=False, actor="bench")
+    plan = history.Plan(desks=reference["desks"], today=today, years=years, test_points=False, logged=False,
+                        actor="bench")
     started = time.monotonic()
     last = [0.0]
 

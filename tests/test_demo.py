@@ -1,20 +1,27 @@
 """`jiliang demo --no-serve`, the data set a new user first sees, on the suite's database (SQLite
-or PostgreSQL): it loads, prints the logins, its transparency log is published and consistent, and
-its simulated day of device data has raised alerts that the regulators' inbox shows."""
+or PostgreSQL): it loads, prints the logins, its transparency log is published and consistent and
+holds every certificate, and its last 24 hours of device data tell one story: the devices belong to
+registered businesses and their instruments, the demo owner has some, their credentials are issued,
+some are online, and the alerts they raised are in the regulators' inbox."""
 
+import datetime as dt
 import io
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from jiliang.accounts.models import User
-
 from jiliang.ledger import selectors
 from jiliang.ledger.merkle import hash_leaf, verify_inclusion
-from jiliang.monitoring.models import Alert, Device
+from jiliang.ledger.models import LogEntry
+from jiliang.monitoring.models import Alert, Device, DeviceKind
+from jiliang.registry.demo import OWNER_DEMO_ORGANIZATION
 from jiliang.registry.models import Instrument
+from jiliang.verification.models import Certificate
+from jiliang.verification.services import LEDGER_KIND
 
 
 @pytest.mark.django_db
@@ -31,6 +38,9 @@ def test_the_demo_loads_prints_its_logins_and_publishes_its_log():
     index = published.checkpoint.size - 1
     size, proof = selectors.inclusion_proof(index)
     verify_inclusion(index, size, hash_leaf(selectors.entry_at(index)), proof, published.checkpoint.root_hash)
+    logged = set(LogEntry.objects.filter(kind=LEDGER_KIND).values_list("record_id", flat=True))
+    certificates = {str(pk) for pk in Certificate.objects.values_list("pk", flat=True)}
+    assert len(certificates) > 50_000 and logged == certificates
 
     alert = Alert.objects.order_by("id").first()
     assert alert is not None and Device.objects.filter(kind="meter").exists()
@@ -38,3 +48,20 @@ def test_the_demo_loads_prints_its_logins_and_publishes_its_log():
     city.force_login(User.objects.get(username="city"))
     inbox = city.get(reverse("monitoring:alert-list"))
     assert inbox.status_code == 200 and alert.rule_code in inbox.content.decode()
+
+    devices = Device.objects.exclude(kind=DeviceKind.GATEWAY)
+    assert not devices.filter(organization__name__startswith="模拟单位").exists()
+    assert not devices.filter(token_prefix="").exists(), "every device has its credentials issued"
+    assert devices.filter(kind=DeviceKind.NOZZLE, instrument__type__code="MI06").exists()
+    assert devices.filter(kind=DeviceKind.METER, medium="water", instrument__type__code__in=("MI10", "MI11")).exists()
+    assert devices.filter(kind=DeviceKind.CHARGER, instrument__type__code__in=("MI29", "MI30")).exists()
+    assert all(d.instrument.site_id == d.site_id for d in devices.filter(instrument__isnull=False).select_related("instrument"))
+    online = devices.filter(last_seen_at__gte=timezone.now() - dt.timedelta(hours=1))
+    assert 0 < online.count() < devices.count()
+
+    owner = Client()
+    owner.force_login(User.objects.get(username="owner"))
+    own = devices.filter(organization__name=OWNER_DEMO_ORGANIZATION, kind=DeviceKind.NOZZLE).order_by("code").first()
+    assert own is not None
+    page = owner.get(reverse("monitoring:device-list")).content.decode()
+    assert own.code in page and "未签发" not in page

@@ -211,6 +211,7 @@ def _mount_routers() -> None:
     from jiliang.registry.importing.api import router as imports_router
     from jiliang.verification.api import router as verification_router
     from jiliang.verification.due_api import router as due_router
+    from jiliang.verification.public_api import router as public_check_router
 
     api.add_router("/v1/", accounts_router, auth=app_auth("accounts"))
     api.add_router("/v1/", registry_router, auth=app_auth("registry"))
@@ -220,6 +221,7 @@ def _mount_routers() -> None:
     api.add_router("/v1/", due_router, auth=app_auth("verification"))
     api.add_router("/v1/", monitoring_router, auth=app_auth("monitoring"))
     api.add_router("/v1/", notifications_router)
+    api.add_router("/v1/", public_check_router)
 
 
 _mount_routers()

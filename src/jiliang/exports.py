@@ -1,50 +1,93 @@
-"""Export of any filtered list to .csv (streamed) or .xlsx (written row by row, constant memory)."""
+"""Export of any filtered list to .csv (streamed) or .xlsx (written row by row, constant memory).
+
+Every cell goes through ``cells.neutralised``: text that a spreadsheet would run as a formula is
+escaped, control characters stored before they were refused are dropped (the .xlsx format cannot
+hold them), numbers stay numbers. The file is named in Chinese (RFC 6266 ``filename*``) with an
+ASCII name beside it for clients that cannot read that; the .xlsx sheet carries the list's title.
+"""
 
 import csv
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.http import FileResponse, StreamingHttpResponse
 from openpyxl import Workbook
 
+from jiliang.cells import neutralised
+
 Column = tuple[str, Callable[[object], object]]  # (header, value of a row)
 UTF8_BOM = "\ufeff"  # so that Excel on Chinese Windows opens the CSV as UTF-8
+CSV_LINES_PER_CHUNK = 500  # lines joined into one chunk of the streamed response
+SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+@dataclass(frozen=True)
+class ExportName:
+    title: str  # what the reader sees: the file name stem and the sheet name, in Chinese
+    ascii_stem: str  # the file name for clients without RFC 6266 (letters, digits, "-")
 
+    def disposition(self, suffix: str) -> str:
+        fallback = re.sub(r"[^A-Za-z0-9._-]", "_", f"{self.ascii_stem}.{suffix}")
+        return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(f'{self.title}.{suffix}')}"
 
-def _cell(value) -> object:
-    return "" if value is None else value
+    @property
+    def sheet_title(self) -> str:
+        return SHEET_TITLE_FORBIDDEN.sub("_", self.title)[:31] or "Sheet1"
 
 
 def rows_of(columns: Sequence[Column], items: Iterable) -> Iterable[list]:
     for item in items:
-        yield [_cell(value(item)) for _, value in columns]
+        yield [neutralised(value(item)) for _, value in columns]
 
 
-def csv_response(filename: str, columns: Sequence[Column], items: Iterable) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
+class _Lines:
+    """A file-like target for csv.writer that keeps what it is given until taken."""
 
-    def lines():
-        yield UTF8_BOM + writer.writerow([header for header, _ in columns])
-        for row in rows_of(columns, items):
-            yield writer.writerow([str(v) for v in row])
+    def __init__(self):
+        self.parts: list[str] = []
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}.csv"
+    def write(self, value: str) -> None:
+        self.parts.append(value)
+
+    def take(self) -> str:
+        text = "".join(self.parts)
+        self.parts.clear()
+        return text
+
+
+def csv_lines(columns: Sequence[Column], items: Iterable) -> Iterable[str]:
+    """The CSV text in chunks of ``CSV_LINES_PER_CHUNK`` lines: a chunk per line would cost one
+    write to the client per row."""
+    buffer = _Lines()
+    writer = csv.writer(buffer)
+    buffer.write(UTF8_BOM)
+    writer.writerow([neutralised(header) for header, _ in columns])
+    for count, row in enumerate(rows_of(columns, items), start=1):
+        writer.writerow(row)
+        if count % CSV_LINES_PER_CHUNK == 0:
+            yield buffer.take()
+    yield buffer.take()
+
+
+def csv_response(name: ExportName, columns: Sequence[Column], items: Iterable) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(csv_lines(columns, items), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = name.disposition("csv")
     return response
 
 
-def xlsx_response(filename: str, columns: Sequence[Column], items: Iterable) -> FileResponse:
+def xlsx_response(name: ExportName, columns: Sequence[Column], items: Iterable) -> FileResponse:
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet()
-    sheet.append([header for header, _ in columns])
+    sheet = workbook.create_sheet(name.sheet_title)
+    sheet.append([neutralised(header) for header, _ in columns])
     for row in rows_of(columns, items):
-        sheet.append([v if isinstance(v, (int, float)) else str(v) for v in row])
+        sheet.append(row)
     spool = tempfile.TemporaryFile()
     workbook.save(spool)
     spool.seek(0)
-    return FileResponse(spool, as_attachment=True, filename=f"{filename}.xlsx")
+    response = FileResponse(spool, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = name.disposition("xlsx")
+    return response

@@ -21,6 +21,12 @@ def _within_calendar(moment: datetime) -> datetime:
     return moment
 
 
+# The position a keyset-paged list goes on from: the ``next_cursor`` of the page before.
+Cursor = Annotated[str | None, Field(max_length=512, description=(
+    "next_cursor of the previous page: pages by keyset, as fast on the last page as on the first "
+    "(offset is slow deep in a large list)"))]
+
+
 def _written_out(value):
     """A bare number is no time: pydantic would read 0 as 1970-01-01 00:00 UTC."""
     if isinstance(value, int | float) and not isinstance(value, bool) or isinstance(value, str) and _is_number(value):

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "jiliang.ledger",
     "jiliang.monitoring",
     "jiliang.notifications",
+    "jiliang.jobs",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -102,7 +103,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "jiliang.accounts.middleware.RequestContextMiddleware",
     "jiliang.accounts.middleware.SignInPolicyMiddleware",
-    "jiliang.accounts.middleware.RejectNulCharactersMiddleware",
+    "jiliang.textguard.RejectControlCharactersMiddleware",
     # Axes last, as its documentation asks: it must see the authenticated request.
     "axes.middleware.AxesMiddleware",
 ]
@@ -144,11 +145,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif postgres_options := os.environ.get("JILIANG_POSTGRES_OPTIONS", "-c random_page_cost=1.1 -c work_mem=64MB"):
+else:
     # PostgreSQL's defaults price a random read as on a spinning disk and sort in 4 MB: with them the
     # planner scans all certificates for a recall list rather than follow its index, and the list's
     # sort spills to disk (docs/verification.md, benchmark). Per session, so no server change is needed.
-    DATABASES["default"]["OPTIONS"] = {"options": postgres_options}
+    postgres_options = os.environ.get("JILIANG_POSTGRES_OPTIONS", "-c random_page_cost=1.1 -c work_mem=64MB")
+    DATABASES["default"]["OPTIONS"] = {"options": postgres_options} if postgres_options else {}
+    # A bounded pool per process (psycopg_pool through Django): a threaded server kept one connection
+    # per request thread for CONN_MAX_AGE and exhausted the server's max_connections (issue 15).
+    if (pool_size := env_int("JILIANG_DB_POOL_SIZE", 10)) > 0:
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": 1, "max_size": pool_size, "max_idle": 60, "timeout": env_int("JILIANG_DB_POOL_TIMEOUT", 30),
+        }
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django's pool requires it: a request returns its connection
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -281,6 +290,12 @@ JILIANG_NOTIFIERS = env_list("JILIANG_NOTIFIERS", [
 JILIANG_VERIFICATION_DUE_DAYS = env_int("JILIANG_VERIFICATION_DUE_DAYS", 30)
 # How long the home page's due cards and the statistics page keep their figures (0: no caching).
 JILIANG_FIGURES_CACHE_SECONDS = env_int("JILIANG_FIGURES_CACHE_SECONDS", 300)
+# The public certificate check (docs/public-check.md): check codes are an HMAC of the certificate
+# number under this secret (default: the secret key; set it to keep printed codes when rotating that),
+# and a client address gets this many wrong answers per window before it is refused (429).
+JILIANG_CHECK_CODE_SECRET = os.environ.get("JILIANG_CHECK_CODE_SECRET", "")
+JILIANG_PUBLIC_CHECK_LIMIT = env_int("JILIANG_PUBLIC_CHECK_LIMIT", 10)
+JILIANG_PUBLIC_CHECK_WINDOW_MINUTES = env_int("JILIANG_PUBLIC_CHECK_WINDOW_MINUTES", 15)
 EMAIL_HOST = os.environ.get("JILIANG_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("JILIANG_EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("JILIANG_EMAIL_USER", "")
@@ -307,6 +322,8 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING" if LOG_LEVEL != "DEBUG" else "INFO"},
+        # jiliang.jobs logs each run (start, end, outcome); the scheduler's own lines would repeat it.
+        "apscheduler": {"level": "WARNING"},
     },
 }
 

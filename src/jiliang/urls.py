@@ -21,6 +21,7 @@ urlpatterns = [
     path("notifications/", include("jiliang.notifications.urls")),
     path("verification/", include("jiliang.verification.due_urls")),
     path("i/", include("jiliang.registry.public_urls")),
+    path("check/", include("jiliang.verification.public_urls")),
     path("", include("jiliang.ui.urls")),
 ]
 

@@ -1,5 +1,7 @@
 """Every write leaves one audit row with the right before/after, in the same transaction."""
 
+import datetime
+
 import pytest
 from django.db import transaction
 
@@ -110,9 +112,9 @@ class TestAuditLogReading:
 
     def test_auditor_filters_the_page_by_actor(self, make_organization, bazhou_regulator, auditor, browser_client):
         services.update_organization(bazhou_regulator, make_organization("511902"), industry="供电")
-        page = browser_client(auditor).get("/accounts/audit/", {"actor": bazhou_regulator.username}).content.decode()
-        assert "organization.update" in page
-        assert "login.success" not in page
+        response = browser_client(auditor).get("/accounts/audit/", {"actor": bazhou_regulator.username})
+        actions = [row["cells"][2] for row in response.context["rows"]]
+        assert actions == ["修改使用单位（organization.update）"]
 
 
 def test_user_creation_and_token_lifecycle_are_audited(city_regulator, make_user, api_client, browser_client):
@@ -127,3 +129,60 @@ def test_user_creation_and_token_lifecycle_are_audited(city_regulator, make_user
     browser_client(city_regulator).delete(f"/api/v1/tokens/{token.pk}")
     revoke = events_for(token)[-1]
     assert revoke.action == "api_token.revoke" and revoke.before["revoked_at"] is None and revoke.after["revoked_at"]
+
+
+def test_the_audit_page_speaks_chinese(city_regulator, make_user, browser_client):
+    created = make_user(Role.AUDITOR, division="511902")
+    [event] = events_for(created)
+    page = browser_client(city_regulator).get("/accounts/audit/", {"action": "user.create", "object_id": created.pk})
+    listing = page.context["listing"]
+    text = page.content.decode()
+    assert "新建用户（user.create）" in text
+    [row] = [row["cells"] for row in page.context["rows"]]
+    assert row[2:4] == ["新建用户（user.create）", "用户"]
+    assert "：是" in row[6] and "True" not in row[6] and "None" not in row[6]
+    beijing = event.at.astimezone(datetime.timezone(datetime.timedelta(hours=8)))
+    assert beijing.strftime("%Y-%m-%d %H:%M:%S") in text
+    assert dict(listing.filter_form.fields["action"].choices)["login.success"] == "登录成功（login.success）"
+    assert dict(listing.filter_form.fields["object_type"].choices)["registry.Organization"] == "使用单位"
+
+
+def test_an_unknown_action_code_still_reads_as_chinese():
+    from jiliang.accounts import audit_labels
+    assert audit_labels.action_display("demo.load") == "批量载入数据（demo.load）"
+    assert audit_labels.action_display("someday.new_thing") == "其他操作（someday.new_thing）"
+    assert audit_labels.object_type_label("nowhere.Thing") == "其他对象"
+    assert audit_labels.snapshot_display("registry.Organization", {"status": "active", "industry": None}) \
+        == "状态：存续；行业：空"
+
+
+def test_a_field_left_with_an_english_name_reads_in_chinese_in_the_log():
+    from jiliang.accounts import audit_labels
+    assert audit_labels.snapshot_display("accounts.ApiToken", {"revoked_at": None, "prefix": "ab12"}) \
+        == "吊销时间：空；令牌前缀：ab12"
+
+
+def test_every_field_of_the_registry_and_verification_models_has_a_chinese_name():
+    import re
+
+    from django.apps import apps
+    english = [f"{model._meta.label}.{field.name}" for app in ("registry", "verification")
+               for model in apps.get_app_config(app).get_models() for field in model._meta.concrete_fields
+               if not field.primary_key or field.is_relation
+               if not re.search(r"[\u4e00-\u9fff]", str(field.verbose_name))]
+    assert english == []
+
+
+def test_the_audit_page_filters_whole_days_in_beijing_time(city_regulator, make_user, browser_client):
+    created = make_user(Role.AUDITOR, division="511902")
+    [event] = events_for(created)
+    day = event.at.astimezone(datetime.timezone(datetime.timedelta(hours=8))).date()
+    client = browser_client(city_regulator)
+
+    def shown(**dates):
+        response = client.get("/accounts/audit/", {"object_id": created.pk, "action": "user.create", **dates})
+        return len(response.context["rows"])
+
+    assert shown(since=day.isoformat(), until=day.isoformat()) == 1
+    assert shown(until=(day - datetime.timedelta(days=1)).isoformat()) == 0
+    assert shown(since=(day + datetime.timedelta(days=1)).isoformat()) == 0

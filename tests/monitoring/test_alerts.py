@@ -68,6 +68,55 @@ def test_silence_raises_communication_loss_on_the_clock_and_a_return_clears_it(m
     assert AuditEvent.objects.filter(action="alert.clear", object_id=str(alert.pk)).exists()
 
 
+def test_a_fault_on_a_slowly_reporting_device_stays_one_alert_until_its_rule_finds_it_gone(make_device):
+    """Issue 15: a nozzle that sells once a day with a wrong amount became one alert per day: the
+    alert cleared an hour after its finding although FD-06 had not run again (the station sent
+    nothing). It stays one alert with an occurrence count, and clears once FD-06 ran and found it gone."""
+    nozzle, token, _ = make_device(DeviceKind.NOZZLE, attributes={"qmax": 50.0, "qmin": 5.0})
+
+    def fill(seq, hours, amount):
+        return {"device": nozzle.code, "seq": seq, "time": (T0 + dt.timedelta(hours=hours)).isoformat(),
+                "type": "dispenser.transaction", "duration_s": 40.0, "volume_l": 20.0, "pulses": 2000, "k_factor": 100.0,
+                "unit_price": 7.5, "amount_yuan": amount, "totaliser_start_l": 1000.0 + 20 * seq,
+                "totaliser_end_l": 1020.0 + 20 * seq, "fuel_temperature_c": 15.0}
+
+    def hourly_ticks(first, last):
+        for hour in range(first, last + 1):
+            engine.tick(T0 + dt.timedelta(hours=hour), since=T0 + dt.timedelta(hours=hour - 1))
+
+    post(token, [fill(1, 0.5, 150.5)])  # 0.50 yuan more than 7.50 × 20 L
+    hourly_ticks(1, 24)
+    post(token, [fill(2, 24.5, 150.5)])  # the next day's sale: the same fault
+    hourly_ticks(25, 30)
+    alert = Alert.objects.get(rule_code="FD-06")
+    assert alert.active and alert.occurrences == 2
+    post(token, [fill(3, 48.5, 150.0)])  # a correct sale a day after the last wrong one
+    hourly_ticks(49, 50)
+    alert.refresh_from_db()
+    assert alert.active  # the correct sale's day still holds the wrong one of 24 hours before
+    hourly_ticks(51, 52)
+    post(token, [fill(4, 72.5, 150.0)])
+    hourly_ticks(73, 75)
+    alert.refresh_from_db()
+    assert not alert.active and Alert.objects.filter(rule_code="FD-06").count() == 1
+
+
+def test_tick_at_a_past_moment_evaluates_what_came_since_the_previous_turn(make_device):
+    """Issue 15: `jiliang monitor tick --at T` looked back 60 s for sites with new data, so a replay
+    run hour by hour skipped every rule the arrival path leaves to the clock (here MT-05, 72 h of flow)."""
+    from django.core.management import call_command
+
+    meter, token, _ = make_device(DeviceKind.METER, medium="water", attributes={"qmax": 2.5, "report_interval_s": 3600})
+    hours = range(-48, 31)  # hourly reads, water flowing in every hour
+    reads = [meter_reading(meter, n, 60 * hour, 100.0 + 0.01 * n) for n, hour in enumerate(hours, start=1)]
+    post(token, reads[:40])
+    call_command("monitor", "tick", "--at", (T0 - dt.timedelta(hours=8, minutes=30)).isoformat())
+    post(token, reads[40:])
+    assert not Alert.objects.filter(rule_code="MT-05").exists()
+    call_command("monitor", "tick", "--at", (T0 + dt.timedelta(hours=30, minutes=30)).isoformat())
+    assert Alert.objects.filter(device=meter, rule_code="MT-05", active=True).exists()
+
+
 def _alert(make_device, county="511902") -> Alert:
     from monitoring_fixtures import _codes  # noqa: F401  (same counter as the fixtures)
 

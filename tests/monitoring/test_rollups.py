@@ -141,6 +141,25 @@ def test_long_window_meter_rules_read_the_daily_rollups_with_the_raw_readings_re
     assert Alert.objects.filter(device=meter, rule_code="MT-07", active=True).exists()
 
 
+def test_mt01_fires_on_the_clock_path(make_device):
+    """Issue 15: the clock gave MT-01 its 14 days plus one step of daily rollups; a day counts only
+    with readings on the days either side, so at most 13 counted and it never fired on the clock."""
+    from jiliang.monitoring import engine
+    from jiliang.monitoring.models import Alert
+    from jiliang.monitoring.rules.common import CHINA_STANDARD_TIME
+
+    meter, token, _ = make_device(DeviceKind.METER, medium="water", attributes={
+        "qmax": 2.5, "report_interval_s": 3 * 3600, "register_resolution": 0.01, "account_active": True})
+    local_midnight = dt.datetime.now(CHINA_STANDARD_TIME).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = local_midnight - dt.timedelta(days=21)
+    messages = [{"device": meter.code, "seq": seq, "time": (start + dt.timedelta(hours=3 * seq)).isoformat(),
+                 "type": "meter.reading", "register": 500.0} for seq in range(1, 20 * 8 + 4)]
+    assert post(token, messages).status_code == 200
+    now = start + dt.timedelta(days=20, hours=10)  # a turn at 10:00 local, the last reading an hour ago
+    engine.tick(now, since=now - dt.timedelta(hours=1))
+    assert Alert.objects.filter(device=meter, rule_code="MT-01", active=True).exists()
+
+
 def test_a_late_batch_of_meters_days_apart_recomputes_each_meters_own_hours(make_device, make_site):
     """A head-end's batch can carry late readings of meters whose clocks are days apart: each
     meter's stored hours are read over its own span and it ends as if its readings came in order."""

@@ -39,6 +39,16 @@ def test_precision_and_recall_with_time_overlap_and_grace():
     assert score(alerts, labels)["FD-07"].recall == 0.0  # without grace the late alert misses
 
 
+def test_false_alarms_are_counted_per_device_and_day():
+    from jiliang.monitoring.scoring import false_alarms_per_device_day
+
+    labels = [Label("N1", "FD-07", T0, T0 + H)]
+    alerts = [AlertSpan("N1", "FD-07", T0, T0), AlertSpan("N2", "FD-07", T0, T0), AlertSpan("N3", "FD-12", T0, T0)]
+    scores = score(alerts, labels)
+    assert false_alarms_per_device_day(scores, devices=10, period=timedelta(days=4)) == 2 / 40
+    assert false_alarms_per_device_day(scores, devices=0, period=timedelta(days=4)) is None
+
+
 def detection_scores(config, codes=None, data_step=timedelta(days=1)):
     rulebook = load_rulebook()
     simulation = simulate(config)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from stdnum.cn import uscc
 
 from jiliang.registry import public_code, rules
-from jiliang.registry.codes import check_uscc, make_uscc, organization_code_check_character
+from jiliang.registry.codes import check_uscc, make_uscc, normalise_uscc, organization_code_check_character
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 VALID_EXAMPLES = [  # ../shared/reference/uscc.md, "Examples"
@@ -36,7 +36,7 @@ def test_a_forbidden_character_is_an_error():
     assert not check.is_valid and "I" in check.error
 
 
-@pytest.mark.parametrize("raw", ["", "9151190", "91511902MA6A1B2C3B0"])
+@pytest.mark.parametrize("raw", ["9151190", "91511902MA6A1B2C3B0"])
 def test_a_wrong_length_is_an_error_naming_the_length(raw):
     check = check_uscc(raw)
     assert not check.is_valid and str(len(raw)) in check.error
@@ -123,3 +123,51 @@ def test_a_code_from_fifty_bits_is_the_code_of_the_same_ten_draws(draws):
     remaining = iter(draws)
     assert code == public_code.new_code(lambda bound: next(remaining))
     assert public_code.is_valid(code)
+
+
+def full_width(text: str) -> str:
+    """As a Chinese input method in full-width mode types it: ASCII letters and digits shifted to U+FF01.., the
+    space to the ideographic space."""
+    return "".join("\u3000" if c == " " else chr(ord(c) + 0xFEE0) for c in text)
+
+
+def test_a_full_width_code_is_the_same_code():
+    check = check_uscc(full_width("91511902ma6a1b2c3b"))
+    assert check.is_valid, check.error
+    assert check.code == "91511902MA6A1B2C3B"
+
+
+def test_a_full_width_code_with_a_wrong_check_is_not_blamed_on_forbidden_letters():
+    check = check_uscc(full_width("91511902MA6A1B2C3C"))
+    assert "应为 B" in check.error and "I、O" not in check.error
+
+
+def test_a_forbidden_letter_is_named_and_a_foreign_character_too():
+    assert "不得含字母 O" in check_uscc("91511902MAOA1B2C3B").error
+    assert "非法字符：#" in check_uscc("91511902MA#A1B2C3B").error
+
+
+@pytest.mark.parametrize("raw", ["", "   ", None, "\u3000"])
+def test_an_empty_code_is_answered_in_chinese(raw):
+    assert check_uscc(raw).error == "请填写统一社会信用代码(18 位)"
+
+
+@given(st.sampled_from(["91", "92", "93", "12"]), st.sampled_from(["511902", "511921", "511900"]),
+       st.text(alphabet=string.digits + "ABCDEFGHJKLMNPQRTUWXY", min_size=8, max_size=8),
+       st.lists(st.sampled_from([" ", "\u3000", "-", "\t"]), max_size=3), st.booleans(), st.booleans())
+def test_any_typing_of_a_valid_code_normalises_to_it(category, division, body, separators, wide, lower):
+    code = make_uscc(category, division, body)
+    typed = code.lower() if lower else code
+    typed = full_width(typed) if wide else typed
+    for position, separator in enumerate(separators):
+        cut = (position * 7) % len(typed)
+        typed = typed[:cut] + separator + typed[cut:]
+    assert normalise_uscc(typed) == code
+    assert check_uscc(typed).is_valid
+
+
+@given(st.text(max_size=40))
+def test_any_text_gets_a_verdict_in_chinese_or_passes(text):
+    check = check_uscc(text)
+    assert check.code == normalise_uscc(check.code)
+    assert check.is_valid or any("\u4e00" <= c <= "\u9fff" for c in check.error)

@@ -6,9 +6,21 @@ import datetime
 from django.db.models import Count
 
 from jiliang.accounts.models import AuditEvent
+from jiliang.ledger import sequencer
+from jiliang.ledger.entries import document_digest, parse_entry
+from jiliang.ledger.models import LogEntry
+from jiliang.ledger.selectors import entry_at
 from jiliang.registry.models import Instrument
 from jiliang.verification import history
-from jiliang.verification.models import Certificate, CertificateKind, Conclusion, StandardUse, VerificationState
+from jiliang.verification.models import (
+    Certificate,
+    CertificateKind,
+    Conclusion,
+    StandardUse,
+    TestPoint,
+    VerificationState,
+)
+from jiliang.verification.services import LEDGER_KIND, _ledger_record
 
 from .conftest import days
 
@@ -43,3 +55,19 @@ def test_history_is_consistent_deterministic_and_idempotent(world):
     assert fresh.serial == (last.serial if last else 0) + 1
     again = history.generate(plan(world), Instrument.objects.all())
     assert again == {"verifications": 0, "certificates": 0, "states": 0}
+
+
+def test_every_history_certificate_goes_on_the_log_with_the_document_the_services_log(world):
+    for _ in range(10):
+        world.make_instrument()
+    created = history.generate(plan(world), Instrument.objects.all())
+    sequencer.integrate_pending()
+    logged = dict(LogEntry.objects.filter(kind=LEDGER_KIND).values_list("record_id", "index"))
+    assert sorted(logged, key=int) == sorted((str(pk) for pk in Certificate.objects.values_list("pk", flat=True)),
+                                             key=int)
+    assert len(logged) == created["certificates"] > 0
+    assert TestPoint.objects.exists()
+    # What a holder of the certificate read back from the database digests is what the log recorded.
+    for certificate in Certificate.objects.select_related("verification", "instrument"):
+        entry = parse_entry(entry_at(logged[str(certificate.pk)]))
+        assert entry.sha256 == document_digest(_ledger_record(certificate, "issue"))

@@ -7,8 +7,8 @@ from ninja import Field, Query, Router, Schema, Status
 
 from jiliang.accounts import selectors, services
 from jiliang.api import ActiveSession
-from jiliang.pagination import page_of
-from jiliang.schemas import Moment, RecordId
+from jiliang.pagination import api_page
+from jiliang.schemas import Cursor, Moment, RecordId
 
 router = Router(tags=["accounts"])
 
@@ -50,6 +50,7 @@ class AuditPage(Schema):
     offset: int
     limit: int
     has_more: bool
+    next_cursor: str | None = None
 
 
 class AuditFilter(Schema):
@@ -59,6 +60,7 @@ class AuditFilter(Schema):
     action: str | None = None
     since: Moment | None = None
     until: Moment | None = None
+    cursor: Cursor = None
     offset: int = Field(0, ge=0, le=1_000_000)
     limit: int = Field(50, ge=1, le=500)
 
@@ -97,9 +99,9 @@ def list_divisions(request, level: str | None = None):
 @router.get("audit-events", response=AuditPage, summary="The audit log, scoped to the caller")
 def list_audit_events(request, filters: Query[AuditFilter]):
     queryset = selectors.audit_events(
-        request.auth, **filters.dict(exclude={"offset", "limit"})
+        request.auth, **filters.dict(exclude={"cursor", "offset", "limit"})
     )
-    return page_of(queryset, filters.offset, filters.limit)
+    return api_page(queryset, "-at", cursor=filters.cursor, offset=filters.offset, limit=filters.limit)
 
 
 @router.get("tokens", response=list[TokenOut], summary="The caller's API tokens")

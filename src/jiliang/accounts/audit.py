@@ -2,7 +2,9 @@
 
 import datetime
 import decimal
+import functools
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -51,6 +53,54 @@ def snapshot(instance: models.Model | None, fields: list[str] | None = None) -> 
             value = maskers[model_field.name](value)
         values[model_field.attname if model_field.is_relation else model_field.name] = _json_value(value)
     return values
+
+
+def snapshot_values(model: type[models.Model], row: dict) -> dict:
+    """``snapshot`` of a row written without an instance (a bulk load's ``attname -> value``), its
+    decimals at their column's scale as the database gives them back, so that the snapshot of the
+    row read back later is the same. Converters are chosen once per model: bulk loads take
+    snapshots of tens of thousands of rows."""
+    return {key: row[attname] if convert is None else convert(row[attname])
+            for key, attname, convert in _row_converters(model)}
+
+
+_IDENTITY_TYPES = frozenset({"AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField",
+                             "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+                             "PositiveBigIntegerField", "SmallIntegerField", "TextField", "SlugField"})
+
+
+@functools.cache
+def _row_converters(model: type[models.Model]) -> list[tuple[str, str, Callable | None]]:
+    maskers = getattr(model, "personal_fields", {})
+    converters = []
+    for model_field in model._meta.concrete_fields:
+        if model_field.name == "password":
+            continue
+        key = model_field.attname if model_field.is_relation else model_field.name
+        if model_field.name in maskers:
+            convert = functools.partial(_masked, maskers[model_field.name])
+        elif model_field.get_internal_type() == "DecimalField" and model_field.decimal_places is not None:
+            convert = functools.partial(_decimal_at_scale, decimal.Decimal(1).scaleb(-model_field.decimal_places))
+        elif model_field.choices and model_field.get_internal_type() in ("CharField", "TextField"):
+            convert = _choice_value  # a TextChoices member, as the plain string read back
+        elif model_field.is_relation or model_field.get_internal_type() in _IDENTITY_TYPES:
+            convert = None
+        else:
+            convert = _json_value
+        converters.append((key, model_field.attname, convert))
+    return converters
+
+
+def _masked(masker, value):
+    return _json_value(masker(value))
+
+
+def _choice_value(value):
+    return None if value is None else str(value)
+
+
+def _decimal_at_scale(quantum: decimal.Decimal, value):
+    return None if value is None else str(value.quantize(quantum))
 
 
 def changed_fields(before: dict | None, after: dict | None) -> list[str]:

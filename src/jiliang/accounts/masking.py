@@ -47,3 +47,12 @@ class PersonalDataLogFilter(logging.Filter):
         if masked != message:
             record.msg, record.args = masked, None
         return True
+
+
+def mask_owner_name(name: str, uscc: str) -> str:
+    """An owner's name as a public page may show it. A 个体工商户 (USCC registration code 92)
+    is often named after a person, so only its first character stays: '张三烧烤店' -> '张****'.
+    A company's name is public record and stays whole."""
+    if not uscc.startswith("92") or len(name) <= 1:
+        return name
+    return name[0] + "*" * (len(name) - 1)

@@ -1,5 +1,7 @@
 """Pages for the audit log and the caller's API tokens."""
 
+import datetime
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -7,25 +9,29 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from jiliang.accounts import selectors, services
+from jiliang.accounts import audit_labels, selectors, services
 from jiliang.accounts.models import Role, TokenScope
 from jiliang.errors import DomainError
 from jiliang.ui.listing import ListColumn, Listing, render_listing
+from jiliang.ui.widgets import DateInput
 
 OVERSIGHT_ROLES = {Role.CITY_REGULATOR, Role.COUNTY_REGULATOR, Role.AUDITOR}
 
 
 class AuditFilterForm(forms.Form):
-    object_type = forms.CharField(label=gettext_lazy("对象类型"), required=False, max_length=64)
+    object_type = forms.ChoiceField(label=gettext_lazy("对象类型"), required=False,
+                                    choices=lambda: [("", "—"), *audit_labels.object_type_choices()])
     object_id = forms.CharField(label=gettext_lazy("对象编号"), required=False, max_length=64)
     actor = forms.CharField(label=gettext_lazy("操作人"), required=False, max_length=150)
-    action = forms.CharField(label=gettext_lazy("操作"), required=False, max_length=64)
-    since = forms.DateField(label=gettext_lazy("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=gettext_lazy("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    action = forms.ChoiceField(label=gettext_lazy("操作"), required=False,
+                               choices=lambda: [("", "—"), *audit_labels.action_choices()])
+    since = forms.DateField(label=gettext_lazy("起始日期"), required=False, widget=DateInput)
+    until = forms.DateField(label=gettext_lazy("截止日期"), required=False, widget=DateInput)
 
 
 @login_required
@@ -40,17 +46,27 @@ def audit_list(request):
         default_sort="-at",
         filter_form=form,
         columns=[
-            ListColumn(_("时间"), lambda e: e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), "at"),
+            ListColumn(_("时间"), lambda e: timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), "at"),
             ListColumn(_("操作人"), lambda e: e.actor_name, "actor_name"),
-            ListColumn(_("操作"), lambda e: e.action, "action"),
-            ListColumn(_("对象类型"), lambda e: e.object_type, "object_type"),
+            ListColumn(_("操作"), lambda e: audit_labels.action_display(e.action), "action"),
+            ListColumn(_("对象类型"), lambda e: audit_labels.object_type_label(e.object_type), "object_type"),
             ListColumn(_("对象"), lambda e: e.object_repr),
-            ListColumn(_("修改前"), lambda e: e.before),
-            ListColumn(_("修改后"), lambda e: e.after),
+            ListColumn(_("修改前"), lambda e: audit_labels.snapshot_display(e.object_type, e.before)),
+            ListColumn(_("修改后"), lambda e: audit_labels.snapshot_display(e.object_type, e.after)),
         ],
     )
-    queryset = selectors.audit_events(request.user, **{k: v for k, v in filters.items() if v})
+    criteria = {k: v for k, v in filters.items() if v}
+    if "since" in criteria:
+        criteria["since"] = _beijing_midnight(criteria["since"])
+    if "until" in criteria:  # the day named is included
+        criteria["until"] = _beijing_midnight(criteria["until"] + datetime.timedelta(days=1))
+    queryset = selectors.audit_events(request.user, **criteria)
     return render_listing(request, listing, queryset)
+
+
+def _beijing_midnight(day: datetime.date) -> datetime.datetime:
+    """The start of ``day`` in the site's time zone, as the aware moment the audit times compare with."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 class TokenForm(forms.Form):

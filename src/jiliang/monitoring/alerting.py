@@ -102,9 +102,28 @@ def _store_state(alerts: list[Alert], now: dt.datetime) -> None:
         Alert._meta.db_table, ("id", "severity", "occurrences", "last_seen_at", "escalated_at", "evidence"),
         ("bigint", "text", "bigint", "timestamptz", "timestamptz", "text"), rows,
         "severity = v.severity, occurrences = v.occurrences, last_seen_at = v.last_seen_at, "
-        f"escalated_at = v.escalated_at, evidence = {evidence}, updated_at = %s",
+        f"escalated_at = v.escalated_at, evidence = {evidence}, absent_since = NULL, updated_at = %s",
         chunk=100, params=[sql.param(now)],
     )
+
+
+@transaction.atomic
+def mark_absent(evaluated: dict[str, set[str]], findings: list, now: dt.datetime) -> None:
+    """Note on the standing alerts of the (rule, device) pairs the clock evaluated with their full
+    windows and found nothing for that their rule ran and found the condition gone: only then may
+    ``housekeep`` clear them. (A slowly reporting device's rule runs only when its data come; an
+    alert cleared in between came back as a new alert with each report: one alert per day.)"""
+    found = {(f.rule_code, f.device_id) for f in findings}
+    codes = set().union(*evaluated.values()) if evaluated else set()
+    if not codes:
+        return
+    absent = [
+        alert_id for alert_id, rule_code, code in Alert.objects.filter(
+            active=True, absent_since__isnull=True, rule_code__in=list(evaluated), device__code__in=codes,
+        ).values_list("id", "rule_code", "device__code")
+        if code in evaluated[rule_code] and (rule_code, code) not in found
+    ]
+    Alert.objects.filter(id__in=absent).update(absent_since=now)
 
 
 def _locked(alerts):
@@ -135,10 +154,11 @@ def _state_of(alert: Alert) -> persistence.AlertState:
 
 @transaction.atomic
 def housekeep(book: RuleBook, now: dt.datetime) -> int:
-    """Clear the conditions no longer seen (persistence.advance with nothing observed) and remind
-    of alerts nobody has acknowledged."""
+    """Clear the conditions no longer seen (persistence.advance with nothing observed) whose rule has
+    run since and found them gone (``mark_absent``), and remind of alerts nobody has acknowledged."""
     touched = 0
-    for alert in _locked(Alert.objects.filter(active=True, last_seen_at__lt=now).select_related("division")):
+    for alert in _locked(Alert.objects.filter(active=True, last_seen_at__lt=now, absent_since__isnull=False)
+                         .select_related("division")):
         _, transition = persistence.advance(_state_of(alert), None, now, book.persistence)
         if transition == persistence.Transition.CLEARED:
             alert.active, alert.cleared_at = False, now

@@ -13,7 +13,7 @@ from ninja.security import HttpBearer
 
 from jiliang.api import error_response
 from jiliang.errors import InvalidInput
-from jiliang.monitoring import admission, selectors, services
+from jiliang.monitoring import admission, profiles, selectors, services
 from jiliang.monitoring.ingest import Incoming, ingest
 from jiliang.monitoring.messages import parse_batch
 from jiliang.monitoring.models import AlertState, Device, DeviceKind, IngestSource, MeterMedium, Severity, WorkOrderKind
@@ -92,6 +92,25 @@ class DeviceOut(Schema):
     revoked_at: dt.datetime | None
 
 
+class MissingInputOut(Schema):
+    rule_code: str
+    rule: str
+    missing: list[str]
+
+
+class DeviceDetailOut(DeviceOut):
+    missing_inputs: list[MissingInputOut]
+
+    @staticmethod
+    def resolve_missing_inputs(obj) -> list[dict]:
+        return [{"rule_code": code, "rule": rule, "missing": missing}
+                for code, rule, missing in profiles.device_missing_inputs(obj)]
+
+
+class AttributesIn(Schema):
+    attributes: dict
+
+
 class DevicePage(Schema):
     items: list[DeviceOut]
     offset: int
@@ -158,9 +177,16 @@ def create_device(request, payload: DeviceIn):
     return Status(201, device)
 
 
-@router.get("/monitoring/devices/{device_id}", response=DeviceOut)
+@router.get("/monitoring/devices/{device_id}", response=DeviceDetailOut)
 def get_device(request, device_id: RecordId):
+    """The device with the rules that lack a profile attribute to judge it (``missing_inputs``)."""
     return _device(request, device_id)
+
+
+@router.post("/monitoring/devices/{device_id}/attributes", response={200: DeviceDetailOut, 403: ErrorOut, 422: ErrorOut})
+def change_attributes(request, device_id: RecordId, payload: AttributesIn):
+    """Replace the device's profile attributes; each is checked for its kind, type and unit."""
+    return Status(200, services.change_attributes(request.user, _device(request, device_id), payload.attributes))
 
 
 @router.post("/monitoring/devices/{device_id}/credentials", response={200: CredentialsOut, 403: ErrorOut})

@@ -17,12 +17,16 @@ class Chart:
     height: int
     lines: list[Line]
     y_ticks: list[tuple[float, str]]  # (y position, label)
-    x_ticks: list[tuple[float, str]]
+    x_ticks: list[tuple[float, str]]  # (x position, time in the chart's time zone)
+    y_unit: str  # written above the y axis
+    x_caption: str  # written under the x axis (which time zone)
 
 
-def line_chart(series: dict[str, tuple[str, list[tuple[dt.datetime, float]]]], *, width: int = 720,
-               height: int = 240, margin: int = 48, ticks: int = 4) -> Chart | None:
-    """Scale every series {label: (css class, [(time, value)])} into one box; None without data."""
+def line_chart(series: dict[str, tuple[str, list[tuple[dt.datetime, float]]]], *, tz: dt.tzinfo, y_unit: str,
+               x_caption: str = "", width: int = 720, height: int = 240, margin: int = 48,
+               ticks: int = 4) -> Chart | None:
+    """Scale every series {label: (css class, [(aware time, value)])} into one box, the time axis
+    labelled in ``tz`` (the reader's, not the stored UTC); None without data."""
     values = [v for _, points in series.values() for _, v in points]
     times = [t for _, points in series.values() for t, _ in points]
     if not values:
@@ -44,5 +48,6 @@ def line_chart(series: dict[str, tuple[str, list[tuple[dt.datetime, float]]]], *
              for label, (css, points) in series.items() if points]
     y_ticks = [(y(low + (high - low) * n / ticks), f"{low + (high - low) * n / ticks:,.0f}") for n in range(ticks + 1)]
     x_ticks = [(x(start + dt.timedelta(seconds=span * n / ticks)),
-                f"{start + dt.timedelta(seconds=span * n / ticks):%m-%d %H:%M}") for n in range(ticks + 1)]
-    return Chart(width, height, lines, y_ticks, x_ticks)
+                f"{(start + dt.timedelta(seconds=span * n / ticks)).astimezone(tz):%m-%d %H:%M}")
+               for n in range(ticks + 1)]
+    return Chart(width, height, lines, y_ticks, x_ticks, y_unit, x_caption)

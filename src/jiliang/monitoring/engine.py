@@ -28,10 +28,11 @@ from django.db.models import Max
 from django.utils import timezone
 
 from jiliang.monitoring import alerting, sql, storage
-from jiliang.monitoring.models import Device, DeviceKind, Rollup, RollupPeriod, RuleThreshold, WorkOrder
+from jiliang.monitoring.models import ClockTurn, Device, DeviceKind, Rollup, RollupPeriod, RuleThreshold, WorkOrder
 from jiliang.monitoring.rules import types as rt
 from jiliang.monitoring.rules.registry import RULES, RuleSpec, rules_for_kind
 from jiliang.monitoring.rules.thresholds import RuleBook, load_document, rulebook_from_document
+from jiliang.verification.models import Conclusion, VerificationState
 
 RULE_KIND = {
     DeviceKind.NOZZLE: rt.DeviceKind.NOZZLE,
@@ -53,11 +54,12 @@ def rule_document() -> dict:
     current: dict[str, RuleThreshold] = {}
     for row in RuleThreshold.objects.order_by("rule_code", "version"):
         current[row.rule_code] = row
+    # A threshold the data file gained after a stored version was saved keeps the file's value.
     for code, row in current.items():
         if code == PERSISTENCE:
-            document["persistence"] = row.params
+            document["persistence"] = {**document["persistence"], **row.params}
         elif code in document["rules"]:
-            document["rules"][code]["thresholds"] = row.params
+            document["rules"][code]["thresholds"] = {**document["rules"][code]["thresholds"], **row.params}
     return document
 
 
@@ -181,10 +183,19 @@ class SiteDevice:
 
 
 def profile_of(code: str, kind: str, site_id: int, medium: str, attributes: dict, *, tank: str | None = None,
-               instrument_class: str | None = None, instrument_installed=None) -> rt.DeviceProfile:
+               instrument_class: str | None = None, instrument_installed=None,
+               certificate: tuple | None = None) -> rt.DeviceProfile:
     """What the rules know of a device: its kind and site, ratings and dates from its parameters
-    (``attributes``) and from the registered instrument it is bound to."""
+    (``attributes``) and from the registered instrument it is bound to. ``certificate`` is the
+    instrument's certificate in force (verified on, conclusion, valid until: its VerificationState):
+    the verified state comes from verification and wins over dates typed into the attributes; a
+    failed verification leaves the instrument unverified from that day."""
     a = attributes or {}
+    last_verified, valid_until = _date(a.get("last_verified")), _date(a.get("valid_until"))
+    if certificate is not None:
+        verified_on, conclusion, certificate_valid_until = certificate
+        last_verified = _date(verified_on)
+        valid_until = _date(verified_on) if conclusion == Conclusion.FAIL else _date(certificate_valid_until)
     interval = a.get("report_interval_s")
     hours = a.get("opening_hours")
     return rt.DeviceProfile(
@@ -203,8 +214,9 @@ def profile_of(code: str, kind: str, site_id: int, medium: str, attributes: dict
         report_interval=dt.timedelta(seconds=interval) if interval else None,
         role=a.get("role"),
         account_active=bool(a.get("account_active", False)),
-        last_verified=_date(a.get("last_verified")),
-        valid_until=_date(a.get("valid_until")),
+        verified_k_factor=a.get("verified_k_factor"),
+        last_verified=last_verified,
+        valid_until=valid_until,
         installed_on=_date(a.get("installed_on")) or _date(instrument_installed),
         opening_hours=tuple(hours) if hours else None,
     )
@@ -212,6 +224,7 @@ def profile_of(code: str, kind: str, site_id: int, medium: str, attributes: dict
 
 _DEVICE = Device._meta.db_table
 _INSTRUMENT = Device._meta.get_field("instrument").related_model._meta.db_table
+_VERIFICATION_STATE = VerificationState._meta.db_table
 
 
 def _site_devices(site_ids: Iterable[int], device_ids: Iterable[int] = ()) -> dict[int, list[SiteDevice]]:
@@ -221,18 +234,20 @@ def _site_devices(site_ids: Iterable[int], device_ids: Iterable[int] = ()) -> di
     with sql.cursor() as cursor:
         cursor.execute(
             f"""SELECT d.id, d.code, d.kind, d.site_id, d.medium, d.attributes, d.last_seen_at,
-                       i.accuracy_class, i.install_date, f.code
+                       i.accuracy_class, i.install_date, f.code, v.verified_on, v.conclusion, v.valid_until
                 FROM {_DEVICE} d
                 LEFT JOIN {_INSTRUMENT} i ON i.id = d.instrument_id
+                LEFT JOIN {_VERIFICATION_STATE} v ON v.instrument_id = d.instrument_id
                 LEFT JOIN {_DEVICE} f ON f.id = d.feeds_from_id
                 WHERE ({sql.in_list('d.site_id', 'bigint')} OR {sql.in_list('d.id', 'bigint')})
                   AND d.revoked_at IS NULL AND d.kind <> %s
                 ORDER BY d.code""",
             [sql.list_param(list(site_ids)), sql.list_param(list(device_ids)), DeviceKind.GATEWAY],
         )
-        for id_, code, kind, site, medium, attributes, seen, accuracy, installed, tank in cursor.fetchall():
+        for id_, code, kind, site, medium, attributes, seen, accuracy, installed, tank, *state in cursor.fetchall():
             profile = profile_of(code, kind, site, medium, sql.json_of(attributes), tank=tank,
-                                 instrument_class=accuracy, instrument_installed=installed)
+                                 instrument_class=accuracy, instrument_installed=installed,
+                                 certificate=tuple(state) if state[0] is not None else None)
             devices[site].append(SiteDevice(id_, code, kind, site, sql.time_of(seen), profile))
     return devices
 
@@ -369,7 +384,14 @@ def _run(windows: dict[int, rt.Window], specs_of: dict[int, list[RuleSpec]], boo
     """Evaluate and apply; with the clock's ``step`` each rule sees only its own lookback of the site's window."""
     findings = [f for site, window in windows.items() for spec in specs_of.get(site, ())
                 for f in spec.evaluate(window if step is None else _own_window(window, spec, book, step), book)]
-    return alerting.apply_findings(findings, book, now)
+    touched = alerting.apply_findings(findings, book, now)
+    if step is not None:  # the clock's full windows: what a rule did not find there is gone
+        evaluated: dict[str, set[str]] = defaultdict(set)
+        for site, window in windows.items():
+            for spec in specs_of.get(site, ()):
+                evaluated[spec.code] |= {code for code, p in window.profiles.items() if p.kind in spec.device_kinds}
+        alerting.mark_absent(evaluated, findings, now)
+    return touched
 
 
 _WINDOW_DATA = tuple(f.name for f in dataclasses.fields(rt.Window) if f.name not in {"now", "start", "profiles", "last_seen"})
@@ -463,11 +485,28 @@ def _field_starts(specs: Iterable[RuleSpec], book: RuleBook, now: dt.datetime, s
     return starts
 
 
+RULE_CLOCK = "rules"  # the ClockTurn row of the rule clock
+
+
+def _previous_turn(now: dt.datetime) -> dt.datetime | None:
+    """The clock's last turn before ``now`` (None for the first turn, or a replay before it)."""
+    at = ClockTurn.objects.filter(name=RULE_CLOCK).values_list("at", flat=True).first()
+    return at if at is not None and at < now else None
+
+
 def tick(now: dt.datetime | None = None, *, since: dt.datetime | None = None, chunk: int = 200) -> int:
     """The clock's turn: time-driven rules for every site, every rule with its full window for the
-    sites with data since ``since`` (default: one tick interval ago). Returns the alerts touched."""
+    sites with data since ``since`` (default: the clock's previous turn; every site on a first turn,
+    with one tick interval as the step). Returns the alerts touched."""
     now = now or timezone.now()
-    since = since or now - dt.timedelta(seconds=settings.JILIANG_MONITORING_TICK_SECONDS)
+    step = dt.timedelta(seconds=settings.JILIANG_MONITORING_TICK_SECONDS)
+    since = since or _previous_turn(now)
+    touched = _turn(now, since or dt.datetime.min.replace(tzinfo=dt.timezone.utc), now - since if since else step, chunk)
+    ClockTurn.objects.update_or_create(name=RULE_CLOCK, defaults={"at": now})
+    return touched
+
+
+def _turn(now: dt.datetime, since: dt.datetime, step: dt.timedelta, chunk: int) -> int:
     book, enabled = current_rules()
     touched = 0
     sites = Device.objects.filter(revoked_at__isnull=True).exclude(kind=DeviceKind.GATEWAY)
@@ -490,10 +529,10 @@ def tick(now: dt.datetime | None = None, *, since: dt.datetime | None = None, ch
                         specs[spec.code] = spec
             if specs:
                 specs_of[site] = list(specs.values())
-                starts[site] = now - max(_reach(s, book, now - since) for s in specs.values())
-                field_starts[site] = _field_starts(specs.values(), book, now, now - since)
+                starts[site] = now - max(_reach(s, book, step) for s in specs.values())
+                field_starts[site] = _field_starts(specs.values(), book, now, step)
         if starts:
             inputs = _kinds_needed({i for specs in specs_of.values() for s in specs for i in s.inputs})
-            touched += _run(build_windows(starts, now, inputs, field_starts), specs_of, book, now, step=now - since)
+            touched += _run(build_windows(starts, now, inputs, field_starts), specs_of, book, now, step=step)
     touched += alerting.housekeep(book, now)
     return touched

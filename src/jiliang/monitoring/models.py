@@ -284,6 +284,9 @@ class Alert(models.Model):
     last_seen_at = models.DateTimeField(_("最近触发"))
     escalated_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
     cleared_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    # When the rule last ran on the clock with its full window and did not find the condition
+    # (since its last finding): only such an alert may clear; one whose rule did not run stays.
+    absent_since = models.DateTimeField(_("复核未见时间"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("最近提醒"), null=True, blank=True)
     reminders = models.PositiveIntegerField(_("提醒次数"), default=0)
     created_at = models.DateTimeField(_("写入时间"), auto_now_add=True, null=True)
@@ -339,3 +342,19 @@ class RuleThreshold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_code} v{self.version}"
+
+
+@scoped_by(shared=True)
+class ClockTurn(models.Model):
+    """When the rule clock last turned: the next turn evaluates the sites that sent since then, so a
+    replay (`jiliang monitor tick --at T` every hour) sees the hour's data and not its last minute."""
+
+    name = models.CharField(_("时钟"), max_length=32, primary_key=True)
+    at = models.DateTimeField(_("最近运行时间"))
+
+    class Meta:
+        verbose_name = _("规则时钟")
+        verbose_name_plural = _("规则时钟")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.at.isoformat()}"

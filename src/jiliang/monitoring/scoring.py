@@ -101,3 +101,13 @@ def score(alerts: Iterable[AlertSpan], labels: Iterable[Label], grace: Mapping[s
         true_alerts = sum(1 for a in rule_alerts if any(matches(a, label, rule_grace) for label in labels_on[a.device_id]))
         scores[code] = RuleScore(code, len(rule_labels), detected, len(rule_alerts), true_alerts)
     return scores
+
+
+def false_alarms_per_device_day(scores: Mapping[str, RuleScore], devices: int, period: timedelta) -> float | None:
+    """Alerts on no labelled fault, per monitored device and day of the period: the figure a
+    regulator's inbox feels (issue 15's bar: at most 0.05)."""
+    days = period / timedelta(days=1)
+    if devices <= 0 or days <= 0:
+        return None
+    return sum(s.false_alerts for s in scores.values()) / (devices * days)
+

@@ -1,13 +1,17 @@
 """Reads of monitoring data, each scoped to the caller."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from jiliang.accounts import selectors as account_selectors
 from jiliang.accounts.access import scope
 from jiliang.accounts.models import Division
-from jiliang.monitoring.models import Alert, DeadLetter, Device, DeviceKind, Reading, Rollup, RollupPeriod, RuleThreshold
+from jiliang.monitoring import alerting
+from jiliang.monitoring.models import Alert, AlertState, DeadLetter, Device, DeviceKind, Reading, Rollup, RollupPeriod, RuleThreshold
 
 
 def devices(user, *, site_id: int | None = None, kind: str | None = None, division_code: str | None = None,
@@ -88,3 +92,40 @@ def online_status(user, *, offline_after: dt.timedelta, division_code: str | Non
          "online": row["online"], "rate": row["online"] / row["total"] if row["total"] else 0.0}
         for row in rows.order_by("kind")
     ]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime  # Beijing time
+    who: str
+    what: str
+    note: str
+
+
+_ALERT_EVENTS = {"alert.raise": _("规则判定，产生预警"), "alert.escalate": _("预警升级"),
+                 "alert.clear": _("数据恢复正常，预警解除"), "alert.remind": _("超时未处置，发送提醒")}
+
+
+def alert_timeline(user, alert: Alert) -> list[TimelineEntry]:
+    """The alert's history, oldest first, from its audit events: who did what when, and the note
+    typed with a workflow step."""
+    events = (account_selectors.audit_events(user, object_type=Alert._meta.label, object_id=str(alert.pk))
+              .select_related("actor").order_by("at", "id"))
+    return [TimelineEntry(timezone.localtime(event.at), _actor(event), _happening(event.action),
+                          str((event.after or {}).get("note") or ""))
+            for event in events]
+
+
+def _actor(event) -> str:
+    if event.actor is not None:
+        return str(event.actor)
+    return str(_("规则引擎")) if event.actor_name == alerting.SYSTEM else event.actor_name
+
+
+def _happening(action: str) -> str:
+    if action in _ALERT_EVENTS:
+        return str(_ALERT_EVENTS[action])
+    state = action.removeprefix("alert.")
+    if state in AlertState.values:
+        return str(_("转为“%(state)s”")) % {"state": AlertState(state).label}
+    return action

@@ -1,13 +1,16 @@
 """Use cases of people on the monitoring data: devices and credentials, work orders, the alert
 workflow, threshold edits, file uploads. Each runs in one transaction with ``require`` and an audit
-row. Device ingest itself is ingest.py (one audit row per batch)."""
+row. Device ingest itself is ingest.py (one audit row per batch). The upkeep the jobs process runs
+daily (partitions ahead, the retention purge) is here too."""
 
 import copy
 import csv
+import datetime as dt
 import io
 import json
 import re
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +19,7 @@ from jiliang.accounts import audit
 from jiliang.accounts.access import AccessDenied, require
 from jiliang.accounts.models import Role
 from jiliang.errors import Conflict, InvalidInput
-from jiliang.monitoring import credentials, engine
+from jiliang.monitoring import credentials, engine, profiles, storage
 from jiliang.monitoring.ingest import IngestResult, Incoming, ingest
 from jiliang.monitoring.messages import DEVICE_CODE_PATTERN, KIND_TYPES, parse_batch, parse_item
 from jiliang.monitoring.models import (
@@ -24,9 +27,12 @@ from jiliang.monitoring.models import (
     TRANSITIONS,
     Alert,
     AlertState,
+    DeadLetter,
     Device,
     DeviceKind,
     IngestSource,
+    MessageKey,
+    Rollup,
     RuleThreshold,
     WorkOrder,
     WorkOrderKind,
@@ -54,6 +60,8 @@ def register_device(actor, *, code: str, kind: str, site=None, instrument=None, 
     if feeds_from is not None and (feeds_from.kind != DeviceKind.TANK_GAUGE or site is None
                                    or feeds_from.site_id != site.pk):
         errors["feeds_from"] = [_("供油油罐须为同一场所的液位仪。")]
+    if kind in KIND_TYPES:
+        errors.update(profiles.attribute_errors(kind, attributes or {}))
     if errors:
         raise InvalidInput(_("设备信息有误。"), errors)
     device = Device(code=code, kind=kind, name=name, medium=medium, instrument=instrument, site=site,
@@ -84,6 +92,21 @@ def issue_credentials(actor, device: Device) -> tuple[str, str]:
                  after={"token_prefix": device.token_prefix, "secret_version": device.secret_version},
                  division=device.division)
     return token, credentials.mqtt_secret(device.code, device.secret_version)
+
+
+@transaction.atomic
+def change_attributes(actor, device: Device, attributes: dict) -> Device:
+    """Replace a device's profile attributes, checked as at registration (profiles.ATTRIBUTES)."""
+    require(actor, "change", device)
+    errors = profiles.attribute_errors(device.kind, attributes)
+    if errors:
+        raise InvalidInput(_("设备属性有误。"), errors)
+    before = audit.snapshot(device, ["attributes"])
+    device.attributes = attributes
+    device.save(update_fields=["attributes"])
+    audit.record(actor, "device.change", device, before=before, after=audit.snapshot(device, ["attributes"]),
+                 division=device.division)
+    return device
 
 
 @transaction.atomic
@@ -204,3 +227,29 @@ def upload_file(actor, name: str, content: bytes) -> IngestResult:
     if not (actor.is_authenticated and actor.is_active and (actor.is_superuser or actor.role in UPLOADERS)):
         raise AccessDenied(_("您的角色无权上传监测数据。"))
     return ingest(items, source=IngestSource.FILE, actor=actor)
+
+
+PARTITION_DAYS_AHEAD = 7
+
+
+@transaction.atomic
+def create_partitions_ahead(days: int = PARTITION_DAYS_AHEAD) -> list[str]:
+    """The readings' daily partitions from yesterday to ``days`` ahead (PostgreSQL; nothing on
+    SQLite); the ingest also creates a missing one on demand, this keeps it off the hot path."""
+    return storage.ensure_ahead(timezone.now().date(), days)
+
+
+@transaction.atomic
+def purge_expired() -> dict:
+    """Readings (whole partitions on PostgreSQL), message keys, rollups and dead letters older than
+    JILIANG_MONITORING_RETENTION_DAYS; one audit event with the counts."""
+    cutoff = timezone.now() - dt.timedelta(days=settings.JILIANG_MONITORING_RETENTION_DAYS)
+    readings = storage.purge_before(cutoff)
+    keys, _deleted = MessageKey.objects.filter(time__lt=cutoff).delete()
+    rollups, _deleted = Rollup.objects.filter(start__lt=cutoff).delete()
+    letters, _deleted = DeadLetter.objects.filter(received_at__lt=cutoff).delete()
+    counts = {"readings_or_partitions": readings, "message_keys": keys, "rollups": rollups,
+              "dead_letters": letters, "cutoff": cutoff.isoformat()}
+    audit.record("monitor-purge", "monitoring.purge", object_type="monitoring.Retention", object_id="",
+                 object_repr="retention purge", after=counts)
+    return counts

@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import transaction
 
@@ -19,7 +20,7 @@ from jiliang.monitoring.messages import parse_item
 from jiliang.monitoring.models import Device, DeviceKind, IngestSource, WorkOrder
 from jiliang.monitoring.rules import types as rt
 from jiliang.registry.codes import make_uscc
-from jiliang.registry.models import Organization, Site, SiteKind
+from jiliang.registry.models import Instrument, Organization, Site, SiteKind
 
 KIND_OF = {rt.DeviceKind.NOZZLE: DeviceKind.NOZZLE, rt.DeviceKind.TANK: DeviceKind.TANK_GAUGE,
            rt.DeviceKind.METER: DeviceKind.METER, rt.DeviceKind.CHARGER: DeviceKind.CHARGER}
@@ -41,11 +42,17 @@ def _attributes(profile: rt.DeviceProfile) -> dict:
     return {k: v for k, v in values.items() if v is not None}
 
 
-@transaction.atomic
-def register_city(actor, simulation) -> dict[str, tuple[Device, str]]:
-    """Sites and devices of the simulated city (created once, found again on a re-run), each site
-    with a gateway; returns site id -> (gateway, fresh HTTP token). One audit row for the setup."""
-    gateways: dict[str, tuple[Device, str]] = {}
+@dataclass(frozen=True)
+class Placement:
+    """Where the simulated city lands in the registry: simulated site id -> registered site, and
+    device code -> registered instrument (the device then sits at the instrument's site)."""
+
+    sites: dict[str, Site]
+    instruments: dict[str, Instrument]
+
+
+def simulated_sites(simulation) -> dict[str, Site]:
+    """A simulated business with a site per simulated site ("模拟单位"), created once."""
     divisions = {d.code: d for d in Division.objects.filter(code__in={s.division_code for s in simulation.city.sites})}
     sites: dict[str, Site] = {}
     for number, sim_site in enumerate(simulation.city.sites):
@@ -56,12 +63,24 @@ def register_city(actor, simulation) -> dict[str, tuple[Device, str]]:
         sites[sim_site.site_id], _ = Site.objects.get_or_create(
             organization=organization, name=f"模拟场所 {sim_site.site_id}",
             defaults={"kind": SITE_KIND.get(sim_site.kind, SiteKind.OTHER), "division": division})
+    return sites
+
+
+@transaction.atomic
+def register_city(actor, simulation, placement: Placement | None = None) -> dict[str, tuple[Device, str]]:
+    """Sites and devices of the simulated city (created once, found again on a re-run), each site
+    with a gateway; returns site id -> (gateway, fresh HTTP token). One audit row for the setup.
+    Without a ``placement`` the city gets simulated businesses of its own (``simulated_sites``)."""
+    gateways: dict[str, tuple[Device, str]] = {}
+    sites = placement.sites if placement else simulated_sites(simulation)
+    instruments = placement.instruments if placement else {}
     existing = {d.code: d for d in Device.objects.filter(code__in=list(simulation.profiles))}
     for code, profile in sorted(simulation.profiles.items(), key=lambda item: item[1].kind != rt.DeviceKind.TANK):
         if code not in existing:
             feeds = existing.get(profile.tank_id) if profile.tank_id else None
             existing[code] = services.register_device(
-                actor, code=code, kind=KIND_OF[profile.kind], site=sites[profile.site_id], feeds_from=feeds,
+                actor, code=code, kind=KIND_OF[profile.kind], site=sites[profile.site_id],
+                instrument=instruments.get(code), feeds_from=feeds,
                 medium=profile.medium or "", attributes=_attributes(profile))
     for site_id, site in sites.items():
         code = f"gw-{site_id}"

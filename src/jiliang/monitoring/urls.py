@@ -8,5 +8,6 @@ urlpatterns = [
     path("alerts/", views.alert_list, name="alert-list"),
     path("alerts/<int:pk>/", views.alert_detail, name="alert-detail"),
     path("devices/", views.device_list, name="device-list"),
+    path("devices/<int:pk>/", views.device_detail, name="device-detail"),
     path("sites/<int:site_id>/", views.station, name="station"),
 ]

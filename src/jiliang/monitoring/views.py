@@ -2,7 +2,6 @@
 reconciliation chart (inline SVG), and device status with the online rate."""
 
 import datetime as dt
-import json
 from collections import defaultdict
 
 from django.contrib import messages
@@ -15,11 +14,10 @@ from django.utils.translation import gettext as _
 from jiliang.accounts import selectors as account_selectors
 from jiliang.accounts.access import may
 from jiliang.errors import DomainError
-from jiliang.monitoring import charts, selectors, services
+from jiliang.monitoring import charts, evidence, profiles, selectors, services
 from jiliang.monitoring.forms import AlertFilterForm, DeviceFilterForm, TransitionForm
 from jiliang.monitoring.models import AlertState, DeviceKind
 from jiliang.registry import selectors as registry_selectors
-from jiliang.registry.views import object_history
 from jiliang.ui.listing import ListColumn, Listing, render_listing
 
 STATION_DAYS = 7
@@ -90,9 +88,9 @@ def alert_detail(request, pk: int):
         "title": _("预警 #%(id)s") % {"id": alert.pk},
         "fields": fields,
         "actions": [(_("场站视图"), reverse("monitoring:station", args=[alert.site_id]))],
-        "evidence": json.dumps(alert.evidence, ensure_ascii=False, indent=2),
+        "evidence": evidence.rows(alert.rule_code, alert.evidence),
         "form": form if alert.allowed_transitions() and may(request.user, "transition", alert) else None,
-        "history": object_history(request.user, alert),
+        "timeline": selectors.alert_timeline(request.user, alert),
     })
 
 
@@ -111,7 +109,7 @@ def device_list(request):
         export_name="devices",
         default_sort="code",
         filter_form=form,
-        detail_url=lambda d: reverse("monitoring:station", args=[d.site_id]),
+        detail_url=lambda d: reverse("monitoring:device-detail", args=[d.pk]),
         columns=[
             ListColumn(_("设备编号"), lambda d: d.code, "code", link=True),
             ListColumn(_("设备类型"), lambda d: d.get_kind_display(), "kind"),
@@ -146,7 +144,8 @@ def _tank_chart(user, tank, nozzles, since: dt.datetime):
             level += moves[index][1]
             index += 1
         book.append((time, level))
-    return charts.line_chart({_("液位仪实测"): ("measured", measured), _("账面库存"): ("book", book)})
+    return charts.line_chart({_("液位仪实测"): ("measured", measured), _("账面库存"): ("book", book)},
+                             tz=timezone.get_default_timezone(), y_unit=_("体积（L）"), x_caption=_("北京时间"))
 
 
 @login_required
@@ -168,3 +167,24 @@ def station(request, site_id: int):
         "alerts": selectors.alerts(request.user, site_id=site.pk, active=True)[:50],
         "days": STATION_DAYS,
     })
+
+
+@login_required
+def device_detail(request, pk: int):
+    """A device's profile, its last message and the rules that lack an input to judge it."""
+    device = get_object_or_404(selectors.devices(request.user).select_related("site", "instrument", "feeds_from"), pk=pk)
+    labels = {a.name: a.label for a in profiles.ATTRIBUTES.get(device.kind, ())}
+    return render(request, "monitoring/device_detail.html", {
+        "title": f"{device.code} {device.get_kind_display()}",
+        "device": device,
+        "attributes": [(labels.get(name, name), _shown(value)) for name, value in sorted(device.attributes.items())],
+        "missing_inputs": profiles.device_missing_inputs(device),
+    })
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, list):
+        return "–".join(str(v) for v in value)
+    return str(value)

@@ -13,17 +13,21 @@ from ninja import Field, Query, Router, Schema, Status
 
 from jiliang import concurrency
 from jiliang.accounts.models import Division
+from jiliang.choices import ChoicePage, ChoiceQuery, SiteChoiceQuery, choice_page
 from jiliang.errors import InvalidInput
-from jiliang.pagination import page_of
+from jiliang.pagination import api_page, page_of
 from jiliang.registry import selectors, services
 from jiliang.registry.models import (
     InstrumentStatus,
     InstrumentType,
+    Organization,
     OrganizationStatus,
     Purpose,
+    Site,
     SiteKind,
     VerificationMode,
 )
+from jiliang.schemas import Cursor
 
 router = Router(tags=["registry"])
 
@@ -33,11 +37,15 @@ def _readers(schema: type[Schema]) -> list[tuple[str, attrgetter]]:
     return [(field.alias or name, attrgetter(field.alias or name)) for name, field in schema.model_fields.items()]
 
 
-def _listed(schema: type[Schema], queryset, filters):
-    """A page of ``queryset`` whose items are dicts keyed as ``schema`` reads them. Given model
-    instances, ninja resolves each dotted alias ("type.code") by parsing a template variable, for
-    every field of every item: a third of a list request."""
-    page = page_of(queryset, filters.offset, filters.limit)
+def _listed(schema: type[Schema], queryset, filters, keyset: str | None = None):
+    """A page of ``queryset`` whose items are dicts keyed as ``schema`` reads them (by keyset in
+    the order ``keyset`` when given). Given model instances, ninja resolves each dotted alias
+    ("type.code") by parsing a template variable, for every field of every item: a third of a
+    list request."""
+    if keyset:
+        page = api_page(queryset, keyset, cursor=filters.cursor, offset=filters.offset, limit=filters.limit)
+    else:
+        page = page_of(queryset, filters.offset, filters.limit)
     readers = _readers(schema)
     return dataclasses.replace(page, items=[{key: read(item) for key, read in readers} for item in page.items])
 
@@ -73,7 +81,7 @@ class OrganizationFilter(Schema):
 
 
 class OrganizationIn(Schema):
-    uscc: str = Field(..., min_length=1, max_length=32)
+    uscc: str = Field(..., max_length=40, description="full-width characters, spaces and lower case are normalised")
     name: str = Field(..., min_length=1, max_length=128)
     division_code: str = Field(..., min_length=1, max_length=16)
     legal_representative: str = Field("", max_length=64)
@@ -204,6 +212,20 @@ def list_sites(request, filters: Query[SiteFilter]):
         text=filters.q, sort=filters.sort,
     )
     return _listed(SiteOut, queryset, filters)
+
+
+@router.get("choices/organizations", response=ChoicePage, url_name="organization-choices",
+            summary="Organizations whose name contains q or whose USCC starts with it (autocomplete)")
+def organization_choices(request, filters: Query[ChoiceQuery]):
+    queryset = selectors.organizations(request.auth, text=filters.q.strip() or None)
+    return choice_page(queryset, Organization.choice_label, filters.limit)
+
+
+@router.get("choices/sites", response=ChoicePage, url_name="site-choices",
+            summary="Sites whose name or address contains q, of one operator when given (autocomplete)")
+def site_choices(request, filters: Query[SiteChoiceQuery]):
+    queryset = selectors.sites(request.auth, organization_id=filters.organization, text=filters.q.strip() or None)
+    return choice_page(queryset, Site.choice_label, filters.limit)
 
 
 @router.get("sites/{site_id}", response=SiteOut, summary="One site")
@@ -344,6 +366,7 @@ class InstrumentPage(Schema):
     offset: int
     limit: int
     has_more: bool
+    next_cursor: str | None = None
 
 
 class InstrumentFilter(Schema):
@@ -356,6 +379,7 @@ class InstrumentFilter(Schema):
     mandatory: bool | None = None
     q: str | None = Field(None, max_length=64, description="serial-number prefix, public code, owner or site name")
     sort: str = "-id"
+    cursor: Cursor = None
     offset: int = Field(0, ge=0, le=10_000_000)
     limit: int = Field(50, ge=1, le=500)
 
@@ -373,6 +397,8 @@ class InstrumentIn(Schema):
     purpose: Purpose = Purpose.TRADE_SETTLEMENT
     status: InstrumentStatus = InstrumentStatus.IN_USE
     install_date: datetime.date | None = None
+    other_operator_confirmed: bool = Field(False, description="the site is operated by another organization "
+                                                                "than the owner, and that is intended")
 
 
 class InstrumentPatch(Schema):
@@ -387,6 +413,7 @@ class InstrumentPatch(Schema):
     site_id: int | None = Field(None, ge=1)
     purpose: Purpose | None = None
     install_date: datetime.date | None = None
+    other_operator_confirmed: bool = False
 
 
 class StatusChangeIn(Schema):
@@ -421,7 +448,7 @@ def list_instruments(request, filters: Query[InstrumentFilter]):
         status=filters.status, owner_id=filters.owner, site_id=filters.site, mandatory=filters.mandatory,
         text=filters.q, sort=filters.sort,
     )
-    return _listed(InstrumentOut, queryset, filters)
+    return _listed(InstrumentOut, queryset, filters, filters.sort if filters.sort in selectors.INSTRUMENT_SORTS else "-id")
 
 
 @router.get("instruments/{instrument_id}", response=InstrumentOut, summary="One instrument")

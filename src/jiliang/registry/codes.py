@@ -5,6 +5,7 @@ The mod-31 check character comes from python-stdnum; the organization code embed
 passes that inner check is not confirmed (see data/uscc.md).
 """
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from stdnum.cn import uscc as stdnum_uscc
@@ -12,6 +13,8 @@ from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 
 ORGANIZATION_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 ALPHABET_36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+FORBIDDEN_LETTERS = "IOZSV"
 
 
 @dataclass(frozen=True)
@@ -32,15 +35,35 @@ def organization_code_check_character(body: str) -> str:
     return {10: "X", 11: "0"}.get(value, str(value))
 
 
-def check_uscc(raw: str) -> UsccCheck:
+def normalise_uscc(raw: str | None) -> str:
+    """The code as typed, in the form it is stored: a Chinese input method types full-width
+    characters (ＡＢＣ１２３), which NFKC folds to ASCII; spaces and hyphens go, letters are upper-cased."""
+    folded = unicodedata.normalize("NFKC", raw or "")
+    kept = "".join(c for c in folded if not c.isspace() and c != "-").upper()
+    return unicodedata.normalize("NFKC", kept)  # upper-casing can decompose (ǰ -> J̌)
+
+
+def _format_error(code: str) -> str:
+    forbidden = sorted({c for c in code if c in FORBIDDEN_LETTERS})
+    if forbidden:
+        return f"统一社会信用代码不得含字母 {'、'.join(forbidden)}(GB 32100 不用 I、O、Z、S、V)"
+    foreign = sorted({c for c in code if c not in USCC_ALPHABET})
+    if foreign:
+        return f"统一社会信用代码含有非法字符：{'、'.join(foreign)}"
+    return "统一社会信用代码前 8 位应为数字(登记管理部门、机构类别和行政区划码)"
+
+
+def check_uscc(raw: str | None) -> UsccCheck:
     """Validate a USCC; the error names what is wrong, e.g. the expected check character."""
-    code = stdnum_uscc.compact(raw or "")
+    code = normalise_uscc(raw)
+    if not code:
+        return UsccCheck(code, "请填写统一社会信用代码(18 位)")
     try:
         stdnum_uscc.validate(code)
     except InvalidLength:
         return UsccCheck(code, f"统一社会信用代码应为 18 位，实际为 {len(code)} 位")
     except InvalidFormat:
-        return UsccCheck(code, "统一社会信用代码含有非法字符(不得含 I、O、Z、S、V)或格式不符")
+        return UsccCheck(code, _format_error(code))
     except InvalidChecksum:
         expected = stdnum_uscc.calc_check_digit(code[:17])
         return UsccCheck(code, f"统一社会信用代码校验位错误：第 18 位应为 {expected}，实际为 {code[17]}")

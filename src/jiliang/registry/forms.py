@@ -1,8 +1,10 @@
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.concurrency import VersionedForm
 from jiliang.accounts.models import Division
+from jiliang.registry.codes import normalise_uscc
 from jiliang.registry.models import (
     Instrument,
     InstrumentStatus,
@@ -13,6 +15,10 @@ from jiliang.registry.models import (
     SiteKind,
     VerificationMode,
 )
+from jiliang.ui.widgets import AutocompleteSelect, DateInput, SearchableChoiceField
+
+ORGANIZATION_CHOICES = reverse_lazy("api:organization-choices")
+SITE_CHOICES = reverse_lazy("api:site-choices")
 
 
 def _choices(choices) -> list[tuple[str, str]]:
@@ -42,6 +48,8 @@ class OrganizationFilterForm(forms.Form):
 
 
 class OrganizationForm(VersionedForm, forms.ModelForm):
+    # Longer than the 18 characters stored: the service normalises spaces and full-width input first.
+    uscc = forms.CharField(label=_("统一社会信用代码"), max_length=40)
     division = DivisionChoiceField(label=_("所属区划"), queryset=Division.objects.none())
 
     class Meta:
@@ -56,6 +64,9 @@ class OrganizationForm(VersionedForm, forms.ModelForm):
             del self.fields["uscc"]  # the code identifies the entity; a new code is a new entity
         _keep_only(self, editable)
 
+    def clean_uscc(self) -> str:
+        return normalise_uscc(self.cleaned_data["uscc"])
+
 
 class SiteFilterForm(forms.Form):
     division = DivisionChoiceField(label=_("区划"), queryset=Division.objects.none(), required=False, to_field_name="code")
@@ -68,7 +79,8 @@ class SiteFilterForm(forms.Form):
 
 
 class SiteForm(VersionedForm, forms.ModelForm):
-    organization = forms.ModelChoiceField(label=_("经营单位"), queryset=Organization.objects.none())
+    organization = SearchableChoiceField(label=_("经营单位"), queryset=Organization.objects.none(),
+                                         widget=AutocompleteSelect(ORGANIZATION_CHOICES))
     division = DivisionChoiceField(label=_("所在区划"), queryset=Division.objects.none())
 
     class Meta:
@@ -92,11 +104,11 @@ class InstrumentTypeFilterForm(forms.Form):
 class InstrumentTypeForm(VersionedForm, forms.ModelForm):
     class Meta:
         model = InstrumentType
-        fields = ["name_zh", "name_en", "category", "regulation", "verification_mode",
-                  "verification_interval_months", "period_note", "typical_scope", "mandatory",
-                  "catalogue_status", "source", "confidence", "notes"]
+        # The English name, research sources, confidence and notes are the admin's (back office).
+        fields = ["name_zh", "category", "regulation", "verification_mode", "verification_interval_months",
+                  "period_note", "typical_scope", "mandatory", "catalogue_status"]
         widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in
-                   ["regulation", "period_note", "typical_scope", "catalogue_status", "source", "notes"]}
+                   ["regulation", "period_note", "typical_scope", "catalogue_status"]}
 
 
 class InstrumentFilterForm(forms.Form):
@@ -106,8 +118,8 @@ class InstrumentFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("场所类型"), choices=_choices(SiteKind.choices), required=False)
     status = forms.ChoiceField(label=_("状态"), choices=_choices(InstrumentStatus.choices), required=False)
     q = forms.CharField(label=_("编号、公开码、单位或场所"), required=False, max_length=64)
-    owner = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    site = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    owner = forms.IntegerField(label=_("使用单位"), required=False, min_value=1, widget=forms.HiddenInput)
+    site = forms.IntegerField(label=_("安装场所"), required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, divisions=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,20 +127,25 @@ class InstrumentFilterForm(forms.Form):
 
 
 class InstrumentForm(VersionedForm, forms.ModelForm):
-    owner = forms.ModelChoiceField(label=_("使用单位"), queryset=Organization.objects.none())
-    site = forms.ModelChoiceField(label=_("安装场所"), queryset=Site.objects.none())
+    owner = SearchableChoiceField(label=_("使用单位"), queryset=Organization.objects.none(),
+                                  widget=AutocompleteSelect(ORGANIZATION_CHOICES))
+    site = SearchableChoiceField(label=_("安装场所"), queryset=Site.objects.none(),
+                                 widget=AutocompleteSelect(SITE_CHOICES, depends_on="owner", param="organization"))
+    other_operator_confirmed = forms.BooleanField(
+        label=_("确认安装在其他单位经营的场所"), required=False,
+        help_text=_("场所的经营单位不是使用单位时(如集贸市场摊位、租赁设备)须勾选。"))
 
     class Meta:
         model = Instrument
         fields = ["type", "serial_no", "manufacturer", "model", "pattern_approval_no", "accuracy_class",
-                  "measuring_range", "owner", "site", "purpose", "install_date"]
-        widgets = {"install_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+                  "measuring_range", "owner", "site", "other_operator_confirmed", "purpose", "install_date"]
+        widgets = {"install_date": DateInput}
 
     def __init__(self, *args, organizations=None, sites=None, editable=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = organizations
         self.fields["site"].queryset = sites
-        _keep_only(self, editable)
+        _keep_only(self, editable)  # an owner picks among its own sites: nothing to confirm
 
     def _get_validation_exclusions(self):
         """Leave the (type, manufacturer, serial) constraint to the service, whose conflict names the
@@ -138,5 +155,5 @@ class InstrumentForm(VersionedForm, forms.ModelForm):
 
 class InstrumentStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("新状态"), choices=InstrumentStatus.choices)
-    effective_on = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    effective_on = forms.DateField(label=_("生效日期"), widget=DateInput)
     reason = forms.CharField(label=_("原因"), max_length=255, required=False)

@@ -50,6 +50,10 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def choice_label(self) -> str:
+        """How a select names it: two units can share a name, never a code."""
+        return f"{self.name}（{self.uscc}）"
+
     @property
     def masked_contact_phone(self) -> str:
         return mask_phone(self.contact_phone)
@@ -106,6 +110,9 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def choice_label(self) -> str:
+        return f"{self.name}（{self.address}）" if self.address else self.name
 
 
 class VerificationMode(models.TextChoices):
@@ -235,7 +242,7 @@ class Instrument(models.Model):
     status = models.CharField(_("状态"), max_length=16, choices=InstrumentStatus.choices, default=InstrumentStatus.IN_USE)
     status_since = models.DateField(_("状态日期"), null=True, blank=True)
     install_date = models.DateField(_("安装日期"), null=True, blank=True)
-    search_key = models.CharField(max_length=64, editable=False, db_index=True)
+    search_key = models.CharField(_("检索键"), max_length=64, editable=False, db_index=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -292,7 +299,8 @@ def flags(type_is_mandatory: bool, purpose: str, serial_no: str) -> tuple[bool, 
 class InstrumentStatusChange(models.Model):
     """One change of an instrument's status: from, to, the date it took effect, why, by whom."""
 
-    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="status_changes")
+    instrument = models.ForeignKey(Instrument, verbose_name=_("计量器具"), on_delete=models.CASCADE,
+                                   related_name="status_changes")
     from_status = models.CharField(_("原状态"), max_length=16, choices=InstrumentStatus.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=16, choices=InstrumentStatus.choices)
     effective_on = models.DateField(_("生效日期"))

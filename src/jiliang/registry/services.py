@@ -327,6 +327,22 @@ def _validate_instrument(actor, instrument: Instrument) -> dict[str, list[str]]:
     return errors
 
 
+OTHER_OPERATOR_CONFIRMATION = "other_operator_confirmed"
+
+
+def _other_operator_errors(instrument: Instrument, confirmed: bool) -> dict[str, list[str]]:
+    """An instrument at a site another organization operates is legitimate (a stall's scale in a
+    market its organizer runs, leased equipment) but is more often a wrong pick from a long list:
+    it is registered only when the caller confirms it explicitly (docs/registry.md)."""
+    site, owner = instrument.site, instrument.owner
+    if confirmed or site is None or owner is None or site.organization_id == owner.pk:
+        return {}
+    message = _("场所“%(site)s”由“%(operator)s”经营，不是使用单位“%(owner)s”的场所。") % {
+        "site": site.name, "operator": site.organization.name, "owner": owner.name}
+    return {"site": [message], OTHER_OPERATOR_CONFIRMATION: [
+        _("如确属安装在其他单位经营的场所(如集贸市场摊位、租赁设备)，请勾选确认后再提交。")]}
+
+
 def _user_or_none(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
 
@@ -359,13 +375,14 @@ def create_instrument(
     site: Site,
     status: str = InstrumentStatus.IN_USE,
     status_since: datetime.date | None = None,
+    other_operator_confirmed: bool = False,
     **fields,
 ) -> Instrument:
     instrument = Instrument(type=type, serial_no=serial_no, manufacturer=manufacturer, owner=owner, site=site,
                             status=status, **fields)
     instrument.fill_derived()
     require(actor, "create", instrument)
-    errors = _validate_instrument(actor, instrument)
+    errors = _validate_instrument(actor, instrument) or _other_operator_errors(instrument, other_operator_confirmed)
     if errors:
         raise InvalidInput(_("计量器具信息有误。"), errors)
     conflict = _duplicate_of(instrument)
@@ -377,31 +394,42 @@ def create_instrument(
         instrument=instrument, from_status="", to_status=instrument.status,
         effective_on=instrument.status_since, reason=_("登记"), changed_by=_user_or_none(actor),
     )
-    audit.record(actor, "instrument.create", instrument, after=audit.snapshot(instrument),
+    audit.record(actor, "instrument.create", instrument, after=_confirmed_snapshot(instrument),
                  division=instrument.division)
     return instrument
 
 
+def _confirmed_snapshot(instrument: Instrument) -> dict:
+    """The audit snapshot, saying when the registration at another organization's site was confirmed."""
+    after = audit.snapshot(instrument)
+    if instrument.site.organization_id != instrument.owner_id:
+        after[OTHER_OPERATOR_CONFIRMATION] = True
+    return after
+
+
 @transaction.atomic
-def update_instrument(actor, instrument: Instrument, *, version: str | None = None, **changes) -> Instrument:
+def update_instrument(actor, instrument: Instrument, *, other_operator_confirmed: bool = False,
+                      version: str | None = None, **changes) -> Instrument:
     require(actor, "change", instrument)
     instrument = concurrency.lock_current(instrument, version)
     _refuse_fields(
         changes, OWNER_INSTRUMENT_EDITABLE_FIELDS if actor.role == Role.OWNER else INSTRUMENT_EDITABLE_FIELDS
     )
-    before = audit.snapshot(instrument)
+    before = _confirmed_snapshot(instrument)
     for name, value in changes.items():
         setattr(instrument, name, value)
     instrument.fill_derived()
     require(actor, "change", instrument)  # not out of the actor's county or organization
     errors = _validate_instrument(actor, instrument)
+    if not errors and {"owner", "site"} & set(changes):  # an instrument registered so earlier stays editable
+        errors = _other_operator_errors(instrument, other_operator_confirmed)
     if errors:
         raise InvalidInput(_("计量器具信息有误。"), errors)
     conflict = _duplicate_of(instrument)
     if conflict:
         raise conflict
     instrument.save()
-    audit.record(actor, "instrument.update", instrument, before=before, after=audit.snapshot(instrument),
+    audit.record(actor, "instrument.update", instrument, before=before, after=_confirmed_snapshot(instrument),
                  division=instrument.division)
     return instrument
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiliang import concurrency
-from jiliang.accounts import audit
+from jiliang.accounts import audit, audit_labels
 from jiliang.accounts import selectors as account_selectors
 from jiliang.accounts.access import may, require
 from jiliang.accounts.models import Role
@@ -29,6 +29,7 @@ from jiliang.registry.forms import (
     SiteForm,
 )
 from jiliang.registry.models import Instrument, Organization, Site
+from jiliang.registry.regulations import regulation_references
 from jiliang.ui.listing import BulkAction, ListColumn, Listing, render_listing, selected_ids
 
 LABELS_PER_SHEET = 200
@@ -37,8 +38,8 @@ LABELS_PER_SHEET = 200
 def object_history(user, instance) -> list[dict]:
     events = account_selectors.audit_events(user, object_type=instance._meta.label, object_id=str(instance.pk))
     return [
-        {"at": e.at, "actor_name": e.actor_name, "action": e.action,
-         "changes": audit.changed_fields(e.before, e.after)}
+        {"at": e.at, "actor_name": e.actor_name, "action": audit_labels.action_display(e.action),
+         "changes": audit_labels.field_names(e.object_type, audit.changed_fields(e.before, e.after))}
         for e in events[:50]
     ]
 
@@ -257,12 +258,10 @@ def instrument_type_list(request):
         columns=[
             ListColumn(_("目录编号"), lambda t: t.code, "code", link=True),
             ListColumn(_("名称"), lambda t: t.name_zh, "name_zh"),
-            ListColumn(_("英文名称"), lambda t: t.name_en),
-            ListColumn(_("检定规程"), lambda t: t.regulation),
+            ListColumn(_("检定规程"), lambda t: regulation_references(t.regulation)),
             ListColumn(_("检定方式"), lambda t: t.get_verification_mode_display()),
             ListColumn(_("检定周期/使用年限(月)"), lambda t: t.verification_interval_months),
             ListColumn(_("实施强制检定"), lambda t: _yes_no(t.mandatory)),
-            ListColumn(_("可信度"), lambda t: t.confidence),
         ],
     )
     return render_listing(request, listing, queryset)
@@ -274,8 +273,14 @@ def instrument_type_detail(request, code: str):
     actions = [(_("该种类器具"), reverse("registry:instrument-list") + f"?type={instrument_type.code}")]
     if may(request.user, "change", instrument_type):
         actions.append((_("修改"), reverse("registry:instrument-type-edit", args=[code])))
-    fields = [(field.verbose_name, getattr(instrument_type, field.name)) for field in instrument_type._meta.fields
-              if field.name not in {"id", "verification_mode", "mandatory", "updated_at"}]
+    if request.user.is_superuser:  # the admin checks the research: every stored text with its sources
+        fields = [(field.verbose_name, getattr(instrument_type, field.name)) for field in instrument_type._meta.fields
+                  if field.name not in {"id", "verification_mode", "mandatory", "updated_at"}]
+    else:
+        fields = [(_("目录编号"), instrument_type.code), (_("名称"), instrument_type.name_zh),
+                  (_("检定规程"), regulation_references(instrument_type.regulation)),
+                  (_("检定周期/使用年限(月)"), instrument_type.verification_interval_months),
+                  (_("典型用途"), instrument_type.typical_scope)]
     fields += [(_("检定方式"), instrument_type.get_verification_mode_display()),
                (_("实施强制检定"), _yes_no(instrument_type.mandatory))]
     return render(request, "ui/detail.html", {

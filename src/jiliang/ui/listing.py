@@ -1,7 +1,10 @@
 """The list page pattern every app reuses: filter form, sortable columns, pages, export.
 
 A view builds a ``Listing`` (columns, sorts, a filter form) and calls ``render_listing`` with the
-scoped queryset; ``?sort=``, ``?offset=`` and ``?export=csv|xlsx`` work the same on every list.
+scoped queryset; ``?sort=``, the pages (``?after=CURSOR``, ``?before=CURSOR``, ``?page=last``) and
+``?export=csv|xlsx`` work the same on every list. Pages go by keyset (``pagination.keyset_page``),
+so the last page of a million rows costs what the first does; the pager offers first, previous,
+next and last, and no row numbers (they would need the COUNT keyset paging avoids).
 """
 
 from collections.abc import Callable
@@ -14,7 +17,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from jiliang import exports
-from jiliang.pagination import page_of
+from jiliang.pagination import InvalidCursor, KeysetPage, keyset_page
+
+PAGE_PARAMETERS = ("after", "before", "page", "offset")  # "offset": links saved before keyset paging
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,32 @@ def _query_without(request, *names: str) -> str:
     return urlencode(params)
 
 
+def _keyset_page(request, queryset, sort: str) -> KeysetPage:
+    """The page the request asks for; a cursor of another sort order (or an edited one) gives the
+    first page rather than an error."""
+    size = settings.JILIANG_PAGE_SIZE
+    try:
+        return keyset_page(queryset, sort, size, after=request.GET.get("after") or None,
+                           before=request.GET.get("before") or None, last=request.GET.get("page") == "last")
+    except InvalidCursor:
+        return keyset_page(queryset, sort, size)
+
+
+def _pager(request, page: KeysetPage) -> dict:
+    """The pager's links (query strings), each None where it would lead nowhere."""
+    query = _query_without(request, *PAGE_PARAMETERS, "export")
+
+    def link(parameters: str) -> str:
+        return f"?{query}&{parameters}" if query else f"?{parameters}"
+
+    return {
+        "first": f"?{query}" if page.previous_cursor else None,
+        "previous": link(urlencode({"before": page.previous_cursor})) if page.previous_cursor else None,
+        "next": link(urlencode({"after": page.next_cursor})) if page.next_cursor else None,
+        "last": link("page=last") if page.next_cursor else None,
+    }
+
+
 def render_listing(request, listing: Listing, queryset, template: str = "ui/list.html", extra_context: dict | None = None):
     sort = request.GET.get("sort") or listing.default_sort
     if sort not in listing.sort_keys():
@@ -72,14 +103,11 @@ def render_listing(request, listing: Listing, queryset, template: str = "ui/list
     columns = [(c.header, c.value) for c in listing.columns]
     if export in {"csv", "xlsx"}:
         rows = queryset[: settings.JILIANG_EXPORT_MAX_ROWS].iterator(chunk_size=2000)
-        name = f"{listing.export_name}-{timezone.localdate():%Y%m%d}"
+        day = f"{timezone.localdate():%Y%m%d}"
+        name = exports.ExportName(f"{listing.title}-{day}", f"{listing.export_name}-{day}")
         respond = exports.csv_response if export == "csv" else exports.xlsx_response
         return respond(name, columns, rows)
-    try:
-        offset = max(0, int(request.GET.get("offset", 0)))
-    except ValueError:
-        offset = 0
-    page = page_of(queryset, offset, settings.JILIANG_PAGE_SIZE)
+    page = _keyset_page(request, queryset, sort)
     rows = [
         {"cells": [c.value(item) for c in listing.columns],
          "url": listing.detail_url(item) if listing.detail_url else None,
@@ -90,7 +118,7 @@ def render_listing(request, listing: Listing, queryset, template: str = "ui/list
         "listing": listing,
         "page": page,
         "rows": rows,
-        "last_row": page.offset + len(rows),
+        "pager": _pager(request, page),
         "sort": sort,
         "headers": [
             {"title": c.header, "link": c.link, "sort_key": c.sort_key,
@@ -98,9 +126,9 @@ def render_listing(request, listing: Listing, queryset, template: str = "ui/list
              "active": sort.lstrip("-") == c.sort_key, "descending": sort.startswith("-")}
             for c in listing.columns
         ],
-        "query_without_sort": _query_without(request, "sort", "offset", "export"),
-        "query_without_offset": _query_without(request, "offset", "export"),
-        "query_without_export": _query_without(request, "export", "offset"),
+        "query_without_sort": _query_without(request, "sort", *PAGE_PARAMETERS, "export"),
+        "query_without_offset": _query_without(request, *PAGE_PARAMETERS, "export"),
+        "query_without_export": _query_without(request, "export", *PAGE_PARAMETERS),
         **(extra_context or {}),
     }
     return render(request, template, context)

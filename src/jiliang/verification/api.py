@@ -15,11 +15,12 @@ from pydantic import ConfigDict
 from jiliang import concurrency
 from jiliang.accounts.access import AccessDenied
 from jiliang.accounts.models import Division, User
+from jiliang.choices import ChoicePage, ChoiceQuery, choice_page
 from jiliang.errors import InvalidInput
-from jiliang.pagination import page_of
+from jiliang.pagination import api_page, page_of
 from jiliang.registry import selectors as registry_selectors
 from jiliang.registry.models import InstrumentType
-from jiliang.schemas import RecordId
+from jiliang.schemas import Cursor, RecordId
 from jiliang.verification import selectors, services
 from jiliang.verification.models import (
     AnchorKind,
@@ -368,6 +369,13 @@ def list_standards(request, institution: RecordId | None = None, type: str | Non
                    offset, limit)
 
 
+@router.get("choices/standards", response=ChoicePage, url_name="standard-choices",
+            summary="Measurement standards whose name or approval number contains q (autocomplete)")
+def standard_choices(request, filters: Query[ChoiceQuery]):
+    queryset = selectors.standards(request.auth, text=filters.q.strip() or None).order_by("name", "id")
+    return choice_page(queryset, MeasurementStandard.choice_label, filters.limit)
+
+
 @router.get("standards/{standard_id}", response=StandardOut, summary="One measurement standard")
 def get_standard(request, standard_id: RecordId, response: HttpResponse):
     return concurrency.tagged(response, get_object_or_404(selectors.standards(request.auth), pk=standard_id))
@@ -680,6 +688,7 @@ class CertificatePage(Schema):
     offset: int
     limit: int
     has_more: bool
+    next_cursor: str | None = None
 
 
 class VerificationOut(Schema):
@@ -779,9 +788,9 @@ def record_verification(request, payload: VerificationIn):
 @router.get("certificates", response=CertificatePage, summary="List certificates")
 def list_certificates(request, number: str | None = Query(None, max_length=40), instrument: RecordId | None = None,
                       kind: CertificateKind | None = None, status: CertificateStatus | None = None,
-                      offset: int = Offset, limit: int = Limit):
+                      cursor: Cursor = None, offset: int = Offset, limit: int = Limit):
     queryset = selectors.certificates(request.auth, number=number, instrument_id=instrument, kind=kind, status=status)
-    return page_of(queryset, offset, limit)
+    return api_page(queryset, "-performed_on", cursor=cursor, offset=offset, limit=limit)
 
 
 @router.get("certificates/{certificate_id}", response=CertificateOut, summary="One certificate")

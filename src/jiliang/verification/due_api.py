@@ -7,8 +7,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from jiliang.errors import InvalidInput
-from jiliang.pagination import page_of
+from jiliang.pagination import api_page
 from jiliang.verification import due, statistics
+from jiliang.schemas import Cursor
 from jiliang.verification.models import Conclusion
 
 router = Router(tags=["verification: due and statistics"])
@@ -17,6 +18,7 @@ router = Router(tags=["verification: due and statistics"])
 class Narrowing(Schema):
     division: str | None = Field(None, max_length=16, description="division code; its subtree is included")
     type: str | None = Field(None, max_length=16, description="catalogue code, e.g. MI06")
+    cursor: Cursor = None
     offset: int = Field(0, ge=0, le=10_000_000)
     limit: int = Field(50, ge=1, le=500)
 
@@ -47,6 +49,7 @@ class StandingPage(Schema):
     offset: int
     limit: int
     has_more: bool
+    next_cursor: str | None = None
 
 
 class UnverifiedOut(Schema):
@@ -68,32 +71,37 @@ class UnverifiedPage(Schema):
     offset: int
     limit: int
     has_more: bool
+    next_cursor: str | None = None
+
+
+def _paged(queryset, sort: str, filters: Narrowing):
+    return api_page(queryset, sort, cursor=filters.cursor, offset=filters.offset, limit=filters.limit)
 
 
 @router.get("verification/due-soon", response=StandingPage, summary="Instruments due for verification soon")
 def list_due_soon(request, filters: Query[DueFilter]):
     queryset = due.due_soon(request.auth, within_days=filters.days, division_code=filters.division,
                             type_code=filters.type)
-    return page_of(queryset, filters.offset, filters.limit)
+    return _paged(queryset, "valid_until", filters)
 
 
 @router.get("verification/overdue", response=StandingPage, summary="Instruments overdue for verification")
 def list_overdue(request, filters: Query[Narrowing]):
     queryset = due.overdue(request.auth, division_code=filters.division, type_code=filters.type)
-    return page_of(queryset, filters.offset, filters.limit)
+    return _paged(queryset, "valid_until", filters)
 
 
 @router.get("verification/failed-in-use", response=StandingPage,
             summary="Instruments still in use after failing their latest verification")
 def list_failed_in_use(request, filters: Query[Narrowing]):
     queryset = due.failed_in_use(request.auth, division_code=filters.division, type_code=filters.type)
-    return page_of(queryset, filters.offset, filters.limit)
+    return _paged(queryset, "-verified_on", filters)
 
 
 @router.get("verification/never-verified", response=UnverifiedPage, summary="Instruments never verified")
 def list_never_verified(request, filters: Query[Narrowing]):
     queryset = due.never_verified(request.auth, division_code=filters.division, type_code=filters.type)
-    return page_of(queryset, filters.offset, filters.limit)
+    return _paged(queryset, "-id", filters)
 
 
 class FiguresOut(Schema):

@@ -1,12 +1,14 @@
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.accounts.models import Division, User
 from jiliang.concurrency import VersionedForm
 from jiliang.registry.forms import DivisionChoiceField
 from jiliang.registry.models import InstrumentType
+from jiliang.ui.widgets import AutocompleteSelect, DateInput, SearchableChoiceField
 from jiliang.verification.models import (
     CalibrationResult,
     CertificateKind,
@@ -19,10 +21,6 @@ from jiliang.verification.models import (
     RequestStatus,
     VerificationKind,
 )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def _choices(choices) -> list[tuple[str, str]]:
@@ -75,15 +73,11 @@ class StandardForm(VersionedForm, forms.ModelForm):
         widgets = {"approval_valid_until": DateInput}
 
 
-class StandardChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.name} · {obj.institution.name}"
-
-
 class CalibrationForm(forms.Form):
     calibrating_institution = forms.ModelChoiceField(label=_("校准机构"), queryset=Institution.objects.all())
-    reference_standard = StandardChoiceField(
-        label=_("上级计量标准"), queryset=MeasurementStandard.objects.select_related("institution"), required=False)
+    reference_standard = SearchableChoiceField(
+        label=_("上级计量标准"), queryset=MeasurementStandard.objects.select_related("institution"), required=False,
+        widget=AutocompleteSelect(reverse_lazy("api:standard-choices")))
     certificate_no = forms.CharField(label=_("校准证书编号"), max_length=64)
     calibrated_on = forms.DateField(label=_("校准日期"), widget=DateInput)
     valid_until = forms.DateField(label=_("有效期至"), widget=DateInput)
@@ -95,8 +89,9 @@ class CalibrationForm(forms.Form):
 class MpeRuleForm(VersionedForm, forms.ModelForm):
     class Meta:
         model = MpeRule
+        # The research sources, confidence and notes are the admin's (back office), not a page's.
         fields = ["regulation", "clause", "accuracy_class", "quantity", "condition", "error_basis", "unit", "lower",
-                  "upper", "applies_to", "source", "confidence", "notes", "active"]
+                  "upper", "applies_to", "active"]
 
 
 class MpeRuleFilterForm(forms.Form):

@@ -7,7 +7,9 @@ and a checker (``desks[(county_id, type_id)]``, falling back to ``desks[(None, t
 instrument's history follows its type's interval from its installation (or from ``years`` back):
 mostly renewed a little before expiry, sometimes late, sometimes failed and re-verified after
 repair, sometimes not renewed at all (overdue) or never verified. The same seed and instruments
-give the same history. Certificate numbers continue each institution's yearly counter.
+give the same history. Certificate numbers continue each institution's yearly counter. Each
+certificate goes on the transparency log in its batch's transaction, with the document the
+services log when they issue one (``Plan.logged``; the benchmark leaves it off).
 """
 
 import datetime
@@ -19,6 +21,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from jiliang.accounts import audit
+from jiliang.ledger import services as ledger
 from jiliang.registry.importing import bulk
 from jiliang.registry.models import Instrument, InstrumentType, VerificationMode
 from jiliang.verification.models import (
@@ -36,7 +39,7 @@ from jiliang.verification.models import (
     VerificationKind,
     VerificationState,
 )
-from jiliang.verification.services import add_months
+from jiliang.verification.services import LEDGER_KIND, add_months, ledger_document
 
 BATCH_INSTRUMENTS = 2000
 
@@ -67,6 +70,7 @@ class Plan:
     years: float = 4.0
     shares: Shares = field(default_factory=Shares)
     test_points: bool = True
+    logged: bool = True  # each certificate on the transparency log, as the services put it there
     seed: int = 20261126
     actor: str = "demo"
 
@@ -270,9 +274,37 @@ def _write(plan: Plan, rng: random.Random, planned: list, months: dict, rules: d
                        "conclusion": verifications[-1]["conclusion"], "valid_until": last["valid_until"],
                        # the instrument's copies: the insert trigger fills them (state_copies)
                        "county_id": None, "instrument_type_id": None, "in_use": False})
+    for point, point_id in zip(points, bulk.reserve_ids(TestPoint, len(points)), strict=True):
+        point["id"] = point_id
     bulk.insert(Verification, verifications, with_pk=True)
     bulk.insert(Certificate, certificates, with_pk=True)
     bulk.insert(StandardUse, uses)
-    bulk.insert(TestPoint, points)
+    bulk.insert(TestPoint, points, with_pk=True)
     bulk.insert(VerificationState, states, with_pk=True)
+    if plan.logged:
+        _log(verifications, certificates, uses, points)
     return {"verifications": len(verifications), "certificates": len(certificates), "states": len(states)}
+
+
+def _log(verifications: list[dict], certificates: list[dict], uses: list[dict], points: list[dict]) -> None:
+    """Put the batch's certificates on the transparency log with the document the services log
+    for an issue (``services.ledger_document``), in one ``append_many``. The insert stamped the
+    batch's timestamps; they are read back from one row, as they are part of the documents."""
+    (issued_at,) = Certificate.objects.filter(pk=certificates[0]["id"]).values_list("issued_at").get()
+    (recorded_at,) = Verification.objects.filter(pk=verifications[0]["id"]).values_list("recorded_at").get()
+    public_codes = dict(Instrument.objects.filter(pk__in={c["instrument_id"] for c in certificates})
+                        .values_list("id", "public_code"))
+    standards_of: dict[int, list[int]] = {}
+    for use in uses:
+        standards_of.setdefault(use["verification_id"], []).append(use["standard_id"])
+    points_of: dict[int, list[dict]] = {}
+    for point in points:
+        points_of.setdefault(point["verification_id"], []).append(audit.snapshot_values(TestPoint, point))
+    documents = []
+    for verification, certificate in zip(verifications, certificates, strict=True):
+        verification["recorded_at"], certificate["issued_at"] = recorded_at, issued_at
+        documents.append(ledger_document(
+            audit.snapshot_values(Certificate, certificate), "issue", public_codes[certificate["instrument_id"]],
+            audit.snapshot_values(Verification, verification), standards_of.get(verification["id"], []),
+            points_of.get(verification["id"], [])))
+    ledger.append_many(LEDGER_KIND, documents)

@@ -5,6 +5,8 @@ The design (indexes, the denormalised ``VerificationState``, numbering, immutabi
 docs/verification.md; the conformity decision itself is pure logic in ``conformity.py``.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -145,6 +147,9 @@ class MeasurementStandard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.institution})"
+
+    def choice_label(self) -> str:
+        return f"{self.name} · {self.institution.name}"
 
 
 class CalibrationResult(models.TextChoices):
@@ -432,7 +437,8 @@ class TestPoint(models.Model):
 
     __test__ = False  # not a pytest test class, despite the name
 
-    verification = models.ForeignKey(Verification, on_delete=models.CASCADE, related_name="test_points")
+    verification = models.ForeignKey(Verification, verbose_name=_("检定记录"), on_delete=models.CASCADE,
+                                     related_name="test_points")
     position = models.PositiveSmallIntegerField(_("序号"))
     quantity = models.CharField(_("检定项目"), max_length=128, blank=True)
     mpe_rule = models.ForeignKey(MpeRule, verbose_name=_("最大允许误差规则"), null=True, blank=True,
@@ -466,9 +472,10 @@ class StandardUse(models.Model):
     between two dates" (suspect impact) is one range scan of the (standard, performed_on,
     verification) index."""
 
-    verification = models.ForeignKey(Verification, on_delete=models.CASCADE, related_name="standard_uses")
-    standard = models.ForeignKey(MeasurementStandard, on_delete=models.PROTECT, related_name="uses",
-                                 db_index=False)
+    verification = models.ForeignKey(Verification, verbose_name=_("检定记录"), on_delete=models.CASCADE,
+                                     related_name="standard_uses")
+    standard = models.ForeignKey(MeasurementStandard, verbose_name=_("计量标准"), on_delete=models.PROTECT,
+                                 related_name="uses", db_index=False)
     performed_on = models.DateField(_("检定日期"))
 
     class Meta:
@@ -494,6 +501,19 @@ class CertificateStatus(models.TextChoices):
     ISSUED = "issued", _("有效")
     SUPERSEDED = "superseded", _("已被更正证书替代")
     REVOKED = "revoked", _("已撤销")
+
+
+def certificate_status_on(status: str, kind: str, valid_until: datetime.date | None, day: datetime.date) -> str:
+    """The status a reader on ``day`` should see. The stored status only records the lifecycle
+    (issued, superseded, revoked); an issued certificate past its validity is expired, not 有效, and a
+    notice of failure was never a statement that the instrument may be used."""
+    if status != CertificateStatus.ISSUED:
+        return str(CertificateStatus(status).label)
+    if kind == CertificateKind.FAILURE_NOTICE:
+        return str(_("已出具(不合格)"))
+    if valid_until is not None and valid_until < day:
+        return _("已过期(有效期至 %(date)s)") % {"date": valid_until.isoformat()}
+    return str(CertificateStatus.ISSUED.label)
 
 
 class IssuedCertificateChanged(RuntimeError):
@@ -542,6 +562,9 @@ class Certificate(models.Model):
 
     LIFECYCLE_FIELDS = frozenset({"status", "revoked_at", "revoked_by", "revocation_reason"})
 
+    def status_on(self, day: datetime.date) -> str:
+        return certificate_status_on(self.status, self.kind, self.valid_until, day)
+
     class Meta:
         verbose_name = _("证书")
         verbose_name_plural = _("证书")
@@ -558,6 +581,9 @@ class Certificate(models.Model):
             models.Index(fields=["owner", "-issued_on", "-id"], name="certificate_owner"),
             models.Index(fields=["division", "instrument_type", "performed_on"], name="certificate_div_type"),
             models.Index(fields=["number"], name="certificate_number"),
+            # The certificate list's order (newest verification first) and its keyset pages: without
+            # it, each page of a city's million certificates sorts them all (2 s).
+            models.Index(fields=["performed_on", "id"], name="certificate_performed"),
         ]
 
     def __str__(self) -> str:
@@ -583,11 +609,14 @@ class CertificateCounter(models.Model):
     """The last serial given per institution and year; incremented by one UPDATE inside the issuing
     transaction, which holds the row lock until commit (PostgreSQL) or the write lock (SQLite)."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    last_serial = models.PositiveIntegerField(default=0)
+    institution = models.ForeignKey(Institution, verbose_name=_("检定机构"), on_delete=models.CASCADE,
+                                    related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    last_serial = models.PositiveIntegerField(_("最后流水号"), default=0)
 
     class Meta:
+        verbose_name = _("证书流水号计数器")
+        verbose_name_plural = _("证书流水号计数器")
         constraints = [models.UniqueConstraint(fields=["institution", "year"], name="certificate_counter_unique")]
 
 
@@ -599,23 +628,24 @@ class VerificationState(models.Model):
     failure). Instruments without a row were never verified. Due/overdue lists and statistics read
     this one row per instrument instead of searching the certificates."""
 
-    instrument = models.OneToOneField("registry.Instrument", primary_key=True, on_delete=models.CASCADE,
-                                      related_name="verification_state")
-    certificate = models.OneToOneField(Certificate, on_delete=models.PROTECT, related_name="+")
+    instrument = models.OneToOneField("registry.Instrument", verbose_name=_("计量器具"), primary_key=True,
+                                      on_delete=models.CASCADE, related_name="verification_state")
+    certificate = models.OneToOneField(Certificate, verbose_name=_("证书"), on_delete=models.PROTECT,
+                                       related_name="+")
     verified_on = models.DateField(_("最近检定日期"))
     conclusion = models.CharField(_("最近检定结论"), max_length=16, choices=Conclusion.choices)
     valid_until = models.DateField(_("有效期至"), null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     # Copies of the instrument's county, type and "in use under mandatory verification", kept by
     # database triggers (migration 0005) on every insert of a state and every change of those
     # instrument columns, whichever code path makes it; the code never writes them. They let one
     # index answer "overdue in this county and type, by date".
-    county = models.ForeignKey(Division, null=True, editable=False, on_delete=models.DO_NOTHING,
-                               db_constraint=False, db_index=False, related_name="+")
-    instrument_type = models.ForeignKey("registry.InstrumentType", null=True, editable=False,
-                                        on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-                                        related_name="+")
-    in_use = models.BooleanField(default=False, editable=False)
+    county = models.ForeignKey(Division, verbose_name=_("所在县(区)"), null=True, editable=False,
+                               on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
+    instrument_type = models.ForeignKey("registry.InstrumentType", verbose_name=_("器具种类"), null=True,
+                                        editable=False, on_delete=models.DO_NOTHING, db_constraint=False,
+                                        db_index=False, related_name="+")
+    in_use = models.BooleanField(_("在用且实施强制检定"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("器具检定状态")

@@ -1,4 +1,5 @@
-"""The daily due/overdue reminder job (`jiliang reminders`, run once a day by cron or a timer).
+"""The daily due/overdue reminder job (`verification.reminders` in `jiliang jobs`, daily at
+07:15; by hand `jiliang reminders`).
 
 For the day it stores one Reminder per owner organization and one per regulator division (each
 county-level unit and the city) for each topic that concerns them, due soon and overdue, with the

@@ -382,6 +382,13 @@ def suspect_window(calibration: StandardCalibration) -> SuspectWindow:
                          downstream=list(downstream.select_related("standard", "standard__institution")))
 
 
+# The columns of the certificate list (its page and export), read as plain values.
+CERTIFICATE_LIST_COLUMNS = (
+    "id", "number", "kind", "status", "performed_on", "valid_until", "institution__name",
+    "instrument__public_code", "instrument__serial_no", "instrument_type__name_zh", "owner__name", "division__name",
+)
+
+
 # The columns of the recall list (its page and export): the certificate, its instrument, site and
 # owner (whom to recall), read as plain values: 100,000 rows build no model instances.
 SUSPECT_COLUMNS = (

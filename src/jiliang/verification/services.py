@@ -4,6 +4,7 @@ transaction, so a certificate exists exactly when its log entry does."""
 
 import calendar
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -726,15 +727,20 @@ def _certificate_kind(verification: Verification) -> str:
 
 
 def _ledger_record(certificate: Certificate, event: str) -> dict:
-    """What the log entry's digest covers: the certificate, its record and test points, the event."""
     verification = certificate.verification
-    return audit.snapshot(certificate) | {
-        "event": event,
-        "instrument_public_code": certificate.instrument.public_code,
-        "verification": audit.snapshot(verification),
-        "standards": sorted(verification.standard_uses.values_list("standard_id", flat=True)),
-        "test_points": [audit.snapshot(point) for point in verification.test_points.order_by("position")],
-    }
+    return ledger_document(
+        audit.snapshot(certificate), event, certificate.instrument.public_code, audit.snapshot(verification),
+        verification.standard_uses.values_list("standard_id", flat=True),
+        [audit.snapshot(point) for point in verification.test_points.order_by("position")],
+    )
+
+
+def ledger_document(certificate: dict, event: str, public_code: str, verification: dict,
+                    standard_ids: Iterable[int], points: list[dict]) -> dict:
+    """What a certificate's log entry digests: the certificate, its record and test points (their
+    snapshots, points in position order), the event. Also built by the bulk history (history.py)."""
+    return certificate | {"event": event, "instrument_public_code": public_code, "verification": verification,
+                          "standards": sorted(standard_ids), "test_points": points}
 
 
 def refresh_state(instrument) -> VerificationState | None:

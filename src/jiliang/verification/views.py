@@ -21,7 +21,8 @@ from jiliang.accounts.models import Role, User
 from jiliang.errors import DomainError
 from jiliang.registry import selectors as registry_selectors
 from jiliang.registry.views import apply_domain_error, object_history
-from jiliang.verification import selectors, services
+from jiliang.registry.regulations import regulation_references
+from jiliang.verification import check_codes, mpe_words, public_check, selectors, services
 from jiliang.verification.forms import (
     AcceptForm,
     AuthorisationForm,
@@ -49,7 +50,6 @@ from jiliang.verification.models import (
     CalibrationResult,
     Certificate,
     CertificateKind,
-    CertificateStatus,
     Institution,
     MeasurementStandard,
     MpeRule,
@@ -60,7 +60,9 @@ from jiliang.verification.models import (
     StandardCalibration,
     TrustAnchorProposal,
     Verification,
+    certificate_status_on,
 )
+from jiliang.verification.public_views import check_url
 from jiliang.ui.listing import BulkAction, ListColumn, Listing, render_listing, selected_ids
 
 DETAIL = "verification/detail.html"
@@ -459,15 +461,15 @@ def mpe_rule_list(request):
         columns=[
             ListColumn(_("规则编号"), lambda r: r.key, "key", link=True),
             ListColumn(_("适用器具种类"), lambda r: ", ".join(t.code for t in r.instrument_types.all())),
-            ListColumn(_("检定规程"), lambda r: r.regulation),
-            ListColumn(_("条款"), lambda r: r.clause),
+            ListColumn(_("检定规程"), lambda r: regulation_references(r.regulation)),
+            ListColumn(_("条款"), lambda r: mpe_words.clause_zh(r.clause)),
             ListColumn(_("准确度等级"), lambda r: r.accuracy_class),
-            ListColumn(_("检定项目"), lambda r: r.quantity),
-            ListColumn(_("适用范围或条件"), lambda r: r.condition),
+            ListColumn(_("检定项目"), lambda r: mpe_words.quantity_zh(r.quantity)),
+            ListColumn(_("适用范围或条件"), lambda r: mpe_words.condition_zh(r.condition)),
+            ListColumn(_("适用检定类别"), lambda r: mpe_words.applies_to_zh(r.applies_to)),
             ListColumn(_("下限"), lambda r: r.lower),
             ListColumn(_("上限"), lambda r: r.upper),
-            ListColumn(_("单位"), lambda r: r.unit),
-            ListColumn(_("可信度"), lambda r: r.confidence),
+            ListColumn(_("单位"), lambda r: mpe_words.unit_zh(r.unit)),
             ListColumn(_("现行有效"), lambda r: _yes_no(r.active)),
         ],
     )
@@ -721,11 +723,15 @@ def _attribute(path: str):
 def _certificate_columns(column=_attribute) -> list[ListColumn]:
     """A certificate's columns; ``column(path)`` reads a lookup path from a row (an instance by
     default, ``itemgetter`` for the values() rows of the suspect list)."""
-    kind, status = column("kind"), column("status")
+    kind, status, valid_until = column("kind"), column("status"), column("valid_until")
+    today = timezone.localdate()
+    # Each kind's label translated once, not once per row of a 55,000-row export.
+    kinds = {value: str(label) for value, label in CertificateKind.choices}
     return [
         ListColumn(_("证书编号"), column("number"), "number", link=True),
-        ListColumn(_("证书类别"), lambda row: CertificateKind(kind(row)).label, "kind"),
-        ListColumn(_("状态"), lambda row: CertificateStatus(status(row)).label, "status"),
+        ListColumn(_("证书类别"), lambda row: kinds[kind(row)], "kind"),
+        ListColumn(_("状态"), lambda row: certificate_status_on(status(row), kind(row), valid_until(row), today),
+                   "status"),
         ListColumn(_("检定日期"), column("performed_on"), "performed_on"),
         ListColumn(_("有效期至"), column("valid_until"), "valid_until"),
         ListColumn(_("器具公开码"), column("instrument__public_code")),
@@ -746,12 +752,13 @@ def certificate_list(request):
         actions.append((_("录入检定记录"), reverse("verification:verification-create")))
     listing = Listing(
         title=_("检定证书"), export_name="certificates", default_sort="-performed_on", filter_form=form,
-        actions=actions, detail_url=lambda c: reverse("verification:certificate-detail", args=[c.pk]),
-        columns=_certificate_columns(),
+        actions=actions, detail_url=lambda row: reverse("verification:certificate-detail", args=[row["id"]]),
+        columns=_certificate_columns(itemgetter),
     )
     queryset = selectors.certificates(request.user, number=filters.get("number") or None,
                                       kind=filters.get("kind") or None, status=filters.get("status") or None)
-    return render_listing(request, listing, queryset)
+    # Plain values, as the recall list reads them: an export of 55,000 rows builds no model instances.
+    return render_listing(request, listing, queryset.values(*selectors.CERTIFICATE_LIST_COLUMNS))
 
 
 @login_required
@@ -770,7 +777,7 @@ def certificate_detail(request, pk: int):
     replacement = Certificate.objects.filter(supersedes=certificate).only("number").first()
     fields = [
         (_("证书编号"), certificate.number), (_("证书类别"), certificate.get_kind_display()),
-        (_("状态"), certificate.get_status_display()), (_("检定机构"), certificate.institution.name),
+        (_("状态"), certificate.status_on(timezone.localdate())), (_("检定机构"), certificate.institution.name),
         (_("器具"), f"{certificate.instrument_type.name_zh} {certificate.instrument.serial_no} "
                    f"({certificate.instrument.public_code})"),
         (_("使用单位"), certificate.owner.name), (_("检定日期"), certificate.performed_on),
@@ -782,7 +789,9 @@ def certificate_detail(request, pk: int):
         (_("更正原因"), certificate.correction_reason),
         (_("被以下证书替代"), replacement.number if replacement else "—"),
         (_("撤销原因"), certificate.revocation_reason),
+        (_("查验码(公众凭证书编号和查验码查询真伪)"), check_codes.grouped(public_check.code_of(certificate.number))),
     ]
+    actions.append((_("公开查验页面"), check_url(certificate.number, public_check.code_of(certificate.number))))
     return render(request, DETAIL, {"title": _("证书 %(no)s") % {"no": certificate.number}, "fields": fields,
                                     "actions": actions, "tables": [],
                                     "history": object_history(user, certificate)})
@@ -853,8 +862,14 @@ def verification_create(request):
 
 
 def _points_text(data: services.VerificationInput) -> str:
+    """The points as the form's lines; a value the original record lacks (records loaded from an
+    older system) is "?", which the form refuses until the verifier types it, never "None"."""
+    def value(number) -> str:
+        return "?" if number is None else str(number)
+
     return "\n".join(
-        f"{p.mpe_rule.key if p.mpe_rule else '-'} {p.nominal} {p.indicated} {p.expanded_uncertainty} {p.coverage_factor}"
+        " ".join([p.mpe_rule.key if p.mpe_rule else "-", value(p.nominal), value(p.indicated),
+                  value(p.expanded_uncertainty), value(p.coverage_factor)])
         for p in data.points
     )
 
@@ -904,7 +919,8 @@ def verification_detail(request, pk: int):
     tables = [
         _table(_("检定点"), [_("序号"), _("规则"), _("检定项目"), _("标准值"), _("示值"), _("误差"), _("扩展不确定度 U"),
                           _("包含因子 k"), _("允许误差"), _("判定"), _("处于限值的 U 范围内")],
-               [[p.position, p.mpe_rule.key if p.mpe_rule else "—", p.quantity, p.nominal, p.indicated,
+               [[p.position, p.mpe_rule.key if p.mpe_rule else "—", mpe_words.quantity_zh(p.quantity), p.nominal,
+                 p.indicated,
                  f"{p.error} {p.error_unit}", p.expanded_uncertainty, p.coverage_factor,
                  f"{p.mpe_lower} … {p.mpe_upper} {p.error_unit}" if p.mpe_lower is not None else "—",
                  verdicts[p.conforms], _yes_no(p.near_limit)] for p in points], testid="test-points"),
@@ -918,6 +934,18 @@ def verification_detail(request, pk: int):
     })
 
 
+def _link_status(link: selectors.Link, today) -> str:
+    """A link is judged on the date its standard was used; one that has expired since says so."""
+    if link.is_root:
+        return _("国家计量基准")
+    if not link.ok:
+        return _("中断")
+    if link.valid_until is not None and link.valid_until < today:
+        return _("使用时有效(%(on)s)，已于 %(until)s 过期") % {"on": link.on.isoformat(),
+                                                          "until": link.valid_until.isoformat()}
+    return _("有效")
+
+
 @login_required
 def chain(request, pk: int):
     """The traceability chain of an instrument on a date (default today)."""
@@ -925,9 +953,9 @@ def chain(request, pk: int):
     form = ChainForm(request.GET or None)
     on = (form.cleaned_data.get("on") if form.is_valid() else None) or timezone.localdate()
     result = selectors.traceability_chain(request.user, instrument, on)
+    today = timezone.localdate()
     rows = [[("  " * link.level) + link.what, link.name, link.institution, link.document, link.valid_from,
-             link.valid_until, _("国家计量基准") if link.is_root else (_("有效") if link.ok else _("中断")),
-             "；".join(link.problems)] for link in result.links]
+             link.valid_until, _link_status(link, today), "；".join(link.problems)] for link in result.links]
     links = [reverse("verification:standard-detail", args=[link.standard_id]) if link.standard_id else None
              for link in result.links]
     fields = [(_("器具"), str(instrument)), (_("日期"), on),

@@ -21,7 +21,8 @@ from jiliang.monitoring.rules.types import (
     WorkOrder,
 )
 
-NOZZLE = DeviceProfile("N1", DeviceKind.NOZZLE, "S1", product="92#", tank_id="T1", qmax=50.0, qmin=5.0)
+NOZZLE = DeviceProfile("N1", DeviceKind.NOZZLE, "S1", product="92#", tank_id="T1", qmax=50.0, qmin=5.0,
+                       report_interval=timedelta(minutes=5))
 TANK = DeviceProfile("T1", DeviceKind.TANK, "S1", product="92#", density_20_kg_m3=737.0)
 PROFILES = {"N1": NOZZLE, "T1": TANK}
 
@@ -85,6 +86,18 @@ def test_fd02_lock_count_only_within_30_days(at, rulebook):
     txs = tuple(fill(at, i, 1000.0, error=0.0065, minutes=i * 60 * 24 * 8) for i in range(5))  # 32 days apart end to end
     found = fuel.pulse_volume_mismatch(window(at, transactions=txs), rulebook.for_rule("FD-02"))
     assert Severity.CRITICAL not in {f.severity for f in found}
+
+
+def test_fd02_compares_the_pulses_with_the_verified_k_factor(at, rulebook):
+    """Issue 15: a dispenser that reports its own tampered K (+0.5 %) agrees with itself; the K-factor
+    recorded at verification does not."""
+    tampered = fill(at, 1, 1000.0, k=100.5)
+    t = rulebook.for_rule("FD-02")
+    assert fuel.pulse_volume_mismatch(window(at, transactions=(tampered,)), t) == []
+    verified = Window(now=at(), profiles={**PROFILES, "N1": replace(NOZZLE, verified_k_factor=100.0)}, transactions=(tampered,))
+    found = fuel.pulse_volume_mismatch(verified, t)
+    assert [f.severity for f in found] == [Severity.WARNING]
+    assert found[0].evidence["verified_k_factor"] == 100.0 and found[0].evidence["reported_k_factor"] == 100.5
 
 
 # FD-03 ------------------------------------------------------------------------------------------
@@ -337,6 +350,29 @@ def test_fd12_warning_counts_only_opening_hours(rulebook):
     next_morning = replace(at_night, now=datetime(2025, 3, 2, 6, 6, tzinfo=CHINA_STANDARD_TIME))
     assert fuel.dispenser_communication_loss(at_night, t) == []
     assert [f.severity for f in fuel.dispenser_communication_loss(next_morning, t)] == [Severity.WARNING]
+
+
+def test_fd12_judges_an_event_driven_dispenser_against_its_daily_heartbeat(at, rulebook):
+    """Issue 15: a dispenser that reports its sales (one every ~18 min) and a daily heartbeat is not
+    silent between two sales; it is when two heartbeats are missed."""
+    t = rulebook.for_rule("FD-12")
+    event_driven = {"N1": replace(NOZZLE, report_interval=timedelta(days=1), opening_hours=(6, 22))}
+    sales = tuple(fill(at, seq, minutes=18 * seq) for seq in range(80))
+    checks = [Window(now=at(minutes=minutes), profiles=event_driven, last_seen={"N1": at()}, transactions=tuple(
+        tx for tx in sales if tx.time <= at(minutes=minutes))) for minutes in range(0, 80 * 18, 5)]
+    assert [f for w in checks for f in fuel.dispenser_communication_loss(w, t)] == []
+    quiet = Window(now=at(days=2), profiles=event_driven, last_seen={"N1": at()})
+    assert fuel.dispenser_communication_loss(quiet, t) == []
+    assert [f.severity for f in fuel.dispenser_communication_loss(replace(quiet, now=at(days=2, seconds=1)), t)] == [Severity.WARNING]
+    assert [f.severity for f in fuel.dispenser_communication_loss(replace(quiet, now=at(days=3, seconds=1)), t)] == [Severity.CRITICAL]
+
+
+def test_fd12_without_a_declared_interval_only_a_day_of_silence_counts(at, rulebook):
+    t = rulebook.for_rule("FD-12")
+    undeclared = {"N1": replace(NOZZLE, report_interval=None)}
+    w = Window(now=at(hours=23), profiles=undeclared, last_seen={"N1": at()})
+    assert fuel.dispenser_communication_loss(w, t) == []
+    assert [f.severity for f in fuel.dispenser_communication_loss(replace(w, now=at(hours=24, seconds=1)), t)] == [Severity.CRITICAL]
 
 
 # FD-13 ------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """MT-01 … MT-11 at, just below and just above their thresholds."""
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -91,6 +91,17 @@ def test_mt02_reverse_register_per_day_water(at, rulebook, reverse, fires):
     assert bool(meters.register_decrease(window(at, 3, meter_readings=readings), rulebook.for_rule("MT-02"))) is fires
 
 
+def test_mt02_one_backflow_seen_by_both_registers_is_one_event(at, rulebook):
+    """Issue 15: a backflow that turns the register back and advances the reverse register was counted
+    twice, so it was CRITICAL (repeated) from the start."""
+    readings = (MeterReading("W1", 1, at(), 10.0, reverse_register=1.0),
+                MeterReading("W1", 2, at(hours=1), 9.8, reverse_register=1.2))
+    found = meters.register_decrease(window(at, 1, meter_readings=readings), rulebook.for_rule("MT-02"))
+    assert [f.severity for f in found] == [Severity.WARNING]
+    assert found[0].evidence["occurrences_in_repeat_period"] == 1
+    assert [check["check"] for check in found[0].evidence["same_day"]] == ["reverse_register"]
+
+
 # MT-03, MT-11 -----------------------------------------------------------------------------------
 
 def test_mt03_and_mt11_event_flags(at, rulebook):
@@ -164,6 +175,23 @@ def test_mt07_same_drop_last_year_is_seasonal(at, rulebook):
     assert meters.consumption_drop(w, rulebook.for_rule("MT-07")) == []
     alone = with_rollups(window(at, 8 + 24 * (365 + 28), meter_readings=this_year))
     assert meters.consumption_drop(alone, rulebook.for_rule("MT-07"))
+
+
+def test_mt07_a_statutory_holiday_is_no_lasting_drop(rulebook):
+    """Issue 15: a family away over Spring Festival 2026 (15–23 February, nine days off) is not a
+    consumption drop; the same nine days of low use on ordinary days are."""
+    from jiliang.monitoring.rules.common import CHINA_STANDARD_TIME
+
+    def days_of_use(first_day):
+        start = datetime(*first_day, tzinfo=CHINA_STANDARD_TIME) - timedelta(days=30)
+        uses = [10.0] * 30 + [2.0] * 9
+        registers = [500 + sum(uses[:i]) for i in range(len(uses) + 1)]
+        readings = tuple(MeterReading("W1", i, start + timedelta(days=i), r) for i, r in enumerate(registers))
+        return with_rollups(Window(now=readings[-1].time + timedelta(hours=1), profiles=PROFILES, meter_readings=readings))
+
+    t = rulebook.for_rule("MT-07")
+    assert meters.consumption_drop(days_of_use((2026, 2, 15)), t) == []
+    assert meters.consumption_drop(days_of_use((2026, 3, 15)), t)
 
 
 # MT-08 ------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import pairwise
 
 from jiliang.monitoring.rules.common import (
@@ -56,6 +56,7 @@ from jiliang.monitoring.rules.volume_correction import VolumeCorrection
 
 # Iglewicz & Hoaglin's modified z-score: 0.6745 = Φ⁻¹(0.75) makes the MAD comparable to σ.
 _MAD_TO_SIGMA = 0.6745
+DAY = timedelta(days=1)
 
 
 def parameter_change_without_work_order(window: Window, t: Fd01Thresholds) -> list[Finding]:
@@ -74,20 +75,27 @@ def parameter_change_without_work_order(window: Window, t: Fd01Thresholds) -> li
     return findings
 
 
-def pulse_volume_error(tx: DispenserTransaction) -> float:
-    """Relative difference between the volume the encoder pulses imply and the displayed volume."""
-    return (tx.pulses / tx.k_factor - tx.volume_l) / tx.volume_l
+def pulse_volume_error(tx: DispenserTransaction, k_factor: float | None = None) -> float:
+    """Relative difference between the volume the encoder pulses imply and the displayed volume,
+    with `k_factor` (the verified one) when given, else the one the dispenser reported."""
+    return (tx.pulses / (k_factor or tx.k_factor) - tx.volume_l) / tx.volume_l
 
 
 def pulse_volume_mismatch(window: Window, t: Fd02Thresholds) -> list[Finding]:
-    """FD-02: WARN per fill beyond the MPE; CRITICAL once `lock_count` fills beyond the lock limit fall in the period."""
+    """FD-02: WARN per fill beyond the MPE; CRITICAL once `lock_count` fills beyond the lock limit fall in the period.
+
+    The pulses are converted with the K-factor recorded at the nozzle's last verification when the
+    profile has it: a dispenser that reports its own tampered K would otherwise agree with itself.
+    """
     findings = []
     for device_id, fills in by_device(window.transactions).items():
+        profile = window.profiles.get(device_id)
+        verified_k = profile.verified_k_factor if profile else None
         lock_times: list[datetime] = []
         for tx in fills:
             if tx.volume_l <= 0:
                 continue
-            error = pulse_volume_error(tx)
+            error = pulse_volume_error(tx, verified_k)
             if not exceeds(abs(error), t.warning_relative_error):
                 continue
             if exceeds(abs(error), t.lock_relative_error):
@@ -96,7 +104,8 @@ def pulse_volume_mismatch(window: Window, t: Fd02Thresholds) -> list[Finding]:
             severity = Severity.CRITICAL if len(recent_locks) >= t.lock_count else Severity.WARNING
             findings.append(finding(
                 "FD-02", severity, device_id, tx.time,
-                transaction=tx, pulse_volume_l=tx.pulses / tx.k_factor, relative_error=error,
+                transaction=tx, pulse_volume_l=tx.pulses / (verified_k or tx.k_factor), relative_error=error,
+                verified_k_factor=verified_k, reported_k_factor=tx.k_factor,
                 warning_limit=t.warning_relative_error, lock_limit=t.lock_relative_error,
                 fills_beyond_lock_limit_in_period=len(recent_locks), lock_count=t.lock_count,
             ))
@@ -132,42 +141,49 @@ def implied_flow_l_per_min(tx: DispenserTransaction) -> float:
 
 
 def implausible_flow_rate(window: Window, t: Fd04Thresholds) -> list[Finding]:
-    """FD-04: implied flow above Qmax × factor (pulse injection), or below Qmin for longer than allowed."""
+    """FD-04: implied flow above Qmax × factor (pulse injection), or below Qmin for longer than allowed.
+
+    Each side needs its own rating only: a nozzle without Qmin is still checked against Qmax (its
+    device page says the low side lacks Qmin).
+    """
     findings = []
     for tx in ordered(window.transactions):
         profile = window.profiles.get(tx.device_id)
-        if profile is None or profile.qmax is None or profile.qmin is None or tx.volume_l <= 0:
+        if profile is None or tx.volume_l <= 0:
             continue
         flow = implied_flow_l_per_min(tx)
-        too_fast = exceeds(flow, profile.qmax * t.qmax_factor)
-        too_slow_too_long = below(flow, profile.qmin) and exceeds(tx.duration_s, t.low_flow_duration.total_seconds())
+        too_fast = profile.qmax is not None and exceeds(flow, profile.qmax * t.qmax_factor)
+        too_slow_too_long = (profile.qmin is not None and below(flow, profile.qmin)
+                             and exceeds(tx.duration_s, t.low_flow_duration.total_seconds()))
         if too_fast or too_slow_too_long:
             findings.append(finding(
                 "FD-04", Severity.WARNING, tx.device_id, tx.time,
                 transaction=tx, flow_l_per_min=flow, qmax=profile.qmax, qmin=profile.qmin,
-                qmax_limit=profile.qmax * t.qmax_factor, direction="high" if too_fast else "low",
+                qmax_limit=profile.qmax * t.qmax_factor if profile.qmax is not None else None,
+                direction="high" if too_fast else "low",
             ))
     return findings
 
 
 def totaliser_discontinuity(window: Window, t: Fd05Thresholds) -> list[Finding]:
-    """FD-05: the totaliser advanced by more (or less) than the reported fills add up to: hidden sales."""
+    """FD-05: the totaliser advanced between two reported fills (or within one) by more than the fills
+    report: hidden sales. Judged per pair of consecutive fills (one centilitre of rounding for each
+    fill), so each discontinuity is one finding at the fill after it, in whichever window it is seen:
+    a sum over the window gave each clock turn its own "largest gap" and finding time."""
     findings = []
     for device_id, fills in by_device(window.transactions).items():
-        advance = fills[-1].totaliser_end_l - fills[0].totaliser_start_l
-        reported = sum(tx.volume_l for tx in fills)
-        tolerance = t.tolerance_per_transaction_l * len(fills)
-        if not exceeds(abs(advance - reported), tolerance):
-            continue
-        # Point the inspector at the largest jump between one fill's end and the next fill's start.
-        gaps = [(after.totaliser_start_l - before.totaliser_end_l, before, after) for before, after in pairwise(fills)]
-        inner = [(tx.totaliser_end_l - tx.totaliser_start_l - tx.volume_l, tx, tx) for tx in fills]
-        gap, before, after = max(gaps + inner, key=lambda item: abs(item[0]))
-        findings.append(finding(
-            "FD-05", Severity.CRITICAL, device_id, after.time,
-            totaliser_advance_l=advance, reported_volume_l=reported, discrepancy_l=advance - reported,
-            tolerance_l=tolerance, transactions=len(fills), largest_gap_l=gap, gap_after=before, gap_before=after,
-        ))
+        steps = [(after.totaliser_start_l - before.totaliser_end_l, before, after, 2 * t.tolerance_per_transaction_l)
+                 for before, after in pairwise(fills)]
+        steps += [(tx.totaliser_end_l - tx.totaliser_start_l - tx.volume_l, tx, tx, t.tolerance_per_transaction_l)
+                  for tx in fills]
+        for gap, before, after, tolerance in steps:
+            if exceeds(abs(gap), tolerance):
+                findings.append(finding(
+                    "FD-05", Severity.CRITICAL, device_id, after.time,
+                    discrepancy_l=gap, tolerance_l=tolerance, gap_after=before, gap_before=after,
+                    totaliser_advance_l=after.totaliser_end_l - before.totaliser_start_l,
+                    reported_volume_l=before.volume_l + (after.volume_l if after is not before else 0.0),
+                ))
     return findings
 
 
@@ -381,11 +397,32 @@ def seal_event(window: Window, t: EventThresholds) -> list[Finding]:
     return event_findings("FD-11", window, DeviceKind.NOZZLE, t.event_codes, Severity.CRITICAL)
 
 
-def communication_loss_severity(last_seen: datetime, now: datetime, t: Fd12Thresholds, opening_hours: tuple[int, int] | None) -> Severity | None:
-    """FD-12 on time alone: silence beyond the critical limit, or beyond the warning limit within opening hours."""
-    if exceeds(silence(last_seen, now).total_seconds(), t.critical_silence.total_seconds()):
+def silence_limits(t: Fd12Thresholds, interval: timedelta | None) -> tuple[timedelta | None, timedelta]:
+    """(warning, critical) silence limits for a device reporting every `interval` (heartbeat or cadence).
+
+    A device that sells when it sells and sends a daily heartbeat is judged against its heartbeat,
+    not against the 10 minutes a five-minute heartbeat allows. Without a declared interval nothing
+    says how quiet the device may be: only the critical limit applies (the device page says so).
+    """
+    if interval is None:
+        return None, t.critical_silence
+    warning = max(t.warning_silence, t.missed_reports * interval)
+    return warning, max(t.critical_silence, warning + interval)
+
+
+def communication_loss_severity(last_seen: datetime, now: datetime, t: Fd12Thresholds, profile: DeviceProfile) -> Severity | None:
+    """FD-12 on time alone: silence beyond the critical limit, or beyond the warning limit.
+
+    A device that reports more often than daily is expected to report in opening hours only, so its
+    warning counts open time; a daily (or rarer) heartbeat comes whatever the hours.
+    """
+    warning, critical = silence_limits(t, profile.report_interval)
+    if exceeds(silence(last_seen, now).total_seconds(), critical.total_seconds()):
         return Severity.CRITICAL
-    if exceeds(open_time_between(last_seen, now, opening_hours).total_seconds(), t.warning_silence.total_seconds()):
+    if warning is None:
+        return None
+    hours = profile.opening_hours if profile.report_interval < DAY else None
+    if exceeds(open_time_between(last_seen, now, hours).total_seconds(), warning.total_seconds()):
         return Severity.WARNING
     return None
 
@@ -397,13 +434,15 @@ def dispenser_communication_loss(window: Window, t: Fd12Thresholds) -> list[Find
     for nozzle in devices_of_kind(window, DeviceKind.NOZZLE):
         if nozzle not in latest:
             continue
-        opening_hours = window.profiles[nozzle].opening_hours
-        severity = communication_loss_severity(latest[nozzle], window.now, t, opening_hours)
+        profile = window.profiles[nozzle]
+        severity = communication_loss_severity(latest[nozzle], window.now, t, profile)
         if severity is not None:
+            warning, critical = silence_limits(t, profile.report_interval)
             findings.append(finding(
                 "FD-12", severity, nozzle, window.now,
                 last_seen=latest[nozzle], silence_s=silence(latest[nozzle], window.now),
-                opening_hours=opening_hours, warning_silence_s=t.warning_silence, critical_silence_s=t.critical_silence,
+                opening_hours=profile.opening_hours, report_interval_s=profile.report_interval,
+                warning_silence_s=warning, critical_silence_s=critical,
             ))
     return findings
 

@@ -26,6 +26,7 @@ from jiliang.monitoring.rules.common import (
     overdue_severity,
     silence,
 )
+from jiliang.monitoring.rules.holidays import is_statutory_holiday
 from jiliang.monitoring.rules.registers import (
     RegisterStep,
     bucket_start,
@@ -145,12 +146,26 @@ def register_decrease(window: Window, t: Mt02Thresholds) -> list[Finding]:
         reverse_limit = t.reverse_per_day.get(profile.medium or "")
         if reverse_limit is not None:
             occurrences += reverse_flow_days(readings, reverse_limit)
-        occurrences.sort(key=lambda item: item[0])
-        for index, (moment, evidence) in enumerate(occurrences):
-            repeats = sum(1 for earlier, _ in occurrences[: index + 1] if earlier > moment - t.repeat_period)
+        events = one_event_per_day(occurrences)
+        for index, (moment, evidence) in enumerate(events):
+            repeats = sum(1 for earlier, _ in events[: index + 1] if earlier > moment - t.repeat_period)
             severity = Severity.CRITICAL if repeats >= 2 else Severity.WARNING
             findings.append(finding("MT-02", severity, device_id, moment, occurrences_in_repeat_period=repeats, **evidence))
     return findings
+
+
+def one_event_per_day(occurrences: list[tuple[datetime, dict]]) -> list[tuple[datetime, dict]]:
+    """One backflow shows as a register decrease and as the reverse register's advance on the same
+    day: counted twice, one event was CRITICAL from the start. A day's checks are one event, at its
+    first occurrence, with the other checks of that day in its evidence."""
+    days: dict = {}
+    for moment, evidence in sorted(occurrences, key=lambda item: item[0]):
+        day = local_date(moment)
+        if day in days:
+            days[day][1].setdefault("same_day", []).append(evidence)
+        else:
+            days[day] = (moment, dict(evidence))
+    return list(days.values())
 
 
 def reverse_flow_days(readings: list[MeterReading], limit_per_day: float) -> list[tuple[datetime, dict]]:
@@ -283,7 +298,9 @@ def consumption_drop(window: Window, t: Mt07Thresholds) -> list[Finding]:
     """MT-07: a change point after which daily use fell by at least the drop ratio for at least the minimum days."""
     findings = []
     minimum_days = round(t.minimum_days / DAY)
-    for device_id, series in measured_days(window).items():
+    for device_id, measured in measured_days(window).items():
+        # A statutory holiday's low use (the family away over Spring Festival) is no lasting drop.
+        series = [(day, use) for day, use in measured if not is_statutory_holiday(day.date())]
         if len(series) < 2 * minimum_days:
             continue
         by_day = dict(series)

@@ -31,11 +31,15 @@ class RuleSpec:
     # sibling nozzles, a station meter and its chargers): then the rule needs the whole site's
     # window; the others look at one device at a time, and on arrival get only the devices that sent.
     site_wide: bool = False
+    # Data the rule needs around its lookback to judge it: a measured day of the daily rollups needs
+    # the day before it reported, and the day in progress is never measured, so a rule over N
+    # measured days reads N + 2 days (without them, MT-01 saw at most 13 of its 14 days on the clock).
+    context: timedelta = timedelta(0)
 
     def window_length(self, rulebook: RuleBook) -> timedelta:
         if isinstance(self.lookback, timedelta):
-            return self.lookback
-        return getattr(rulebook.for_rule(self.code), self.lookback)
+            return self.lookback + self.context
+        return getattr(rulebook.for_rule(self.code), self.lookback) + self.context
 
     def evaluate(self, window: Window, rulebook: RuleBook) -> list[Finding]:
         return self.function(window, rulebook.for_rule(self.code))
@@ -45,6 +49,7 @@ HOUR = timedelta(hours=1)
 DAY = 24 * HOUR
 # Rules on silence and due dates need only `now`, the profiles and Window.last_seen.
 NOW_ONLY = timedelta(0)
+MEASURED_DAY_CONTEXT = 2 * DAY  # the day before the first measured day, and today's unfinished one
 _SPECS = (
     RuleSpec("FD-01", fuel.parameter_change_without_work_order, (DeviceKind.NOZZLE,), ("parameter_changes", "work_orders"),
              2 * DAY, False, "未经检定工单修改脉冲当量/校准系数", "Pulse equivalent or calibration coefficient changed without a verification work order"),
@@ -73,7 +78,7 @@ _SPECS = (
     RuleSpec("FD-13", fuel.implausible_fuel_data, (DeviceKind.NOZZLE, DeviceKind.TANK), ("transactions", "tank_readings", "tank_deliveries"),
              DAY, False, "油温数据不合理", "Implausible fuel or tank temperature data"),
     RuleSpec("MT-01", meters.zero_use_with_occupancy, (DeviceKind.METER,), ("daily_use", "profiles"),
-             "zero_days", False, "有人居住但零用量", "Zero consumption while the premises is occupied"),
+             "zero_days", False, "有人居住但零用量", "Zero consumption while the premises is occupied", context=MEASURED_DAY_CONTEXT),
     RuleSpec("MT-02", meters.register_decrease, (DeviceKind.METER,), ("meter_readings", "work_orders", "profiles"),
              "repeat_period", False, "示数倒走/反向计量", "Register decrease or reverse flow without a replacement record"),
     RuleSpec("MT-03", meters.tamper_event, (DeviceKind.METER,), ("events", "profiles"),
@@ -85,7 +90,7 @@ _SPECS = (
     RuleSpec("MT-06", meters.over_range, (DeviceKind.METER,), ("meter_readings", "work_orders", "profiles"),
              DAY, False, "超量程/不可能的用量", "Over-range flow or physically impossible consumption"),
     RuleSpec("MT-07", meters.consumption_drop, (DeviceKind.METER,), ("daily_use", "profiles"),
-             400 * DAY, False, "用量突降（变点）", "Consumption drop found by change-point detection"),
+             400 * DAY, False, "用量突降（变点）", "Consumption drop found by change-point detection", context=MEASURED_DAY_CONTEXT),
     RuleSpec("MT-08", meters.current_mismatch, (DeviceKind.METER,), ("meter_readings", "profiles"),
              DAY, False, "相线/零线电流不平衡", "Phase/neutral current mismatch"),
     RuleSpec("MT-09", meters.meter_communication_loss, (DeviceKind.METER,), ("meter_readings", "heartbeats", "profiles"),

@@ -120,6 +120,7 @@ class EventThresholds:
 class Fd12Thresholds:
     warning_silence: timedelta
     critical_silence: timedelta
+    missed_reports: int  # reports of the device's own interval that may be missed before a warning
 
 
 @dataclass(frozen=True)

@@ -245,6 +245,7 @@ class DeviceProfile:
     report_interval: timedelta | None = None  # how often the device is expected to report
     role: str | None = None  # "charger_main_meter" for a station's main meter of chargers
     account_active: bool = False  # a utility account in use at the premises (MT-01)
+    verified_k_factor: float | None = None  # nozzle's pulse equivalent (pulses/L) recorded at its last verification
     last_verified: date | None = None
     valid_until: date | None = None  # from the certificate; wins over last_verified + interval
     installed_on: date | None = None  # start of a meter's service life

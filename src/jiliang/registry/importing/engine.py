@@ -57,12 +57,14 @@ from django.utils.translation import gettext as _
 from jiliang.accounts import audit
 from jiliang.accounts.access import AccessDenied, may, rule_for
 from jiliang.accounts.models import Role
+from jiliang.cells import CONTROL_CHARACTERS
 from jiliang.errors import Conflict, InvalidInput
 from jiliang.registry.importing import bulk
 from jiliang.registry.importing.annotate import ERROR_HEADER, write_annotated
 from jiliang.registry.importing.columns import CellError, Column, HeaderMatch, match_headers
 from jiliang.registry.importing.reader import UnreadableFile, open_sheet
 from jiliang.registry.importing.scratch import Scratch
+from jiliang.textguard import control_character_error
 
 BATCH_SIZE = 2000
 STATISTICS_AFTER_ROWS = 10_000  # an import writing this many rows refreshes the planner's statistics
@@ -212,7 +214,11 @@ class ImportKind:
         """A row from its cells (column key -> text), each read by its column's parser."""
         row = Row(number, cells)
         values, parsers = row.values, self.parsers
+        has_controls = CONTROL_CHARACTERS.search("".join(cells.values())) is not None
         for key, text in cells.items():
+            if has_controls and (problem := control_character_error(text)):
+                row.errors.append((self.header[key], problem))
+                continue
             try:
                 values[key] = parsers[key](text)
             except CellError as error:

@@ -482,6 +482,10 @@ class InstrumentImport(ImportKind):
         existing = row.existing
         if existing is None:
             return
+        if "status_since" in row.values and row.values["status_since"] is None:
+            # A blank status date is derived for a new instrument; a registered one keeps its own,
+            # so re-importing the file that registered it changes nothing.
+            del row.values["status_since"]
         if not is_within_scope(ctx["user"], existing):
             row.errors.append((self.header["serial_no"], _(
                 "该器具已登记(公开码 %(c)s)，属于您管辖或所属范围以外的单位") % {"c": existing.public_code}))

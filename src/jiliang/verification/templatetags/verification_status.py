@@ -30,3 +30,9 @@ def instrument_verification(context, instrument: Instrument) -> dict:
         "may_request": may(user, "create", VerificationRequest(owner_id=instrument.owner_id)),
         "today": timezone.localdate(),
     }
+
+
+@register.simple_tag
+def certificate_status(certificate, day) -> str:
+    """An expired certificate reads 已过期, not 有效 (Certificate.status_on)."""
+    return certificate.status_on(day)

@@ -2,6 +2,7 @@
 
     jiliang log sequence [--once] [--interval-ms N] [--batch-size N]
     jiliang log verify [--tiles-url URL] [--state FILE] [--vkey VKEY ...]
+    jiliang log verify-receipt FILE [--vkey VKEY ...] [--witness-vkey VKEY ...] [--quorum K] [--entry FILE]
     jiliang log export-tiles DIR
     jiliang log keys
 """
@@ -17,9 +18,11 @@ from django.core.management.base import BaseCommand, CommandError
 from jiliang.config import var_dir
 from jiliang.ledger import auditor, export, selectors, sequencer
 from jiliang.ledger.checkpoint import open_checkpoint
-from jiliang.ledger.cosignature import parse_log_key
+from jiliang.ledger.cosignature import parse_cosigner_key, parse_log_key
 from jiliang.ledger.keys import log_keys
+from jiliang.ledger.merkle import MerkleError, hash_leaf
 from jiliang.ledger.note import NoteError
+from jiliang.ledger.receipt import parse_receipt, verify_receipt
 
 
 logger = logging.getLogger("jiliang.ledger")
@@ -39,6 +42,13 @@ class Command(BaseCommand):
         verify.add_argument("--state", type=Path, help="where the last verified checkpoint is kept")
         verify.add_argument("--vkey", action="append", default=[], help="log vkey (default: ours)")
         verify.add_argument("--origin", help="log origin (default: JILIANG_LEDGER_ORIGIN)")
+        receipt = commands.add_parser("verify-receipt", help="check a .tlog-proof receipt offline")
+        receipt.add_argument("file", type=Path)
+        receipt.add_argument("--vkey", action="append", default=[], help="log vkey (default: ours)")
+        receipt.add_argument("--origin", help="log origin (default: JILIANG_LEDGER_ORIGIN)")
+        receipt.add_argument("--witness-vkey", action="append", default=[], help="a trusted witness's vkey")
+        receipt.add_argument("--quorum", type=int, default=0, help="cosignatures required of those witnesses")
+        receipt.add_argument("--entry", type=Path, help="the entry's bytes, when the receipt does not carry them")
         export_tiles = commands.add_parser("export-tiles", help="write the log as static files")
         export_tiles.add_argument("directory", type=Path)
         commands.add_parser("keys", help="print the log's public keys (vkeys)")
@@ -93,6 +103,30 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"OK: {report.size} entries and {report.checkpoints} checkpoint(s) verified"
         ))
+
+    def _verify_receipt(self, file, vkey, origin, witness_vkey, quorum, entry, **_):
+        """Offline: the checkpoint's signatures (log, and ``quorum`` of the witnesses) and the audit
+        path from the entry's leaf hash to the checkpoint's root; the entry comes from the receipt's
+        extra line (the public check's receipts carry it) or from --entry."""
+        origin = origin or settings.JILIANG_LEDGER_ORIGIN
+        try:
+            verifiers = [parse_log_key(k) for k in vkey] if vkey else log_keys().verifiers()
+            witnesses = [parse_cosigner_key(k) for k in witness_vkey]
+            proof = parse_receipt(file.read_bytes())
+        except (NoteError, OSError) as error:
+            raise CommandError(f"{file}: {error}") from error
+        data = entry.read_bytes() if entry else proof.extra
+        if data is None:
+            raise CommandError(f"{file}: the receipt carries no entry; give its bytes with --entry FILE")
+        try:
+            checkpoint = verify_receipt(proof, hash_leaf(data), origin, verifiers, witnesses, quorum)
+        except (NoteError, MerkleError) as error:
+            raise CommandError(f"{file}: the receipt does NOT verify: {error}") from error
+        self.stdout.write(self.style.SUCCESS(
+            f"OK: entry {proof.index} is in the log {origin} of size {checkpoint.size} "
+            f"(root {checkpoint.root_hash.hex()})"
+        ))
+        self.stdout.write(data.decode("utf-8", "replace"))
 
     def _export_tiles(self, directory, **_):
         published = selectors.published_checkpoint()

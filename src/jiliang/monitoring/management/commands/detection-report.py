@@ -13,9 +13,9 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from jiliang.monitoring import engine
-from jiliang.monitoring.models import Alert
+from jiliang.monitoring.models import Alert, Device, DeviceKind
 from jiliang.monitoring.rules.registry import RULES
-from jiliang.monitoring.scoring import AlertSpan, score
+from jiliang.monitoring.scoring import AlertSpan, false_alarms_per_device_day, score
 from jiliang.monitoring.simulation import CATALOGUE, SimulationConfig, read_labels, run_record_path, sized
 
 
@@ -80,3 +80,9 @@ class Command(BaseCommand):
             note = reasons.get(code) or ("" if result.labels else "no fault planned")
             line = f"{line}  {note}".rstrip()
             self.stdout.write(self.style.WARNING(line) if below else line)
+        if config is not None:
+            devices = Device.objects.exclude(kind=DeviceKind.GATEWAY).count()
+            rate = false_alarms_per_device_day(results, devices, config.duration)
+            if rate is not None:
+                self.stdout.write(f"false alarms per device per day: {rate:.4f} ({devices} devices, "
+                                  f"{config.duration / dt.timedelta(days=1):g} d; at most 0.05 wanted)")

@@ -12,14 +12,10 @@
 import datetime as dt
 import signal
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 
-from jiliang.accounts import audit
-from jiliang.monitoring import engine, services, storage
-from jiliang.monitoring.models import DeadLetter, MessageKey, Rollup
+from jiliang.monitoring import engine, services
 
 
 class Command(BaseCommand):
@@ -65,21 +61,11 @@ class Command(BaseCommand):
         self.stdout.write(f"alerts touched: {engine.tick(now)}")
 
     def _partitions(self, days, **options):
-        with transaction.atomic():
-            created = storage.ensure_ahead(timezone.now().date(), days)
+        created = services.create_partitions_ahead(days)
         self.stdout.write(f"partitions created: {len(created)}" + (f" ({', '.join(created)})" if created else ""))
 
     def _purge(self, **options):
-        cutoff = timezone.now() - dt.timedelta(days=settings.JILIANG_MONITORING_RETENTION_DAYS)
-        with transaction.atomic():
-            readings = storage.purge_before(cutoff)
-            keys, _ = MessageKey.objects.filter(time__lt=cutoff).delete()
-            rollups, _ = Rollup.objects.filter(start__lt=cutoff).delete()
-            letters, _ = DeadLetter.objects.filter(received_at__lt=cutoff).delete()
-            counts = {"readings_or_partitions": readings, "message_keys": keys, "rollups": rollups,
-                      "dead_letters": letters, "cutoff": cutoff.isoformat()}
-            audit.record("monitor-purge", "monitoring.purge", object_type="monitoring.Retention", object_id="",
-                         object_repr="retention purge", after=counts)
+        counts = services.purge_expired()
         self.stdout.write(" ".join(f"{k}={v}" for k, v in counts.items()))
 
     def _thresholds(self, **options):

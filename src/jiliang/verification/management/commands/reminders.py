@@ -1,7 +1,8 @@
 """`jiliang reminders`: the daily due/overdue reminder job (verification.reminders).
 
-Schedule it once a day, e.g. cron ``15 7 * * * jiliang reminders`` or a systemd timer with
-``OnCalendar=*-*-* 07:15``; running it again on the same day stores and sends nothing new.
+The jobs process runs it every day at 07:15 (job ``verification.reminders`` of `jiliang jobs`,
+docs/operations.md); this runs it by hand. Running it again on the same day stores and sends
+nothing new.
 """
 
 import datetime

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('verification', '0005_state_copies_instrument'),
+        ('verification', '0007_certificate_performed_on_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

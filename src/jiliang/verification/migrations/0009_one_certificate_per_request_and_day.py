@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0003_load_divisions'),
         ('registry', '0005_drop_public_code_like_index'),
-        ('verification', '0006_trust_anchor_proposals'),
+        ('verification', '0008_trust_anchor_proposals'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

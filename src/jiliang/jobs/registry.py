@@ -1,0 +1,65 @@
+"""The one list of scheduled jobs. An app with periodic work adds a ``Job`` to ``jobs()``: a name,
+a schedule (every N seconds, or daily at a Beijing time) and the dotted path of a callable that takes
+no argument, does one round of the work in its own transactions (auditing what it writes, as every
+service does); what it returns is ignored."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    description: str
+    target: str  # "package.module:function"
+    every: dt.timedelta | None = None
+    daily_at: dt.time | None = None  # in settings.TIME_ZONE (Beijing time)
+    frequent: bool = False  # runs every few seconds: a successful run is logged at DEBUG, not INFO
+
+    def __post_init__(self):
+        if (self.every is None) == (self.daily_at is None):
+            raise ValueError(f"job {self.name}: give exactly one of every= and daily_at=")
+
+    def function(self) -> Callable[[], object]:
+        module, _, attribute = self.target.partition(":")
+        return getattr(importlib.import_module(module), attribute)
+
+    def trigger(self) -> BaseTrigger:
+        if self.every is not None:
+            return IntervalTrigger(seconds=self.every.total_seconds(), timezone=settings.TIME_ZONE)
+        return CronTrigger(hour=self.daily_at.hour, minute=self.daily_at.minute, timezone=settings.TIME_ZONE)
+
+    def schedule(self) -> str:
+        if self.every is not None:
+            return f"every {self.every.total_seconds():g} s"
+        return f"daily at {self.daily_at:%H:%M} ({settings.TIME_ZONE})"
+
+
+def jobs() -> list[Job]:
+    """Every scheduled job, in the order `jiliang jobs --list` shows them."""
+    return [
+        Job("ledger.sequence", "integrate pending log entries, sign and witness a checkpoint",
+            "jiliang.ledger.sequencer:publish",
+            every=dt.timedelta(milliseconds=settings.JILIANG_LEDGER_SEQUENCE_INTERVAL_MS), frequent=True),
+        Job("monitoring.tick", "the monitoring rule clock (communication loss, overdue, long-window rules)",
+            "jiliang.monitoring.engine:tick", every=dt.timedelta(seconds=settings.JILIANG_MONITORING_TICK_SECONDS)),
+        Job("monitoring.partitions", "create the readings' daily partitions a week ahead (PostgreSQL)",
+            "jiliang.monitoring.services:create_partitions_ahead", daily_at=dt.time(0, 30)),
+        Job("monitoring.purge", "delete monitoring data older than JILIANG_MONITORING_RETENTION_DAYS",
+            "jiliang.monitoring.services:purge_expired", daily_at=dt.time(3, 30)),
+        Job("verification.reminders", "store and send today's due-soon and overdue verification reminders",
+            "jiliang.verification.reminders:run", daily_at=dt.time(7, 15)),
+    ]
+
+
+def find(name: str, registered: list[Job] | None = None) -> Job | None:
+    return next((job for job in registered or jobs() if job.name == name), None)

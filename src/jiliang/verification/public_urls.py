@@ -1,0 +1,12 @@
+"""The public certificate check, no sign-in (/check/)."""
+
+from django.urls import path
+
+from jiliang.verification import public_views
+
+app_name = "certificate-check"
+
+urlpatterns = [
+    path("", public_views.check, name="check"),
+    path("receipt", public_views.receipt, name="receipt"),
+]
