@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.test-installed
 
-.PHONY: demo test test-sqlite test-postgres install messages bench clean
+.PHONY: demo test test-sqlite test-postgres audit install messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,21 @@ test-sqlite: $(TEST_INSTALLED)
 test-postgres: $(TEST_INSTALLED)
 	@echo "== test suite on PostgreSQL =="
 	DATABASE_URL="$$JILIANG_TEST_DATABASE_URL" $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## audit: the security regression suite and the API contract fuzzing (a city and an owner token,
+## AUDIT_EXAMPLES per operation, deterministic) on SQLite, then on PostgreSQL when
+## JILIANG_TEST_DATABASE_URL is set; about ten minutes. Fails on any server error, undeclared
+## status code or accepted invalid body.
+AUDIT_EXAMPLES ?= 40
+audit: $(TEST_INSTALLED)
+	@echo "== audit on SQLite =="
+	env -u DATABASE_URL JILIANG_AUDIT=1 JILIANG_FUZZ_EXAMPLES=$(AUDIT_EXAMPLES) $(BIN)/python -m pytest -m audit -p no:cacheprovider $(PYTEST_ARGS)
+	@if [ -n "$$JILIANG_TEST_DATABASE_URL" ]; then \
+		echo "== audit on PostgreSQL =="; \
+		DATABASE_URL="$$JILIANG_TEST_DATABASE_URL" JILIANG_AUDIT=1 JILIANG_FUZZ_EXAMPLES=$(AUDIT_EXAMPLES) $(BIN)/python -m pytest -m audit -p no:cacheprovider $(PYTEST_ARGS); \
+	else \
+		echo "JILIANG_TEST_DATABASE_URL is not set: the PostgreSQL audit is skipped."; \
+	fi
 
 ## messages: rebuild the translation catalogues after changing UI strings
 messages: $(INSTALLED)

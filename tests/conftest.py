@@ -182,3 +182,29 @@ def browser_client():
         return client
 
     return make
+
+
+@pytest.fixture
+def live_api(live_server):
+    """``call(user, method, path, body=None, headers=None) -> (status, headers, json)`` over real HTTP
+    against the live server, with a bearer token of ``user``: for races between threads, each its own
+    connection to the server and so its own database connection."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    tokens: dict[int, str] = {}
+
+    def call(user, method: str, path: str, body=None, headers=None):
+        if user.pk not in tokens:
+            tokens[user.pk] = account_services.issue_api_token(user, "live", scopes=list(ALL_SCOPES))[1]
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(live_server.url + path, data=data, method=method, headers={
+            "Authorization": f"Bearer {tokens[user.pk]}", "Content-Type": "application/json", **(headers or {})})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, dict(response.headers), json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), json.loads(error.read() or b"null")
+
+    return call

@@ -5,6 +5,8 @@ from django.test import Client
 
 from jiliang.registry import selectors
 
+pytestmark = pytest.mark.audit  # the security regression suite: `make audit`
+
 
 def assert_error_body(response, status: int, code: str):
     assert response.status_code == status, response.content

@@ -3,7 +3,11 @@
 import re
 from pathlib import Path
 
+import pytest
+
 import jiliang
+
+pytestmark = pytest.mark.audit  # the security regression suite: `make audit`
 
 PACKAGE = Path(jiliang.__file__).parent
 TEMPLATES = sorted(PACKAGE.glob("**/templates/**/*.html"))

@@ -16,13 +16,16 @@ from django.db import DataError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from jiliang.accounts.models import ApiToken
 from jiliang.accounts.token_scopes import required_scope
+from jiliang.api_contract import ObjectBodyParser, check_json_shapes, declare_errors
 from jiliang.errors import DomainError
+from jiliang.ledger.selectors import UnverifiableProofError
 
 logger = logging.getLogger("jiliang.api")
 
@@ -78,7 +81,15 @@ def app_auth(app: str) -> list:
     return [BearerToken(app), ActiveSession()]
 
 
-api = NinjaAPI(
+check_json_shapes()
+
+
+class JiliangAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        return declare_errors(super().get_openapi_schema(**kwargs))
+
+
+api = JiliangAPI(
     title="Jiliang 智慧计量监管服务平台 API",
     version="1",
     description="Bearer-token auth for machine clients, session auth for the browser. "
@@ -88,6 +99,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     docs_decorator=signed_in_where_required,
     auth=app_auth("accounts"),
+    parser=ObjectBodyParser(),
 )
 
 
@@ -154,11 +166,29 @@ def on_does_not_exist(request, exc):
     return on_http_404(request, exc)
 
 
+# django-ninja's own HttpErrors carry English text ("Cannot parse request body"): the reader gets Chinese.
+HTTP_ERRORS = {
+    400: ("bad_request", gettext_lazy("请求体不是合法的 JSON 对象。")),
+    401: ("unauthenticated", gettext_lazy("需要登录或有效的接口令牌。")),
+    403: ("forbidden", gettext_lazy("无权执行此操作。")),
+    404: ("not_found", gettext_lazy("未找到该对象，或不在您的权限范围内。")),
+    405: ("method_not_allowed", gettext_lazy("该接口地址不支持此方法。")),
+    409: ("conflict", gettext_lazy("操作与现有数据冲突。")),
+    429: ("throttled", gettext_lazy("请求过于频繁，请稍后再试。")),
+}
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
-    codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-             405: "method_not_allowed", 409: "conflict", 429: "throttled"}
-    return error_response(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+    code, message = HTTP_ERRORS.get(exc.status_code, ("error", _("请求无法处理。")))
+    return error_response(request, exc.status_code, code, str(message))
+
+
+@api.exception_handler(UnverifiableProofError)
+def on_unverifiable_proof(request, exc):
+    """The stored log fails its own check (already logged as an alarm): serve nothing of it."""
+    return error_response(request, 503, "log_unverifiable",
+                          _("透明日志数据未通过签名检查点校验，已告警；暂时无法提供证明，请稍后再试或联系管理员。"))
 
 
 @api.exception_handler(Exception)

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from ninja import Field
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
 # Database ids are 64-bit; a larger number in a path or a filter is a client error, not a crash.
 MAX_ID = 2**63 - 1
@@ -27,5 +27,20 @@ Cursor = Annotated[str | None, Field(max_length=512, description=(
     "(offset is slow deep in a large list)"))]
 
 
-# A date-time filter the database can compare with, refused at the edge when it cannot.
-Moment = Annotated[datetime, AfterValidator(_within_calendar)]
+def _written_out(value):
+    """A bare number is no time: pydantic would read 0 as 1970-01-01 00:00 UTC."""
+    if isinstance(value, int | float) and not isinstance(value, bool) or isinstance(value, str) and _is_number(value):
+        raise ValueError("a time is written as ISO 8601, e.g. 2026-05-01T08:00:00+08:00, not a number")
+    return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+# A date-time the database can compare with, written out (ISO 8601), refused at the edge otherwise.
+Moment = Annotated[datetime, BeforeValidator(_written_out), AfterValidator(_within_calendar)]

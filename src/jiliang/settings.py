@@ -91,6 +91,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "jiliang.health.HealthMiddleware",
     "jiliang.accounts.middleware.RequestContextMiddleware",
+    # Outside Django's own answers: an /api/ error Django answers itself (unknown path, 405, body too
+    # large) gets the API's error body, with the request id set just above.
+    "jiliang.api_contract.ErrorBodies",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

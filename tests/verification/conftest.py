@@ -36,6 +36,7 @@ def days(n: int) -> datetime.date:
 @dataclass
 class World:
     city: User  # city regulator
+    reviewer: User  # a second city regulator: approves the city regulator's trust-anchor proposals
     registrar: User  # superuser for the registry's records
     national: Institution
     province: Institution
@@ -60,6 +61,10 @@ class World:
             self.registrar, type=InstrumentType.objects.get(code=type_code), serial_no=f"SN{next(_serial):06d}",
             manufacturer="正星科技", owner=organization, site=site,
         )
+
+    def approve(self, proposal):
+        """The second city regulator's approval of a trust-anchor proposal (the two-person rule)."""
+        return services.approve_proposal(self.reviewer, proposal)
 
     def rule(self, key: str = "MPE001") -> MpeRule:
         return MpeRule.objects.get(key=key)
@@ -89,18 +94,24 @@ def world(db, division, make_user, make_organization, city_regulator) -> World:
     if not MpeRule.objects.exists():  # a transactional test flushed the rules the migration loaded
         load_mpe_rules(MpeRule, InstrumentType)
     city = city_regulator
+    reviewer = make_user(Role.CITY_REGULATOR, division="511900")
+
+    def approved(proposal):
+        return services.approve_proposal(reviewer, proposal)
     registrar = User.objects.create_superuser(f"registrar{next(_serial)}", password="unused-Passw0rd!")
     dispenser = InstrumentType.objects.get(code="MI06")
     national = services.create_institution(city, name="中国计量科学研究院", kind=InstitutionKind.NATIONAL)
     province = services.create_institution(city, name="四川省计量测试研究院", division=division("510000"))
     institution = services.create_institution(city, name="巴中市计量测试所", division=division("511900"),
                                               certificate_prefix="BZJL")
-    services.create_authorisation(
+    approved(services.propose_authorisation(
         city, institution=institution, authorisation_no="(川)法计(2024)01号", valid_from=days(-1000),
         valid_until=days(1000), instrument_types=[dispenser, InstrumentType.objects.get(code="MI16")],
         divisions=[division("511900")],
-    )
-    root = services.create_standard(city, institution=national, name="国家容量基准", is_national_root=True)
+    ))
+    root = services.create_standard(city, institution=national, name="国家容量基准")
+    approved(services.propose_national_root(city, root, True))
+    root.refresh_from_db()
     provincial_standard = services.create_standard(
         city, institution=province, name="一等标准金属量器", approval_no="[2020]川量标证字第001号",
         approval_valid_until=days(1500), instrument_types=[dispenser],
@@ -122,11 +133,11 @@ def world(db, division, make_user, make_organization, city_regulator) -> World:
     verifier = make_user(Role.INSTITUTION_STAFF, institution=institution, display_name="检定员张三")
     checker = make_user(Role.INSTITUTION_STAFF, institution=institution, display_name="核验员李四")
     for person, kind in ((verifier, QualificationKind.VERIFIER), (checker, QualificationKind.CHECKER)):
-        services.grant_qualification(city, user=person, instrument_type=dispenser, kind=kind,
-                                     valid_from=days(-1000), valid_until=days(1000))
+        approved(services.propose_qualification(city, user=person, instrument_type=dispenser, kind=kind,
+                                                valid_from=days(-1000), valid_until=days(1000)))
     owner_org = make_organization("511902")
     owner = make_user(Role.OWNER, organization=owner_org)
-    world = World(city=city, registrar=registrar, national=national, province=province, institution=institution,
+    world = World(city=city, reviewer=reviewer, registrar=registrar, national=national, province=province, institution=institution,
                   root=root, provincial_standard=provincial_standard, standard=standard, verifier=verifier,
                   checker=checker, owner_org=owner_org, owner=owner, instrument=None, dispenser=dispenser)
     world.instrument = world.make_instrument()

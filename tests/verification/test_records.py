@@ -81,7 +81,7 @@ def test_a_verdict_within_u_of_the_limit_is_recorded_as_such(world):
 
 def test_a_calibration_issues_a_calibration_certificate_and_leaves_the_standing_alone(world):
     world.record()
-    calibration = world.record(kind=VerificationKind.CALIBRATION,
+    calibration = world.record(kind=VerificationKind.CALIBRATION, performed_on=days(-9),
                                points=(services.PointInput(expanded_uncertainty=D("0.02"), nominal=D("20"),
                                                            indicated=D("20.01"), unit="L"),))
     assert calibration.kind == CertificateKind.CALIBRATION and calibration.number.endswith("-C000002")
@@ -90,7 +90,7 @@ def test_a_calibration_issues_a_calibration_certificate_and_leaves_the_standing_
 
 
 def test_numbers_are_sequential_per_institution_and_year(world):
-    numbers = [world.record().serial for _ in range(3)]
+    numbers = [world.record(performed_on=days(-n)).serial for n in (12, 11, 10)]
     assert numbers == [1, 2, 3]
     last_year = days(0).replace(month=1, day=1) - datetime.timedelta(days=1)  # 31 December
     services.record_standard_calibration(  # the standard's calibration in force back then
@@ -164,8 +164,8 @@ def test_unqualified_people_are_refused(world, make_user):
     Qualification.objects.filter(user=world.checker).update(valid_until=days(-11))
     assert "资格" in " ".join(refusal(world)["checker"])
     # A verifier's qualification does not make a checker.
-    services.grant_qualification(world.city, user=stranger, instrument_type=world.dispenser, kind="verifier",
-                                 valid_from=days(-100), valid_until=days(100))
+    world.approve(services.propose_qualification(world.city, user=stranger, instrument_type=world.dispenser,
+                                                 kind="verifier", valid_from=days(-100), valid_until=days(100)))
     assert "checker" in refusal(world, checker=stranger)
 
 
@@ -219,7 +219,7 @@ def test_a_correction_supersedes_and_keeps_both(world):
     assert corrected.status == CertificateStatus.ISSUED and corrected.correction_reason == "温度记录笔误"
     assert corrected.verification.temperature_c == D("22.0") and original.verification.temperature_c == D("21.5")
     assert VerificationState.objects.get(instrument=world.instrument).certificate == corrected
-    assert PendingEntry.objects.filter(record_id=str(original.pk)).count() == 2  # issue, supersede
+    assert PendingEntry.objects.filter(kind=services.LEDGER_KIND, record_id=str(original.pk)).count() == 2  # issue, supersede
     with pytest.raises(Conflict):
         services.supersede(world.verifier, original, world.data(), "再次更正")
     with pytest.raises(InvalidInput):
@@ -238,7 +238,7 @@ def test_revocation_keeps_the_record_and_the_reason(world):
     with pytest.raises(Conflict):
         services.revoke(world.verifier, first, "again")
     with pytest.raises(AccessDenied):
-        services.revoke(world.owner, world.record(), "owner")
+        services.revoke(world.owner, world.record(performed_on=days(-5)), "owner")
     actions = set(AuditEvent.objects.filter(object_type="verification.Certificate").values_list("action", flat=True))
     assert {"certificate.issue", "certificate.revoke"} <= actions
 

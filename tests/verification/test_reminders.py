@@ -66,6 +66,7 @@ def test_reminders_for_owners_and_regulators(world, people):
     assert reached == sorted([
         (world.owner.username, reminders.OVERDUE), (world.owner.username, reminders.DUE_SOON),
         (world.city.username, reminders.OVERDUE), (world.city.username, reminders.DUE_SOON),
+        (world.reviewer.username, reminders.OVERDUE), (world.reviewer.username, reminders.DUE_SOON),
         (people["bazhou"].username, reminders.OVERDUE), (people["bazhou"].username, reminders.DUE_SOON),
         (people["tongjiang"].username, reminders.OVERDUE),
     ])
@@ -79,11 +80,12 @@ def test_idempotent_per_day_and_audited_per_run(world, people):
     assert Notification.objects.filter(recipient=world.owner).count() == 2
     second = reminders.run()
     assert sum(second.created.values()) == 0 and second.notices == 0 and second.already_there == 7
-    assert Reminder.objects.count() == 7 and Notification.objects.count() == first.notices == 7
+    # 9 notices: the owner's 2, two city regulators' 2 each, the counties' 3.
+    assert Reminder.objects.count() == 7 and Notification.objects.count() == first.notices == 9
     runs = AuditEvent.objects.filter(action="verification.reminders.run").order_by("id")
     assert [e.after["created"] for e in runs] == [{reminders.DUE_SOON: 3, reminders.OVERDUE: 4},
                                                   {reminders.DUE_SOON: 0, reminders.OVERDUE: 0}]
-    assert runs[0].after["delivered"] == {"LogNotifier": 7, "InAppNotifier": 7}
+    assert runs[0].after["delivered"] == {"LogNotifier": 9, "InAppNotifier": 9}
     assert runs[0].actor is None and runs[0].actor_name == "reminders"
     tomorrow = reminders.run(days(1))
     assert sum(tomorrow.created.values()) == 7

@@ -1,12 +1,12 @@
 """Issue 12, everyday use of the request → certificate workflow: the pages show only the actions the
-reader may take now, a request lists its records and certificates, the city regulator registers
+reader may take now, a request lists its records and certificates, the city regulator proposes
 staff qualifications."""
 
 import re
 
 from jiliang.accounts.models import Role
 from jiliang.verification import services
-from jiliang.verification.models import Qualification
+from jiliang.verification.models import Qualification, TrustAnchorProposal
 
 from .conftest import days
 
@@ -32,6 +32,11 @@ def test_the_city_regulator_registers_a_staff_qualification(world, browser_clien
     response = client.post(url, {"user": newcomer.pk, "instrument_type": world.dispenser.pk, "kind": "verifier",
                                  "certificate_no": "川计检字 001", "valid_from": days(-1), "valid_until": days(700)})
     assert response.status_code == 302, response.content.decode()[-2000:]
+    # A proposal (the two-person rule): the qualification exists once a second city regulator approves.
+    assert not Qualification.objects.filter(user=newcomer).exists()
+    proposal = TrustAnchorProposal.objects.latest("id")
+    assert response["Location"] == f"/verification/trust-anchor-proposals/{proposal.pk}/"
+    browser_client(world.reviewer).post(f"/verification/trust-anchor-proposals/{proposal.pk}/approve/", {"note": ""})
     assert Qualification.objects.filter(user=newcomer, kind="verifier").exists()
 
 

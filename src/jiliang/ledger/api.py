@@ -95,6 +95,7 @@ def inclusion(request, ref: Query[EntryRef]):
     try:
         size, proof = selectors.inclusion_proof(index, ref.tree_size)
         entry = selectors.entry_at(index)  # a one-entry tree's proof reads no tile: the entry may be missing
+        selectors.verified_inclusion(index, size, entry, proof)
     except selectors.NotInLogError as error:
         raise NotFound(str(error)) from None
     return {
@@ -111,6 +112,7 @@ def consistency(request, query: Query[ConsistencyQuery]):
         if query.old > new:
             raise InvalidInput(_("旧树大小不能大于新树大小。"), {"old": [_("过大")]})
         proof = selectors.consistency_proof(query.old, new)
+        selectors.verified_consistency(query.old, new, proof)
     except selectors.NotInLogError as error:
         raise NotFound(str(error)) from None
     return {"old": query.old, "new": new, "proof": [_b64(h) for h in proof]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,9 +12,19 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count
 
-from .checkpoint import Checkpoint, parse_checkpoint
-from .keys import configured_witnesses
-from .merkle import EMPTY_ROOT, HASH_SIZE, HashReader, prove_consistency, prove_inclusion
+from .checkpoint import Checkpoint, open_checkpoint, parse_checkpoint
+from .keys import configured_witnesses, log_keys
+from .merkle import (
+    EMPTY_ROOT,
+    HASH_SIZE,
+    HashReader,
+    hash_leaf,
+    prove_consistency,
+    prove_inclusion,
+    tree_hash,
+    verify_consistency,
+    verify_inclusion,
+)
 from .models import Cosignature, LogEntry, SignedCheckpoint, StoredTile, TreeHead
 from .note import parse_note
 from .receipt import Receipt
@@ -34,6 +45,14 @@ class MissingTileError(LookupError):
 
 class NotInLogError(LookupError):
     """The entry or tree size asked for is not (yet) in a published checkpoint."""
+
+
+class UnverifiableProofError(RuntimeError):
+    """A proof built from the stored log does not verify against the log's own signed checkpoint:
+    a tile, an entry or a checkpoint row was changed. Nothing of it may be served."""
+
+
+logger = logging.getLogger("jiliang.ledger")
 
 
 def tree_head() -> TreeHead:
@@ -239,7 +258,60 @@ def receipt(index: int) -> Receipt:
         raise NotInLogError(f"entry {index} is not in a published checkpoint yet")
     size = published.checkpoint.size
     proof = prove_inclusion(index, size, hash_reader(size))
+    verified_inclusion(index, size, entry_at(index), proof)
     return Receipt(index, tuple(proof), published.note)
+
+
+# --- What is served is checked first -------------------------------------------------------------
+
+
+def _alarm(what: str, error: Exception) -> UnverifiableProofError:
+    logger.critical("ALARM transparency log: %s does not verify against the signed checkpoint (%s); "
+                    "run `jiliang log verify`", what, error)
+    return UnverifiableProofError(what)
+
+
+def _signed_anchor(size: int) -> Checkpoint:
+    """The smallest signed checkpoint covering the tree of ``size``, its signature checked."""
+    row = SignedCheckpoint.objects.filter(size__gte=size).order_by("size").values_list("note", flat=True).first()
+    if row is None:
+        raise NotInLogError(f"no signed checkpoint covers the tree of size {size} yet")
+    keys = log_keys()
+    try:
+        return open_checkpoint(bytes(row), keys.origin, keys.verifiers())[0]
+    except ValueError as error:
+        raise _alarm(f"the checkpoint row covering size {size}", error) from error
+
+
+def verified_root(size: int) -> bytes:
+    """The root of the tree of ``size``: the signed one, or the stored tree's shown consistent
+    with the next signed checkpoint."""
+    anchor = _signed_anchor(size)
+    if anchor.size == size:
+        return anchor.root_hash
+    reader = hash_reader(anchor.size)
+    root = tree_hash(size, reader)
+    try:
+        verify_consistency(size, anchor.size, prove_consistency(size, anchor.size, reader), root, anchor.root_hash)
+    except ValueError as error:
+        raise _alarm(f"the stored tree of size {size}", error) from error
+    return root
+
+
+def verified_inclusion(index: int, size: int, entry: bytes, proof: Sequence[bytes]) -> None:
+    """Raise ``UnverifiableProofError`` (and log the alarm) unless ``proof`` shows ``entry`` at
+    ``index`` of the signed tree of ``size``."""
+    try:
+        verify_inclusion(index, size, hash_leaf(entry), proof, verified_root(size))
+    except ValueError as error:
+        raise _alarm(f"the inclusion proof of entry {index} in the tree of {size}", error) from error
+
+
+def verified_consistency(old: int, new: int, proof: Sequence[bytes]) -> None:
+    try:
+        verify_consistency(old, new, proof, verified_root(old), verified_root(new))
+    except ValueError as error:
+        raise _alarm(f"the consistency proof {old} -> {new}", error) from error
 
 
 class DatabaseLogSource:

@@ -83,7 +83,10 @@ def _frontier_of(head: TreeHead) -> Frontier:
     cached = _last_frontier
     if cached is not None and cached.size == head.size and cached.root() == head.root_hash:
         return cached
-    frontier = Frontier.from_storage(head.size, selectors.hash_reader(head.size))
+    try:
+        frontier = Frontier.from_storage(head.size, selectors.hash_reader(head.size))
+    except selectors.MissingTileError as error:
+        raise InconsistentTreeError(f"the tree head says {head.size} entries, the stored tiles fewer ({error})") from None
     if frontier.root() != head.root_hash:
         raise InconsistentTreeError(f"the stored tiles do not match the tree head of {head.size}")
     return frontier

@@ -88,7 +88,7 @@ def online_status(user, *, offline_after: dt.timedelta, division_code: str | Non
     rows = queryset.values("kind").annotate(total=Count("id"), online=Count("id", filter=Q(last_seen_at__gte=cutoff)))
     labels = dict(DeviceKind.choices)
     return [
-        {"kind": row["kind"], "label": labels.get(row["kind"], row["kind"]), "total": row["total"],
+        {"kind": row["kind"], "label": str(labels.get(row["kind"], row["kind"])), "total": row["total"],
          "online": row["online"], "rate": row["online"] / row["total"] if row["total"] else 0.0}
         for row in rows.order_by("kind")
     ]

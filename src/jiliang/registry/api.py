@@ -6,10 +6,12 @@ from decimal import Decimal
 from functools import cache
 from operator import attrgetter
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from jiliang import concurrency
 from jiliang.accounts.models import Division
 from jiliang.choices import ChoicePage, ChoiceQuery, SiteChoiceQuery, choice_page
 from jiliang.errors import InvalidInput
@@ -118,8 +120,8 @@ def list_organizations(request, filters: Query[OrganizationFilter]):
 
 
 @router.get("organizations/{organization_id}", response=OrganizationOut, summary="One organization")
-def get_organization(request, organization_id: int):
-    return get_object_or_404(selectors.organizations(request.auth), pk=organization_id)
+def get_organization(request, organization_id: int, response: HttpResponse):
+    return concurrency.tagged(response, get_object_or_404(selectors.organizations(request.auth), pk=organization_id))
 
 
 @router.post("organizations", response={201: OrganizationOut}, summary="Register an organization")
@@ -130,12 +132,13 @@ def create_organization(request, payload: OrganizationIn):
 
 
 @router.patch("organizations/{organization_id}", response=OrganizationOut, summary="Change an organization")
-def update_organization(request, organization_id: int, payload: OrganizationPatch):
+def update_organization(request, organization_id: int, payload: OrganizationPatch, response: HttpResponse):
     organization = get_object_or_404(selectors.organizations(request.auth), pk=organization_id)
     changes = payload.dict(exclude_unset=True, exclude_none=True)
     if "division_code" in changes:
         changes["division"] = _division(changes.pop("division_code"))
-    return services.update_organization(request.auth, organization, **changes)
+    return concurrency.tagged(response, services.update_organization(
+        request.auth, organization, version=concurrency.if_match(request), **changes))
 
 
 def _pick(queryset, field: str, value, label: str):
@@ -226,8 +229,8 @@ def site_choices(request, filters: Query[SiteChoiceQuery]):
 
 
 @router.get("sites/{site_id}", response=SiteOut, summary="One site")
-def get_site(request, site_id: int):
-    return get_object_or_404(selectors.sites(request.auth), pk=site_id)
+def get_site(request, site_id: int, response: HttpResponse):
+    return concurrency.tagged(response, get_object_or_404(selectors.sites(request.auth), pk=site_id))
 
 
 @router.post("sites", response={201: SiteOut}, summary="Register a site")
@@ -240,12 +243,13 @@ def create_site(request, payload: SiteIn):
 
 
 @router.patch("sites/{site_id}", response=SiteOut, summary="Change a site")
-def update_site(request, site_id: int, payload: SitePatch):
+def update_site(request, site_id: int, payload: SitePatch, response: HttpResponse):
     site = get_object_or_404(selectors.sites(request.auth), pk=site_id)
     changes = payload.dict(exclude_unset=True)
     if "division_code" in changes:
         changes["division"] = _division(changes.pop("division_code") or "")
-    return services.update_site(request.auth, site, **changes)
+    return concurrency.tagged(response, services.update_site(request.auth, site, version=concurrency.if_match(request),
+                                                             **changes))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,8 +317,8 @@ def list_instrument_types(request, q: str | None = Query(None, max_length=64),
 
 
 @router.get("instrument-types/{code}", response=InstrumentTypeOut, summary="One instrument type")
-def get_instrument_type(request, code: str):
-    return get_object_or_404(selectors.instrument_types(request.auth), code=code)
+def get_instrument_type(request, code: str, response: HttpResponse):
+    return concurrency.tagged(response, get_object_or_404(selectors.instrument_types(request.auth), code=code))
 
 
 @router.post("instrument-types", response={201: InstrumentTypeOut}, summary="Add a type (city regulator)")
@@ -323,10 +327,11 @@ def create_instrument_type(request, payload: InstrumentTypeIn):
 
 
 @router.patch("instrument-types/{code}", response=InstrumentTypeOut, summary="Change a type (city regulator)")
-def update_instrument_type(request, code: str, payload: InstrumentTypePatch):
+def update_instrument_type(request, code: str, payload: InstrumentTypePatch, response: HttpResponse):
     instrument_type = get_object_or_404(selectors.instrument_types(request.auth), code=code)
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None or k in NULLABLE_TYPE_FIELDS}
-    return services.update_instrument_type(request.auth, instrument_type, **changes)
+    return concurrency.tagged(response, services.update_instrument_type(
+        request.auth, instrument_type, version=concurrency.if_match(request), **changes))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -447,8 +452,8 @@ def list_instruments(request, filters: Query[InstrumentFilter]):
 
 
 @router.get("instruments/{instrument_id}", response=InstrumentOut, summary="One instrument")
-def get_instrument(request, instrument_id: int):
-    return get_object_or_404(selectors.instruments(request.auth), pk=instrument_id)
+def get_instrument(request, instrument_id: int, response: HttpResponse):
+    return concurrency.tagged(response, get_object_or_404(selectors.instruments(request.auth), pk=instrument_id))
 
 
 @router.get("instruments/{instrument_id}/status-changes", response=list[StatusChangeOut],
@@ -465,13 +470,14 @@ def create_instrument(request, payload: InstrumentIn):
 
 
 @router.patch("instruments/{instrument_id}", response=InstrumentOut, summary="Change an instrument")
-def update_instrument(request, instrument_id: int, payload: InstrumentPatch):
+def update_instrument(request, instrument_id: int, payload: InstrumentPatch, response: HttpResponse):
     instrument = get_object_or_404(selectors.instruments(request.auth), pk=instrument_id)
     changes = payload.dict(exclude_unset=True)
     nulled = sorted(k for k, v in changes.items() if v is None and k != "install_date")
     if nulled:
         raise InvalidInput(_("这些字段不能为空。"), {name: [_("不能为空")] for name in nulled})
-    return services.update_instrument(request.auth, instrument, **_instrument_relations(request, changes))
+    return concurrency.tagged(response, services.update_instrument(
+        request.auth, instrument, version=concurrency.if_match(request), **_instrument_relations(request, changes)))
 
 
 @router.post("instruments/{instrument_id}/status", response={201: StatusChangeOut},

@@ -2,6 +2,7 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from jiliang.concurrency import VersionedForm
 from jiliang.accounts.models import Division
 from jiliang.registry.codes import normalise_uscc
 from jiliang.registry.models import (
@@ -27,7 +28,7 @@ def _choices(choices) -> list[tuple[str, str]]:
 def _keep_only(form: forms.Form, editable) -> None:
     if editable is not None:
         for name in list(form.fields):
-            if name not in editable:
+            if name not in editable and name != "version":
                 del form.fields[name]
 
 
@@ -46,7 +47,7 @@ class OrganizationFilterForm(forms.Form):
         self.fields["division"].queryset = divisions.exclude(level="township")
 
 
-class OrganizationForm(forms.ModelForm):
+class OrganizationForm(VersionedForm, forms.ModelForm):
     # Longer than the 18 characters stored: the service normalises spaces and full-width input first.
     uscc = forms.CharField(label=_("统一社会信用代码"), max_length=40)
     division = DivisionChoiceField(label=_("所属区划"), queryset=Division.objects.none())
@@ -77,7 +78,7 @@ class SiteFilterForm(forms.Form):
         self.fields["division"].queryset = divisions.exclude(level="township")
 
 
-class SiteForm(forms.ModelForm):
+class SiteForm(VersionedForm, forms.ModelForm):
     organization = SearchableChoiceField(label=_("经营单位"), queryset=Organization.objects.none(),
                                          widget=AutocompleteSelect(ORGANIZATION_CHOICES))
     division = DivisionChoiceField(label=_("所在区划"), queryset=Division.objects.none())
@@ -100,7 +101,7 @@ class InstrumentTypeFilterForm(forms.Form):
     q = forms.CharField(label=_("名称、编号或规程"), required=False, max_length=64)
 
 
-class InstrumentTypeForm(forms.ModelForm):
+class InstrumentTypeForm(VersionedForm, forms.ModelForm):
     class Meta:
         model = InstrumentType
         # The English name, research sources, confidence and notes are the admin's (back office).
@@ -125,7 +126,7 @@ class InstrumentFilterForm(forms.Form):
         self.fields["division"].queryset = divisions.exclude(level="township")
 
 
-class InstrumentForm(forms.ModelForm):
+class InstrumentForm(VersionedForm, forms.ModelForm):
     owner = SearchableChoiceField(label=_("使用单位"), queryset=Organization.objects.none(),
                                   widget=AutocompleteSelect(ORGANIZATION_CHOICES))
     site = SearchableChoiceField(label=_("安装场所"), queryset=Site.objects.none(),

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiliang import concurrency
 from jiliang.accounts import audit
 from jiliang.accounts.services import name_errors
 from jiliang.accounts.access import is_within_scope, require
@@ -72,8 +73,10 @@ def create_organization(actor, *, uscc: str, name: str, division: Division, **fi
 
 
 @transaction.atomic
-def update_organization(actor, organization: Organization, **changes) -> Organization:
+def update_organization(actor, organization: Organization, *, version: str | None = None,
+                        **changes) -> Organization:
     require(actor, "change", organization)
+    organization = concurrency.lock_current(organization, version)
     allowed = OWNER_EDITABLE_FIELDS if actor.role == "owner" else ORGANIZATION_EDITABLE_FIELDS
     refused = sorted(set(changes) - set(allowed))
     if refused:
@@ -157,8 +160,9 @@ def create_site(actor, *, organization: Organization, name: str, division: Divis
 
 
 @transaction.atomic
-def update_site(actor, site: Site, **changes) -> Site:
+def update_site(actor, site: Site, *, version: str | None = None, **changes) -> Site:
     require(actor, "change", site)
+    site = concurrency.lock_current(site, version)
     _refuse_fields(changes, OWNER_SITE_EDITABLE_FIELDS if actor.role == Role.OWNER else SITE_EDITABLE_FIELDS)
     before = audit.snapshot(site)
     for name, value in changes.items():
@@ -225,8 +229,10 @@ def create_instrument_type(actor, *, code: str, name_zh: str, **fields) -> Instr
 
 
 @transaction.atomic
-def update_instrument_type(actor, instrument_type: InstrumentType, **changes) -> InstrumentType:
+def update_instrument_type(actor, instrument_type: InstrumentType, *, version: str | None = None,
+                           **changes) -> InstrumentType:
     require(actor, "change", instrument_type)
+    instrument_type = concurrency.lock_current(instrument_type, version)
     _refuse_fields(changes, INSTRUMENT_TYPE_EDITABLE_FIELDS)
     before = audit.snapshot(instrument_type)
     for name, value in changes.items():
@@ -403,8 +409,9 @@ def _confirmed_snapshot(instrument: Instrument) -> dict:
 
 @transaction.atomic
 def update_instrument(actor, instrument: Instrument, *, other_operator_confirmed: bool = False,
-                      **changes) -> Instrument:
+                      version: str | None = None, **changes) -> Instrument:
     require(actor, "change", instrument)
+    instrument = concurrency.lock_current(instrument, version)
     _refuse_fields(
         changes, OWNER_INSTRUMENT_EDITABLE_FIELDS if actor.role == Role.OWNER else INSTRUMENT_EDITABLE_FIELDS
     )

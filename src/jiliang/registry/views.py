@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiliang import concurrency
 from jiliang.accounts import audit, audit_labels
 from jiliang.accounts import selectors as account_selectors
 from jiliang.accounts.access import may, require
@@ -44,8 +45,8 @@ def object_history(user, instance) -> list[dict]:
 
 
 def _changes(form) -> dict:
-    """What the user changed on an edit form, for the update service."""
-    return {name: form.cleaned_data[name] for name in form.changed_data}
+    """What the user changed on an edit form, and the version it was read at, for the update service."""
+    return concurrency.edits(form)
 
 
 def _form_page(request, form, write, done, title: str, cancel_url: str):
@@ -65,7 +66,7 @@ def apply_domain_error(form, error: DomainError) -> None:
     for name, problems in error.fields.items():
         for problem in problems:
             form.add_error(name if name in form.fields else None, problem)
-    if not error.fields:
+    if not error.fields or isinstance(error, concurrency.Stale):
         form.add_error(None, error.message)
 
 

@@ -5,11 +5,14 @@ suspect impact; each scoped to the caller."""
 import datetime
 from decimal import Decimal
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict
 
+from jiliang import concurrency
 from jiliang.accounts.access import AccessDenied
 from jiliang.accounts.models import Division, User
 from jiliang.choices import ChoicePage, ChoiceQuery, choice_page
@@ -20,6 +23,7 @@ from jiliang.registry.models import InstrumentType
 from jiliang.schemas import Cursor, RecordId
 from jiliang.verification import selectors, services
 from jiliang.verification.models import (
+    AnchorKind,
     CalibrationResult,
     CertificateKind,
     CertificateStatus,
@@ -29,6 +33,7 @@ from jiliang.verification.models import (
     InstitutionKind,
     MeasurementStandard,
     MpeRule,
+    ProposalStatus,
     QualificationKind,
     RequestStatus,
     VerificationKind,
@@ -111,8 +116,8 @@ def list_institutions(request, q: str | None = Query(None, max_length=64), offse
 
 
 @router.get("institutions/{institution_id}", response=InstitutionOut, summary="One institution")
-def get_institution(request, institution_id: RecordId):
-    return get_object_or_404(selectors.institutions(request.auth), pk=institution_id)
+def get_institution(request, institution_id: RecordId, response: HttpResponse):
+    return concurrency.tagged(response, get_object_or_404(selectors.institutions(request.auth), pk=institution_id))
 
 
 @router.post("institutions", response={201: InstitutionOut}, summary="Register an institution (city regulator)")
@@ -124,9 +129,67 @@ def create_institution(request, payload: InstitutionIn):
 
 
 @router.patch("institutions/{institution_id}", response=InstitutionOut, summary="Change an institution")
-def update_institution(request, institution_id: RecordId, payload: InstitutionPatch):
+def update_institution(request, institution_id: RecordId, payload: InstitutionPatch, response: HttpResponse):
     institution = get_object_or_404(selectors.institutions(request.auth), pk=institution_id)
-    return services.update_institution(request.auth, institution, **payload.dict(exclude_unset=True, exclude_none=True))
+    return concurrency.tagged(response, services.update_institution(
+        request.auth, institution, version=concurrency.if_match(request),
+        **payload.dict(exclude_unset=True, exclude_none=True)))
+
+
+class ProposalOut(Schema):
+    """A trust-anchor change waiting for (or past) a second city regulator's decision."""
+
+    id: int
+    kind: AnchorKind
+    institution_id: int
+    standard_id: int | None
+    payload: dict
+    status: ProposalStatus
+    proposed_by_id: int
+    proposed_at: datetime.datetime
+    decided_by_id: int | None
+    decided_at: datetime.datetime | None
+    decision_note: str
+    applied_id: int | None
+
+
+class ProposalPage(Schema):
+    items: list[ProposalOut]
+    offset: int
+    limit: int
+    has_more: bool
+
+
+class RootProposalIn(Schema):
+    is_national_root: bool
+
+
+class DecisionIn(Schema):
+    note: str = Field("", max_length=500)
+
+
+@router.get("trust-anchor-proposals", response=ProposalPage, summary="Trust-anchor changes (city regulator)")
+def list_proposals(request, status: ProposalStatus | None = None, offset: int = Offset, limit: int = Limit):
+    return page_of(selectors.proposals(request.auth, status=status), offset, limit)
+
+
+@router.get("trust-anchor-proposals/{proposal_id}", response=ProposalOut, summary="One trust-anchor change")
+def get_proposal(request, proposal_id: RecordId):
+    return get_object_or_404(selectors.proposals(request.auth), pk=proposal_id)
+
+
+@router.post("trust-anchor-proposals/{proposal_id}/approve", response=ProposalOut,
+             summary="Approve a trust-anchor change (a city regulator other than the proposer)")
+def approve_proposal(request, proposal_id: RecordId, payload: DecisionIn):
+    proposal = get_object_or_404(selectors.proposals(request.auth), pk=proposal_id)
+    return services.approve_proposal(request.auth, proposal, payload.note)
+
+
+@router.post("trust-anchor-proposals/{proposal_id}/reject", response=ProposalOut,
+             summary="Reject a trust-anchor change (a city regulator other than the proposer)")
+def reject_proposal(request, proposal_id: RecordId, payload: DecisionIn):
+    proposal = get_object_or_404(selectors.proposals(request.auth), pk=proposal_id)
+    return services.reject_proposal(request.auth, proposal, payload.note)
 
 
 class AuthorisationOut(Schema):
@@ -164,16 +227,16 @@ def list_authorisations(request, institution_id: RecordId):
     return selectors.authorisations(request.auth, institution)
 
 
-@router.post("institutions/{institution_id}/authorisations", response={201: AuthorisationOut},
-             summary="Add an authorisation (city regulator)")
-def create_authorisation(request, institution_id: RecordId, payload: AuthorisationIn):
+@router.post("institutions/{institution_id}/authorisations", response={202: ProposalOut},
+             summary="Propose an authorisation (city regulator; another city regulator approves)")
+def propose_authorisation(request, institution_id: RecordId, payload: AuthorisationIn):
     institution = get_object_or_404(selectors.institutions(request.auth), pk=institution_id)
     data = payload.dict()
-    created = services.create_authorisation(
+    proposal = services.propose_authorisation(
         request.auth, institution=institution, instrument_types=_types(data.pop("instrument_types")),
         divisions=_divisions(data.pop("divisions")), **data,
     )
-    return Status(201, created)
+    return Status(202, proposal)
 
 
 class QualificationOut(Schema):
@@ -206,13 +269,14 @@ def list_qualifications(request, institution: RecordId | None = None, user: Reco
     return selectors.qualifications(request.auth, institution_id=institution, user_id=user)[:1000]
 
 
-@router.post("qualifications", response={201: QualificationOut}, summary="Grant a qualification (city regulator)")
-def grant_qualification(request, payload: QualificationIn):
+@router.post("qualifications", response={202: ProposalOut},
+             summary="Propose a qualification (city regulator; another city regulator approves)")
+def propose_qualification(request, payload: QualificationIn):
     data = payload.dict()
     person = _pick(User.objects.all(), [data.pop("user_id")], "user_id", _("人员"))[0]
-    created = services.grant_qualification(request.auth, user=person,
-                                           instrument_type=_types([data.pop("type_code")])[0], **data)
-    return Status(201, created)
+    proposal = services.propose_qualification(request.auth, user=person,
+                                              instrument_type=_types([data.pop("type_code")])[0], **data)
+    return Status(202, proposal)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -253,8 +317,10 @@ class StandardIn(Schema):
     measuring_range: str = Field("", max_length=128)
     accuracy: str = Field("", max_length=128)
     is_public: bool = False
-    is_national_root: bool = False
     in_service: bool = True
+
+    # A field the schema does not know (``is_national_root``, a trust anchor) is refused, not ignored.
+    model_config = ConfigDict(extra="forbid")
 
 
 class StandardPatch(Schema):
@@ -266,6 +332,8 @@ class StandardPatch(Schema):
     accuracy: str | None = Field(None, max_length=128)
     is_public: bool | None = None
     in_service: bool | None = None
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class CalibrationOut(Schema):
@@ -309,8 +377,8 @@ def standard_choices(request, filters: Query[ChoiceQuery]):
 
 
 @router.get("standards/{standard_id}", response=StandardOut, summary="One measurement standard")
-def get_standard(request, standard_id: RecordId):
-    return get_object_or_404(selectors.standards(request.auth), pk=standard_id)
+def get_standard(request, standard_id: RecordId, response: HttpResponse):
+    return concurrency.tagged(response, get_object_or_404(selectors.standards(request.auth), pk=standard_id))
 
 
 @router.post("standards", response={201: StandardOut}, summary="Register a measurement standard")
@@ -324,13 +392,21 @@ def create_standard(request, payload: StandardIn):
 
 
 @router.patch("standards/{standard_id}", response=StandardOut, summary="Change a measurement standard")
-def update_standard(request, standard_id: RecordId, payload: StandardPatch):
+def update_standard(request, standard_id: RecordId, payload: StandardPatch, response: HttpResponse):
     standard = get_object_or_404(selectors.standards(request.auth), pk=standard_id)
     changes = payload.dict(exclude_unset=True)
     types = changes.pop("instrument_types", None)
     changes = {k: v for k, v in changes.items() if v is not None or k == "approval_valid_until"}
-    return services.update_standard(request.auth, standard, instrument_types=_types(types) if types is not None else None,
-                                    **changes)
+    return concurrency.tagged(response, services.update_standard(
+        request.auth, standard, instrument_types=_types(types) if types is not None else None,
+        version=concurrency.if_match(request), **changes))
+
+
+@router.post("standards/{standard_id}/national-root-proposals", response={202: ProposalOut},
+             summary="Propose to mark or unmark a national root (city regulator; another approves)")
+def propose_national_root(request, standard_id: RecordId, payload: RootProposalIn):
+    standard = get_object_or_404(selectors.standards(request.auth), pk=standard_id)
+    return Status(202, services.propose_national_root(request.auth, standard, payload.is_national_root))
 
 
 @router.get("standards/{standard_id}/calibrations", response=list[CalibrationOut],
@@ -410,11 +486,17 @@ def list_mpe_rules(request, type: str | None = Query(None, max_length=16), activ
     return selectors.mpe_rules(request.auth, type_code=type, active=active)
 
 
+@router.get("mpe-rules/{rule_id}", response=MpeRuleOut, summary="One MPE rule")
+def get_mpe_rule(request, rule_id: RecordId, response: HttpResponse):
+    return concurrency.tagged(response, get_object_or_404(selectors.mpe_rules(request.auth), pk=rule_id))
+
+
 @router.patch("mpe-rules/{rule_id}", response=MpeRuleOut, summary="Correct an MPE rule (city regulator)")
-def update_mpe_rule(request, rule_id: RecordId, payload: MpeRulePatch):
+def update_mpe_rule(request, rule_id: RecordId, payload: MpeRulePatch, response: HttpResponse):
     rule = get_object_or_404(selectors.mpe_rules(request.auth), pk=rule_id)
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None or k in NULLABLE_RULE_FIELDS}
-    return services.update_mpe_rule(request.auth, rule, **changes)
+    return concurrency.tagged(response, services.update_mpe_rule(request.auth, rule, version=concurrency.if_match(request),
+                                                                 **changes))
 
 
 # ---------------------------------------------------------------------------------------------

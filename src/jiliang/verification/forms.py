@@ -5,6 +5,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.accounts.models import Division, User
+from jiliang.concurrency import VersionedForm
 from jiliang.registry.forms import DivisionChoiceField
 from jiliang.registry.models import InstrumentType
 from jiliang.ui.widgets import AutocompleteSelect, DateInput, SearchableChoiceField
@@ -31,7 +32,7 @@ class TypeChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.code} {obj.name_zh}"
 
 
-class InstitutionForm(forms.ModelForm):
+class InstitutionForm(VersionedForm, forms.ModelForm):
     division = DivisionChoiceField(label=_("所在区划"), queryset=Division.objects.all(), required=False,
                                    help_text=_("省外机构(如国家计量院)留空。"))
 
@@ -62,13 +63,13 @@ class QualificationForm(forms.Form):
         self.fields["user"].queryset = staff
 
 
-class StandardForm(forms.ModelForm):
+class StandardForm(VersionedForm, forms.ModelForm):
     instrument_types = TypeChoiceField(label=_("可检器具种类"), queryset=InstrumentType.objects.all(), required=False)
 
     class Meta:
         model = MeasurementStandard
         fields = ["name", "approval_no", "approval_valid_until", "instrument_types", "measuring_range", "accuracy",
-                  "is_public", "is_national_root", "in_service"]
+                  "is_public", "in_service"]
         widgets = {"approval_valid_until": DateInput}
 
 
@@ -85,7 +86,7 @@ class CalibrationForm(forms.Form):
     notes = forms.CharField(label=_("备注"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
 
 
-class MpeRuleForm(forms.ModelForm):
+class MpeRuleForm(VersionedForm, forms.ModelForm):
     class Meta:
         model = MpeRule
         # The research sources, confidence and notes are the admin's (back office), not a page's.
@@ -139,6 +140,10 @@ class RejectForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     confirm = forms.BooleanField(label=_("确认执行此操作"))
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(label=_("复核意见"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ReasonForm(forms.Form):

@@ -190,6 +190,55 @@ class StandardCalibration(models.Model):
         return f"{self.certificate_no} ({self.calibrated_on})"
 
 
+class AnchorKind(models.TextChoices):
+    """The trust anchors: what every certificate's validity rests on."""
+
+    NATIONAL_ROOT = "national_root", _("国家计量基准设定")
+    AUTHORISATION = "authorisation", _("计量授权")
+    QUALIFICATION = "qualification", _("人员资格")
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("待复核")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已驳回")
+
+
+@scoped_by(institution="institution", writers={"propose": (Role.CITY_REGULATOR,), "approve": (Role.CITY_REGULATOR,),
+                                               "reject": (Role.CITY_REGULATOR,)})
+class TrustAnchorProposal(models.Model):
+    """A proposed change of a trust anchor (a national root, an authorisation, a qualification). One
+    city regulator proposes, another approves or rejects (the two-person rule); only an approval
+    writes the anchor. ``payload`` holds the proposed values as JSON (codes and ids), re-checked on
+    approval because the world may have moved since."""
+
+    kind = models.CharField(_("变更类别"), max_length=16, choices=AnchorKind.choices)
+    institution = models.ForeignKey(Institution, verbose_name=_("检定机构"), on_delete=models.PROTECT,
+                                    related_name="+")
+    standard = models.ForeignKey(MeasurementStandard, verbose_name=_("计量标准"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    payload = models.JSONField(_("提议内容"))
+    status = models.CharField(_("状态"), max_length=16, choices=ProposalStatus.choices,
+                              default=ProposalStatus.PROPOSED)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提议人"), on_delete=models.PROTECT,
+                                    related_name="+")
+    proposed_at = models.DateTimeField(_("提议时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("复核人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
+    decision_note = models.CharField(_("复核意见"), max_length=500, blank=True)
+    applied_id = models.BigIntegerField(_("生效记录编号"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("信任锚变更")
+        verbose_name_plural = _("信任锚变更")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "-id"], name="anchor_proposal_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
 class ErrorBasis(models.TextChoices):
     RELATIVE_PERCENT = "relative_percent", _("相对误差(%)")
     SCALE_INTERVAL = "scale_interval", _("检定分度值(e)")
@@ -371,6 +420,9 @@ class Verification(models.Model):
             models.Index(fields=["owner", "-performed_on", "-id"], name="verif_owner_date"),
             models.Index(fields=["division", "instrument_type", "performed_on"], name="verif_div_type_date"),
         ]
+        # One record per instrument of a request: a retried or concurrent issue cannot add another.
+        constraints = [models.UniqueConstraint(fields=["request", "instrument"], condition=models.Q(request__isnull=False),
+                                               name="verification_once_per_request")]
 
     def __str__(self) -> str:
         return f"{self.instrument_id} {self.get_kind_display()} {self.performed_on}"
@@ -534,6 +586,9 @@ class Certificate(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["institution", "year", "serial"], name="certificate_serial_unique"),
             models.UniqueConstraint(fields=["institution", "number"], name="certificate_number_unique"),
+            # A second certificate of one instrument for the same day is a correction or a mistake.
+            models.UniqueConstraint(fields=["instrument", "performed_on"], condition=models.Q(supersedes__isnull=True),
+                                    name="certificate_once_per_day"),
         ]
         indexes = [
             models.Index(fields=["instrument", "-performed_on", "-id"], name="certificate_instrument"),

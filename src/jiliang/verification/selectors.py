@@ -26,6 +26,7 @@ from jiliang.verification.models import (
     RequestStatus,
     StandardCalibration,
     StandardUse,
+    TrustAnchorProposal,
     Verification,
     VerificationRequest,
     VerificationState,
@@ -87,6 +88,12 @@ def mpe_rules(user, *, type_code: str | None = None, active: bool | None = None)
     if active is not None:
         queryset = queryset.filter(active=active)
     return queryset
+
+
+def proposals(user, *, status: str | None = None) -> QuerySet[TrustAnchorProposal]:
+    queryset = scope(TrustAnchorProposal.objects.select_related(
+        "institution", "standard", "proposed_by", "decided_by"), user)
+    return queryset.filter(status=status) if status else queryset
 
 
 def requests(user, *, status: str | None = None) -> QuerySet[VerificationRequest]:

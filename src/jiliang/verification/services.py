@@ -13,17 +13,19 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiliang import concurrency
 from jiliang.accounts import audit
 from jiliang.accounts.access import AccessDenied, may, require
-from jiliang.accounts.models import Role
+from jiliang.accounts.models import Division, Role, User
 from jiliang.errors import Conflict, DomainError, InvalidInput
 from jiliang.ledger import services as ledger
-from jiliang.registry.models import InstrumentStatus, VerificationMode
+from jiliang.registry.models import Instrument, InstrumentStatus, InstrumentType, VerificationMode
 from jiliang.verification import checks, conformity, notices
 from jiliang.verification.models import (
     CERTIFICATE_LETTERS,
     OPEN_REQUEST_STATUSES,
     VERIFICATION_KINDS,
+    AnchorKind,
     AuthorisationScope,
     CalibrationResult,
     Certificate,
@@ -34,14 +36,17 @@ from jiliang.verification.models import (
     DecisionRule,
     ErrorBasis,
     Institution,
+    InstitutionKind,
     MeasurementStandard,
     MpeRule,
+    ProposalStatus,
     Qualification,
     QualificationKind,
     RequestStatus,
     StandardCalibration,
     StandardUse,
     TestPoint,
+    TrustAnchorProposal,
     Verification,
     VerificationKind,
     VerificationRequest,
@@ -90,8 +95,9 @@ def create_institution(actor, **fields) -> Institution:
 
 
 @transaction.atomic
-def update_institution(actor, institution: Institution, **changes) -> Institution:
+def update_institution(actor, institution: Institution, *, version: str | None = None, **changes) -> Institution:
     require(actor, "change", institution)
+    institution = concurrency.lock_current(institution, version)
     before = audit.snapshot(institution)
     for name, value in changes.items():
         setattr(institution, name, value)
@@ -104,44 +110,129 @@ def update_institution(actor, institution: Institution, **changes) -> Institutio
     return institution
 
 
-@transaction.atomic
-def create_authorisation(actor, *, institution: Institution, authorisation_no: str, valid_from: datetime.date,
-                         valid_until: datetime.date, instrument_types, divisions, issued_by: str = "",
-                         ) -> AuthorisationScope:
-    scope = AuthorisationScope(institution=institution, authorisation_no=authorisation_no.strip(),
-                               issued_by=issued_by, valid_from=valid_from, valid_until=valid_until)
-    require(actor, "create", scope)
+# ---------------------------------------------------------------------------------------------
+# Trust anchors: national roots, authorisations, qualifications. A certificate is only as good as
+# these, so they change by the two-person rule: one city regulator proposes, another approves, and
+# each step is audited and appended to the transparency log.
+
+ANCHOR_LEDGER_KIND = "verification.trust_anchor"
+
+
+def _authorisation_problems(authorisation_no: str, valid_from, valid_until, instrument_types, divisions) -> dict:
     errors: dict[str, list[str]] = {}
-    if not scope.authorisation_no:
+    if not authorisation_no:
         errors["authorisation_no"] = [_("授权证书编号不能为空。")]
     if not instrument_types:
         errors["instrument_types"] = [_("请至少选择一种器具。")]
     if not divisions:
         errors["divisions"] = [_("请至少选择一个区域。")]
     _check_period(valid_from, valid_until, errors)
-    if errors:
-        raise InvalidInput(_("计量授权信息有误。"), errors)
-    scope.save()
-    scope.instrument_types.set(instrument_types)
-    scope.divisions.set(divisions)
-    after = audit.snapshot(scope) | {"instrument_types": sorted(t.code for t in instrument_types),
-                                     "divisions": sorted(d.code for d in divisions)}
-    audit.record(actor, "authorisation.create", scope, after=after, division=institution.division)
-    return scope
+    return errors
 
 
-@transaction.atomic
-def grant_qualification(actor, *, user, instrument_type, kind: str, valid_from: datetime.date,
-                        valid_until: datetime.date, certificate_no: str = "") -> Qualification:
-    qualification = Qualification(user=user, instrument_type=instrument_type, kind=kind, valid_from=valid_from,
-                                  valid_until=valid_until, certificate_no=certificate_no)
-    require(actor, "create", qualification)
+def _qualification_problems(user, kind: str, valid_from, valid_until) -> dict:
     errors: dict[str, list[str]] = {}
     if user.role != Role.INSTITUTION_STAFF or user.institution_id is None:
         errors["user"] = [_("只有检定机构人员可以取得检定或核验资格。")]
     if kind not in QualificationKind.values:
         errors["kind"] = [_("未知资格类别。")]
     _check_period(valid_from, valid_until, errors)
+    return errors
+
+
+def _record_proposal(actor, proposal: TrustAnchorProposal, action: str, before: dict | None = None) -> None:
+    after = audit.snapshot(proposal)
+    audit.record(actor, f"trust_anchor.{action}", proposal, before=before, after=after,
+                 division=proposal.institution.division)
+    ledger.append(ANCHOR_LEDGER_KIND, after | {"event": action})
+
+
+def _propose(actor, kind: str, institution: Institution, payload: dict, standard=None) -> TrustAnchorProposal:
+    proposal = TrustAnchorProposal(kind=kind, institution=institution, standard=standard, payload=payload,
+                                   proposed_by=actor)
+    require(actor, "propose", proposal)
+    proposal.save()
+    _record_proposal(actor, proposal, "propose")
+    return proposal
+
+
+@transaction.atomic
+def propose_national_root(actor, standard: MeasurementStandard, is_national_root: bool) -> TrustAnchorProposal:
+    """Propose to mark a standard as a national root (a chain ends there, uncalibrated) or to unmark it."""
+    if standard.is_national_root == is_national_root:
+        raise InvalidInput(_("该计量标准已是所提议的状态。"), {"is_national_root": [_("未改变")]})
+    if is_national_root and standard.institution.kind != InstitutionKind.NATIONAL:
+        raise InvalidInput(_("只有国家计量院的计量标准可以设为国家计量基准。"),
+                           {"is_national_root": [_("所属机构不是国家计量院")]})
+    return _propose(actor, AnchorKind.NATIONAL_ROOT, standard.institution,
+                    {"is_national_root": is_national_root}, standard=standard)
+
+
+@transaction.atomic
+def propose_authorisation(actor, *, institution: Institution, authorisation_no: str, valid_from: datetime.date,
+                          valid_until: datetime.date, instrument_types, divisions, issued_by: str = "",
+                          ) -> TrustAnchorProposal:
+    authorisation_no = authorisation_no.strip()
+    errors = _authorisation_problems(authorisation_no, valid_from, valid_until, instrument_types, divisions)
+    if errors:
+        raise InvalidInput(_("计量授权信息有误。"), errors)
+    payload = {"authorisation_no": authorisation_no, "issued_by": issued_by, "valid_from": valid_from.isoformat(),
+               "valid_until": valid_until.isoformat(), "instrument_types": sorted(t.code for t in instrument_types),
+               "divisions": sorted(d.code for d in divisions)}
+    return _propose(actor, AnchorKind.AUTHORISATION, institution, payload)
+
+
+@transaction.atomic
+def propose_qualification(actor, *, user, instrument_type, kind: str, valid_from: datetime.date,
+                          valid_until: datetime.date, certificate_no: str = "") -> TrustAnchorProposal:
+    errors = _qualification_problems(user, kind, valid_from, valid_until)
+    if errors:
+        raise InvalidInput(_("人员资格信息有误。"), errors)
+    payload = {"user_id": user.pk, "instrument_type": instrument_type.code, "kind": kind,
+               "certificate_no": certificate_no, "valid_from": valid_from.isoformat(),
+               "valid_until": valid_until.isoformat()}
+    return _propose(actor, AnchorKind.QUALIFICATION, user.institution, payload)
+
+
+def _apply_national_root(actor, proposal: TrustAnchorProposal) -> MeasurementStandard:
+    standard = MeasurementStandard.objects.select_for_update().get(pk=proposal.standard_id)
+    before = _standard_snapshot(standard)
+    standard.is_national_root = proposal.payload["is_national_root"]
+    standard.save(update_fields=["is_national_root"])
+    audit.record(actor, "standard.national_root", standard, before=before, after=_standard_snapshot(standard),
+                 division=standard.institution.division)
+    return standard
+
+
+def _apply_authorisation(actor, proposal: TrustAnchorProposal) -> AuthorisationScope:
+    data = proposal.payload
+    types = list(InstrumentType.objects.filter(code__in=data["instrument_types"]))
+    divisions = list(Division.objects.filter(code__in=data["divisions"]))
+    valid_from, valid_until = (datetime.date.fromisoformat(data[k]) for k in ("valid_from", "valid_until"))
+    scope = AuthorisationScope(institution=proposal.institution, authorisation_no=data["authorisation_no"],
+                               issued_by=data["issued_by"], valid_from=valid_from, valid_until=valid_until)
+    require(actor, "create", scope)
+    errors = _authorisation_problems(scope.authorisation_no, valid_from, valid_until, types, divisions)
+    if errors:
+        raise InvalidInput(_("计量授权信息有误。"), errors)
+    scope.save()
+    scope.instrument_types.set(types)
+    scope.divisions.set(divisions)
+    after = audit.snapshot(scope) | {"instrument_types": sorted(t.code for t in types),
+                                     "divisions": sorted(d.code for d in divisions)}
+    audit.record(actor, "authorisation.create", scope, after=after, division=proposal.institution.division)
+    return scope
+
+
+def _apply_qualification(actor, proposal: TrustAnchorProposal) -> Qualification:
+    data = proposal.payload
+    user = User.objects.select_related("institution").get(pk=data["user_id"])
+    valid_from, valid_until = (datetime.date.fromisoformat(data[k]) for k in ("valid_from", "valid_until"))
+    qualification = Qualification(user=user, instrument_type=InstrumentType.objects.get(code=data["instrument_type"]),
+                                  kind=data["kind"], valid_from=valid_from, valid_until=valid_until,
+                                  certificate_no=data["certificate_no"])
+    require(actor, "create", qualification)
+    errors = _qualification_problems(user, data["kind"], valid_from, valid_until)
     if errors:
         raise InvalidInput(_("人员资格信息有误。"), errors)
     qualification.save()
@@ -150,11 +241,54 @@ def grant_qualification(actor, *, user, instrument_type, kind: str, valid_from: 
     return qualification
 
 
+ANCHOR_APPLIERS = {AnchorKind.NATIONAL_ROOT: _apply_national_root, AnchorKind.AUTHORISATION: _apply_authorisation,
+                   AnchorKind.QUALIFICATION: _apply_qualification}
+
+
+def _decidable(actor, proposal: TrustAnchorProposal, action: str) -> TrustAnchorProposal:
+    """The proposal, locked, once ``actor`` may decide it: another city regulator, still open."""
+    require(actor, action, proposal)
+    proposal = TrustAnchorProposal.objects.select_for_update().select_related("institution").get(pk=proposal.pk)
+    if proposal.proposed_by_id == actor.pk:
+        raise AccessDenied(_("提议人不能复核自己的提议，须由另一名市局监管人员复核。"))
+    if proposal.status != ProposalStatus.PROPOSED:
+        raise Conflict(_("该提议已%(status)s，不能再次复核。") % {"status": proposal.get_status_display()},
+                       {"status": [proposal.status]})
+    return proposal
+
+
+@transaction.atomic
+def approve_proposal(actor, proposal: TrustAnchorProposal, note: str = "") -> TrustAnchorProposal:
+    """The second city regulator's approval: the anchor changes now, in this transaction."""
+    proposal = _decidable(actor, proposal, "approve")
+    before = audit.snapshot(proposal)
+    applied = ANCHOR_APPLIERS[proposal.kind](actor, proposal)
+    proposal.status, proposal.decided_by, proposal.decided_at = ProposalStatus.APPROVED, actor, timezone.now()
+    proposal.decision_note, proposal.applied_id = note.strip(), applied.pk
+    proposal.save()
+    _record_proposal(actor, proposal, "approve", before)
+    return proposal
+
+
+@transaction.atomic
+def reject_proposal(actor, proposal: TrustAnchorProposal, note: str) -> TrustAnchorProposal:
+    if not note.strip():
+        raise InvalidInput(_("请说明驳回的理由。"), {"note": [_("不能为空")]})
+    proposal = _decidable(actor, proposal, "reject")
+    before = audit.snapshot(proposal)
+    proposal.status, proposal.decided_by, proposal.decided_at = ProposalStatus.REJECTED, actor, timezone.now()
+    proposal.decision_note = note.strip()
+    proposal.save()
+    _record_proposal(actor, proposal, "reject", before)
+    return proposal
+
+
 # ---------------------------------------------------------------------------------------------
 # Measurement standards and their calibrations (the owning institution's, or the city regulator's)
 
+# Not ``is_national_root``: a trust anchor, changed only by an approved proposal (propose_national_root).
 STANDARD_FIELDS = ("name", "approval_no", "approval_valid_until", "measuring_range", "accuracy", "is_public",
-                   "is_national_root", "in_service")
+                   "in_service")
 
 
 def may_for_institution(actor, institution: Institution) -> bool:
@@ -169,6 +303,12 @@ def require_for_institution(actor, action: str, obj, institution: Institution) -
         raise AccessDenied(_("只能维护本机构的计量标准及其校准记录。"))
 
 
+def _refuse_other_fields(fields: dict, allowed: tuple) -> None:
+    refused = sorted(set(fields) - set(allowed))
+    if refused:
+        raise InvalidInput(_("无权修改这些字段。"), {name: [_("无权修改")] for name in refused})
+
+
 def _validate_standard(standard: MeasurementStandard) -> dict[str, list[str]]:
     standard.name = (standard.name or "").strip()
     return {} if standard.name else {"name": [_("标准名称不能为空。")]}
@@ -180,6 +320,7 @@ def _standard_snapshot(standard: MeasurementStandard) -> dict:
 
 @transaction.atomic
 def create_standard(actor, *, institution: Institution, instrument_types=(), **fields) -> MeasurementStandard:
+    _refuse_other_fields(fields, STANDARD_FIELDS)
     standard = MeasurementStandard(institution=institution, **fields)
     require_for_institution(actor, "create", standard, institution)
     errors = _validate_standard(standard)
@@ -193,8 +334,11 @@ def create_standard(actor, *, institution: Institution, instrument_types=(), **f
 
 
 @transaction.atomic
-def update_standard(actor, standard: MeasurementStandard, *, instrument_types=None, **changes) -> MeasurementStandard:
+def update_standard(actor, standard: MeasurementStandard, *, instrument_types=None, version: str | None = None,
+                    **changes) -> MeasurementStandard:
     require_for_institution(actor, "change", standard, standard.institution)
+    standard = concurrency.lock_current(standard, version)
+    _refuse_other_fields(changes, STANDARD_FIELDS)
     before = _standard_snapshot(standard)
     for name, value in changes.items():
         setattr(standard, name, value)
@@ -251,11 +395,10 @@ MPE_RULE_FIELDS = ("regulation", "clause", "accuracy_class", "quantity", "condit
 
 
 @transaction.atomic
-def update_mpe_rule(actor, rule: MpeRule, **changes) -> MpeRule:
+def update_mpe_rule(actor, rule: MpeRule, *, version: str | None = None, **changes) -> MpeRule:
     require(actor, "change", rule)
-    refused = sorted(set(changes) - set(MPE_RULE_FIELDS))
-    if refused:
-        raise InvalidInput(_("无权修改这些字段。"), {name: [_("无权修改")] for name in refused})
+    rule = concurrency.lock_current(rule, version)
+    _refuse_other_fields(changes, MPE_RULE_FIELDS)
     before = audit.snapshot(rule)
     for name, value in changes.items():
         setattr(rule, name, value)
@@ -621,6 +764,27 @@ def refresh_state(instrument) -> VerificationState | None:
     return state
 
 
+def _refuse_a_second_certificate(data: VerificationInput, supersedes: Certificate | None) -> None:
+    """One certificate per instrument of a request, and per instrument and day unless it corrects one.
+
+    The instrument's row lock (taken first) queues concurrent issues for one instrument, so the
+    second sees the first's certificate; the unique constraints are the last guard."""
+    Instrument.objects.select_for_update().filter(pk=data.instrument.pk).exists()
+    if data.request is not None:
+        done = Certificate.objects.filter(verification__request=data.request, instrument=data.instrument).first()
+        if done is not None:
+            raise Conflict(_("该器具在此报检申请下已签发证书 %(no)s。") % {"no": done.number},
+                           {"request": [_("已签发 %(no)s") % {"no": done.number}]})
+    if supersedes is None:
+        same_day = Certificate.objects.filter(instrument=data.instrument, performed_on=data.performed_on,
+                                              supersedes__isnull=True).first()
+        if same_day is not None:
+            raise Conflict(
+                _("该器具 %(day)s 已有证书 %(no)s；如需更正，请对原证书办理更正。")
+                % {"day": data.performed_on, "no": same_day.number},
+                {"performed_on": [_("当日已签发 %(no)s") % {"no": same_day.number}]})
+
+
 def _record(actor, institution: Institution, data: VerificationInput, supersedes: Certificate | None = None,
             reason: str = "") -> Certificate:
     instrument = data.instrument
@@ -638,6 +802,7 @@ def _record(actor, institution: Institution, data: VerificationInput, supersedes
     points, to_decide = _collect_points(data, instrument.type, errors)
     if errors:
         raise InvalidInput(_("检定记录有误，未签发证书。"), errors)
+    _refuse_a_second_certificate(data, supersedes)
     valid_until = None
     if data.kind in VERIFICATION_KINDS:
         decision = conformity.decide(to_decide, data.decision_rule)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from jiliang import concurrency
 from jiliang.accounts.access import AccessDenied, may, require
 from jiliang.accounts.masking import mask_phone
 from jiliang.accounts.models import Role, User
@@ -32,6 +33,7 @@ from jiliang.verification.forms import (
     ChainForm,
     ConfirmForm,
     CorrectionForm,
+    DecisionForm,
     InstitutionFilterForm,
     InstitutionForm,
     MpeRuleFilterForm,
@@ -45,16 +47,19 @@ from jiliang.verification.forms import (
     VerificationForm,
 )
 from jiliang.verification.models import (
-    AuthorisationScope,
+    AnchorKind,
     CalibrationResult,
     Certificate,
     CertificateKind,
     Institution,
     MeasurementStandard,
     MpeRule,
+    ProposalStatus,
     Qualification,
+    QualificationKind,
     RequestStatus,
     StandardCalibration,
+    TrustAnchorProposal,
     Verification,
     certificate_state_on,
     certificate_status_on,
@@ -107,6 +112,8 @@ def institution_list(request):
     actions = []
     if may(request.user, "create", Institution()):
         actions.append((_("登记检定机构"), reverse("verification:institution-create")))
+    if may(request.user, "approve", TrustAnchorProposal()):
+        actions.append((_("信任锚变更复核"), reverse("verification:proposal-list")))
     listing = Listing(
         title=_("检定机构"), export_name="institutions", default_sort="name", filter_form=form, actions=actions,
         detail_url=lambda i: reverse("verification:institution-detail", args=[i.pk]),
@@ -128,10 +135,10 @@ def institution_detail(request, pk: int):
     actions = []
     if may(user, "change", institution):
         actions.append((_("修改"), reverse("verification:institution-edit", args=[pk])))
-    if may(user, "create", AuthorisationScope(institution=institution)):
-        actions.append((_("新增计量授权"), reverse("verification:authorisation-create", args=[pk])))
-    if may(user, "create", _staff_qualification(institution)):
-        actions.append((_("登记人员资格"), reverse("verification:qualification-create", args=[pk])))
+    if may(user, "propose", TrustAnchorProposal(institution=institution)):
+        actions.append((_("提议新增计量授权"), reverse("verification:authorisation-create", args=[pk])))
+        if may(user, "create", _staff_qualification(institution)):
+            actions.append((_("提议登记人员资格"), reverse("verification:qualification-create", args=[pk])))
     if may(user, "create", MeasurementStandard(institution=institution)) and services.may_for_institution(
             user, institution):
         actions.append((_("登记计量标准"), reverse("verification:standard-create", args=[pk])))
@@ -178,7 +185,7 @@ def institution_edit(request, pk: int):
     require(request.user, "change", institution)
     form = InstitutionForm(request.POST or None, instance=Institution.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        changes = concurrency.edits(form)
         if _submit(form, lambda: services.update_institution(request.user, institution, **changes)):
             return redirect("verification:institution-detail", pk=pk)
     return _form_page(request, form, _("修改检定机构：%(name)s") % {"name": institution.name},
@@ -188,16 +195,17 @@ def institution_edit(request, pk: int):
 @login_required
 def authorisation_create(request, pk: int):
     institution = get_object_or_404(selectors.institutions(request.user), pk=pk)
-    require(request.user, "create", AuthorisationScope(institution=institution))
+    require(request.user, "propose", TrustAnchorProposal(institution=institution))
     form = AuthorisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _submit(form, lambda: services.create_authorisation(
-                request.user, institution=institution, authorisation_no=data["authorisation_no"],
-                issued_by=data["issued_by"], valid_from=data["valid_from"], valid_until=data["valid_until"],
-                instrument_types=list(data["instrument_types"]), divisions=list(data["divisions"]))):
-            return redirect("verification:institution-detail", pk=pk)
-    return _form_page(request, form, _("新增计量授权：%(name)s") % {"name": institution.name},
+        proposal = _submit(form, lambda: services.propose_authorisation(
+            request.user, institution=institution, authorisation_no=data["authorisation_no"],
+            issued_by=data["issued_by"], valid_from=data["valid_from"], valid_until=data["valid_until"],
+            instrument_types=list(data["instrument_types"]), divisions=list(data["divisions"])))
+        if proposal:
+            return redirect("verification:proposal-detail", pk=proposal.pk)
+    return _form_page(request, form, _("提议新增计量授权：%(name)s") % {"name": institution.name},
                       reverse("verification:institution-detail", args=[pk]))
 
 
@@ -211,13 +219,111 @@ def _staff_qualification(institution: Institution) -> Qualification:
 @login_required
 def qualification_create(request, pk: int):
     institution = get_object_or_404(selectors.institutions(request.user), pk=pk)
+    require(request.user, "propose", TrustAnchorProposal(institution=institution))
     require(request.user, "create", _staff_qualification(institution))
     form = QualificationForm(request.POST or None, staff=User.objects.filter(institution=institution))
     if request.method == "POST" and form.is_valid():
-        if _submit(form, lambda: services.grant_qualification(request.user, **form.cleaned_data)):
-            return redirect("verification:institution-detail", pk=pk)
-    return _form_page(request, form, _("登记人员资格：%(name)s") % {"name": institution.name},
+        proposal = _submit(form, lambda: services.propose_qualification(request.user, **form.cleaned_data))
+        if proposal:
+            return redirect("verification:proposal-detail", pk=proposal.pk)
+    return _form_page(request, form, _("提议登记人员资格：%(name)s") % {"name": institution.name},
                       reverse("verification:institution-detail", args=[pk]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Trust-anchor proposals: one city regulator proposes, another approves or rejects
+
+@login_required
+def proposal_list(request):
+    listing = Listing(
+        title=_("信任锚变更复核"), export_name="trust-anchor-proposals", default_sort="-id",
+        detail_url=lambda p: reverse("verification:proposal-detail", args=[p.pk]),
+        columns=[
+            ListColumn(_("编号"), lambda p: p.pk, "id", link=True),
+            ListColumn(_("变更类别"), lambda p: p.get_kind_display(), "kind"),
+            ListColumn(_("检定机构"), lambda p: p.institution.name),
+            ListColumn(_("状态"), lambda p: p.get_status_display(), "status"),
+            ListColumn(_("提议人"), lambda p: str(p.proposed_by)),
+            ListColumn(_("提议时间"), lambda p: timezone.localtime(p.proposed_at), "proposed_at"),
+        ],
+    )
+    return render_listing(request, listing, selectors.proposals(request.user))
+
+
+def _proposal_fields(proposal: TrustAnchorProposal) -> list[tuple]:
+    """The proposed values as the regulator reads them: labels, names, Chinese choices."""
+    data = proposal.payload
+    if proposal.kind == AnchorKind.NATIONAL_ROOT:
+        return [(_("计量标准"), proposal.standard.name),
+                (_("国家计量基准(溯源终点)"), _yes_no(data["is_national_root"]))]
+    if proposal.kind == AnchorKind.AUTHORISATION:
+        return [(_("授权证书编号"), data["authorisation_no"]), (_("授权机关"), data["issued_by"]),
+                (_("授权器具种类"), ", ".join(data["instrument_types"])), (_("授权区域"), ", ".join(data["divisions"])),
+                (_("有效期自"), data["valid_from"]), (_("有效期至"), data["valid_until"])]
+    person = User.objects.filter(pk=data["user_id"]).first()
+    return [(_("人员"), str(person) if person else "—"), (_("器具种类"), data["instrument_type"]),
+            (_("资格类别"), dict(QualificationKind.choices).get(data["kind"], data["kind"])),
+            (_("资格证书编号"), data["certificate_no"]), (_("有效期自"), data["valid_from"]),
+            (_("有效期至"), data["valid_until"])]
+
+
+@login_required
+def proposal_detail(request, pk: int):
+    proposal = get_object_or_404(selectors.proposals(request.user), pk=pk)
+    actions = []
+    if (proposal.status == ProposalStatus.PROPOSED and proposal.proposed_by_id != request.user.pk
+            and may(request.user, "approve", proposal)):
+        actions = [(_("批准"), reverse("verification:proposal-approve", args=[pk])),
+                   (_("驳回"), reverse("verification:proposal-reject", args=[pk]))]
+    fields = [
+        (_("变更类别"), proposal.get_kind_display()), (_("检定机构"), proposal.institution.name),
+        *_proposal_fields(proposal),
+        (_("状态"), proposal.get_status_display()), (_("提议人"), str(proposal.proposed_by)),
+        (_("提议时间"), timezone.localtime(proposal.proposed_at)),
+        (_("复核人"), str(proposal.decided_by) if proposal.decided_by else "—"),
+        (_("复核时间"), timezone.localtime(proposal.decided_at) if proposal.decided_at else "—"),
+        (_("复核意见"), proposal.decision_note),
+    ]
+    return render(request, DETAIL, {"title": _("信任锚变更 #%(id)s") % {"id": pk}, "fields": fields,
+                                    "actions": actions, "tables": [], "history": object_history(request.user, proposal)})
+
+
+def _decide(request, pk: int, action: str, title: str, write):
+    proposal = get_object_or_404(selectors.proposals(request.user), pk=pk)
+    require(request.user, action, proposal)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if _submit(form, lambda: write(proposal, form.cleaned_data["note"])):
+            return redirect("verification:proposal-detail", pk=pk)
+    return _form_page(request, form, title % {"id": pk}, reverse("verification:proposal-detail", args=[pk]))
+
+
+@login_required
+def proposal_approve(request, pk: int):
+    return _decide(request, pk, "approve", _("批准信任锚变更 #%(id)s"),
+                   lambda p, note: services.approve_proposal(request.user, p, note))
+
+
+@login_required
+def proposal_reject(request, pk: int):
+    return _decide(request, pk, "reject", _("驳回信任锚变更 #%(id)s"),
+                   lambda p, note: services.reject_proposal(request.user, p, note))
+
+
+@login_required
+def root_proposal(request, pk: int):
+    """Propose to flip a standard's national-root mark; another city regulator decides."""
+    standard = get_object_or_404(selectors.standards(request.user), pk=pk)
+    require(request.user, "propose", TrustAnchorProposal(institution=standard.institution))
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        proposal = _submit(form, lambda: services.propose_national_root(
+            request.user, standard, not standard.is_national_root))
+        if proposal:
+            return redirect("verification:proposal-detail", pk=proposal.pk)
+    title = _("提议取消国家计量基准：%(name)s") if standard.is_national_root else _("提议设为国家计量基准：%(name)s")
+    return _form_page(request, form, title % {"name": standard.name},
+                      reverse("verification:standard-detail", args=[pk]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -251,6 +357,9 @@ def standard_detail(request, pk: int):
         actions.append((_("修改"), reverse("verification:standard-edit", args=[pk])))
         if not standard.is_national_root:
             actions.append((_("登记校准证书"), reverse("verification:calibration-create", args=[pk])))
+    if may(user, "propose", TrustAnchorProposal(institution=standard.institution)):
+        label = _("提议取消国家计量基准") if standard.is_national_root else _("提议设为国家计量基准")
+        actions.append((label, reverse("verification:root-proposal", args=[pk])))
     fields = [
         (_("标准名称"), standard.name), (_("所属机构"), standard.institution.name),
         (_("计量标准考核证书编号"), standard.approval_no), (_("考核证书有效期至"), standard.approval_valid_until),
@@ -295,7 +404,7 @@ def standard_edit(request, pk: int):
     services.require_for_institution(request.user, "change", standard, standard.institution)
     form = StandardForm(request.POST or None, instance=MeasurementStandard.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        changes = concurrency.edits(form)
         types = changes.pop("instrument_types", None)
         if _submit(form, lambda: services.update_standard(
                 request.user, standard, instrument_types=list(types) if types is not None else None, **changes)):
@@ -376,7 +485,7 @@ def mpe_rule_edit(request, pk: int):
     require(request.user, "change", rule)
     form = MpeRuleForm(request.POST or None, instance=MpeRule.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        changes = concurrency.edits(form)
         if _submit(form, lambda: services.update_mpe_rule(request.user, rule, **changes)):
             return redirect("verification:mpe-rule-list")
     return _form_page(request, form, _("修改最大允许误差规则：%(key)s") % {"key": rule.key},

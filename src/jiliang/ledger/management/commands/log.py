@@ -7,6 +7,7 @@
     jiliang log keys
 """
 
+import logging
 import signal
 import sys
 from pathlib import Path
@@ -22,6 +23,9 @@ from jiliang.ledger.keys import LogKeysMissing, log_keys
 from jiliang.ledger.merkle import MerkleError, hash_leaf
 from jiliang.ledger.note import NoteError
 from jiliang.ledger.receipt import parse_receipt, verify_receipt
+
+
+logger = logging.getLogger("jiliang.ledger")
 
 
 class Command(BaseCommand):
@@ -56,6 +60,16 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
 
     def _sequence(self, once, interval_ms, batch_size, **_):
+        try:
+            self._run_sequencer(once, interval_ms, batch_size)
+        except sequencer.InconsistentTreeError as error:
+            # The stored tree no longer matches itself: integrating or signing more would build on
+            # it. One line, no traceback, a non-zero exit for the supervisor.
+            message = f"sequencer stopped, the log is refused: {error}; run `jiliang log verify`"
+            logger.error(message)
+            raise CommandError(message) from None
+
+    def _run_sequencer(self, once, interval_ms, batch_size):
         if once:
             checkpoint = sequencer.publish(batch_size)
             self.stdout.write(f"checkpoint of size {checkpoint.size} signed" if checkpoint else "nothing new")
