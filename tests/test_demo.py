@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from jiliang.accounts.models import User
+from jiliang.accounts.models import Role, User
 from jiliang.ledger import selectors
 from jiliang.ledger.merkle import hash_leaf, verify_inclusion
 from jiliang.ledger.models import LogEntry
@@ -30,6 +30,9 @@ def test_the_demo_loads_prints_its_logins_and_publishes_its_log():
     call_command("demo", "--no-serve", stdout=out)
     printed = out.getvalue()
     assert "Demo logins for http://127.0.0.1:8000/" in printed and "city" in printed
+    # Two city officers print, so a trust anchor one proposes the other can approve.
+    assert {"city", "city2"} <= set(User.objects.filter(role=Role.CITY_REGULATOR).values_list("username", flat=True))
+    assert "city2" in printed
     assert Instrument.objects.count() > 10_000
 
     published = selectors.published_checkpoint()

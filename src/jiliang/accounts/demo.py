@@ -37,6 +37,10 @@ def load(out) -> list[DemoLogin]:
     logins = []
     _ensure_user("city", Role.CITY_REGULATOR, "市局计量科", division=city)
     logins.append(DemoLogin("city", DEMO_PASSWORD, "市级监管人员 (巴中市)"))
+    # A second city officer: trust anchors (national roots, authorisations, qualifications) take one
+    # officer to propose and another to approve (docs/verification.md, two-person rule).
+    _ensure_user("city2", Role.CITY_REGULATOR, "市局计量科复核人", division=city)
+    logins.append(DemoLogin("city2", DEMO_PASSWORD, "市级监管人员，复核信任锚 (巴中市)"))
     for username, code in COUNTY_USERS.items():
         division = Division.objects.get(code=code)
         _ensure_user(username, Role.COUNTY_REGULATOR, f"{division.name}市场监管局", division=division)
