@@ -83,8 +83,10 @@ def test_a_killed_sequencer_loses_and_doubles_nothing(database, tmp_path):
     sizes = []
     for _ in range(KILLS):
         sequencer = subprocess.Popen(
+            # Rounds 100 ms apart, so that a busy machine's slower polling still kills the sequencer
+            # a few batches in, not after it has integrated the whole log (120 batches, 12 s).
             [sys.executable, "-m", "jiliang.cli", "log", "sequence", "--batch-size", "100",
-             "--interval-ms", "10"],
+             "--interval-ms", "100"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         start = tree_size()
