@@ -83,17 +83,17 @@ def test_a_killed_sequencer_loses_and_doubles_nothing(database, tmp_path):
     sizes = []
     for _ in range(KILLS):
         sequencer = subprocess.Popen(
-            # Rounds 100 ms apart, so that a busy machine's slower polling still kills the sequencer
-            # a few batches in, not after it has integrated the whole log (120 batches, 12 s).
             [sys.executable, "-m", "jiliang.cli", "log", "sequence", "--batch-size", "100",
-             "--interval-ms", "100"],
+             "--interval-ms", "10"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         start = tree_size()
         while tree_size() == start and sequencer.poll() is None:
             time.sleep(0.01)
-        time.sleep(0.05)
-        sequencer.send_signal(signal.SIGKILL)  # somewhere inside a batch, most likely
+        # Killed as soon as the log has grown, so inside one of the next batches: with a backlog the
+        # sequencer runs its batches back to back (about a millisecond each for 100 entries on an idle
+        # machine), and a pause of 50 ms here let it integrate the whole log before the third kill.
+        sequencer.send_signal(signal.SIGKILL)
         sequencer.wait()
         sizes.append(tree_size())
     assert sizes == sorted(sizes) and sizes[-1] < ENTRIES, "every kill must land mid-log"
