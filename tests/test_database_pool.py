@@ -44,15 +44,17 @@ def _server_connections(settings: dict) -> int:
                                "AND application_name = 'jiliang-serve-test'", [settings["NAME"]]).fetchone()[0]
 
 
-def test_serve_keeps_its_database_connections_bounded():
+def test_serve_keeps_its_database_connections_bounded(tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("connection pooling is a PostgreSQL setting")
     s = connection.settings_dict
     port = _free_port()
     url = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
     env = {**os.environ, "DATABASE_URL": url, "JILIANG_DB_CONN_MAX_AGE": "60", "JILIANG_DB_POOL_SIZE": str(POOL_SIZE),
-           "PGAPPNAME": "jiliang-serve-test"}
-    server = subprocess.Popen([sys.executable, "-m", "jiliang.cli", "serve", f"127.0.0.1:{port}"], env=env,
+           "PGAPPNAME": "jiliang-serve-test", "JILIANG_VAR_DIR": str(tmp_path)}
+    # Without the scheduled jobs: they would sign checkpoints into the suite's database with the keys
+    # of whatever var/ the process found, and the later log tests would meet a foreign checkpoint.
+    server = subprocess.Popen([sys.executable, "-m", "jiliang.cli", "serve", "--no-jobs", f"127.0.0.1:{port}"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         ingest = f"http://127.0.0.1:{port}/api/v1/monitoring/ingest"
