@@ -61,7 +61,7 @@ def test_another_owner_another_county_and_another_institution_get_404_and_nothin
 
 
 def test_the_archive_zips_every_certificate_of_the_period(world, certificate, api_client):
-    second = world.record()
+    second = world.record(instrument=world.make_instrument())  # one certificate per instrument and day
     response = api_client(world.owner).get(
         "/api/v1/certificate-archive", {"issued_from": days(-1).isoformat(), "issued_to": days(0).isoformat()})
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"

@@ -36,7 +36,7 @@ def key_folder(settings, tmp_path):
 
 
 def _calibration(world):
-    return world.record(kind=VerificationKind.CALIBRATION,
+    return world.record(kind=VerificationKind.CALIBRATION, instrument=world.make_instrument(),
                         points=(services.PointInput(expanded_uncertainty=Decimal("0.02"), nominal=Decimal("20"),
                                                     indicated=Decimal("20.01"), unit="L"),))
 
@@ -45,7 +45,8 @@ def _calibration(world):
 def certificates(world):
     """One certificate of each kind: 检定证书, 检定结果通知书, 校准证书."""
     passed = world.record()
-    failed = world.record(points=(point(world.rule(), "20.000", "20.100"),))
+    # Each on an instrument of its own: an instrument gets one certificate a day.
+    failed = world.record(instrument=world.make_instrument(), points=(point(world.rule(), "20.000", "20.100"),))
     return {"verification": passed, "failure_notice": failed, "calibration": _calibration(world)}
 
 

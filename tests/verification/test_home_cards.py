@@ -20,10 +20,10 @@ def _cards(client) -> dict[str, str]:
 def _other_institution(world, division):
     other = services.create_institution(world.city, name="通江县计量检定所", division=division("511921"),
                                         certificate_prefix="TJJL")
-    services.create_authorisation(
+    services.approve_proposal(world.reviewer, services.propose_authorisation(
         world.city, institution=other, authorisation_no="(川)法计(2024)09号", valid_from=days(-1000),
         valid_until=days(1000), instrument_types=[world.dispenser], divisions=[division("511900")],
-    )
+    ))
     return other
 
 

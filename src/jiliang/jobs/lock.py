@@ -16,6 +16,7 @@ class JobsLock:
     def __init__(self, alias: str = "default"):
         self.alias = alias
         self.connection = None
+        self.taken = False
 
     @property
     def enforced(self) -> bool:
@@ -32,12 +33,21 @@ class JobsLock:
             else:
                 cursor.execute("SELECT 1, pg_try_advisory_lock(%s)", [LOCK_KEY])
             taken = cursor.fetchone()[1]
+        self.taken = bool(taken)
         if not taken:
             self.release()
         return taken
 
     def release(self) -> None:
-        """Closing the session ends the lock with it."""
-        if self.connection is not None:
+        """Unlock, then close. Closing alone is not enough: with the connection pool
+        (JILIANG_DB_POOL_SIZE) a closed connection goes back to the pool, session and lock with it."""
+        if self.connection is None:
+            return
+        try:
+            if self.taken:
+                with self.connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+        finally:
+            self.taken = False
             self.connection.close()
             self.connection = None
