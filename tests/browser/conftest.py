@@ -3,6 +3,7 @@
 Without /usr/bin/chromium (or JILIANG_CHROMIUM) these tests are skipped, and the skip says why.
 """
 
+import importlib.util
 import os
 import shutil
 from pathlib import Path
@@ -70,3 +71,12 @@ def screenshot_dir(tmp_path):
     folder = Path(os.environ["JILIANG_SCREENSHOTS"]) if os.environ.get("JILIANG_SCREENSHOTS") else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+# The verification tests' world (institution, qualified staff, traceable standard, an owner), for the
+# browser tests of verification pages: loaded from its file, since the two folders' modules share names.
+_spec = importlib.util.spec_from_file_location("verification_world",
+                                               Path(__file__).parents[1] / "verification" / "conftest.py")
+_world = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_world)
+world = _world.world

@@ -4,7 +4,6 @@ says so when the served proof is altered, and the script agrees with the RFC 696
 vectors the Python side is tested against."""
 
 import base64
-import importlib.util
 import json
 from pathlib import Path
 
@@ -16,12 +15,6 @@ from jiliang.ledger import sequencer
 from jiliang.verification import public_check
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-_spec = importlib.util.spec_from_file_location("verification_world",
-                                               Path(__file__).parents[1] / "verification" / "conftest.py")
-_world = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_world)
-world = _world.world
 
 VECTORS = Path(__file__).parents[1] / "ledger" / "vectors"
 SCRIPT = "/static/verification/logcheck.js"

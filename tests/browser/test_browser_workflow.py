@@ -4,7 +4,6 @@ requests in one go, records a result and issues the certificate, and the owner r
 opens the certificate. A screenshot of each step goes to test-results/<test>/."""
 
 import datetime
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -15,13 +14,6 @@ from jiliang.notifications.models import Notification
 from jiliang.verification.models import Certificate, VerificationRequest, VerificationState
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# The verification tests' world (institution, qualified staff, traceable standard, an owner), reused.
-_spec = importlib.util.spec_from_file_location("verification_world",
-                                               Path(__file__).parents[1] / "verification" / "conftest.py")
-_world = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_world)
-world = _world.world
 
 RESULTS = Path(__file__).parents[2] / "test-results"
 

@@ -13,6 +13,19 @@ from jiliang.accounts import audit, services
 from jiliang.accounts.models import ApiToken, AuditEvent, Division, User
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never added, changed or deleted here: the rows change elsewhere (a service, a sign-in)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class AuditedAdmin(admin.ModelAdmin):
     """Records before/after of every add, change and delete made in the admin (already atomic)."""
 
@@ -98,22 +111,13 @@ class ApiTokenAdmin(AuditedAdmin):
             services.revoke_api_token(request.user, token)
 
 
-class SecondFactorAdmin(admin.ModelAdmin):
+class SecondFactorAdmin(ReadOnlyAdmin):
     """Who has a second factor, read-only: no key is ever shown, and removing one is the audited
     "reset" action on the user (registered before django-otp's own admin, which then stands aside)."""
 
     list_display = ("user", "name", "confirmed")
     fields = ("user", "name", "confirmed")
     search_fields = ("user__username",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 admin.site.register(TOTPDevice, SecondFactorAdmin)
@@ -132,19 +136,10 @@ class AccessAttemptAdmin(AuditedAdmin, AxesAccessAttemptAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the audit log is never edited, not even by a superuser."""
 
     list_display = ("at", "actor_name", "actor_role", "action", "object_type", "object_id", "object_repr")
     list_filter = ("action", "object_type", "actor_role")
     search_fields = ("actor_name", "object_id", "object_repr")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from jiliang.accounts.admin import AuditedAdmin
+from jiliang.accounts.admin import AuditedAdmin, ReadOnlyAdmin
 from jiliang.registry.models import Instrument, InstrumentType, Organization, Site
 
 
@@ -12,18 +12,9 @@ class OrganizationAdmin(AuditedAdmin):
 
 
 
-class ServiceOnlyAdmin(admin.ModelAdmin):
+class ServiceOnlyAdmin(ReadOnlyAdmin):
     """Read-only here: these rows change through the registry's services, which keep the copies
     other rows hold (an instrument's division and mandatory flag) and the status history true."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(InstrumentType)
