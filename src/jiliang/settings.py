@@ -276,6 +276,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = False
 MEDIA_ROOT = VAR_DIR / "media"
+# Temporary files that need a name (large uploads, an import's spooled upload) go here, and only
+# here, so that what a killed process leaves behind is found and swept (the tmp.sweep job).
+JILIANG_TMP_DIR = Path(os.environ.get("JILIANG_TMP_DIR", VAR_DIR / "tmp"))
+JILIANG_TMP_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+FILE_UPLOAD_TEMP_DIR = str(JILIANG_TMP_DIR)
 
 # The city this installation serves: the root of every regulator's jurisdiction by default.
 JILIANG_CITY_DIVISION_CODE = os.environ.get("JILIANG_CITY_DIVISION_CODE", "511900")

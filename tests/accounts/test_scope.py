@@ -184,3 +184,13 @@ class TestPageWrites:
             "uscc": "91511902MA6A1B2C3B", "name": "表单登记公司", "division": division("511902").pk, "status": "active"})
         assert response.status_code == 302
         assert Organization.objects.get(name="表单登记公司").division.code == "511902"
+
+
+def test_the_divisions_api_rejects_an_unknown_level(city_regulator, api_client):
+    # Found by `make audit`: any string was taken as a level and answered with an empty list.
+    client = api_client(city_regulator)
+    response = client.get("/api/v1/divisions", {"level": "village"})
+    assert response.status_code == 422
+    counties = client.get("/api/v1/divisions", {"level": "county"})
+    assert counties.status_code == 200
+    assert counties.json() and {d["level"] for d in counties.json()} == {"county"}

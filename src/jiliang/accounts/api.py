@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from jiliang.accounts import selectors, services
+from jiliang.accounts.models import DivisionLevel
 from jiliang.api import ActiveSession
 from jiliang.pagination import api_page
 from jiliang.schemas import Cursor, Moment, RecordId
@@ -92,7 +93,7 @@ def me(request):
 
 
 @router.get("divisions", response=list[DivisionOut], summary="Administrative divisions")
-def list_divisions(request, level: str | None = None):
+def list_divisions(request, level: DivisionLevel | None = None):
     return selectors.divisions(request.auth, level).select_related("parent")
 
 

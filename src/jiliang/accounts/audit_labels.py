@@ -71,6 +71,7 @@ ACTIONS = {
     "monitoring.dead_letter": gettext_lazy("监测数据存储失败"),
     "monitoring.purge": gettext_lazy("清理过期监测数据"),
     "monitoring.simulate.setup": gettext_lazy("建立模拟监测数据"),
+    "tmp.sweep": gettext_lazy("清理遗留临时文件"),
 }
 # Snapshot keys that are not fields of the audited model (counts, reasons, loader figures).
 KEYS = {
@@ -82,6 +83,7 @@ KEYS = {
     "instruments": gettext_lazy("器具数"), "devices": gettext_lazy("设备数"), "day": gettext_lazy("日期"),
     "codes": gettext_lazy("代码"), "cleared_at": gettext_lazy("解除时间"), "batch": gettext_lazy("批次"),
     "active": gettext_lazy("有效"), "username": gettext_lazy("用户名"),
+    "directory": gettext_lazy("目录"), "removed": gettext_lazy("已删除文件"),
     # Fields of models outside this change whose verbose_name is still the English default.
     "user_id": gettext_lazy("用户"), "prefix": gettext_lazy("令牌前缀"), "digest": gettext_lazy("摘要"),
     "created_at": gettext_lazy("创建时间"), "last_used_at": gettext_lazy("最近使用时间"),

@@ -24,6 +24,7 @@ class Job:
     every: dt.timedelta | None = None
     daily_at: dt.time | None = None  # in settings.TIME_ZONE (Beijing time)
     frequent: bool = False  # runs every few seconds: a successful run is logged at DEBUG, not INFO
+    at_start: bool = False  # also runs once as soon as the jobs process starts
 
     def __post_init__(self):
         if (self.every is None) == (self.daily_at is None):
@@ -40,8 +41,10 @@ class Job:
 
     def schedule(self) -> str:
         if self.every is not None:
-            return f"every {self.every.total_seconds():g} s"
-        return f"daily at {self.daily_at:%H:%M} ({settings.TIME_ZONE})"
+            when = f"every {self.every.total_seconds():g} s"
+        else:
+            when = f"daily at {self.daily_at:%H:%M} ({settings.TIME_ZONE})"
+        return f"at start and {when}" if self.at_start else when
 
 
 def jobs() -> list[Job]:
@@ -58,6 +61,8 @@ def jobs() -> list[Job]:
             "jiliang.monitoring.services:purge_expired", daily_at=dt.time(3, 30)),
         Job("verification.reminders", "store and send today's due-soon and overdue verification reminders",
             "jiliang.verification.reminders:run", daily_at=dt.time(7, 15)),
+        Job("tmp.sweep", "remove temporary files a killed process left in JILIANG_TMP_DIR (older than 6 h)",
+            "jiliang.tmpfiles:sweep", daily_at=dt.time(4, 0), at_start=True),
     ]
 
 

@@ -6,6 +6,8 @@ was paused collapse into one (``coalesce``)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -22,7 +24,8 @@ def build(scheduler_class: type[BaseScheduler], jobs: list[registry.Job] | None 
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
     )
     for job in registry.jobs() if jobs is None else jobs:
-        scheduler.add_job(runner.run, job.trigger(), args=[job], id=job.name, name=job.name)
+        first = {"next_run_time": dt.datetime.now(dt.UTC)} if job.at_start else {}
+        scheduler.add_job(runner.run, job.trigger(), args=[job], id=job.name, name=job.name, **first)
     return scheduler
 
 

@@ -1,30 +1,27 @@
 """The import's scratch pad on disk, so that a million-row file needs no million-row memory.
 
-A temporary SQLite file (the standard library's, not the platform database) holds, between the
-validating pass and the writing pass:
+A temporary SQLite database (the standard library's, not the platform database) holds, between
+the validating pass and the writing pass:
 
 - the natural keys seen so far, to find a key repeated within the file and the row it repeats;
 - the errors, by row, for the report and the annotated sheet;
 - the validated rows, ready to write, so the writing pass neither re-reads nor re-checks the upload.
 
-SQLite keeps a small page cache and spills the rest to the file, so memory stays flat whatever the
-size of the upload. Pure logic, no Django.
+SQLite keeps a small page cache and spills the rest to a file, so memory stays flat whatever the
+size of the upload. The database is SQLite's own temporary one (an empty file name): its file is
+unlinked as soon as it is opened, so a killed import leaves nothing behind. Pure logic, no Django.
 """
 
-import os
 import pickle
 import sqlite3
-import tempfile
 from collections.abc import Iterable, Iterator
 
 PARAMS_PER_QUERY = 900  # under SQLite's oldest limit of 999 bound parameters
 
 
 class Scratch:
-    def __init__(self, directory: str | None = None):
-        handle, self.path = tempfile.mkstemp(prefix="jiliang-import-", suffix=".sqlite3", dir=directory)
-        os.close(handle)
-        self._db = sqlite3.connect(self.path)
+    def __init__(self):
+        self._db = sqlite3.connect("")
         self._db.executescript(
             """
             PRAGMA journal_mode = OFF;
@@ -41,7 +38,6 @@ class Scratch:
 
     def close(self) -> None:
         self._db.close()
-        os.unlink(self.path)
 
     def __enter__(self) -> "Scratch":
         return self

@@ -22,6 +22,7 @@ from jiliang.errors import NotFound
 from jiliang.registry.importing.blanks import template_csv, template_xlsx
 from jiliang.registry.importing.engine import ImportKind, ImportReport, run_import
 from jiliang.registry.importing.kinds import KINDS
+from jiliang.tmpfiles import tmp_dir
 
 ANNOTATED_KEEP = timedelta(days=1)
 SIGNING_SALT = "jiliang.registry.import.annotated"
@@ -62,7 +63,9 @@ def import_upload(user, kind_name: str, upload: UploadedFile, *, partial: bool) 
     kind = kind_named(kind_name)
     directory = annotated_dir()
     _purge_expired(directory)
-    with tempfile.NamedTemporaryFile(prefix="jiliang-upload-") as spool:
+    # The importer opens the sheet by name, so the spool is named: in JILIANG_TMP_DIR, where the
+    # tmp.sweep job finds it if this process is killed before it removes it.
+    with tempfile.NamedTemporaryFile(prefix="jiliang-upload-", dir=tmp_dir()) as spool:
         for chunk in upload.chunks():
             spool.write(chunk)
         spool.flush()
