@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "jiliang.ledger",
     "jiliang.monitoring",
     "jiliang.notifications",
+    "jiliang.credit",
     "jiliang.jobs",
     "jiliang.operations",
     "django.contrib.admin",
