@@ -290,6 +290,9 @@ FILE_UPLOAD_TEMP_DIR = str(JILIANG_TMP_DIR)
 JILIANG_CITY_DIVISION_CODE = os.environ.get("JILIANG_CITY_DIVISION_CODE", "511900")
 JILIANG_PAGE_SIZE = env_int("JILIANG_PAGE_SIZE", 50)
 JILIANG_EXPORT_MAX_ROWS = env_int("JILIANG_EXPORT_MAX_ROWS", 1_000_000)
+# An import or export of more rows runs as a background task in the jobs process, not within the
+# web request (docs/operations.md "Background tasks").
+JILIANG_BACKGROUND_ROWS = env_int("JILIANG_BACKGROUND_ROWS", 20_000)
 # The address people reach the platform at, for links in e-mails and other messages sent outside it.
 JILIANG_SITE_URL = os.environ.get("JILIANG_SITE_URL", "http://127.0.0.1:8000")
 
