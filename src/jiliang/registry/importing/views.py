@@ -3,6 +3,7 @@
 import io
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
@@ -57,7 +58,8 @@ def import_index(request):
 def import_page(request, kind: str):
     import_kind = _kind_for(request.user, kind)
     form = ImportForm(request.POST or None, request.FILES or None)
-    context = {"kind": import_kind, "form": form, "reported_errors": REPORTED_ERRORS}
+    context = {"kind": import_kind, "form": form, "reported_errors": REPORTED_ERRORS,
+               "background_rows": settings.JILIANG_BACKGROUND_ROWS}
     if request.method == "POST" and form.is_valid():
         try:
             result = uploads.import_upload(
