@@ -104,6 +104,16 @@ def test_an_unreadable_background_import_fails_with_the_reason(city_regulator):
     assert "缺少必填列“统一社会信用代码”" in client.get(task_url).content.decode()
 
 
+def test_a_task_whose_starter_lost_the_right_fails_with_the_reason(city_regulator):
+    signed_in(city_regulator).post("/registry/imports/organizations/", {"file": sheet(*good_rows(5))})
+    city_regulator.role = Role.AUDITOR
+    city_regulator.save()
+    services.run_queued()
+    task = BackgroundTask.objects.get()
+    assert task.state == TaskState.FAILED and "无权导入" in task.message
+    assert not Organization.objects.exists()
+
+
 def test_a_large_export_runs_in_the_background_and_a_small_one_does_not(city_regulator, make_organization):
     for _ in range(5):
         make_organization("511902")

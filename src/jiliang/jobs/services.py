@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -142,6 +143,8 @@ def execute(task: BackgroundTask) -> None:
             outcome = handler_for(task.kind)(task, Progress(task))
     except DomainError as error:
         _finish(task, TaskState.FAILED, message=error.message, report={"fields": error.fields} if error.fields else None)
+    except PermissionDenied as error:  # the starter lost the right meanwhile (role changed, deactivated)
+        _finish(task, TaskState.FAILED, message=str(error))
     except Exception:
         logger.exception("background task %s failed", task.pk)
         _finish(task, TaskState.FAILED, message=_("任务执行出错，请稍后重试或联系管理员(任务编号 %(id)s)。") % {"id": task.pk})
