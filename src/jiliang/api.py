@@ -205,6 +205,7 @@ def on_unexpected_error(request, exc: Exception):
 def _mount_routers() -> None:
     from jiliang.accounts.api import router as accounts_router
     from jiliang.credit.api import router as credit_router
+    from jiliang.jobs.api import router as tasks_router
     from jiliang.ledger.api import router as ledger_router
     from jiliang.monitoring.api import router as monitoring_router
     from jiliang.notifications.api import router as notifications_router
@@ -218,6 +219,8 @@ def _mount_routers() -> None:
     api.add_router("/v1/", accounts_router, auth=app_auth("accounts"))
     api.add_router("/v1/", registry_router, auth=app_auth("registry"))
     api.add_router("/v1/", imports_router, auth=app_auth("registry"))
+    # Background tasks are the registry's imports (and list exports): a registry token polls them.
+    api.add_router("/v1/", tasks_router, auth=app_auth("registry"))
     api.add_router("/v1/", ledger_router)
     api.add_router("/v1/", verification_router, auth=app_auth("verification"))
     api.add_router("/v1/", due_router, auth=app_auth("verification"))

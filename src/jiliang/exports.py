@@ -11,6 +11,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote
 
 from django.http import FileResponse, StreamingHttpResponse
@@ -79,15 +80,42 @@ def csv_response(name: ExportName, columns: Sequence[Column], items: Iterable) -
     return response
 
 
-def xlsx_response(name: ExportName, columns: Sequence[Column], items: Iterable) -> FileResponse:
+def _write_xlsx(target, name: ExportName, columns: Sequence[Column], items: Iterable) -> None:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(name.sheet_title)
     sheet.append([neutralised(header) for header, _ in columns])
     for row in rows_of(columns, items):
         sheet.append(row)
+    workbook.save(target)
+
+
+def xlsx_response(name: ExportName, columns: Sequence[Column], items: Iterable) -> FileResponse:
     spool = tempfile.TemporaryFile()
-    workbook.save(spool)
+    _write_xlsx(spool, name, columns, items)
     spool.seek(0)
     response = FileResponse(spool, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = name.disposition("xlsx")
     return response
+
+
+def counted(items: Iterable, progress: Callable[[int], None], every: int = 2000) -> Iterable:
+    """``items`` unchanged, calling ``progress(n)`` after each ``every`` items and at the end."""
+    count = 0
+    for count, item in enumerate(items, start=1):
+        yield item
+        if count % every == 0:
+            progress(count)
+    progress(count)
+
+
+def write_file(path: Path, fmt: str, name: ExportName, columns: Sequence[Column], items: Iterable) -> None:
+    """The export written to ``path`` (a background task's result): under a temporary name first,
+    so an interrupted export never leaves a truncated file under the final one."""
+    partial = path.with_name(path.name + ".part")
+    if fmt == "csv":
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            for chunk in csv_lines(columns, items):
+                handle.write(chunk)
+    else:
+        _write_xlsx(partial, name, columns, items)
+    partial.replace(path)

@@ -205,7 +205,11 @@ AXES_VERBOSE = False
 JILIANG_PRIVILEGED_ROLES = env_list("JILIANG_PRIVILEGED_ROLES", ["city_regulator", "auditor", "admin"])
 JILIANG_TWO_FACTOR_REQUIRED = env_bool("JILIANG_TWO_FACTOR_REQUIRED", PRODUCTION)
 JILIANG_PASSWORD_MAX_AGE_DAYS = env_int("JILIANG_PASSWORD_MAX_AGE_DAYS", 90 if PRODUCTION else 0)
-OTP_TOTP_ISSUER = os.environ.get("JILIANG_TWO_FACTOR_ISSUER", "巴中智慧计量")
+# The city's and the bureau's names, in Chinese, as every page header, label and certificate shows
+# them: another city sets its own with its divisions (jiliang load-divisions, JILIANG_CITY_DIVISION_CODE).
+JILIANG_CITY_NAME = os.environ.get("JILIANG_CITY_NAME", "巴中市")
+JILIANG_BUREAU_NAME = os.environ.get("JILIANG_BUREAU_NAME", f"{JILIANG_CITY_NAME}市场监督管理局")
+OTP_TOTP_ISSUER = os.environ.get("JILIANG_TWO_FACTOR_ISSUER", f"{JILIANG_CITY_NAME}智慧计量")
 JILIANG_RECOVERY_CODES = 10
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
@@ -287,6 +291,9 @@ FILE_UPLOAD_TEMP_DIR = str(JILIANG_TMP_DIR)
 JILIANG_CITY_DIVISION_CODE = os.environ.get("JILIANG_CITY_DIVISION_CODE", "511900")
 JILIANG_PAGE_SIZE = env_int("JILIANG_PAGE_SIZE", 50)
 JILIANG_EXPORT_MAX_ROWS = env_int("JILIANG_EXPORT_MAX_ROWS", 1_000_000)
+# An import or export of more rows runs as a background task in the jobs process, not within the
+# web request (docs/operations.md "Background tasks").
+JILIANG_BACKGROUND_ROWS = env_int("JILIANG_BACKGROUND_ROWS", 20_000)
 # The address people reach the platform at, for links in e-mails and other messages sent outside it.
 JILIANG_SITE_URL = os.environ.get("JILIANG_SITE_URL", "http://127.0.0.1:8000")
 

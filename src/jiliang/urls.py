@@ -1,10 +1,11 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
 from jiliang.api import api
 
-admin.site.site_header = "巴中市智慧计量监管服务平台 · 后台管理"
+admin.site.site_header = f"{settings.JILIANG_CITY_NAME}智慧计量监管服务平台 · 后台管理"
 admin.site.site_title = "智慧计量监管服务平台"
 admin.site.index_title = "后台数据管理"
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path("monitoring/", include("jiliang.monitoring.urls")),
     path("notifications/", include("jiliang.notifications.urls")),
     path("credit/", include("jiliang.credit.urls")),
+    path("tasks/", include("jiliang.jobs.urls")),
     path("verification/", include("jiliang.verification.due_urls")),
     path("i/", include("jiliang.registry.public_urls")),
     path("check/", include("jiliang.verification.public_urls")),

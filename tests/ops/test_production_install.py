@@ -1,4 +1,6 @@
-"""The README's production steps with the real commands: an environment file, migrate, init,
+"""The README's production steps with the real commands: a fresh venv with the checkout installed
+as the README installs it (`pip install '.[production]'`, not the test venv's editable install, so
+a file missing from the package fails here), an environment file, migrate, init,
 collectstatic, createuser without a terminal (on an SQLite file of its own: the restore drill
 runs the commands on PostgreSQL), then the web unit's own gunicorn command line
 (deploy/systemd/jiliang-web.service) behind a TLS-terminating stand-in for nginx that sets
@@ -7,13 +9,17 @@ https, the client's address reaches the audit log, and the probes answer."""
 
 import asyncio
 import datetime
+import hashlib
 import http.cookiejar
+import os
 import re
 import shlex
+import shutil
 import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -27,7 +33,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+# What a checkout holds besides the sources: the test venv, runtime files, build leftovers.
+NOT_SHIPPED = shutil.ignore_patterns(".venv", "var", ".git", "build", "dist", "*.egg-info", "__pycache__", "*.pyc",
+                                     ".pytest_cache", ".hypothesis", "test-results", "node_modules")
 SECRET = "Wq8-ZpL3vNc_T7yRk2Hd9XfJmB4sGa6Ue1Qo5Yi0Cw-Ex" * 2
 PASSWORD = "Tongjiang-Metre-2026"
 CLIENT = "198.51.100.23"
@@ -39,12 +47,51 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def web_unit_command(port: int) -> list[str]:
-    """The ExecStart of the web unit, with this venv's gunicorn and a free port."""
+def wheelhouse(checkout: Path) -> Path:
+    """The dependencies' wheels (and the build backend's), made once per pyproject.toml and kept
+    in the user's cache: resolving them on the index is most of an install's time. The checkout's
+    own wheel is never kept: it is built from the sources at every run."""
+    digest = hashlib.sha256((checkout / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "jiliang-tests"
+    house = cache / f"wheels-{digest}"
+    if not house.is_dir():
+        cache.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(dir=cache))
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(building),
+                        f"{checkout}[production]", "setuptools>=69", "wheel"], check=True, timeout=900)
+        for own in building.glob("jiliang-*.whl"):
+            own.unlink()
+        try:
+            building.rename(house)
+        except OSError:  # another run made it meanwhile
+            shutil.rmtree(building)
+    return house
+
+
+@pytest.fixture(scope="module")
+def fresh_bin(tmp_path_factory) -> Path:
+    """The bin folder of a new venv with a copy of the checkout installed in it, as the README
+    installs it, from the dependencies' cached wheels (the copy keeps the build's files out of the
+    checkout)."""
+    folder = tmp_path_factory.mktemp("fresh-install")
+    checkout = folder / "checkout"
+    shutil.copytree(ROOT, checkout, ignore=NOT_SHIPPED)
+    venv = folder / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=300)
+    install = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
+                              "--quiet", "--no-compile", "--no-index", "--find-links", str(wheelhouse(checkout)),
+                              f"{checkout}[production]"], capture_output=True, text=True, timeout=900)
+    assert install.returncode == 0, install.stderr[-4000:]
+    shutil.rmtree(checkout)
+    return venv / "bin"
+
+
+def web_unit_command(bin_dir: Path, port: int) -> list[str]:
+    """The ExecStart of the web unit, with the fresh venv's gunicorn and a free port."""
     unit = (ROOT / "deploy" / "systemd" / "jiliang-web.service").read_text()
     line = re.search(r"^ExecStart=(.*?)(?<!\\)$", unit.replace("\\\n", " "), re.M).group(1)
     command = shlex.split(line)
-    command[0] = str(BIN / "gunicorn")
+    command[0] = str(bin_dir / "gunicorn")
     return [f"127.0.0.1:{port}" if arg == "127.0.0.1:8000" else arg for arg in command]
 
 
@@ -109,25 +156,29 @@ class TlsStandIn:
 
 
 @pytest.fixture
-def installation(tmp_path):
+def installation(tmp_path, fresh_bin):
     env_file = tmp_path / "jiliang.env"
     settings = {"JILIANG_ENV": "production", "JILIANG_SECRET_KEY": SECRET, "JILIANG_ALLOWED_HOSTS": "localhost",
                 "JILIANG_VAR_DIR": str(tmp_path / "var"), "JILIANG_STATIC_ROOT": str(tmp_path / "static"),
                 "JILIANG_LEDGER_ORIGIN": "jiliang.install.test/log", "JILIANG_LOG_LEVEL": "INFO"}
     env_file.write_text("".join(f"{name}={value}\n" for name, value in settings.items()))
-    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8", "JILIANG_ENV_FILE": str(env_file)}
+    env = {"PATH": f"{fresh_bin}:/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8", "JILIANG_ENV_FILE": str(env_file)}
     return env, tmp_path
 
 
 def run(env, *args, stdin=None):
-    result = subprocess.run([str(BIN / "jiliang"), *args], env=env, input=stdin, capture_output=True, text=True,
+    jiliang = Path(env["PATH"].split(":", 1)[0]) / "jiliang"
+    result = subprocess.run([str(jiliang), *args], env=env, input=stdin, capture_output=True, text=True,
                             timeout=600)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
 
-def test_the_production_steps_serve_https_sign_in_through_the_proxy(installation):
+def test_the_production_steps_serve_https_sign_in_through_the_proxy(installation, fresh_bin):
     env, tmp_path = installation
+    installed = subprocess.run([str(fresh_bin / "python"), "-c", "import jiliang; print(jiliang.__file__)"],
+                               capture_output=True, text=True, check=True).stdout
+    assert Path(installed.strip()).is_relative_to(fresh_bin.parent), "the fresh venv runs its own copy, not the checkout"
     run(env, "migrate", "-v0")
     run(env, "init", "--origin", "jiliang.install.test/log")
     run(env, "collectstatic", "--noinput", "-v0")
@@ -135,7 +186,7 @@ def test_the_production_steps_serve_https_sign_in_through_the_proxy(installation
         "--password-stdin", stdin=PASSWORD + "\n")
     web_port = free_port()
     log = (tmp_path / "gunicorn.log").open("w")
-    gunicorn = subprocess.Popen(web_unit_command(web_port), env=env, stdout=log, stderr=subprocess.STDOUT,
+    gunicorn = subprocess.Popen(web_unit_command(fresh_bin, web_port), env=env, stdout=log, stderr=subprocess.STDOUT,
                                 cwd=tmp_path)
     proxy = TlsStandIn(self_signed(tmp_path), web_port)
     try:

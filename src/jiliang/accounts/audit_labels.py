@@ -72,6 +72,12 @@ ACTIONS = {
     "monitoring.purge": gettext_lazy("清理过期监测数据"),
     "monitoring.simulate.setup": gettext_lazy("建立模拟监测数据"),
     "tmp.sweep": gettext_lazy("清理遗留临时文件"),
+    "task.import.start": gettext_lazy("发起后台导入"),
+    "task.import.completed": gettext_lazy("后台导入完成"),
+    "task.import.failed": gettext_lazy("后台导入失败"),
+    "task.export.start": gettext_lazy("发起后台导出"),
+    "task.export.completed": gettext_lazy("后台导出完成"),
+    "task.export.failed": gettext_lazy("后台导出失败"),
 }
 # Snapshot keys that are not fields of the audited model (counts, reasons, loader figures).
 KEYS = {
@@ -84,6 +90,10 @@ KEYS = {
     "codes": gettext_lazy("代码"), "cleared_at": gettext_lazy("解除时间"), "batch": gettext_lazy("批次"),
     "active": gettext_lazy("有效"), "username": gettext_lazy("用户名"),
     "directory": gettext_lazy("目录"), "removed": gettext_lazy("已删除文件"),
+    "task_folders": gettext_lazy("已删除任务文件夹"), "title": gettext_lazy("任务"), "message": gettext_lazy("说明"),
+    "result": gettext_lazy("结果文件"), "done": gettext_lazy("已处理行数"), "language": gettext_lazy("语言"),
+    "import_kind": gettext_lazy("导入类型"), "filename": gettext_lazy("文件名"), "partial": gettext_lazy("只导入无误的行"),
+    "page": gettext_lazy("列表页面"), "query": gettext_lazy("查询条件"), "format": gettext_lazy("格式"),
     # Fields of models outside this change whose verbose_name is still the English default.
     "user_id": gettext_lazy("用户"), "prefix": gettext_lazy("令牌前缀"), "digest": gettext_lazy("摘要"),
     "created_at": gettext_lazy("创建时间"), "last_used_at": gettext_lazy("最近使用时间"),

@@ -63,7 +63,9 @@ def jobs() -> list[Job]:
             "jiliang.verification.reminders:run", daily_at=dt.time(7, 15)),
         Job("credit.nightly", "record credit events from overdue instruments and failed verifications, recompute every grade",
             "jiliang.credit.collect:run", daily_at=dt.time(2, 30)),
-        Job("tmp.sweep", "remove temporary files a killed process left in JILIANG_TMP_DIR (older than 6 h)",
+        Job("tasks.run", "run the queued background tasks (large imports and exports), oldest first",
+            "jiliang.jobs.services:run_queued", every=dt.timedelta(seconds=2), frequent=True),
+        Job("tmp.sweep", "remove temporary files a killed process left in JILIANG_TMP_DIR (older than 6 h) and expired task files",
             "jiliang.tmpfiles:sweep", daily_at=dt.time(4, 0), at_start=True),
     ]
 

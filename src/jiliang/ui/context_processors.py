@@ -19,4 +19,6 @@ def navigation(request):
         "unread_notifications": unread_count(user) if signed_in else 0,
         "user_role_label": role_label(user) if signed_in else "",
         "user_scope_label": scope_label(user) if signed_in else "",
+        "city_name": settings.JILIANG_CITY_NAME,
+        "bureau_name": settings.JILIANG_BUREAU_NAME,
     }

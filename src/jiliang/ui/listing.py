@@ -5,18 +5,31 @@ scoped queryset; ``?sort=``, the pages (``?after=CURSOR``, ``?before=CURSOR``, `
 ``?export=csv|xlsx`` work the same on every list. Pages go by keyset (``pagination.keyset_page``),
 so the last page of a million rows costs what the first does; the pager offers first, previous,
 next and last, and no row numbers (they would need the COUNT keyset paging avoids).
+
+An export of more than ``JILIANG_BACKGROUND_ROWS`` rows is a background task (jobs.services): the
+request queues it and leads to the task's page. The jobs process runs it by calling the same view
+again as the task's starter, with an ``ExportTarget`` on the request, so the rows are the ones the
+page would have exported (same filters, same scope, checked again at run time) and written to the
+task's folder rather than streamed.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import resolve
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiliang import exports
+from jiliang.errors import InvalidInput
+from jiliang.jobs import services as tasks
+from jiliang.jobs.models import BackgroundTask, TaskKind
 from jiliang.pagination import InvalidCursor, KeysetPage, keyset_page
 
 PAGE_PARAMETERS = ("after", "before", "page", "offset")  # "offset": links saved before keyset paging
@@ -101,13 +114,8 @@ def render_listing(request, listing: Listing, queryset, template: str = "ui/list
         sort = listing.default_sort
     queryset = queryset.order_by(sort, "pk")
     export = request.GET.get("export")
-    columns = [(c.header, c.value) for c in listing.columns]
     if export in {"csv", "xlsx"}:
-        rows = queryset[: settings.JILIANG_EXPORT_MAX_ROWS].iterator(chunk_size=2000)
-        day = f"{timezone.localdate():%Y%m%d}"
-        name = exports.ExportName(f"{listing.title}-{day}", f"{listing.export_name}-{day}")
-        respond = exports.csv_response if export == "csv" else exports.xlsx_response
-        return respond(name, columns, rows)
+        return _export(request, listing, queryset, export)
     page = _keyset_page(request, queryset, sort)
     rows = [
         {"cells": [c.value(item) for c in listing.columns],
@@ -136,3 +144,62 @@ def render_listing(request, listing: Listing, queryset, template: str = "ui/list
         **(extra_context or {}),
     }
     return render(request, template, context)
+
+
+@dataclass
+class ExportTarget:
+    """Where a background export writes (set on the request by ``run_export_task``)."""
+
+    directory: Path
+    progress: Callable[[str, int, int | None], None]
+    result_file: str = ""
+    result_name: str = ""
+    rows: int = 0
+
+    def write(self, fmt: str, name: exports.ExportName, columns: list, queryset) -> None:
+        total = queryset.count()
+        self.progress("export", 0, total)
+
+        def seen(count: int) -> None:
+            self.rows = count
+            self.progress("export", count, total)
+
+        rows = exports.counted(queryset.iterator(chunk_size=2000), seen)
+        exports.write_file(self.directory / f"result.{fmt}", fmt, name, columns, rows)
+        self.result_file, self.result_name = f"result.{fmt}", f"{name.title}.{fmt}"
+
+
+def _export(request, listing: Listing, queryset, fmt: str):
+    rows = queryset[: settings.JILIANG_EXPORT_MAX_ROWS]
+    day = f"{timezone.localdate():%Y%m%d}"
+    name = exports.ExportName(f"{listing.title}-{day}", f"{listing.export_name}-{day}")
+    columns = [(c.header, c.value) for c in listing.columns]
+    target = getattr(request, "export_target", None)
+    if target is not None:
+        target.write(fmt, name, columns, rows)
+        return HttpResponse(status=204)
+    threshold = settings.JILIANG_BACKGROUND_ROWS
+    if queryset[: threshold + 1].count() > threshold:
+        title = _("导出%(title)s(%(format)s)") % {"title": listing.title, "format": "Excel" if fmt == "xlsx" else "CSV"}
+        task = tasks.start(request.user, TaskKind.EXPORT, title,
+                           {"page": request.path, "query": _query_without(request, *PAGE_PARAMETERS), "format": fmt})
+        return redirect("tasks:detail", task.pk)
+    respond = exports.csv_response if fmt == "csv" else exports.xlsx_response
+    return respond(name, columns, rows.iterator(chunk_size=2000))
+
+
+def run_export_task(task: BackgroundTask, progress) -> tasks.Outcome:
+    """The background export's handler (jobs.services.HANDLERS): the list's view, called again as
+    the task's starter, writes the file instead of answering with it."""
+    request = HttpRequest()
+    request.method = "GET"
+    request.path = request.path_info = task.params["page"]
+    request.GET = QueryDict(task.params["query"])
+    request.META.update({"SERVER_NAME": "jobs", "SERVER_PORT": "80"})
+    request.user = task.started_by
+    request.export_target = target = ExportTarget(tasks.task_dir(task.pk), progress)
+    match = resolve(request.path_info)
+    match.func(request, *match.args, **match.kwargs)
+    if not target.result_file:
+        raise InvalidInput(_("该列表现在不能由您导出(权限或页面已变化)。"))
+    return tasks.Outcome({"rows": target.rows}, target.result_file, target.result_name)

@@ -31,6 +31,7 @@ class MenuGroup:
 MENU = [
     MenuGroup(_("工作台"), (
         MenuItem(_("首页"), "ui:home", EVERY_ROLE, "layout-dashboard"),
+        MenuItem(_("后台任务"), "tasks:list", EVERY_ROLE, "download"),
     )),
     MenuGroup(_("器具与单位"), (
         MenuItem(_("使用单位"), "registry:organization-list", EVERY_ROLE - {Role.INSTITUTION_STAFF}, "building-store"),

@@ -13,7 +13,7 @@ TONE_BY_CODE = {
     "completed": GREEN, "in_tolerance": GREEN,
     # needs attention soon, paused, waiting
     "due_soon": AMBER, "suspended": AMBER, "out_of_service": AMBER, "submitted": AMBER,
-    "acknowledged": AMBER, "investigating": AMBER, "warning": AMBER, "data_quality": AMBER,
+    "acknowledged": AMBER, "queued": AMBER, "investigating": AMBER, "warning": AMBER, "data_quality": AMBER,
     # wrong now
     "overdue": RED, "expired": RED, "fail": RED, "failed": RED, "out_of_tolerance": RED,
     "rejected": RED, "new": RED, "confirmed": RED, "critical": RED,
@@ -21,7 +21,7 @@ TONE_BY_CODE = {
     "revoked": GREY, "superseded": GREY, "cancelled": GREY, "deregistered": GREY, "scrapped": GREY,
     "closed": GREY, "false_alarm": GREY,
     # in progress
-    "accepted": BLUE, "calibrated": BLUE,
+    "accepted": BLUE, "calibrated": BLUE, "running": BLUE,
     # credit risk grades (信用风险分类): low, ordinary, higher, high
     "grade_A": GREEN, "grade_B": BLUE, "grade_C": AMBER, "grade_D": RED, "pending": AMBER,
 }

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status, UploadedFile
 
+from jiliang.jobs.api import TaskOut, task_body
+from jiliang.jobs.models import BackgroundTask
 from jiliang.registry.importing import uploads
-from jiliang.registry.importing.engine import REPORTED_ERRORS
 
 router = Router(tags=["imports"])
 Kind = Literal["organizations", "sites", "instruments"]
@@ -48,24 +49,25 @@ class ImportRejectedOut(ImportOut):
 
 
 def result_body(request, result: uploads.WebImport) -> dict:
-    report = result.report
     url = None
     if result.annotated_token:
         url = request.build_absolute_uri(reverse("api:import_annotated", args=[result.annotated_token]))
-    return report.summary() | {
-        "errors": [{"row": e.row, "column": e.column, "reason": e.reason} for e in report.errors],
-        "errors_truncated": report.error_count > REPORTED_ERRORS,
-        "annotated_url": url,
-    }
+    return uploads.report_body(result.report) | {"annotated_url": url}
 
 
-@router.post("imports/{kind}", response={200: ImportOut, 422: ImportRejectedOut},
+@router.post("imports/{kind}", response={200: ImportOut, 202: TaskOut, 422: ImportRejectedOut},
              summary="Import a .xlsx or .csv sheet (all rows or, with partial, the good ones)")
 def import_sheet(request, kind: Kind, file: File[UploadedFile], partial: Form[bool] = False):
     """Every row is validated first. Without ``partial`` nothing is written when any row is bad:
     the answer is 422 with every error (row, column, reason) and a link to the uploaded sheet
-    annotated with an error column. Re-importing the same sheet changes nothing."""
+    annotated with an error column. Re-importing the same sheet changes nothing.
+
+    A sheet of more than JILIANG_BACKGROUND_ROWS rows is imported in the background: the answer is
+    202 with the task (``url`` to poll until ``state`` is ``completed`` or ``failed``; its
+    ``report`` is then this endpoint's answer and ``file_url`` the annotated sheet)."""
     result = uploads.import_upload(request.auth, kind, file, partial=partial)
+    if isinstance(result, BackgroundTask):
+        return Status(202, task_body(request, result))
     body = result_body(request, result)
     if result.report.written:
         return Status(200, body)

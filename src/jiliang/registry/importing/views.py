@@ -3,15 +3,17 @@
 import io
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiliang.errors import DomainError, NotFound
+from jiliang.jobs.models import BackgroundTask
 from jiliang.registry.importing import uploads
 from jiliang.registry.importing.engine import REPORTED_ERRORS
 from jiliang.registry.importing.kinds import KINDS
@@ -56,7 +58,8 @@ def import_index(request):
 def import_page(request, kind: str):
     import_kind = _kind_for(request.user, kind)
     form = ImportForm(request.POST or None, request.FILES or None)
-    context = {"kind": import_kind, "form": form, "reported_errors": REPORTED_ERRORS}
+    context = {"kind": import_kind, "form": form, "reported_errors": REPORTED_ERRORS,
+               "background_rows": settings.JILIANG_BACKGROUND_ROWS}
     if request.method == "POST" and form.is_valid():
         try:
             result = uploads.import_upload(
@@ -65,6 +68,8 @@ def import_page(request, kind: str):
         except DomainError as error:
             context["file_error"] = error
         else:
+            if isinstance(result, BackgroundTask):
+                return redirect("tasks:detail", result.pk)
             context["report"] = result.report
             if result.annotated_token:
                 context["annotated_url"] = reverse("imports:annotated", args=[result.annotated_token])
