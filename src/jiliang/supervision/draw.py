@@ -2,9 +2,11 @@
 
 Everything here is a function of public data, so anyone can recompute a draw:
 
-- the **inputs** document: the candidate businesses (id, credit grade, open alerts), the number to
-  draw, the grade ratios and alert weighting, the inspector pool and the conflicts; its SHA-256
-  goes on the transparency log before the seed exists;
+- the **inputs** document: the candidate businesses with their integer weights, the number to
+  draw, the grade ratios and alert weighting the weights came from, the inspector pool and the
+  conflicts; its SHA-256 goes on the transparency log before the seed exists. The credit grades
+  themselves are not published (国市监信发〔2022〕6号: the classes are not made public), only the
+  weight each business was given;
 - the **seed**: the SHA-256 of the first log checkpoint signed after that commitment, which nobody
   (the platform included) can choose, since the candidates are fixed before it is signed;
 - the **result**: drawn in two steps.
@@ -17,7 +19,8 @@ Weights are integers: the grade's ratio (percent) times ``100 + alert_weight * o
 
 Inspectors are drawn in pairs per business, in the order the businesses were drawn: the pool is
 ordered by (tasks already given in this draw, HMAC key of business and inspector), anyone with a
-conflict with the business is skipped, and the first two are taken. Pure Python; no Django import.
+conflict with the business is skipped, and the first two are taken. Documents are hashed as RFC 8785
+JSON (``ledger.entries.document_digest``), as the log hashes them. Pure Python; no Django import.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ from __future__ import annotations
 import hashlib
 import heapq
 import hmac
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from jiliang.ledger.entries import document_digest
 
 GRADES = ("A", "B", "C", "D")
 PAIR = 2
@@ -46,8 +50,7 @@ class DrawError(ValueError):
 @dataclass(frozen=True)
 class Candidate:
     id: str
-    grade: str
-    open_alerts: int = 0
+    weight: int
 
 
 @dataclass(frozen=True)
@@ -67,9 +70,12 @@ class Weighting:
         if self.alert_weight < 0 or self.alert_cap < 0:
             raise DrawError("alert_weight", "the alert weighting cannot be negative")
 
-    def weight(self, candidate: Candidate) -> int:
-        alerts = min(max(candidate.open_alerts, 0), self.alert_cap)
-        return self.grade_ratios[candidate.grade] * (100 + self.alert_weight * alerts)
+    def candidate(self, id: str, grade: str, open_alerts: int = 0) -> Candidate:
+        """A business weighted by its credit grade and its open alerts (counted up to the cap)."""
+        if grade not in GRADES:
+            raise DrawError("candidates", f"business {id} has no credit grade A to D")
+        alerts = min(max(open_alerts, 0), self.alert_cap)
+        return Candidate(id, self.grade_ratios[grade] * (100 + self.alert_weight * alerts))
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,7 @@ class Inputs:
         return {
             "plan": self.plan,
             "count": self.count,
-            "candidates": [[c.id, c.grade, c.open_alerts] for c in self.candidates],
+            "candidates": [[c.id, c.weight] for c in self.candidates],
             "grade_ratios": dict(sorted(self.weighting.grade_ratios.items())),
             "alert_weight": self.weighting.alert_weight,
             "alert_cap": self.weighting.alert_cap,
@@ -100,7 +106,7 @@ class Inputs:
         return cls(
             plan=doc["plan"],
             count=doc["count"],
-            candidates=[Candidate(str(i), g, int(a)) for i, g, a in doc["candidates"]],
+            candidates=[Candidate(str(i), w) for i, w in doc["candidates"]],
             weighting=Weighting(doc["grade_ratios"], doc["alert_weight"], doc["alert_cap"]),
             inspectors=[str(i) for i in doc["inspectors"]],
             conflicts={k: frozenset(v) for k, v in doc["conflicts"].items()},
@@ -111,25 +117,26 @@ class Inputs:
         ids = [c.id for c in self.candidates]
         if len(set(ids)) != len(ids):
             raise DrawError("candidates", "a business is listed twice")
-        if any(c.grade not in GRADES for c in self.candidates):
-            raise DrawError("candidates", "a candidate has no grade A to D")
-        drawable = sum(1 for c in self.candidates if self.weighting.weight(c) > 0)
+        if any(not isinstance(c.weight, int) or isinstance(c.weight, bool) or c.weight < 0 for c in self.candidates):
+            raise DrawError("candidates", "a candidate's weight is not a whole number of at least 0")
+        drawable = sum(1 for c in self.candidates if c.weight > 0)
         if not 0 < self.count <= drawable:
             raise DrawError("count", f"cannot draw {self.count} of {drawable} drawable businesses")
         if len(set(self.inspectors)) < PAIR:
             raise DrawError("inspectors", "the inspector pool needs at least two inspectors")
 
 
-def encode(document: Mapping) -> bytes:
-    """The canonical bytes of an inputs or result document: sorted keys, no spaces, UTF-8.
-
-    Documents hold only strings, integers, lists and objects, for which this is RFC 8785.
-    """
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+COMMITMENT_KIND = "supervision.draw_commitment"
+RESULT_KIND = "supervision.draw_result"
 
 
-def digest(document: Mapping) -> str:
-    return hashlib.sha256(encode(document)).hexdigest()
+def commitment_record(plan: int | str, inputs_sha256: str) -> dict:
+    """The record whose digest the log holds for a plan's commitment (anyone can rebuild it)."""
+    return {"id": f"plan-{plan}", "inputs_sha256": inputs_sha256}
+
+
+def result_record(plan: int | str, result: Mapping) -> dict:
+    return {"id": f"plan-{plan}", "result_sha256": document_digest(result)}
 
 
 def seed_from_checkpoint(checkpoint_text: str) -> bytes:
@@ -145,11 +152,10 @@ def _uniform(seed: bytes, label: str) -> float:
 
 def draw_businesses(seed: bytes, inputs: Inputs) -> list[str]:
     """The ids of the businesses drawn, largest key first (Efraimidis-Spirakis A-Res)."""
-    weight = inputs.weighting.weight
     keyed = (
-        (math.log(_uniform(seed, c.id)) / w, c.id)
+        (math.log(_uniform(seed, c.id)) / c.weight, c.id)
         for c in inputs.candidates
-        if (w := weight(c)) > 0
+        if c.weight > 0
     )
     return [cid for _, cid in heapq.nlargest(inputs.count, keyed)]
 
@@ -180,7 +186,7 @@ def run(seed: bytes, inputs: Inputs) -> dict:
     return {
         "plan": inputs.plan,
         "seed": seed.hex(),
-        "inputs_sha256": digest(inputs.document()),
+        "inputs_sha256": document_digest(inputs.document()),
         "drawn": [{"business": b, "inspectors": pairs[b]} for b in businesses],
     }
 
