@@ -55,3 +55,21 @@ def drawn_plan(make_plan, bazhou_regulator):
     services.perform_draw(bazhou_regulator, plan)
     plan.refresh_from_db()
     return plan
+
+
+@pytest.fixture
+def make_alert(city_regulator):
+    """An open alert of a device at ``site`` (the monitoring rules are not what is tested here)."""
+    from django.utils import timezone
+
+    from jiliang.monitoring import services as monitoring
+    from jiliang.monitoring.models import Alert, Severity
+
+    def make(site):
+        device = monitoring.register_device(city_regulator, code=f"dev-sup-{next(_codes)}", kind="meter", site=site)
+        now = timezone.now()
+        return Alert.objects.create(rule_code="FD-01", severity=Severity.CRITICAL, device=device, site=site,
+                                    division=site.division, message="加油机计量异常", opened_at=now,
+                                    last_seen_at=now)
+
+    return make
