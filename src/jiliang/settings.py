@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "jiliang.ledger",
     "jiliang.monitoring",
     "jiliang.notifications",
+    "jiliang.credit",
     "jiliang.supervision",
     "jiliang.jobs",
     "jiliang.operations",

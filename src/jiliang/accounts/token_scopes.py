@@ -12,6 +12,7 @@ APPS = {
     "registry": ("read", "write"),
     "verification": ("read", "write"),
     "monitoring": ("read", "write", "ingest"),
+    "credit": ("read", "write"),
     "supervision": ("read", "write"),
 }
 ALL_SCOPES = tuple(f"{app}:{access}" for app, accesses in APPS.items() for access in accesses)

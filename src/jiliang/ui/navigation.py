@@ -58,6 +58,11 @@ MENU = [
         MenuItem(_("我的检查任务"), "supervision:my-tasks", frozenset(REGULATOR_ROLES), "circle-check"),
         MenuItem(_("检查任务"), "supervision:task-list", OVERSIGHT | {Role.OWNER}, "clipboard-list"),
     )),
+    MenuGroup(_("信用监管"), (
+        MenuItem(_("信用等级"), "credit:list", OVERSIGHT, "shield-check"),
+        MenuItem(_("本单位信用"), "credit:mine", frozenset({Role.OWNER}), "shield-check"),
+        MenuItem(_("信用异议"), "credit:objection-list", OVERSIGHT | {Role.OWNER}, "info-circle"),
+    )),
     MenuGroup(_("统计分析"), (
         MenuItem(_("检定统计"), "due:statistics", EVERY_ROLE - {Role.OWNER}, "chart-bar"),
     )),
