@@ -30,9 +30,6 @@ from jiliang.supervision.models import (
     TaskStatus,
 )
 
-DEFAULT_GRADE = "B"
-
-
 @dataclass(frozen=True)
 class Found:
     organization_id: int
@@ -70,15 +67,6 @@ def site_per_organization(plan: InspectionPlan, organization_ids: list[int]) -> 
     for site in _sites_in_scope(plan).filter(organization_id__in=organization_ids).order_by("pk"):
         chosen.setdefault(site.organization_id, site)
     return chosen
-
-
-def grades_for(organization_ids: list[int]) -> dict[int, str]:
-    """Credit grades from the credit app when it is installed; until then every business is B."""
-    try:
-        from jiliang.credit.selectors import grades_for as credit_grades
-    except ImportError:
-        return dict.fromkeys(organization_ids, DEFAULT_GRADE)
-    return credit_grades(organization_ids)
 
 
 def conflicts(organization_ids: list[int], inspector_ids: list[int]) -> dict[int, set[int]]:

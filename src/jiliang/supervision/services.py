@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from jiliang.accounts import audit
 from jiliang.accounts.access import AccessDenied, is_within_scope, require
 from jiliang.accounts.models import REGULATOR_ROLES
+from jiliang.credit.selectors import grades_for
+from jiliang.credit.services import record_credit_event
 from jiliang.errors import Conflict, InvalidInput
 from jiliang.ledger import services as ledger
 from jiliang.ledger.note import parse_note
@@ -44,6 +46,9 @@ from jiliang.workdays import add_working_days
 
 _PLAN_FIELDS = ["id", "name", "division", "site_kinds", "starts_on", "ends_on", "draw_count", "draw_percent",
                 "grade_ratios", "alert_weight", "alert_cap", "status"]
+# What an inspection result counts for in the business's credit record (credit/data/credit_events.json).
+CREDIT_KINDS = {TaskResult.PASSED: "inspection_passed", TaskResult.RECTIFY: "inspection_rectify",
+                TaskResult.REFER: "inspection_referred"}
 _TASK_FIELDS = ["id", "status", "result", "rectify_by", "inspected_on", "publish_by", "published_at"]
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 # The types a phone camera or a scanner gives, told by their first bytes, not by the name sent.
@@ -173,7 +178,7 @@ def _check_drawable(plan: InspectionPlan) -> draws.Inputs:
 def _inputs(plan: InspectionPlan) -> draws.Inputs:
     weighting = draws.Weighting(plan.grade_ratios, plan.alert_weight, plan.alert_cap)
     found = selectors.candidates(plan)
-    grades = selectors.grades_for([c.organization_id for c in found])
+    grades = grades_for([c.organization_id for c in found])
     candidates = [weighting.candidate(str(c.organization_id), grades[c.organization_id], c.open_alerts)
                   for c in found]
     drawable = sum(1 for c in candidates if c.weight > 0)
@@ -377,6 +382,10 @@ def submit_task(actor, task: InspectionTask, *, answers: dict, result: str, insp
     })
     audit.record(actor, "inspection_task.submit", task, before=before, after=audit.snapshot(task, _TASK_FIELDS),
                  division=task.division)
+    record_credit_event(actor, organization=task.organization, kind=CREDIT_KINDS[result], occurred_on=inspected_on,
+                        source_type="inspection", source_id=task.pk,
+                        summary=_("%(site)s现场检查：%(result)s") % {"site": task.site.name,
+                                                                 "result": task.get_result_display()})
     return task
 
 
