@@ -399,6 +399,8 @@ def publish_task(actor, task: InspectionTask) -> InspectionTask:
     before = audit.snapshot(task, _TASK_FIELDS)
     task.status, task.published_at = TaskStatus.PUBLISHED, timezone.now()
     task.save(update_fields=["status", "published_at", "updated_at"])
+    if task.plan_id and not task.plan.tasks.exclude(status=TaskStatus.PUBLISHED).exists():
+        InspectionPlan.objects.filter(pk=task.plan_id).update(status=PlanStatus.CLOSED)  # every result public
     audit.record(actor, "inspection_task.publish", task, before=before, after=audit.snapshot(task, _TASK_FIELDS),
                  division=task.division)
     tell_organization(task.organization_id, topic="supervision.result", title=_("检查结果已公开"),
