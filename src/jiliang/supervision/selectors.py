@@ -48,16 +48,21 @@ def _sites_in_scope(plan: InspectionPlan):
     return sites
 
 
+def candidate_organizations(plan: InspectionPlan):
+    """The ids of the businesses a plan may draw (a subquery): those with a site in its divisions,
+    of its site kinds and using its instrument types."""
+    return _sites_in_scope(plan).values("organization_id")
+
+
 def candidates(plan: InspectionPlan) -> list[Found]:
-    """The businesses a plan may draw: those with a site in its divisions, of its site kinds and
-    using its instrument types; with their open alerts (by organization id)."""
+    """The businesses a plan may draw, by id, with their open alerts."""
     organization_ids = sorted(set(_sites_in_scope(plan).values_list("organization_id", flat=True)))
     open_alerts = dict(
-        Alert.objects.filter(site__organization_id__in=organization_ids)
+        Alert.objects.filter(site__organization_id__in=candidate_organizations(plan))
         .exclude(state__in=TERMINAL_STATES)
         .values_list("site__organization_id")
         .annotate(n=Count("pk"))
-    ) if organization_ids else {}
+    )
     return [Found(pk, open_alerts.get(pk, 0)) for pk in organization_ids]
 
 
@@ -69,9 +74,9 @@ def site_per_organization(plan: InspectionPlan, organization_ids: list[int]) -> 
     return chosen
 
 
-def conflicts(organization_ids: list[int], inspector_ids: list[int]) -> dict[int, set[int]]:
-    """Inspectors who may not inspect each business: a declared relation, bound to that same
-    organization, or one of the pair who inspected it last time."""
+def conflicts(organization_ids, inspector_ids: list[int]) -> dict[int, set[int]]:
+    """Inspectors who may not inspect each business (ids, or a subquery of them): a declared
+    relation, bound to that same organization, or one of the pair who inspected it last time."""
     barred: dict[int, set[int]] = defaultdict(set)
     declared = ConflictDeclaration.objects.filter(organization_id__in=organization_ids,
                                                   inspector_id__in=inspector_ids)

@@ -183,7 +183,7 @@ def _inputs(plan: InspectionPlan) -> draws.Inputs:
                   for c in found]
     drawable = sum(1 for c in candidates if c.weight > 0)
     inspectors = [str(pk) for pk in plan.inspectors.order_by("pk").values_list("pk", flat=True)]
-    conflicts = selectors.conflicts([c.organization_id for c in found], [int(i) for i in inspectors])
+    conflicts = selectors.conflicts(selectors.candidate_organizations(plan), [int(i) for i in inspectors])
     return draws.Inputs(
         plan=str(plan.pk), count=_draw_count(plan, drawable), candidates=candidates, weighting=weighting,
         inspectors=inspectors,
