@@ -83,3 +83,15 @@ def test_another_county_cannot_open_the_plan_or_its_tasks(browser_client, drawn_
     client = browser_client(tongjiang_regulator)
     assert client.get(f"/supervision/plans/{drawn_plan.pk}/").status_code == 404
     assert client.get(f"/supervision/tasks/{drawn_plan.tasks.first().pk}/").status_code == 404
+
+
+def test_home_cards_and_the_alert_page_lead_to_the_work(browser_client, drawn_plan, make_alert, businesses):
+    task = drawn_plan.tasks.order_by("pk").first()
+    inspector = task.inspectors.order_by("pk").first()
+    client = browser_client(inspector)
+    home = client.get("/").content.decode()
+    assert "待检查任务" in home and "待公开检查结果" in home
+    submitted = client.get("/supervision/tasks/?status=submitted").content.decode()
+    assert task.organization.name not in submitted
+    alert = make_alert(businesses[0])
+    assert f"/supervision/alerts/{alert.pk}/task/" in client.get(f"/monitoring/alerts/{alert.pk}/").content.decode()

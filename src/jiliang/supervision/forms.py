@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from jiliang.registry.models import SiteKind
 from jiliang.supervision import draw as draws
 from jiliang.supervision import reference
-from jiliang.supervision.models import FindingKind, TaskResult
+from jiliang.supervision.models import FindingKind, TaskResult, TaskStatus
 from jiliang.ui.widgets import DateInput
 
 FINDING_ROWS = 3
@@ -110,3 +110,7 @@ class AlertTaskForm(forms.Form):
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["inspectors"].queryset = people
+
+
+class TaskFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(TaskStatus.choices))

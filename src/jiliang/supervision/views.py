@@ -18,7 +18,7 @@ from jiliang.monitoring import selectors as monitoring_selectors
 from jiliang.registry.models import Instrument, SiteKind
 from jiliang.registry.views import apply_domain_error
 from jiliang.supervision import selectors, services
-from jiliang.supervision.forms import ANSWERS, AlertTaskForm, EvidenceForm, PlanForm, TaskForm
+from jiliang.supervision.forms import ANSWERS, AlertTaskForm, EvidenceForm, PlanForm, TaskFilterForm, TaskForm
 from jiliang.supervision.models import InspectionPlan, PlanStatus, TaskStatus
 from jiliang.ui.listing import ListColumn, Listing, render_listing
 
@@ -131,12 +131,17 @@ def plan_step(request, pk: int, step: str):
 
 @login_required
 def task_list(request):
-    mine = request.GET.get("mine") == "1" or request.path == reverse("supervision:my-tasks")
+    mine = request.path == reverse("supervision:my-tasks")
+    form = TaskFilterForm(request.GET or None)
+    status = form.cleaned_data.get("status") if form.is_valid() else ""
     queryset = selectors.my_tasks(request.user) if mine else selectors.tasks_for(request.user)
+    if status:
+        queryset = queryset.filter(status=status)
     listing = Listing(
         title=_("我的检查任务") if mine else _("检查任务"),
         export_name="inspection-tasks",
         default_sort="status",
+        filter_form=form,
         detail_url=lambda t: reverse("supervision:task-detail", args=[t.pk]),
         columns=[
             ListColumn(_("检查对象"), lambda t: t.organization.name, link=True),
