@@ -242,7 +242,7 @@ def perform_draw(actor, plan: InspectionPlan) -> Draw:
     plan.save(update_fields=["status", "updated_at"])
     audit.record(actor, "inspection_plan.draw", plan, after={"seed": record.result["seed"],
                                                               "checkpoint_size": record.checkpoint_size,
-                                                              "tasks": len(tasks)}, division=plan.division)
+                                                              "drawn": len(tasks)}, division=plan.division)
     _tell_inspectors(tasks)
     return record
 
