@@ -146,7 +146,7 @@ def seed_from_checkpoint(checkpoint_text: str) -> bytes:
 
 def _uniform(seed: bytes, label: str) -> float:
     """A number in (0, 1) from HMAC-SHA256(seed, label): 53 bits, never 0 or 1."""
-    mac = hmac.new(seed, label.encode(), hashlib.sha256).digest()
+    mac = hmac.digest(seed, label.encode(), "sha256")  # the one-shot C path: a draw makes 100,000s
     return ((int.from_bytes(mac[:8], "big") >> 11) + 0.5) / 2.0**53
 
 
@@ -166,13 +166,10 @@ def assign_inspectors(seed: bytes, businesses: Sequence[str], inputs: Inputs) ->
     pairs: dict[str, list[str]] = {}
     for business in businesses:
         barred = inputs.conflicts.get(business, frozenset())
-        eligible = sorted(
-            (i for i in load if i not in barred),
-            key=lambda i: (load[i], _uniform(seed, f"{business}|{i}"), i),
-        )
+        eligible = sorted((load[i], _uniform(seed, f"{business}|{i}"), i) for i in load if i not in barred)
         if len(eligible) < PAIR:
             raise DrawError("inspectors", f"business {business} has fewer than two inspectors without a conflict")
-        pairs[business] = eligible[:PAIR]
+        pairs[business] = [inspector for _, _, inspector in eligible[:PAIR]]
         for inspector in pairs[business]:
             load[inspector] += 1
     return pairs
