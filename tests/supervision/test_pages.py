@@ -95,3 +95,9 @@ def test_home_cards_and_the_alert_page_lead_to_the_work(browser_client, drawn_pl
     assert task.organization.name not in submitted
     alert = make_alert(businesses[0])
     assert f"/supervision/alerts/{alert.pk}/task/" in client.get(f"/monitoring/alerts/{alert.pk}/").content.decode()
+
+
+def test_the_audit_log_reads_the_draw_in_chinese(browser_client, drawn_plan, city_regulator):
+    page = browser_client(city_regulator).get("/accounts/audit/").content.decode()
+    assert "双随机抽取（inspection_plan.draw）" in page and "抽取任务数：3" in page
+    assert "公示抽取名单（inspection_plan.commit）" in page
