@@ -153,3 +153,13 @@ def test_the_city_edits_a_checklist_and_new_tasks_use_it(city_regulator, bazhou_
         services.edit_checklist(bazhou_regulator, site_kind="market", items=items)
     with pytest.raises(InvalidInput):
         services.edit_checklist(city_regulator, site_kind="market", items=[{"code": "a", "text": ""}])
+
+
+def test_the_daily_job_publishes_results_on_their_last_day(task, inspector):
+    services.submit_task(inspector, task, answers=_all_yes(task), result=TaskResult.PASSED, inspected_on=YESTERDAY)
+    task.refresh_from_db()
+    assert services.publish_due_results(task.publish_by - dt.timedelta(days=1)) == 0
+    assert services.publish_due_results(task.publish_by) == 1
+    task.refresh_from_db()
+    assert task.status == TaskStatus.PUBLISHED
+    assert AuditEvent.objects.filter(action="inspection_task.publish", object_id=str(task.pk), actor=None).exists()

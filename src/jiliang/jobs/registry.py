@@ -63,6 +63,8 @@ def jobs() -> list[Job]:
             "jiliang.verification.reminders:run", daily_at=dt.time(7, 15)),
         Job("credit.nightly", "record credit events from overdue instruments and failed verifications, recompute every grade",
             "jiliang.credit.collect:run", daily_at=dt.time(2, 30)),
+        Job("supervision.publish_due", "publish inspection results whose 20 working days end today",
+            "jiliang.supervision.services:publish_due_results", daily_at=dt.time(6, 0)),
         Job("tmp.sweep", "remove temporary files a killed process left in JILIANG_TMP_DIR (older than 6 h)",
             "jiliang.tmpfiles:sweep", daily_at=dt.time(4, 0), at_start=True),
     ]

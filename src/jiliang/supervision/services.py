@@ -396,6 +396,23 @@ def publish_task(actor, task: InspectionTask) -> InspectionTask:
     task = InspectionTask.objects.select_for_update().get(pk=task.pk)
     if task.status != TaskStatus.SUBMITTED:
         raise Conflict(_("只有已提交的检查结果可以公开。"))
+    return _publish(actor, task)
+
+
+def publish_due_results(today: dt.date | None = None) -> int:
+    """The daily job: publish every submitted result whose last day to publish has come, so that
+    none stays unpublished past its 20 working days; returns how many."""
+    today = today or timezone.localdate()
+    due = InspectionTask.objects.filter(status=TaskStatus.SUBMITTED, publish_by__lte=today).values_list("pk", flat=True)
+    for pk in list(due):
+        with transaction.atomic():
+            task = InspectionTask.objects.select_for_update().get(pk=pk)
+            if task.status == TaskStatus.SUBMITTED:
+                _publish(None, task)
+    return len(due)
+
+
+def _publish(actor, task: InspectionTask) -> InspectionTask:
     before = audit.snapshot(task, _TASK_FIELDS)
     task.status, task.published_at = TaskStatus.PUBLISHED, timezone.now()
     task.save(update_fields=["status", "published_at", "updated_at"])
