@@ -211,6 +211,8 @@ def _mount_routers() -> None:
     from jiliang.notifications.api import router as notifications_router
     from jiliang.registry.api import router as registry_router
     from jiliang.registry.importing.api import router as imports_router
+    from jiliang.supervision.api import public_router as public_draws_router
+    from jiliang.supervision.api import router as supervision_router
     from jiliang.verification.api import router as verification_router
     from jiliang.verification.documents.api import router as documents_router
     from jiliang.verification.due_api import router as due_router
@@ -228,6 +230,8 @@ def _mount_routers() -> None:
     api.add_router("/v1/", monitoring_router, auth=app_auth("monitoring"))
     api.add_router("/v1/", credit_router, auth=app_auth("credit"))
     api.add_router("/v1/", notifications_router)
+    api.add_router("/v1/", supervision_router, auth=app_auth("supervision"))
+    api.add_router("/v1/", public_draws_router)
     api.add_router("/v1/", public_check_router)
 
 

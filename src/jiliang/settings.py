@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "jiliang.monitoring",
     "jiliang.notifications",
     "jiliang.credit",
+    "jiliang.supervision",
     "jiliang.jobs",
     "jiliang.operations",
     "django.contrib.admin",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("notifications/", include("jiliang.notifications.urls")),
     path("credit/", include("jiliang.credit.urls")),
     path("tasks/", include("jiliang.jobs.urls")),
+    path("supervision/", include("jiliang.supervision.urls")),
     path("verification/", include("jiliang.verification.due_urls")),
     path("i/", include("jiliang.registry.public_urls")),
     path("check/", include("jiliang.verification.public_urls")),

@@ -78,6 +78,16 @@ ACTIONS = {
     "task.export.start": gettext_lazy("发起后台导出"),
     "task.export.completed": gettext_lazy("后台导出完成"),
     "task.export.failed": gettext_lazy("后台导出失败"),
+    "inspection_plan.create": gettext_lazy("新建抽查计划"),
+    "inspection_plan.weights": gettext_lazy("修改抽查权重"),
+    "inspection_plan.commit": gettext_lazy("公示抽取名单"),
+    "inspection_plan.draw": gettext_lazy("双随机抽取"),
+    "inspection_task.from_alert": gettext_lazy("预警转为检查任务"),
+    "inspection_task.submit": gettext_lazy("提交检查记录"),
+    "inspection_task.publish": gettext_lazy("公开检查结果"),
+    "inspection_evidence.add": gettext_lazy("上传检查证据"),
+    "conflict.declare": gettext_lazy("申报回避关系"),
+    "checklist.edit": gettext_lazy("修改检查表"),
 }
 # Snapshot keys that are not fields of the audited model (counts, reasons, loader figures).
 KEYS = {
@@ -100,6 +110,9 @@ KEYS = {
     "token_digest": gettext_lazy("令牌摘要"), "last_register_at": gettext_lazy("最近读数时间"),
     "last_register_seq": gettext_lazy("最近读数序号"), "last_register": gettext_lazy("最近读数"),
     "path": gettext_lazy("区划路径"),
+    "inputs_sha256": gettext_lazy("名单摘要"), "candidates": gettext_lazy("候选对象数"),
+    "seed": gettext_lazy("随机种子"), "checkpoint_size": gettext_lazy("种子检查点"),
+    "drawn": gettext_lazy("抽取任务数"),
 }
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Loaders write "<loader>.load" (demo, seed, history): one bulk load of records.
@@ -165,6 +178,8 @@ def _field_words(model, key: str, value) -> tuple[str, str]:
         if model is None:
             raise FieldDoesNotExist(key)
         field = model._meta.get_field(key.removesuffix("_id"))
+        if field.auto_created and not field.concrete:  # a reverse relation's name, used as a figure's key
+            raise FieldDoesNotExist(key)
     except FieldDoesNotExist:
         return str(KEYS.get(key, key)), value_display(value)
     choices = dict(field.flatchoices) if field.choices else {}

@@ -13,6 +13,7 @@ APPS = {
     "verification": ("read", "write"),
     "monitoring": ("read", "write", "ingest"),
     "credit": ("read", "write"),
+    "supervision": ("read", "write"),
 }
 ALL_SCOPES = tuple(f"{app}:{access}" for app, accesses in APPS.items() for access in accesses)
 # Writes that need the app's ingest scope rather than its write scope.

@@ -65,6 +65,8 @@ def jobs() -> list[Job]:
             "jiliang.credit.collect:run", daily_at=dt.time(2, 30)),
         Job("tasks.run", "run the queued background tasks (large imports and exports), oldest first",
             "jiliang.jobs.services:run_queued", every=dt.timedelta(seconds=2), frequent=True),
+        Job("supervision.publish_due", "publish inspection results whose 20 working days end today",
+            "jiliang.supervision.services:publish_due_results", daily_at=dt.time(6, 0)),
         Job("tmp.sweep", "remove temporary files a killed process left in JILIANG_TMP_DIR (older than 6 h) and expired task files",
             "jiliang.tmpfiles:sweep", daily_at=dt.time(4, 0), at_start=True),
     ]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from jiliang.accounts.models import Role
+from jiliang.accounts.models import REGULATOR_ROLES, Role
 
 EVERY_ROLE = frozenset(Role.values)
 OVERSIGHT = frozenset({Role.CITY_REGULATOR, Role.COUNTY_REGULATOR, Role.AUDITOR})
@@ -53,6 +53,11 @@ MENU = [
     MenuGroup(_("远程监测"), (
         MenuItem(_("预警"), "monitoring:alert-list", OVERSIGHT, "alert-triangle"),
         MenuItem(_("监测设备"), "monitoring:device-list", OVERSIGHT | {Role.OWNER}, "device-desktop-analytics"),
+    )),
+    MenuGroup(_("双随机监管"), (
+        MenuItem(_("抽查计划"), "supervision:plan-list", OVERSIGHT, "shield-check"),
+        MenuItem(_("我的检查任务"), "supervision:my-tasks", frozenset(REGULATOR_ROLES), "circle-check"),
+        MenuItem(_("检查任务"), "supervision:task-list", OVERSIGHT | {Role.OWNER}, "clipboard-list"),
     )),
     MenuGroup(_("信用监管"), (
         MenuItem(_("信用等级"), "credit:list", OVERSIGHT, "shield-check"),

@@ -10,7 +10,7 @@ GREEN, AMBER, RED, GREY, BLUE = "green", "amber", "red", "grey", "blue"
 TONE_BY_CODE = {
     # valid, in use, passed, done
     "issued": GREEN, "valid": GREEN, "pass": GREEN, "in_use": GREEN, "active": GREEN,
-    "completed": GREEN, "in_tolerance": GREEN,
+    "completed": GREEN, "in_tolerance": GREEN, "published": GREEN,
     # needs attention soon, paused, waiting
     "due_soon": AMBER, "suspended": AMBER, "out_of_service": AMBER, "submitted": AMBER,
     "acknowledged": AMBER, "queued": AMBER, "investigating": AMBER, "warning": AMBER, "data_quality": AMBER,
@@ -21,7 +21,7 @@ TONE_BY_CODE = {
     "revoked": GREY, "superseded": GREY, "cancelled": GREY, "deregistered": GREY, "scrapped": GREY,
     "closed": GREY, "false_alarm": GREY,
     # in progress
-    "accepted": BLUE, "calibrated": BLUE, "running": BLUE,
+    "accepted": BLUE, "calibrated": BLUE, "running": BLUE, "committed": BLUE, "drawn": BLUE, "open": BLUE,
     # credit risk grades (信用风险分类): low, ordinary, higher, high
     "grade_A": GREEN, "grade_B": BLUE, "grade_C": AMBER, "grade_D": RED, "pending": AMBER,
 }

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SupervisionConfig(AppConfig):
+    name = "jiliang.supervision"
+    verbose_name = _("双随机监管")
+
+    def ready(self) -> None:
+        from jiliang.supervision import home  # noqa: F401  (registers the home-page cards)
