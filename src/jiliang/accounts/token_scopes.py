@@ -12,6 +12,7 @@ APPS = {
     "registry": ("read", "write"),
     "verification": ("read", "write"),
     "monitoring": ("read", "write", "ingest"),
+    "enforcement": ("read", "write"),
 }
 ALL_SCOPES = tuple(f"{app}:{access}" for app, accesses in APPS.items() for access in accesses)
 # Writes that need the app's ingest scope rather than its write scope.
