@@ -13,7 +13,6 @@ from jiliang.registry import services as registry_services
 from jiliang.registry.models import InstrumentType, SiteKind
 
 _serial = itertools.count(1)
-from enforcement_fixtures import PDF, PNG  # noqa: F401  (shared constants)
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiliang.accounts import audit
-from jiliang.accounts.access import AccessDenied, require, scope
+from jiliang.accounts.access import AccessDenied, require
 from jiliang.accounts.masking import mask_owner_name, mask_personal_data
 from jiliang.accounts.models import Division
 from jiliang.enforcement import credit_link, deadlines, identity, legal_basis, uploads
@@ -582,7 +582,3 @@ def publish_model_unit(actor, unit: ModelUnit) -> ModelUnit:
                        summary=_("%(year)d 年度诚信计量示范单位") % {"year": unit.year})
     return unit
 
-
-def scoped_organization(actor, organization_id) -> Organization | None:
-    """An organization the actor may see, or None."""
-    return scope(Organization.objects.all(), actor).filter(pk=organization_id).first()

@@ -53,6 +53,12 @@ MENU = [
         MenuItem(_("预警"), "monitoring:alert-list", OVERSIGHT, "alert-triangle"),
         MenuItem(_("监测设备"), "monitoring:device-list", OVERSIGHT | {Role.OWNER}, "device-desktop-analytics"),
     )),
+    MenuGroup(_("执法监管"), (
+        MenuItem(_("投诉举报"), "enforcement:complaint-list", OVERSIGHT, "info-circle"),
+        MenuItem(_("案件"), "enforcement:case-list", OVERSIGHT | {Role.OWNER}, "shield-check"),
+        MenuItem(_("诚信承诺"), "enforcement:commitments", OVERSIGHT | {Role.OWNER}, "certificate"),
+        MenuItem(_("示范单位"), "enforcement:model-units", OVERSIGHT, "circle-check"),
+    )),
     MenuGroup(_("统计分析"), (
         MenuItem(_("检定统计"), "due:statistics", EVERY_ROLE - {Role.OWNER}, "chart-bar"),
     )),

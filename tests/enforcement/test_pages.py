@@ -1,0 +1,87 @@
+"""The enforcement pages: the public form, tracking and publication without sign-in; the officers'
+complaint and case pages scoped to the county; the case documents as PDFs."""
+
+from django.test import Client
+from django.utils import timezone
+
+from jiliang.enforcement import services
+from jiliang.enforcement.models import CaseStage, Complaint, ComplaintState
+
+
+def _post_form(client, site, **fields):
+    return client.post("/complaints/", {"kind": "report", "subject": "short_weight", "description": "少秤",
+                                        "occurred_on": timezone.localdate().isoformat(), "site": site.pk} | fields)
+
+
+def test_public_form_search_submit_and_track(db, station):
+    site, _ = station
+    client = Client()
+    assert client.get("/complaints/").status_code == 200
+    found = client.post("/complaints/", {"site_search": site.name[:4], "search": "1"})
+    assert site.name in found.content.decode()
+    done = _post_form(client, site, name="赵六", phone="13700002222")
+    assert done.status_code == 302
+    page = client.get(done.url).content.decode()
+    code = Complaint.objects.get().pk and page.split('data-testid="tracking-code">')[1].split("<")[0]
+    tracked = client.post("/complaints/track", {"code": code}).content.decode()
+    assert "待受理" in tracked and "13700002222" not in tracked
+    missing = client.post("/complaints/track", {"code": "AAAAAAAAAAAA"}).content.decode()
+    wrong = client.post("/complaints/track", {"code": code[:-1] + ("A" if code[-1] != "A" else "B")}).content.decode()
+    assert 'data-testid="track-not-found"' in missing and 'data-testid="track-not-found"' in wrong
+
+
+def test_public_form_without_a_place_says_so(db):
+    answer = Client().post("/complaints/", {"kind": "report", "subject": "cheating", "description": "x",
+                                            "occurred_on": timezone.localdate().isoformat()})
+    assert answer.status_code == 200 and "请选择经营场所，或填写地址" in answer.content.decode()
+    assert not Complaint.objects.exists()
+
+
+def test_officer_pages_and_documents(db, station, submit, bazhou_regulator, tongjiang_regulator, password, open_case_for):
+    complaint, _ = submit()
+    officer, other = Client(), Client()
+    officer.force_login(bazhou_regulator)
+    other.force_login(tongjiang_regulator)
+    assert officer.get("/enforcement/complaints/").status_code == 200
+    assert other.get(f"/enforcement/complaints/{complaint.pk}/").status_code == 404
+    answer = officer.post(f"/enforcement/complaints/{complaint.pk}/", {"state": ComplaintState.ACCEPTED})
+    assert answer.status_code == 302
+    opened = officer.post(f"/enforcement/complaints/{complaint.pk}/case",
+                          {"title": "少秤", "discovered_on": timezone.localdate().isoformat()})
+    assert opened.status_code == 302
+    case_url = opened.url
+    assert "立案审批表" in officer.get(case_url).content.decode()
+    pdf = officer.get(case_url + "filing.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert officer.get(case_url + "decision.pdf").status_code == 404
+    assert officer.post(case_url, {"form": "advance", "stage": CaseStage.NOTIFIED}).status_code == 200  # skipped
+    for stage in (CaseStage.INVESTIGATING, CaseStage.NOTIFIED):
+        assert officer.post(case_url, {"form": "advance", "stage": stage}).status_code == 302
+    refused = officer.post(case_url, {"form": "decision", "basis": "", "facts": "少秤", "warning": "on"})
+    assert refused.status_code == 200 and "error-summary" in refused.content.decode()
+    assert officer.post(case_url, {"form": "decision", "basis": "inaccurate_use", "facts": "少秤",
+                                   "fine_amount": "500"}).status_code == 302
+    assert officer.get(case_url + "decision.pdf").content.startswith(b"%PDF")
+    assert officer.post(case_url, {"form": "publish"}).status_code == 302
+    assert "罚款 500.00 元" in Client().get("/complaints/penalties").content.decode()
+    assert officer.get("/enforcement/cases/").status_code == 200
+    assert other.get(case_url).status_code == 404
+    assert Complaint.objects.get().state == ComplaintState.REFERRED
+
+
+def test_owner_signs_a_commitment_and_city_publishes_a_model_unit(db, station, make_user, bazhou_regulator, city_regulator):
+    site, _ = station
+    owner = make_user("owner", organization=site.organization)
+    client = Client()
+    client.force_login(owner)
+    assert client.post("/enforcement/commitments/", {"signer_name": "张经理", "agree": "on"}).status_code == 302
+    assert "张经理" in client.get("/enforcement/commitments/").content.decode()
+    county = Client()
+    county.force_login(bazhou_regulator)
+    assert county.post("/enforcement/model-units/", {"organization": site.organization_id, "year": 2026,
+                                                     "reason": "连续三年无违法记录"}).status_code == 302
+    city = Client()
+    city.force_login(city_regulator)
+    unit_id = services.ModelUnit.objects.get().pk
+    assert city.post(f"/enforcement/model-units/{unit_id}/publish").status_code == 302
+    assert site.organization.name in Client().get("/complaints/penalties").content.decode()
