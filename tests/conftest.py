@@ -10,6 +10,7 @@ from django.apps import apps as django_apps
 from django.core import serializers
 from django.db import connection
 from django.test import Client, override_settings
+from hypothesis import settings as hypothesis_settings
 
 from jiliang.accounts import services as account_services
 from jiliang.accounts.models import Division, Role, User
@@ -20,6 +21,11 @@ from jiliang.registry.models import Organization
 from jiliang.verification.models import Institution
 
 PASSWORD = "Test-Passw0rd!"
+
+# Tests never assert on wall-clock time: Hypothesis's per-example deadline (200 ms) failed
+# property tests on a loaded 2-core machine, so it is off for the whole suite.
+hypothesis_settings.register_profile("jiliang", deadline=None)
+hypothesis_settings.load_profile("jiliang")
 _serial = itertools.count(1)
 
 

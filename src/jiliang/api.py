@@ -204,8 +204,12 @@ def on_unexpected_error(request, exc: Exception):
 
 def _mount_routers() -> None:
     from jiliang.accounts.api import router as accounts_router
+<<<<<<< HEAD
     from jiliang.enforcement.api import public_router as public_complaints_router
     from jiliang.enforcement.api import router as enforcement_router
+=======
+    from jiliang.credit.api import router as credit_router
+>>>>>>> main
     from jiliang.ledger.api import router as ledger_router
     from jiliang.monitoring.api import router as monitoring_router
     from jiliang.notifications.api import router as notifications_router
@@ -224,6 +228,7 @@ def _mount_routers() -> None:
     api.add_router("/v1/", due_router, auth=app_auth("verification"))
     api.add_router("/v1/", documents_router, auth=app_auth("verification"))
     api.add_router("/v1/", monitoring_router, auth=app_auth("monitoring"))
+    api.add_router("/v1/", credit_router, auth=app_auth("credit"))
     api.add_router("/v1/", notifications_router)
     api.add_router("/v1/", public_check_router)
     api.add_router("/v1/", enforcement_router, auth=app_auth("enforcement"))

@@ -71,7 +71,11 @@ INSTALLED_APPS = [
     "jiliang.ledger",
     "jiliang.monitoring",
     "jiliang.notifications",
+<<<<<<< HEAD
     "jiliang.enforcement",
+=======
+    "jiliang.credit",
+>>>>>>> main
     "jiliang.jobs",
     "jiliang.operations",
     "django.contrib.admin",

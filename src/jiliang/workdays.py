@@ -1,10 +1,14 @@
-"""Working-day arithmetic (工作日) for statutory deadlines, from the State Council's holiday
-schedule in chinese-calendar: statutory holidays are off, make-up working days (调休上班, often a
-Saturday or Sunday) are on. A year the pinned calendar does not know yet falls back to Monday to
-Friday, so a deadline is never refused, only computed without that year's holidays.
+"""Working-day arithmetic on the Chinese calendar (工作日), for statutory deadlines.
 
-Pure: imports no Django. A deadline "within N working days of day D" is ``add_working_days(D, N)``:
-the day D itself does not count, the Nth working day after it is the last day allowed.
+Deadlines in law count working days (工作日): publishing an inspection result within 20 working
+days (双随机、一公开), answering a complaint. A working day is what the State Council's yearly
+schedule says: weekdays, less the statutory holidays, plus the make-up working days (调休) that fall
+on a weekend. chinese-calendar carries that schedule for the years it knows; for a year it does not
+know yet, Monday to Friday count, and a newer release of the library brings the next year.
+
+Counting convention: the start day itself is never counted, so ``add_working_days(d, n)`` is the
+n-th working day after ``d``, and ``working_days_between(d, add_working_days(d, n)) == n``.
+Pure Python; no Django import.
 """
 
 from __future__ import annotations
@@ -14,18 +18,21 @@ from functools import lru_cache
 
 import chinese_calendar
 
+_DAY = timedelta(days=1)
+
 
 @lru_cache(maxsize=8192)
 def is_working_day(day: date) -> bool:
+    """Whether ``day`` is a working day (a make-up Saturday is; a holiday Monday is not)."""
     try:
         return chinese_calendar.is_workday(day)
-    except NotImplementedError:  # a year the pinned calendar does not cover yet
+    except NotImplementedError:  # a year the pinned calendar does not cover
         return day.weekday() < 5
 
 
 def add_working_days(start: date, n: int) -> date:
-    """The ``n``-th working day after ``start`` (``start`` itself for n = 0; backwards for n < 0)."""
-    step = timedelta(days=1 if n >= 0 else -1)
+    """The n-th working day after ``start`` (before it for a negative n; ``start`` for 0)."""
+    step = _DAY if n >= 0 else -_DAY
     day, left = start, abs(n)
     while left:
         day += step
@@ -35,8 +42,7 @@ def add_working_days(start: date, n: int) -> date:
 
 
 def working_days_between(a: date, b: date) -> int:
-    """How many working days lie after ``a`` up to and including ``b`` (negative when b < a), so
-    that ``working_days_between(a, add_working_days(a, n)) == n``."""
+    """Working days after ``a`` up to and including ``b`` (negative when ``b`` is before ``a``)."""
     if b < a:
         return -working_days_between(b, a)
-    return sum(1 for offset in range(1, (b - a).days + 1) if is_working_day(a + timedelta(days=offset)))
+    return sum(1 for offset in range(1, (b - a).days + 1) if is_working_day(a + offset * _DAY))

@@ -148,6 +148,8 @@ class TokenScope(models.TextChoices):
     MONITORING_READ = "monitoring:read", _("在线监测：查看")
     MONITORING_WRITE = "monitoring:write", _("在线监测：设备与告警处置")
     MONITORING_INGEST = "monitoring:ingest", _("在线监测：上传数据文件")
+    CREDIT_READ = "credit:read", _("信用分级：查看")
+    CREDIT_WRITE = "credit:write", _("信用分级：异议与分值")
 
 
 def default_token_expiry():

@@ -59,6 +59,11 @@ MENU = [
         MenuItem(_("诚信承诺"), "enforcement:commitments", OVERSIGHT | {Role.OWNER}, "certificate"),
         MenuItem(_("示范单位"), "enforcement:model-units", OVERSIGHT, "circle-check"),
     )),
+    MenuGroup(_("信用监管"), (
+        MenuItem(_("信用等级"), "credit:list", OVERSIGHT, "shield-check"),
+        MenuItem(_("本单位信用"), "credit:mine", frozenset({Role.OWNER}), "shield-check"),
+        MenuItem(_("信用异议"), "credit:objection-list", OVERSIGHT | {Role.OWNER}, "info-circle"),
+    )),
     MenuGroup(_("统计分析"), (
         MenuItem(_("检定统计"), "due:statistics", EVERY_ROLE - {Role.OWNER}, "chart-bar"),
     )),

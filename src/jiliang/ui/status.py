@@ -22,6 +22,8 @@ TONE_BY_CODE = {
     "closed": GREY, "false_alarm": GREY,
     # in progress
     "accepted": BLUE, "calibrated": BLUE,
+    # credit risk grades (信用风险分类): low, ordinary, higher, high
+    "grade_A": GREEN, "grade_B": BLUE, "grade_C": AMBER, "grade_D": RED, "pending": AMBER,
 }
 
 TONE_BY_WORD = {

@@ -1,0 +1,70 @@
+"""Reads of the credit app, each starting from ``scope(...)`` (except ``grades_for``, which other
+apps' services call for organizations they have already scoped)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from jiliang.accounts.access import scope
+from jiliang.credit import scoring, weights
+from jiliang.credit.models import CreditEvent, CreditGrade, EventState, Objection
+from jiliang.registry.models import Organization
+
+
+def grades_for(organization_ids: Iterable[int]) -> dict[int, str]:
+    """Grade "A".."D" of every id; one without a computed grade has the data file's default."""
+    ids = list(organization_ids)
+    grades = {organization_id: weights.default_grade() for organization_id in ids}
+    rows = CreditGrade.objects.filter(organization_id__in=ids).values_list("organization_id", "grade")
+    grades.update(rows)
+    return grades
+
+
+def organizations(user, *, grade: str | None = None, division_code: str | None = None,
+                  query: str | None = None) -> QuerySet[Organization]:
+    """The businesses the reader may see with their computed grade (``credit_grade``, absent for the
+    default grade), for the regulator's list."""
+    queryset = scope(Organization.objects.select_related("credit_grade", "division"), user)
+    if division_code:
+        queryset = queryset.filter(division__path__contains=f"{division_code}/")
+    if query:
+        queryset = queryset.filter(name__icontains=query) | queryset.filter(uscc__iexact=query)
+    if grade:
+        if grade == weights.default_grade():
+            queryset = queryset.filter(credit_grade__grade=grade) | queryset.filter(credit_grade__isnull=True)
+        else:
+            queryset = queryset.filter(credit_grade__grade=grade)
+    return queryset.order_by("name", "pk")
+
+
+def organization(user, organization_id: int) -> Organization | None:
+    return scope(Organization.objects.select_related("credit_grade", "division"), user).filter(
+        pk=organization_id).first()
+
+
+def events(user, organization_id: int | None = None) -> QuerySet[CreditEvent]:
+    queryset = scope(CreditEvent.objects.select_related("organization"), user)
+    if organization_id is not None:
+        queryset = queryset.filter(organization_id=organization_id)
+    return queryset.order_by("-occurred_on", "-id")
+
+
+def explanation(organization: Organization, on: dt.date | None = None) -> tuple[float, str, list[tuple]]:
+    """(score, grade, [(event, line)]) of an organization the caller has already read through scope:
+    every event in force with what it counts today."""
+    on = on or timezone.localdate()
+    rows = list(CreditEvent.objects.filter(organization=organization, state=EventState.IN_FORCE)
+                .order_by("-occurred_on", "-id"))
+    weight_table, scale = weights.in_force(), weights.scale()
+    events_today = [(event.kind, event.occurred_on) for event in rows]
+    value, grade = scoring.grade_of(events_today, weight_table, scale, on)
+    return value, grade, [(event, scoring.line(event.kind, event.occurred_on, weight_table, on)) for event in rows]
+
+
+def objections(user, *, state: str | None = None) -> QuerySet[Objection]:
+    queryset = scope(Objection.objects.select_related("event__organization", "raised_by", "decided_by"), user)
+    return queryset.filter(state=state) if state else queryset
