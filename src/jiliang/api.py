@@ -204,12 +204,9 @@ def on_unexpected_error(request, exc: Exception):
 
 def _mount_routers() -> None:
     from jiliang.accounts.api import router as accounts_router
-<<<<<<< HEAD
+    from jiliang.credit.api import router as credit_router
     from jiliang.enforcement.api import public_router as public_complaints_router
     from jiliang.enforcement.api import router as enforcement_router
-=======
-    from jiliang.credit.api import router as credit_router
->>>>>>> main
     from jiliang.ledger.api import router as ledger_router
     from jiliang.monitoring.api import router as monitoring_router
     from jiliang.notifications.api import router as notifications_router

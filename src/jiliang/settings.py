@@ -71,11 +71,8 @@ INSTALLED_APPS = [
     "jiliang.ledger",
     "jiliang.monitoring",
     "jiliang.notifications",
-<<<<<<< HEAD
-    "jiliang.enforcement",
-=======
     "jiliang.credit",
->>>>>>> main
+    "jiliang.enforcement",
     "jiliang.jobs",
     "jiliang.operations",
     "django.contrib.admin",

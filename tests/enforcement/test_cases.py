@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from jiliang.accounts.access import AccessDenied
 from jiliang.accounts.models import AuditEvent
+from jiliang.credit.models import CreditEvent
 from jiliang.enforcement import selectors, services
 from jiliang.enforcement.models import Case, CaseStage, ComplaintState, Evidence, Publication
 from jiliang.errors import InvalidInput
@@ -140,8 +141,8 @@ def test_complaint_to_case_to_decision_to_publication_to_credit(submit, bazhou_r
     reward = services.decide_reward(bazhou_regulator, complaint, amount=Decimal("200"))
     assert reward.case == case
     assert AuditEvent.objects.filter(action__in=["case.decide", "case.publish", "complaint.reward"]).count() == 3
-    credit = pytest.importorskip("jiliang.credit.models")
-    assert credit.CreditEvent.objects.filter(organization=site.organization, kind="case_penalty").exists()
+    assert CreditEvent.objects.filter(organization=site.organization, kind="case_penalty", source_type="case",
+                                      source_id=str(case.pk)).exists()
 
 
 def test_publication_needs_a_decision(open_case_for, bazhou_regulator):

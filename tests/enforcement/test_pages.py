@@ -4,6 +4,7 @@ complaint and case pages scoped to the county; the case documents as PDFs."""
 from django.test import Client
 from django.utils import timezone
 
+from jiliang.credit.models import CreditEvent
 from jiliang.enforcement import services
 from jiliang.enforcement.models import CaseStage, Complaint, ComplaintState
 
@@ -85,3 +86,5 @@ def test_owner_signs_a_commitment_and_city_publishes_a_model_unit(db, station, m
     unit_id = services.ModelUnit.objects.get().pk
     assert city.post(f"/enforcement/model-units/{unit_id}/publish").status_code == 302
     assert site.organization.name in Client().get("/complaints/penalties").content.decode()
+    kinds = set(CreditEvent.objects.filter(organization=site.organization).values_list("kind", flat=True))
+    assert {"commitment_signed", "model_unit"} <= kinds

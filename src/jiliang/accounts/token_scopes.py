@@ -12,11 +12,8 @@ APPS = {
     "registry": ("read", "write"),
     "verification": ("read", "write"),
     "monitoring": ("read", "write", "ingest"),
-<<<<<<< HEAD
     "enforcement": ("read", "write"),
-=======
     "credit": ("read", "write"),
->>>>>>> main
 }
 ALL_SCOPES = tuple(f"{app}:{access}" for app, accesses in APPS.items() for access in accesses)
 # Writes that need the app's ingest scope rather than its write scope.

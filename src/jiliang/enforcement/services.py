@@ -20,7 +20,8 @@ from jiliang.accounts import audit
 from jiliang.accounts.access import AccessDenied, require
 from jiliang.accounts.masking import mask_owner_name, mask_personal_data
 from jiliang.accounts.models import Division
-from jiliang.enforcement import credit_link, deadlines, identity, legal_basis, uploads
+from jiliang.credit.services import record_credit_event
+from jiliang.enforcement import deadlines, identity, legal_basis, uploads
 from jiliang.enforcement.models import (
     COMPLAINT_TRANSITIONS,
     Case,
@@ -438,9 +439,9 @@ def decide(actor, case: Case, *, basis: str, facts: str, warning: bool = False, 
     _enter(actor, case, CaseStage.DECIDED, on, due=stage_due(case, CaseStage.DECIDED), late_reason=late_reason)
     case.save()
     audit.record(actor, "case.decide", case, before=before, after=audit.snapshot(case), division=case.division)
-    credit_link.record(actor, organization=case.organization,
+    record_credit_event(actor, organization=case.organization,
                        kind="case_penalty" if case.is_penalty else "case_warning", occurred_on=on,
-                       source_type="case", source_id=case.pk, summary=f"{case.number} {case.title}"[:200])
+                       source_type="case", source_id=str(case.pk), summary=f"{case.number} {case.title}"[:200])
     if seal_broken and case.instrument.status == InstrumentStatus.IN_USE:
         change_instrument_status(actor, case.instrument, status=InstrumentStatus.OUT_OF_SERVICE, effective_on=on,
                                  reason=_("案件 %(n)s：铅封破坏，须重新检定合格后方可使用") % {"n": case.number})
@@ -542,8 +543,8 @@ def sign_commitment(actor, *, signer_name: str) -> Commitment:
     commitment.save()
     organization = commitment.organization
     audit.record(actor, "commitment.sign", commitment, after=audit.snapshot(commitment), division=organization.division)
-    credit_link.record(actor, organization=organization, kind="commitment_signed", occurred_on=commitment.signed_on,
-                       source_type="commitment", source_id=commitment.pk, summary=_("签署诚信计量自我承诺书"))
+    record_credit_event(actor, organization=organization, kind="commitment_signed", occurred_on=commitment.signed_on,
+                       source_type="commitment", source_id=str(commitment.pk), summary=_("签署诚信计量自我承诺书"))
     return commitment
 
 
@@ -577,8 +578,8 @@ def publish_model_unit(actor, unit: ModelUnit) -> ModelUnit:
     unit.save()
     audit.record(actor, "model_unit.publish", unit, before=before, after=audit.snapshot(unit, ["state", "published_on"]),
                  division=unit.organization.division)
-    credit_link.record(actor, organization=unit.organization, kind="model_unit", occurred_on=unit.published_on,
-                       source_type="model_unit", source_id=unit.pk,
+    record_credit_event(actor, organization=unit.organization, kind="model_unit", occurred_on=unit.published_on,
+                       source_type="model_unit", source_id=str(unit.pk),
                        summary=_("%(year)d 年度诚信计量示范单位") % {"year": unit.year})
     return unit
 
