@@ -63,6 +63,10 @@ def jobs() -> list[Job]:
             "jiliang.verification.reminders:run", daily_at=dt.time(7, 15)),
         Job("credit.nightly", "record credit events from overdue instruments and failed verifications, recompute every grade",
             "jiliang.credit.collect:run", daily_at=dt.time(2, 30)),
+        Job("enforcement.reminders", "remind complaint handlers of deadlines near, escalate overdue ones to the city",
+            "jiliang.enforcement.reminders:run", daily_at=dt.time(7, 30)),
+        Job("enforcement.sharing", "export yesterday's cases and inspection results for the national platforms",
+            "jiliang.enforcement.sharing:run", daily_at=dt.time(1, 30)),
         Job("tmp.sweep", "remove temporary files a killed process left in JILIANG_TMP_DIR (older than 6 h)",
             "jiliang.tmpfiles:sweep", daily_at=dt.time(4, 0), at_start=True),
     ]
