@@ -11,6 +11,15 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern); the service checks each."""
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return super().clean(data, initial)
+
+
 class ComplaintForm(forms.Form):
     """The public form: what, where (a registered site found by its name, or a typed address with
     its county), when, the instrument's public code, photos and, optionally, who."""
@@ -28,7 +37,7 @@ class ComplaintForm(forms.Form):
     occurred_on = forms.DateField(label=_("发生日期"), widget=DateInput)
     instrument_code = forms.CharField(label=_("器具公开码"), max_length=16, required=False,
                                       help_text=_("计量器具二维码卡片上的编码，可不填。"))
-    photos = forms.FileField(label=_("照片"), required=False, widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png"}),
+    photos = MultipleFileField(label=_("照片"), required=False, widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png"}),
                              help_text=_("最多 5 张 JPEG 或 PNG 图片，每张不超过 5 MB。"))
     name = forms.CharField(label=_("您的姓名"), max_length=64, required=False,
                            help_text=_("可匿名。留下的身份信息加密保存，只有承办人可见。"))
