@@ -162,7 +162,7 @@ def submit_complaint(*, kind: str = ComplaintKind.REPORT, subject: str, descript
         ComplaintPhoto(complaint=complaint, content_type=c.content_type, size=c.size, sha256=c.sha256, data=c.data)
         for c in checked
     ])
-    audit.record(PUBLIC_ACTOR, "complaint.submit", complaint, after=audit.snapshot(complaint) | {"photos": len(checked)},
+    audit.record(PUBLIC_ACTOR, "complaint.submit", complaint, after=audit.snapshot(complaint) | {"photo_count": len(checked)},
                  division=complaint.division)
     return complaint, code
 
