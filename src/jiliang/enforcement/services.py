@@ -259,8 +259,10 @@ def next_stage(case: Case) -> str | None:
 
 
 def _stage_day(case: Case, stage: str) -> datetime.date | None:
-    if stage == "discovered":
-        return case.discovered_on
+    # The dates the case row keeps itself need no query (a list of cases reads each one's deadline).
+    kept = {"discovered": case.discovered_on, CaseStage.FILED: case.filed_on, CaseStage.DECIDED: case.decided_on}
+    if stage in kept:
+        return kept[stage]
     entry = case.stages.filter(stage=stage).order_by("-id").first()
     return entry.entered_on if entry else None
 
