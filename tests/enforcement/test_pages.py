@@ -88,3 +88,23 @@ def test_owner_signs_a_commitment_and_city_publishes_a_model_unit(db, station, m
     assert site.organization.name in Client().get("/complaints/penalties").content.decode()
     kinds = set(CreditEvent.objects.filter(organization=site.organization).values_list("kind", flat=True))
     assert {"commitment_signed", "model_unit"} <= kinds
+
+
+def test_the_form_asks_a_captcha_after_volume_and_accepts_its_answer(db, station, settings):
+    import re
+
+    settings.JILIANG_COMPLAINT_CAPTCHA_AFTER = 1
+    site, _ = station
+    client = Client()
+    assert _post_form(client, site).status_code == 302
+
+    def question_and_token(html):
+        a, b = re.search(r"验证问题：(\d+) \+ (\d+)", html).groups()
+        return int(a) + int(b), re.search(r'name="captcha_token" value="([^"]+)"', html).group(1)
+
+    answer, token = question_and_token(client.get("/complaints/").content.decode())
+    wrong = _post_form(client, site, subject="cheating", captcha_token=token, captcha_answer=str(answer + 1))
+    assert wrong.status_code == 200 and Complaint.objects.count() == 1
+    answer, token = question_and_token(wrong.content.decode())  # a new question, its own token
+    right = _post_form(client, site, subject="cheating", captcha_token=token, captcha_answer=str(answer))
+    assert right.status_code == 302 and Complaint.objects.count() == 2

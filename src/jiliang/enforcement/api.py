@@ -75,10 +75,10 @@ def submit(client: str, values: dict, photos: list[tuple[str, bytes]]):
         abuse.refuse_if_over_limit(client)
     except abuse.Throttled:
         raise HttpError(429, "") from None
-    if abuse.needs_captcha(client) and not abuse.captcha_passes(values.pop("captcha_token", ""),
-                                                                values.pop("captcha_answer", "")):
+    token, answer = values.pop("captcha_token", ""), values.pop("captcha_answer", "")
+    if abuse.needs_captcha(client) and not abuse.captcha_passes(token, answer):
         raise InvalidInput(_("请正确回答验证问题。"), {"captcha_answer": [_("验证答案不正确或已过期，请重新回答。")]})
-    values.pop("captcha_token", None), values.pop("captcha_answer", None)
+    abuse.count_submission(client)  # every attempt past the captcha counts, a refused one too
     site_id, code = values.pop("site_id", None), values.pop("division", "")
     site = Site.objects.filter(pk=site_id).select_related("division").first() if site_id else None
     division = Division.objects.filter(code=code).first() if code else None
@@ -93,7 +93,6 @@ def submit(client: str, values: dict, photos: list[tuple[str, bytes]]):
     complaint, tracking_code = services.submit_complaint(
         site=site, division=division, identity_fields=identity_fields,
         photos=[services.PhotoUpload(name, data) for name, data in photos], **values)
-    abuse.count_submission(client)
     return complaint, tracking_code
 
 

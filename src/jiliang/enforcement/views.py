@@ -82,6 +82,9 @@ def complaint_form(request):
         else:
             request.session["complaint_code"] = code
             return redirect("complaints:submitted")
+    if form.is_bound and "captcha_token" in form.fields:  # the page asks a new question: carry its token
+        form.data = form.data.copy()
+        form.data["captcha_token"], form.data["captcha_answer"] = token, ""
     return render(request, "enforcement/complaint_form.html", {"form": form})
 
 
