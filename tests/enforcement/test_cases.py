@@ -150,3 +150,9 @@ def test_publication_needs_a_decision(open_case_for, bazhou_regulator):
     with pytest.raises(InvalidInput):
         services.publish(bazhou_regulator, case)
     assert not Publication.objects.exists()
+
+
+def test_a_case_from_an_alert_needs_a_confirmed_alert(open_case_for):
+    with pytest.raises(InvalidInput) as refused:
+        open_case_for(source_type="alert", source_id="999")
+    assert "source_id" in refused.value.fields

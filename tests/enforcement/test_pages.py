@@ -108,3 +108,24 @@ def test_the_form_asks_a_captcha_after_volume_and_accepts_its_answer(db, station
     answer, token = question_and_token(wrong.content.decode())  # a new question, its own token
     right = _post_form(client, site, subject="cheating", captcha_token=token, captcha_answer=str(answer))
     assert right.status_code == 302 and Complaint.objects.count() == 2
+
+
+def test_a_confirmed_alert_opens_a_case_from_its_page(db, station, bazhou_regulator, city_regulator):
+
+    from jiliang.monitoring import services as monitoring_services
+    from jiliang.monitoring.models import Alert, AlertState, Severity
+
+    site, instrument = station
+    device = monitoring_services.register_device(city_regulator, code="dev-case-1", kind="nozzle", site=site,
+                                                   instrument=instrument)
+    alert = Alert.objects.create(rule_code="FD-01", severity=Severity.WARNING, state=AlertState.CONFIRMED,
+                                 device=device, site=site, division=site.division, message="付油量异常",
+                                 opened_at=timezone.now(), last_seen_at=timezone.now())
+    client = Client()
+    client.force_login(bazhou_regulator)
+    assert f"/enforcement/alerts/{alert.pk}/case" in client.get(f"/monitoring/alerts/{alert.pk}/").content.decode()
+    opened = client.post(f"/enforcement/alerts/{alert.pk}/case",
+                         {"title": "付油量异常", "discovered_on": timezone.localdate().isoformat()})
+    assert opened.status_code == 302
+    case = services.Case.objects.get()
+    assert case.source_type == "alert" and case.source_id == str(alert.pk) and case.site == site

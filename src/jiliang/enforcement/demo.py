@@ -87,8 +87,8 @@ def _cases(bazhou, tongjiang, city, referred, jiangbei, nuojiang):
     services.publish(city, warned)
 
     enyang = _site("巴中市恩阳区恩阳古镇加油站")
-    services.open_case(city, source_type="alert", organization=enyang.organization, site=enyang,
-                       title="监测预警：加油机付油量异常", discovered_on=timezone.localdate())
+    services.open_case(city, source_type="manual", organization=enyang.organization, site=enyang,
+                       title="日常检查：加油机未按期申请检定", discovered_on=timezone.localdate())
     return 4
 
 

@@ -44,6 +44,7 @@ from jiliang.enforcement.models import (
 )
 from jiliang.errors import Conflict, InvalidInput
 from jiliang.ledger import services as ledger
+from jiliang.monitoring.models import Alert, AlertState
 from jiliang.registry.models import Instrument, InstrumentStatus, Organization, Site
 from jiliang.registry.services import change_instrument_status
 
@@ -325,6 +326,9 @@ def open_case(actor, *, source_type: str, source_id="", organization: Organizati
             if str(source_id).isdigit() else None
         if complaint is None or complaint.state != ComplaintState.ACCEPTED:
             errors["source_id"] = [_("只有已受理的投诉举报可以立案。")]
+    if source_type == CaseSource.ALERT and not Alert.objects.filter(
+            pk=str(source_id) if str(source_id).isdigit() else None, state=AlertState.CONFIRMED).exists():
+        errors["source_id"] = [_("只有核查属实的预警可以立案。")]
     if errors:
         raise InvalidInput(_("不能立案。"), errors)
     division = _county((site or organization).division)

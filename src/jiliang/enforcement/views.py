@@ -26,6 +26,7 @@ from jiliang.enforcement.forms import (
 )
 from jiliang.enforcement.models import Case, CaseSource, CaseStage, ComplaintState, ModelUnit
 from jiliang.errors import DomainError
+from jiliang.monitoring import selectors as monitoring_selectors
 from jiliang.registry.models import Organization, Site
 from jiliang.ui.listing import ListColumn, Listing, render_listing
 from jiliang.verification.public_views import client_of
@@ -188,23 +189,36 @@ def complaint_photo(request, pk: int, photo_id: int):
     return HttpResponse(bytes(photo.data), content_type=photo.content_type)
 
 
-@login_required
-def case_open(request, complaint_id: int):
-    complaint = get_object_or_404(selectors.complaints(request.user), pk=complaint_id)
-    form = CaseForm(request.POST or None, initial={
-        "title": complaint.get_subject_display(), "discovered_on": timezone.localdate(complaint.received_at)})
+def _open_case_page(request, *, source_type, source, organization, site, instrument, title, discovered_on, back):
+    form = CaseForm(request.POST or None, initial={"title": title, "discovered_on": discovered_on})
     if request.method == "POST" and form.is_valid():
         try:
-            case = services.open_case(
-                request.user, source_type=CaseSource.COMPLAINT, source_id=complaint.pk,
-                organization=complaint.organization, site=complaint.site, instrument=complaint.instrument,
-                **form.cleaned_data)
+            case = services.open_case(request.user, source_type=source_type, source_id=source.pk,
+                                      organization=organization, site=site, instrument=instrument, **form.cleaned_data)
         except DomainError as error:
             _attach(form, error)
         else:
             return redirect("enforcement:case-detail", pk=case.pk)
-    return render(request, "ui/form.html", {"title": _("立案"), "form": form,
-                                            "cancel_url": reverse("enforcement:complaint-detail", args=[complaint.pk])})
+    return render(request, "ui/form.html", {"title": _("立案"), "form": form, "cancel_url": back})
+
+
+@login_required
+def case_open(request, complaint_id: int):
+    complaint = get_object_or_404(selectors.complaints(request.user), pk=complaint_id)
+    return _open_case_page(request, source_type=CaseSource.COMPLAINT, source=complaint,
+                           organization=complaint.organization, site=complaint.site, instrument=complaint.instrument,
+                           title=complaint.get_subject_display(),
+                           discovered_on=timezone.localdate(complaint.received_at),
+                           back=reverse("enforcement:complaint-detail", args=[complaint.pk]))
+
+
+@login_required
+def case_open_from_alert(request, alert_id: int):
+    alert = get_object_or_404(monitoring_selectors.alerts(request.user).select_related("site", "device"), pk=alert_id)
+    return _open_case_page(request, source_type=CaseSource.ALERT, source=alert, organization=alert.site.organization,
+                           site=alert.site, instrument=alert.device.instrument, title=alert.message,
+                           discovered_on=timezone.localdate(alert.opened_at),
+                           back=reverse("monitoring:alert-detail", args=[alert.pk]))
 
 
 # ---------------------------------------------------------------- cases

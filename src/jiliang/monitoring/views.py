@@ -87,7 +87,9 @@ def alert_detail(request, pk: int):
     return render(request, "monitoring/alert_detail.html", {
         "title": _("预警 #%(id)s") % {"id": alert.pk},
         "fields": fields,
-        "actions": [(_("场站视图"), reverse("monitoring:station", args=[alert.site_id]))],
+        "actions": [(_("场站视图"), reverse("monitoring:station", args=[alert.site_id]))] + (
+            [(_("立案"), reverse("enforcement:case-open-alert", args=[alert.pk]))]
+            if alert.state == AlertState.CONFIRMED and may(request.user, "transition", alert) else []),
         "evidence": evidence.rows(alert.rule_code, alert.evidence),
         "form": form if alert.allowed_transitions() and may(request.user, "transition", alert) else None,
         "timeline": selectors.alert_timeline(request.user, alert),
