@@ -206,6 +206,8 @@ def _mount_routers() -> None:
     from jiliang.accounts.api import router as accounts_router
     from jiliang.credit.api import router as credit_router
     from jiliang.jobs.api import router as tasks_router
+    from jiliang.enforcement.api import public_router as public_complaints_router
+    from jiliang.enforcement.api import router as enforcement_router
     from jiliang.ledger.api import router as ledger_router
     from jiliang.monitoring.api import router as monitoring_router
     from jiliang.notifications.api import router as notifications_router
@@ -233,6 +235,8 @@ def _mount_routers() -> None:
     api.add_router("/v1/", supervision_router, auth=app_auth("supervision"))
     api.add_router("/v1/", public_draws_router)
     api.add_router("/v1/", public_check_router)
+    api.add_router("/v1/", enforcement_router, auth=app_auth("enforcement"))
+    api.add_router("/v1/", public_complaints_router)
 
 
 _mount_routers()

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "jiliang.notifications",
     "jiliang.credit",
     "jiliang.supervision",
+    "jiliang.enforcement",
     "jiliang.jobs",
     "jiliang.operations",
     "django.contrib.admin",
@@ -313,6 +314,18 @@ JILIANG_FIGURES_CACHE_SECONDS = env_int("JILIANG_FIGURES_CACHE_SECONDS", 300)
 # and a client address gets this many wrong answers per window before it is refused (429).
 JILIANG_CHECK_CODE_SECRET = os.environ.get("JILIANG_CHECK_CODE_SECRET", "")
 JILIANG_PUBLIC_CHECK_LIMIT = env_int("JILIANG_PUBLIC_CHECK_LIMIT", 10)
+# The public complaint form (enforcement/abuse.py): a captcha after this many submissions from one
+# client address in an hour, a refusal after the limit; wrong tracking codes refused past their limit.
+JILIANG_COMPLAINT_CAPTCHA_AFTER = env_int("JILIANG_COMPLAINT_CAPTCHA_AFTER", 3)
+JILIANG_COMPLAINT_LIMIT_PER_HOUR = env_int("JILIANG_COMPLAINT_LIMIT_PER_HOUR", 20)
+JILIANG_COMPLAINT_TRACK_LIMIT = env_int("JILIANG_COMPLAINT_TRACK_LIMIT", 20)
+# Two complaints about the same site (or address) and subject within this many days are one.
+JILIANG_COMPLAINT_DUPLICATE_DAYS = env_int("JILIANG_COMPLAINT_DUPLICATE_DAYS", 7)
+# The key sealing reporters' identities (enforcement/identity.py); SECRET_KEY when empty.
+JILIANG_IDENTITY_KEY = os.environ.get("JILIANG_IDENTITY_KEY", "")
+# Where the daily sharing export (enforcement/sharing.py) drops its files.
+JILIANG_SHARING_DIR = Path(os.environ.get("JILIANG_SHARING_DIR", VAR_DIR / "sharing"))
+JILIANG_SHARING_ADAPTER = os.environ.get("JILIANG_SHARING_ADAPTER", "jiliang.enforcement.sharing.FileDropAdapter")
 JILIANG_PUBLIC_CHECK_WINDOW_MINUTES = env_int("JILIANG_PUBLIC_CHECK_WINDOW_MINUTES", 15)
 EMAIL_HOST = os.environ.get("JILIANG_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("JILIANG_EMAIL_PORT", 25)

@@ -26,6 +26,8 @@ urlpatterns = [
     path("verification/", include("jiliang.verification.due_urls")),
     path("i/", include("jiliang.registry.public_urls")),
     path("check/", include("jiliang.verification.public_urls")),
+    path("enforcement/", include("jiliang.enforcement.urls")),
+    path("complaints/", include("jiliang.enforcement.public_urls")),
     path("", include("jiliang.ui.urls")),
 ]
 

@@ -12,6 +12,7 @@ APPS = {
     "registry": ("read", "write"),
     "verification": ("read", "write"),
     "monitoring": ("read", "write", "ingest"),
+    "enforcement": ("read", "write"),
     "credit": ("read", "write"),
     "supervision": ("read", "write"),
 }

@@ -67,6 +67,10 @@ def jobs() -> list[Job]:
             "jiliang.jobs.services:run_queued", every=dt.timedelta(seconds=2), frequent=True),
         Job("supervision.publish_due", "publish inspection results whose 20 working days end today",
             "jiliang.supervision.services:publish_due_results", daily_at=dt.time(6, 0)),
+        Job("enforcement.reminders", "remind complaint handlers of deadlines near, escalate overdue ones to the city",
+            "jiliang.enforcement.reminders:run", daily_at=dt.time(7, 30)),
+        Job("enforcement.sharing", "export yesterday's cases and inspection results for the national platforms",
+            "jiliang.enforcement.sharing:run", daily_at=dt.time(1, 30)),
         Job("tmp.sweep", "remove temporary files a killed process left in JILIANG_TMP_DIR (older than 6 h) and expired task files",
             "jiliang.tmpfiles:sweep", daily_at=dt.time(4, 0), at_start=True),
     ]

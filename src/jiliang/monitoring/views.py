@@ -89,7 +89,9 @@ def alert_detail(request, pk: int):
         "fields": fields,
         "actions": [(_("场站视图"), reverse("monitoring:station", args=[alert.site_id]))]
         + ([(_("转为检查任务"), reverse("supervision:alert-task", args=[alert.pk]))]
-           if may(request.user, "transition", alert) else []),
+           if may(request.user, "transition", alert) else [])
+        + ([(_("立案"), reverse("enforcement:case-open-alert", args=[alert.pk]))]
+           if alert.state == AlertState.CONFIRMED and may(request.user, "transition", alert) else []),
         "evidence": evidence.rows(alert.rule_code, alert.evidence),
         "form": form if alert.allowed_transitions() and may(request.user, "transition", alert) else None,
         "timeline": selectors.alert_timeline(request.user, alert),

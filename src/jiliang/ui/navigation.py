@@ -59,6 +59,12 @@ MENU = [
         MenuItem(_("我的检查任务"), "supervision:my-tasks", frozenset(REGULATOR_ROLES), "circle-check"),
         MenuItem(_("检查任务"), "supervision:task-list", OVERSIGHT | {Role.OWNER}, "clipboard-list"),
     )),
+    MenuGroup(_("执法监管"), (
+        MenuItem(_("投诉举报"), "enforcement:complaint-list", OVERSIGHT, "info-circle"),
+        MenuItem(_("案件"), "enforcement:case-list", OVERSIGHT | {Role.OWNER}, "shield-check"),
+        MenuItem(_("诚信承诺"), "enforcement:commitments", OVERSIGHT | {Role.OWNER}, "certificate"),
+        MenuItem(_("示范单位"), "enforcement:model-units", OVERSIGHT, "circle-check"),
+    )),
     MenuGroup(_("信用监管"), (
         MenuItem(_("信用等级"), "credit:list", OVERSIGHT, "shield-check"),
         MenuItem(_("本单位信用"), "credit:mine", frozenset({Role.OWNER}), "shield-check"),

@@ -1,0 +1,72 @@
+"""Abuse control of the public complaint form, per client address, in the Django cache:
+
+- past ``JILIANG_COMPLAINT_CAPTCHA_AFTER`` submissions in an hour a client must answer a captcha
+  (an arithmetic question served by the platform itself, signed so the answer is never stored);
+- past ``JILIANG_COMPLAINT_LIMIT_PER_HOUR`` it is refused for the rest of the hour;
+- wrong tracking codes are counted like the certificate check's and refused past a limit.
+"""
+
+import random
+import time
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+
+HOUR = 3600
+CAPTCHA_SALT = "jiliang.enforcement.captcha"
+CAPTCHA_MAX_AGE = 600
+
+
+class Throttled(Exception):
+    pass
+
+
+def _bucket(kind: str, client: str) -> str:
+    return f"enforcement:{kind}:{client}:{int(time.time() // HOUR)}"
+
+
+def submissions(client: str) -> int:
+    return cache.get(_bucket("submit", client), 0)
+
+
+def needs_captcha(client: str) -> bool:
+    return submissions(client) >= settings.JILIANG_COMPLAINT_CAPTCHA_AFTER
+
+
+def refuse_if_over_limit(client: str) -> None:
+    if submissions(client) >= settings.JILIANG_COMPLAINT_LIMIT_PER_HOUR:
+        raise Throttled
+
+
+def count_submission(client: str) -> None:
+    key = _bucket("submit", client)
+    cache.add(key, 0, HOUR)
+    cache.incr(key)
+
+
+def new_captcha() -> tuple[str, str]:
+    """A question in Chinese and the signed token that carries its answer."""
+    a, b = random.randint(2, 19), random.randint(2, 9)
+    return f"{a} + {b} = ？", signing.dumps(a + b, salt=CAPTCHA_SALT)
+
+
+def captcha_passes(token: str, answer: str) -> bool:
+    try:
+        expected = signing.loads(token or "", salt=CAPTCHA_SALT, max_age=CAPTCHA_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    # A token answers once: a bot replaying one solved question is asked again.
+    return (answer or "").strip() == str(expected) and cache.add(f"enforcement:captcha-used:{token}", 1,
+                                                                 CAPTCHA_MAX_AGE)
+
+
+def refuse_if_tracking_throttled(client: str) -> None:
+    if cache.get(_bucket("track", client), 0) >= settings.JILIANG_COMPLAINT_TRACK_LIMIT:
+        raise Throttled
+
+
+def count_wrong_tracking(client: str) -> None:
+    key = _bucket("track", client)
+    cache.add(key, 0, HOUR)
+    cache.incr(key)
