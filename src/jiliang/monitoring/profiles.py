@@ -142,13 +142,5 @@ def device_missing_inputs(device) -> list[tuple[str, str, list[str]]]:
     """``missing_inputs`` of a stored device (gateways have no rules), its profile as the engine builds it."""
     from jiliang.monitoring import engine  # the engine imports the models this module's callers load first
 
-    if device.kind == DeviceKind.GATEWAY:
-        return []
-    instrument = device.instrument
-    state = getattr(instrument, "verification_state", None) if instrument else None
-    profile = engine.profile_of(device.code, device.kind, device.site_id, device.medium, device.attributes,
-                                tank=device.feeds_from.code if device.feeds_from_id else None,
-                                instrument_class=instrument.accuracy_class if instrument else None,
-                                instrument_installed=instrument.install_date if instrument else None,
-                                certificate=(state.verified_on, state.conclusion, state.valid_until) if state else None)
-    return missing_inputs(device.kind, profile)
+    profile = engine.device_profile(device.pk)
+    return missing_inputs(device.kind, profile) if profile is not None else []

@@ -48,6 +48,7 @@ from jiliang.monitoring.rules.types import (
     DeviceProfile,
     DispenserTransaction,
     Finding,
+    ParameterChange,
     Severity,
     Window,
     WorkOrderKind,
@@ -59,11 +60,22 @@ _MAD_TO_SIGMA = 0.6745
 DAY = timedelta(days=1)
 
 
+def is_verified_k(change: ParameterChange, profile: DeviceProfile | None) -> bool:
+    """Whether a K-factor change lands on the K recorded by the nozzle's last verification: the
+    verifier's adjustment, registered in verification rather than as a work order. The record keeps
+    four decimals, so the reported K is compared at that resolution."""
+    verified = profile.verified_k_factor if profile else None
+    return change.parameter == "k_factor" and verified is not None and round(change.new_value, 4) == round(verified, 4)
+
+
 def parameter_change_without_work_order(window: Window, t: Fd01Thresholds) -> list[Finding]:
-    """FD-01: a watched parameter changed and no verification work order lies within ± tolerance."""
+    """FD-01: a watched parameter changed and no verification work order lies within ± tolerance,
+    unless the change sets the K-factor the last verification recorded."""
     findings = []
     for change in ordered(window.parameter_changes):
         if change.parameter not in t.watched_parameters or not context_inside(window, change.time, t.work_order_tolerance):
+            continue
+        if is_verified_k(change, window.profiles.get(change.device_id)):
             continue
         start, end = change.time - t.work_order_tolerance, min(window.now, change.time + t.work_order_tolerance)
         if work_order_between(window.work_orders, change.device_id, WorkOrderKind.VERIFICATION, start, end):
