@@ -184,7 +184,8 @@ class SiteDevice:
 
 def profile_of(code: str, kind: str, site_id: int, medium: str, attributes: dict, *, tank: str | None = None,
                instrument_class: str | None = None, instrument_installed=None,
-               certificate: tuple | None = None, verified_k_factor=None) -> rt.DeviceProfile:
+               certificate: tuple | None = None, verified_k_factor=None,
+               learned_interval_s: float | None = None) -> rt.DeviceProfile:
     """What the rules know of a device: its kind and site, ratings and dates from its parameters
     (``attributes``) and from the registered instrument it is bound to. ``certificate`` is the
     instrument's certificate in force (verified on, conclusion, valid until: its VerificationState):
@@ -214,6 +215,7 @@ def profile_of(code: str, kind: str, site_id: int, medium: str, attributes: dict
         medium=medium or None,
         register_resolution=a.get("register_resolution"),
         report_interval=dt.timedelta(seconds=interval) if interval else None,
+        learned_interval=dt.timedelta(seconds=learned_interval_s) if learned_interval_s else None,
         role=a.get("role"),
         account_active=bool(a.get("account_active", False)),
         verified_k_factor=float(verified_k_factor) if verified_k_factor is not None else a.get("verified_k_factor"),
@@ -243,7 +245,7 @@ def _site_devices(site_ids: Iterable[int], device_ids: Iterable[int] = ()) -> di
     devices: dict[int, list[SiteDevice]] = defaultdict(list)
     with sql.cursor() as cursor:
         cursor.execute(
-            f"""SELECT d.id, d.code, d.kind, d.site_id, d.medium, d.attributes, d.last_seen_at,
+            f"""SELECT d.id, d.code, d.kind, d.site_id, d.medium, d.attributes, d.last_seen_at, d.learned_interval_s,
                        i.accuracy_class, i.install_date, f.code, {_VERIFIED_K}, v.verified_on, v.conclusion, v.valid_until
                 FROM {_DEVICE} d
                 LEFT JOIN {_INSTRUMENT} i ON i.id = d.instrument_id
@@ -254,9 +256,10 @@ def _site_devices(site_ids: Iterable[int], device_ids: Iterable[int] = ()) -> di
                 ORDER BY d.code""",
             [sql.list_param(list(site_ids)), sql.list_param(list(device_ids)), DeviceKind.GATEWAY],
         )
-        for id_, code, kind, site, medium, attributes, seen, accuracy, installed, tank, k_factor, *state in cursor.fetchall():
+        for id_, code, kind, site, medium, attributes, seen, learned, accuracy, installed, tank, k_factor, *state in cursor.fetchall():
             profile = profile_of(code, kind, site, medium, sql.json_of(attributes), tank=tank,
                                  instrument_class=accuracy, instrument_installed=installed, verified_k_factor=k_factor,
+                                 learned_interval_s=learned,
                                  certificate=tuple(state) if state[0] is not None else None)
             devices[site].append(SiteDevice(id_, code, kind, site, sql.time_of(seen), profile))
     return devices
