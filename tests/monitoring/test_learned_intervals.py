@@ -14,33 +14,36 @@ from .monitoring_fixtures import T0, meter_reading, post
 pytestmark = pytest.mark.django_db
 
 
+START = T0 - dt.timedelta(days=3)
+
+
 def readings(meter, token, every: dt.timedelta, until: dt.datetime) -> dt.datetime:
-    """Readings from T0 every `every` up to `until`; returns the last one's time."""
-    count = int((until - T0) / every)
+    """Readings from six days ago every `every` up to `until`; returns the last one's time."""
+    count = int((until - START) / every)
     for first in range(0, count, 500):
-        response = post(token, [meter_reading(meter, k + 1, k * every / dt.timedelta(minutes=1), 1.0 + 0.01 * k)
+        response = post(token, [meter_reading(meter, k + 1, (START - T0 + k * every) / dt.timedelta(minutes=1), 1.0 + 0.01 * k)
                                 for k in range(first, min(first + 500, count))])
         assert response.status_code == 200, response.content
-    return T0 + (count - 1) * every
+    return START + (count - 1) * every
 
 
-def test_a_meter_that_reads_hourly_is_judged_by_its_learned_interval(make_device, city_regulator, browser_client):
-    """Both meters were configured at 15 minutes; one reads hourly in fact. After 2.5 h of silence
-    the hourly one has missed two of its reads (no alert), the other ten (MT-09)."""
-    until = dt.datetime.now(dt.UTC) - dt.timedelta(hours=4)
-    hourly, hourly_token, _ = make_device(DeviceKind.METER, medium="water", attributes={"report_interval_s": 900})
+def test_a_meter_that_reads_every_six_hours_is_judged_by_its_learned_interval(make_device, city_regulator, browser_client):
+    """Both meters were configured at 15 minutes; one reads every 6 hours in fact. After 13 h of
+    silence that one has missed two of its reads (no alert), the other 52 (MT-09)."""
+    until = dt.datetime.now(dt.UTC) - dt.timedelta(hours=14)
+    slow, slow_token, _ = make_device(DeviceKind.METER, medium="water", attributes={"report_interval_s": 900})
     quarter, quarter_token, _ = make_device(DeviceKind.METER, medium="water", attributes={"report_interval_s": 900})
-    last = readings(hourly, hourly_token, dt.timedelta(hours=1), until)
+    last = readings(slow, slow_token, dt.timedelta(hours=6), until)
     readings(quarter, quarter_token, dt.timedelta(minutes=15), last + dt.timedelta(minutes=1))
-    now = last + dt.timedelta(minutes=150)
+    now = last + dt.timedelta(hours=13)
     counts = services.learn_intervals(now)
     assert counts["learned"] == 2 and AuditEvent.objects.filter(action="monitoring.learn_intervals").exists()
-    assert Device.objects.get(pk=hourly.pk).learned_interval_s == 3600
+    assert Device.objects.get(pk=slow.pk).learned_interval_s == 6 * 3600
     assert Device.objects.get(pk=quarter.pk).learned_interval_s == 900
     engine.tick(now, since=last)
     assert set(Alert.objects.filter(rule_code="MT-09").values_list("device_id", flat=True)) == {quarter.pk}
-    page = browser_client(city_regulator).get(f"/monitoring/devices/{hourly.pk}/").content.decode()
-    assert "学习所得上报间隔" in page and "1 小时" in page and "15 分钟" in page
+    page = browser_client(city_regulator).get(f"/monitoring/devices/{slow.pk}/").content.decode()
+    assert "学习所得上报间隔" in page and "6 小时" in page and "15 分钟" in page
 
 
 def test_learning_forgets_an_interval_the_history_no_longer_shows(make_device):

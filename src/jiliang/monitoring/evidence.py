@@ -75,6 +75,7 @@ LABELS: dict[str, tuple[str, str | None]] = {
     "report_interval_s": (_("上报间隔"), None),
     "configured_interval_s": (_("设定上报间隔"), None),
     "learned_interval_s": (_("学习所得上报间隔"), None),
+    "minimum_silence_s": (_("最短静默时长"), None),
     "counted_silence_s": (_("计入的静默时长（营业时间内、节假日除外）"), None),
     "missed_reports": (_("漏报次数"), _("次")),
     "limit": (_("限值"), ""),

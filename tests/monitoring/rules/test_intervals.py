@@ -74,17 +74,18 @@ def test_fd12_judges_a_dispenser_by_its_learned_interval_when_none_is_configured
 
 
 def test_mt09_a_business_meter_counts_only_its_opening_hours(rulebook):
-    """A shop's meter reads every 15 minutes while the shop is open (8–18): its night is no silence."""
+    """A shop's meter reads every 15 minutes while the shop is open (8–18): its nights are no
+    silence; the 12 hours of minimum silence are reached at 10:00 the second morning."""
     t = rulebook.for_rule("MT-09")
     shop = {"W1": replace(METER, opening_hours=(8, 18))}
     evening = local(2025, 3, 4, 18, 0)
-    assert meters.meter_communication_loss(Window(now=local(2025, 3, 5, 8, 59), profiles=shop, last_seen={"W1": evening}), t) == []
-    assert meters.meter_communication_loss(Window(now=local(2025, 3, 5, 9, 0), profiles=shop, last_seen={"W1": evening}), t)
+    assert meters.meter_communication_loss(Window(now=local(2025, 3, 6, 9, 59), profiles=shop, last_seen={"W1": evening}), t) == []
+    assert meters.meter_communication_loss(Window(now=local(2025, 3, 6, 10, 0), profiles=shop, last_seen={"W1": evening}), t)
 
 
-def test_mt09_a_meter_whose_cadence_became_hourly_is_judged_by_what_it_learned(rulebook):
+def test_mt09_a_meter_whose_cadence_slowed_is_judged_by_what_it_learned(rulebook):
     t = rulebook.for_rule("MT-09")
     last = local(2025, 3, 4, 10, 0)
-    hourly = {"W1": replace(METER, learned_interval=timedelta(hours=1))}
-    assert meters.meter_communication_loss(Window(now=last + timedelta(hours=3), profiles=hourly, last_seen={"W1": last}), t) == []
-    assert meters.meter_communication_loss(Window(now=last + timedelta(hours=4), profiles=hourly, last_seen={"W1": last}), t)
+    slow = {"W1": replace(METER, learned_interval=timedelta(hours=4))}
+    assert meters.meter_communication_loss(Window(now=last + timedelta(hours=15), profiles=slow, last_seen={"W1": last}), t) == []
+    assert meters.meter_communication_loss(Window(now=last + timedelta(hours=16), profiles=slow, last_seen={"W1": last}), t)

@@ -379,7 +379,9 @@ def missed_reports(last_seen: datetime, now: datetime, profile: DeviceProfile, i
 
 
 def meter_communication_loss(window: Window, t: Mt09Thresholds) -> list[Finding]:
-    """MT-09: as many expected reports missed as the meter's reporting rhythm allows, from time alone.
+    """MT-09: as many expected reports missed as the meter's reporting rhythm allows, and at least the
+    minimum silence (a power cut of a few hours, after which the meter uploads what it kept, is no
+    communication loss), from time alone.
 
     The rhythm is the meter's expected interval (configured or learned, the longer); a meter at a
     business with opening hours counts only the hours it is expected to report (intervals.py).
@@ -393,11 +395,13 @@ def meter_communication_loss(window: Window, t: Mt09Thresholds) -> list[Finding]
             continue
         allowed = t.missed_daily_reports if interval >= DAY else t.missed_interval_reads
         missed = missed_reports(latest[device_id], window.now, profile, interval)
-        if missed >= allowed:
+        quiet = counted_silence(latest[device_id], window.now, profile, interval)
+        if missed >= allowed and quiet >= t.minimum_silence:
             findings.append(finding(
                 "MT-09", Severity.WARNING, device_id, window.now,
                 last_seen=latest[device_id], report_interval_s=interval, configured_interval_s=profile.report_interval,
                 learned_interval_s=profile.learned_interval, missed_reports=missed, limit=allowed,
+                counted_silence_s=quiet, minimum_silence_s=t.minimum_silence,
             ))
     return findings
 
