@@ -27,7 +27,7 @@ def readings(meter, token, every: dt.timedelta, until: dt.datetime) -> dt.dateti
     return START + (count - 1) * every
 
 
-def test_a_meter_that_reads_every_six_hours_is_judged_by_its_learned_interval(make_device, city_regulator, browser_client):
+def test_a_meter_that_reads_every_six_hours_is_judged_by_its_learned_interval(make_device, city_regulator, browser_client, api_client):
     """Both meters were configured at 15 minutes; one reads every 6 hours in fact. After 13 h of
     silence that one has missed two of its reads (no alert), the other 52 (MT-09)."""
     until = dt.datetime.now(dt.UTC) - dt.timedelta(hours=14)
@@ -42,6 +42,7 @@ def test_a_meter_that_reads_every_six_hours_is_judged_by_its_learned_interval(ma
     assert Device.objects.get(pk=quarter.pk).learned_interval_s == 900
     engine.tick(now, since=last)
     assert set(Alert.objects.filter(rule_code="MT-09").values_list("device_id", flat=True)) == {quarter.pk}
+    assert api_client(city_regulator).get(f"/api/v1/monitoring/devices/{slow.pk}").json()["learned_interval_s"] == 21600
     page = browser_client(city_regulator).get(f"/monitoring/devices/{slow.pk}/").content.decode()
     assert "学习所得上报间隔" in page and "6 小时" in page and "15 分钟" in page
 
