@@ -55,6 +55,7 @@ FAMILIES = {"EH": "event-driven + daily heartbeat", "FC": "fixed cadence 1-60 mi
 PRICES = {"92#": 7.38, "95#": 7.86, "0#": 7.05}
 NOZZLE_PRODUCTS = ("92#", "92#", "95#", "0#")
 # Relative sales (and household activity) per local hour; a 24-hour station sells little at night.
+METERS_PER_BUILDING = 10  # households of a building behind one concentrator (the site's gateway)
 DAY_SHAPE = [0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 0.8, 1.4, 1.6, 1.3, 1.1, 1.2, 1.3, 1.1, 1.0, 1.1, 1.3, 1.6, 1.7, 1.4, 1.0, 0.7, 0.4, 0.2]
 
 
@@ -113,9 +114,10 @@ class FamilySimulation:
         per_family = config.meters // 3
         for family, count in (("FC", config.meters - 2 * per_family), ("BL", per_family), ("DC", per_family)):
             for m in range(count):
-                site_id = f"{family}{m:04d}"
-                sites.append(Site(site_id, "premises", BAZHONG_DIVISIONS[m % len(BAZHONG_DIVISIONS)]))
-                self._meter(family, site_id, rng, profiles)
+                site_id = f"{family}B{m // METERS_PER_BUILDING:03d}"
+                if m % METERS_PER_BUILDING == 0:
+                    sites.append(Site(site_id, "premises", BAZHONG_DIVISIONS[m % len(BAZHONG_DIVISIONS)]))
+                self._meter(family, site_id, f"{family}{m:04d}-M", profiles)
         self.city = City(tuple(sites), profiles)
 
     @property
@@ -230,9 +232,8 @@ class FamilySimulation:
 
     # Meters -----------------------------------------------------------------------------------
 
-    def _meter(self, family: str, site_id: str, rng: Random, profiles: dict) -> None:
+    def _meter(self, family: str, site_id: str, code: str, profiles: dict) -> None:
         c = self.config
-        code = f"{site_id}-M"
         mrng = Random(f"{c.seed}:{code}")
         medium = MeterMedium.ELECTRICITY if mrng.random() < 0.6 else MeterMedium.WATER
         cadence = {"FC": timedelta(minutes=mrng.randint(1, 60)), "BL": HOUR, "DC": 15 * MINUTE}[family]
