@@ -913,7 +913,7 @@ def verification_detail(request, pk: int):
         (_("检定机构"), verification.institution.name), (_("检定类别"), verification.get_kind_display()),
         (_("检定日期"), verification.performed_on), (_("检定员"), str(verification.verifier)),
         (_("核验员"), str(verification.checker)), (_("准确度等级"), verification.accuracy_class),
-        (_("检定分度值 e"), verification.scale_interval), (_("脉冲当量 K（脉冲/升）"), verification.k_factor),
+        (_("检定分度值 e"), verification.scale_interval), (_("脉冲当量 K（脉冲/升）"), verification.k_factor and str(verification.k_factor)),  # all four decimals
         (_("环境温度(℃)"), verification.temperature_c),
         (_("相对湿度(%)"), verification.humidity_pct), (_("其他环境条件"), verification.environment_note),
         (_("判定规则"), verification.get_decision_rule_display()),
