@@ -55,6 +55,7 @@ FAMILIES = {"EH": "event-driven + daily heartbeat", "FC": "fixed cadence 1-60 mi
 PRICES = {"92#": 7.38, "95#": 7.86, "0#": 7.05}
 NOZZLE_PRODUCTS = ("92#", "92#", "95#", "0#")
 # Relative sales (and household activity) per local hour; a 24-hour station sells little at night.
+HOUSEHOLD_WATER_M3_H = 1.0
 METERS_PER_BUILDING = 10  # households of a building behind one concentrator (the site's gateway)
 DAY_SHAPE = [0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 0.8, 1.4, 1.6, 1.3, 1.1, 1.2, 1.3, 1.1, 1.0, 1.1, 1.3, 1.6, 1.7, 1.4, 1.0, 0.7, 0.4, 0.2]
 
@@ -148,7 +149,7 @@ class FamilySimulation:
         for d in range(rng.randint(2, 4)):
             for n, product in enumerate(NOZZLE_PRODUCTS):
                 code = f"{site_id}-D{d}N{n}"
-                last = c.start.date() - timedelta(days=rng.randint(20, 150))
+                last = c.start.date() - timedelta(days=rng.randint(20, 120))  # six-monthly, not due in the run
                 profiles[code] = DeviceProfile(
                     code, DeviceKind.NOZZLE, site_id, product=product, qmax=50.0, qmin=5.0, opening_hours=hours,
                     report_interval=DAY, last_verified=last, valid_until=last + timedelta(days=182))
@@ -319,8 +320,9 @@ class FamilySimulation:
         factor = activity * _season(moment) * (0.15 if away and is_statutory_holiday(local.date()) else 1.0)
         if medium == MeterMedium.ELECTRICITY:
             return (0.15 + 0.8 * DAY_SHAPE[local.hour]) * factor * hours * rng.uniform(0.8, 1.2)
+        # Draws of 5–30 L, no faster than a household's taps run together (about 1 m³/h).
         chance = min(1.0, DAY_SHAPE[local.hour] * 0.6 * hours)
-        return rng.uniform(0.005, 0.03) * factor if rng.random() < chance else 0.0
+        return min(rng.uniform(0.005, 0.03) * factor, HOUSEHOLD_WATER_M3_H * hours) if rng.random() < chance else 0.0
 
 
 def _with_sequence(item: Reading, sequence: int) -> Reading:
