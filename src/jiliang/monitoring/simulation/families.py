@@ -85,6 +85,17 @@ def _interval(rng: Random, start: datetime, end: datetime, shortest: timedelta, 
     return begin.replace(microsecond=0), (begin + length).replace(microsecond=0)
 
 
+def _operating_span(rng: Random, start: datetime, end: datetime, shortest: timedelta, longest: timedelta,
+                    closed: list[tuple[datetime, datetime]]) -> tuple[datetime, datetime]:
+    """A fault span on days the station operates: a fault while it is closed for a holiday shows in
+    nothing (no sale, no silence that closing would not explain), so it is no fault to label."""
+    for _attempt in range(100):
+        span = _interval(rng, start, end, shortest, longest)
+        if not any(a < span[1] and span[0] < b for a, b in closed):
+            return span
+    return span
+
+
 def _inside(spans: list[tuple[datetime, datetime]], moment: datetime) -> bool:
     return any(a <= moment < b for a, b in spans)
 
@@ -159,12 +170,12 @@ class FamilySimulation:
                 if nrng.random() < c.fault_rate * 3:
                     fault = nrng.choice(["FD-12", "FD-12", "FD-02", "FD-06"])
                 if fault == "FD-12":
-                    span = _interval(nrng, c.start, c.end - 2 * DAY, 3 * DAY, 6 * DAY)
+                    span = _operating_span(nrng, c.start, c.end - 2 * DAY, 3 * DAY, 6 * DAY, closed)
                     offline.append(span)
                     self.labels.append(Label(code, "FD-12", span[0], span[1]))
                     fault_span = None
                 elif fault:
-                    fault_span = _interval(nrng, c.start + DAY, c.end - DAY, DAY, 3 * DAY)
+                    fault_span = _operating_span(nrng, c.start + DAY, c.end - DAY, DAY, 3 * DAY, closed)
                     self.labels.append(Label(code, fault, *fault_span))
                 else:
                     fault_span = None
