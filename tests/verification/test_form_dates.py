@@ -82,3 +82,18 @@ def test_a_status_change_offers_today_as_its_effective_date(world, browser_clien
 def test_the_audit_filter_keeps_its_dates(name, world, browser_client):
     response = browser_client(world.city).get("/accounts/audit/", {name: "2026-03-01"})
     assert as_browser_posts(response)[name] == "2026-03-01"
+
+
+def test_a_correction_keeps_the_dispensers_k_factor_and_the_record_page_shows_it(world, browser_client):
+    from decimal import Decimal
+
+    certificate = world.record(k_factor=Decimal("100.4821"))
+    url = f"/verification/certificates/{certificate.pk}/supersede/"
+    client = browser_client(world.verifier)
+    data = as_browser_posts(client.get(url))
+    assert Decimal(str(data["k_factor"])) == Decimal("100.4821")
+    assert client.post(url, {**data, "reason": "温度记录笔误"}).status_code == 302
+    replacement = Certificate.objects.get(supersedes=certificate)
+    assert replacement.verification.k_factor == Decimal("100.4821")
+    page = client.get(f"/verification/records/{replacement.verification.pk}/").content.decode()
+    assert "脉冲当量 K（脉冲/升）" in page and "100.4821" in page

@@ -90,6 +90,16 @@ def test_staff_record_through_the_api_and_refusals_name_their_fields(world, api_
     assert chain["intact"] and len(chain["links"]) == 4
 
 
+def test_a_dispensers_k_factor_is_recorded_through_the_api_and_a_bad_one_is_named(world, api_client):
+    client = api_client(world.verifier)
+    refused = client.post("/api/v1/verifications", _payload(world, k_factor="-1"), content_type="application/json")
+    assert refused.status_code == 422 and "k_factor" in str(refused.json()["fields"])
+    response = client.post("/api/v1/verifications", _payload(world, k_factor="100.4821"), content_type="application/json")
+    assert response.status_code == 201, response.content
+    detail = client.get(f"/api/v1/verifications/{response.json()['verification_id']}").json()
+    assert detail["k_factor"] == "100.4821"
+
+
 def test_an_issued_certificate_has_no_edit_endpoint(world, api_client):
     certificate = world.record()
     client = api_client(world.verifier)

@@ -57,6 +57,8 @@ def jobs() -> list[Job]:
             "jiliang.monitoring.engine:tick", every=dt.timedelta(seconds=settings.JILIANG_MONITORING_TICK_SECONDS)),
         Job("monitoring.partitions", "create the readings' daily partitions a week ahead (PostgreSQL)",
             "jiliang.monitoring.services:create_partitions_ahead", daily_at=dt.time(0, 30)),
+        Job("monitoring.learn_intervals", "learn each device's reporting interval from its last 14 days of messages",
+            "jiliang.monitoring.services:learn_intervals", daily_at=dt.time(2, 10)),
         Job("monitoring.purge", "delete monitoring data older than JILIANG_MONITORING_RETENTION_DAYS",
             "jiliang.monitoring.services:purge_expired", daily_at=dt.time(3, 30)),
         Job("verification.reminders", "store and send today's due-soon and overdue verification reminders",

@@ -89,6 +89,8 @@ class DeviceOut(Schema):
     feeds_from_id: int | None
     attributes: dict
     last_seen_at: dt.datetime | None
+    learned_interval_s: float | None = Field(description="reporting interval learned from the device's last 14 days")
+    interval_learned_at: dt.datetime | None
     revoked_at: dt.datetime | None
 
 

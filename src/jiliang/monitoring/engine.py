@@ -32,7 +32,7 @@ from jiliang.monitoring.models import ClockTurn, Device, DeviceKind, Rollup, Rol
 from jiliang.monitoring.rules import types as rt
 from jiliang.monitoring.rules.registry import RULES, RuleSpec, rules_for_kind
 from jiliang.monitoring.rules.thresholds import RuleBook, load_document, rulebook_from_document
-from jiliang.verification.models import Conclusion, VerificationState
+from jiliang.verification.models import Certificate, CertificateStatus, Conclusion, Verification, VerificationState
 
 RULE_KIND = {
     DeviceKind.NOZZLE: rt.DeviceKind.NOZZLE,
@@ -184,12 +184,15 @@ class SiteDevice:
 
 def profile_of(code: str, kind: str, site_id: int, medium: str, attributes: dict, *, tank: str | None = None,
                instrument_class: str | None = None, instrument_installed=None,
-               certificate: tuple | None = None) -> rt.DeviceProfile:
+               certificate: tuple | None = None, verified_k_factor=None,
+               learned_interval_s: float | None = None) -> rt.DeviceProfile:
     """What the rules know of a device: its kind and site, ratings and dates from its parameters
     (``attributes``) and from the registered instrument it is bound to. ``certificate`` is the
     instrument's certificate in force (verified on, conclusion, valid until: its VerificationState):
     the verified state comes from verification and wins over dates typed into the attributes; a
-    failed verification leaves the instrument unverified from that day."""
+    failed verification leaves the instrument unverified from that day. ``verified_k_factor`` is the
+    pulse equivalent recorded by the instrument's last passed verification; it wins over the
+    attribute of the same name, so a verification re-adjusting a dispenser registers its new K."""
     a = attributes or {}
     last_verified, valid_until = _date(a.get("last_verified")), _date(a.get("valid_until"))
     if certificate is not None:
@@ -212,9 +215,10 @@ def profile_of(code: str, kind: str, site_id: int, medium: str, attributes: dict
         medium=medium or None,
         register_resolution=a.get("register_resolution"),
         report_interval=dt.timedelta(seconds=interval) if interval else None,
+        learned_interval=dt.timedelta(seconds=learned_interval_s) if learned_interval_s else None,
         role=a.get("role"),
         account_active=bool(a.get("account_active", False)),
-        verified_k_factor=a.get("verified_k_factor"),
+        verified_k_factor=float(verified_k_factor) if verified_k_factor is not None else a.get("verified_k_factor"),
         last_verified=last_verified,
         valid_until=valid_until,
         installed_on=_date(a.get("installed_on")) or _date(instrument_installed),
@@ -225,6 +229,14 @@ def profile_of(code: str, kind: str, site_id: int, medium: str, attributes: dict
 _DEVICE = Device._meta.db_table
 _INSTRUMENT = Device._meta.get_field("instrument").related_model._meta.db_table
 _VERIFICATION_STATE = VerificationState._meta.db_table
+_VERIFICATION = Verification._meta.db_table
+_CERTIFICATE = Certificate._meta.db_table
+# The K-factor of the instrument's last passed verification that recorded one, with its certificate
+# still in force (not revoked, not replaced by a correction); the (instrument, performed_on) index.
+_VERIFIED_K = f"""(SELECT vr.k_factor FROM {_VERIFICATION} vr JOIN {_CERTIFICATE} c ON c.verification_id = vr.id
+                    WHERE vr.instrument_id = d.instrument_id AND vr.conclusion = '{Conclusion.PASS.value}'
+                      AND vr.k_factor IS NOT NULL AND c.status = '{CertificateStatus.ISSUED.value}'
+                    ORDER BY vr.performed_on DESC, vr.id DESC LIMIT 1)"""
 
 
 def _site_devices(site_ids: Iterable[int], device_ids: Iterable[int] = ()) -> dict[int, list[SiteDevice]]:
@@ -233,8 +245,8 @@ def _site_devices(site_ids: Iterable[int], device_ids: Iterable[int] = ()) -> di
     devices: dict[int, list[SiteDevice]] = defaultdict(list)
     with sql.cursor() as cursor:
         cursor.execute(
-            f"""SELECT d.id, d.code, d.kind, d.site_id, d.medium, d.attributes, d.last_seen_at,
-                       i.accuracy_class, i.install_date, f.code, v.verified_on, v.conclusion, v.valid_until
+            f"""SELECT d.id, d.code, d.kind, d.site_id, d.medium, d.attributes, d.last_seen_at, d.learned_interval_s,
+                       i.accuracy_class, i.install_date, f.code, {_VERIFIED_K}, v.verified_on, v.conclusion, v.valid_until
                 FROM {_DEVICE} d
                 LEFT JOIN {_INSTRUMENT} i ON i.id = d.instrument_id
                 LEFT JOIN {_VERIFICATION_STATE} v ON v.instrument_id = d.instrument_id
@@ -244,12 +256,19 @@ def _site_devices(site_ids: Iterable[int], device_ids: Iterable[int] = ()) -> di
                 ORDER BY d.code""",
             [sql.list_param(list(site_ids)), sql.list_param(list(device_ids)), DeviceKind.GATEWAY],
         )
-        for id_, code, kind, site, medium, attributes, seen, accuracy, installed, tank, *state in cursor.fetchall():
+        for id_, code, kind, site, medium, attributes, seen, learned, accuracy, installed, tank, k_factor, *state in cursor.fetchall():
             profile = profile_of(code, kind, site, medium, sql.json_of(attributes), tank=tank,
-                                 instrument_class=accuracy, instrument_installed=installed,
+                                 instrument_class=accuracy, instrument_installed=installed, verified_k_factor=k_factor,
+                                 learned_interval_s=learned,
                                  certificate=tuple(state) if state[0] is not None else None)
             devices[site].append(SiteDevice(id_, code, kind, site, sql.time_of(seen), profile))
     return devices
+
+
+def device_profile(device_id: int) -> rt.DeviceProfile | None:
+    """The profile the rules see for one stored device (None for a gateway or a revoked device)."""
+    found = [d.profile for devices in _site_devices((), (device_id,)).values() for d in devices]
+    return found[0] if found else None
 
 
 def build_windows(site_starts: dict[int, dt.datetime], now: dt.datetime, inputs: set[str] | None = None,

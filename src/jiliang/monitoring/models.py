@@ -82,6 +82,10 @@ class Device(models.Model):
     last_register_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_register_seq = models.BigIntegerField(null=True, blank=True, editable=False)
     last_register = models.FloatField(null=True, blank=True, editable=False)
+    # The reporting interval learned from the device's own messages (rules/intervals.py), kept by
+    # the daily learning job; the silence rules judge it together with the configured one.
+    learned_interval_s = models.FloatField(_("学习所得上报间隔（秒）"), null=True, blank=True, editable=False)
+    interval_learned_at = models.DateTimeField(_("上报间隔学习时间"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:

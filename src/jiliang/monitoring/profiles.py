@@ -47,7 +47,7 @@ ATTRIBUTES: dict[str, tuple[Attribute, ...]] = {
         Attribute("density_20_kg_m3", _NUMBER, "kg/m³", gettext_lazy("20 ℃ 标准密度（千克/立方米）")),
     ),
     DeviceKind.METER: (
-        _REPORT, _CLASS, _INSTALLED, _VERIFIED, _VALID,
+        _REPORT, _HOURS_ATTR, _CLASS, _INSTALLED, _VERIFIED, _VALID,
         Attribute("qmax", _NUMBER, "m³/h | kW", gettext_lazy("最大流量或功率（立方米/小时或千瓦）")),
         Attribute("register_resolution", _NUMBER, "m³ | kWh", gettext_lazy("示数分辨力")),
         Attribute("account_active", _FLAG, "", gettext_lazy("用户账户在用")),
@@ -69,9 +69,9 @@ RULE_INPUTS: dict[str, tuple[tuple[str, ...], ...]] = {
     "FD-07": (("density_20_kg_m3",),),
     "FD-08": (("density_20_kg_m3",),),
     "FD-10": (("last_verified", "valid_until"),),
-    "FD-12": (("report_interval",),),
+    "FD-12": (("report_interval", "learned_interval"),),
     "MT-06": (("qmax",),),
-    "MT-09": (("report_interval",),),
+    "MT-09": (("report_interval", "learned_interval"),),
     "MT-10": (("installed_on",),),
     "CP-01": (("accuracy_class",),),
     "CP-04": (("rated_power_kw",),),
@@ -142,13 +142,5 @@ def device_missing_inputs(device) -> list[tuple[str, str, list[str]]]:
     """``missing_inputs`` of a stored device (gateways have no rules), its profile as the engine builds it."""
     from jiliang.monitoring import engine  # the engine imports the models this module's callers load first
 
-    if device.kind == DeviceKind.GATEWAY:
-        return []
-    instrument = device.instrument
-    state = getattr(instrument, "verification_state", None) if instrument else None
-    profile = engine.profile_of(device.code, device.kind, device.site_id, device.medium, device.attributes,
-                                tank=device.feeds_from.code if device.feeds_from_id else None,
-                                instrument_class=instrument.accuracy_class if instrument else None,
-                                instrument_installed=instrument.install_date if instrument else None,
-                                certificate=(state.verified_on, state.conclusion, state.valid_until) if state else None)
-    return missing_inputs(device.kind, profile)
+    profile = engine.device_profile(device.pk)
+    return missing_inputs(device.kind, profile) if profile is not None else []

@@ -19,7 +19,7 @@ from jiliang.accounts import audit
 from jiliang.accounts.access import AccessDenied, require
 from jiliang.accounts.models import Role
 from jiliang.errors import Conflict, InvalidInput
-from jiliang.monitoring import credentials, engine, profiles, storage
+from jiliang.monitoring import credentials, engine, profiles, sql, storage
 from jiliang.monitoring.ingest import IngestResult, Incoming, ingest
 from jiliang.monitoring.messages import DEVICE_CODE_PATTERN, KIND_TYPES, parse_batch, parse_item
 from jiliang.monitoring.models import (
@@ -37,6 +37,7 @@ from jiliang.monitoring.models import (
     WorkOrder,
     WorkOrderKind,
 )
+from jiliang.monitoring.rules import intervals
 from jiliang.monitoring.rules.thresholds import load_document, rulebook_from_document
 
 UPLOADERS = frozenset({Role.CITY_REGULATOR, Role.COUNTY_REGULATOR, Role.OWNER})
@@ -252,4 +253,45 @@ def purge_expired() -> dict:
               "dead_letters": letters, "cutoff": cutoff.isoformat()}
     audit.record("monitor-purge", "monitoring.purge", object_type="monitoring.Retention", object_id="",
                  object_repr="retention purge", after=counts)
+    return counts
+
+
+def learn_intervals(now: dt.datetime | None = None) -> dict:
+    """Learn every device's reporting interval from its messages of the last LEARNING_DAYS days
+    (rules/intervals.py) and keep it on the device, where the silence rules read it; one audit event
+    with the counts. Run daily by the job scheduler, and at each simulated midnight by `simulate`."""
+    now = now or timezone.now()
+    devices = {d.pk: d for d in Device.objects.filter(revoked_at__isnull=True).exclude(kind=DeviceKind.GATEWAY)}
+    learned: dict[int, float | None] = {}
+
+    def settle(device_id: int | None, times: list[dt.datetime]) -> None:
+        device = devices.get(device_id)
+        if device is not None:
+            profile = engine.profile_of(device.code, device.kind, device.site_id, device.medium, device.attributes)
+            interval = intervals.learned_interval(times, profile)
+            learned[device_id] = interval.total_seconds() if interval else None
+
+    current, times = None, []
+    with sql.cursor() as cursor:
+        cursor.execute(f"SELECT device_id, time FROM {storage.TABLE} WHERE time >= %s AND time <= %s ORDER BY device_id, time",
+                       [sql.param(now - dt.timedelta(days=intervals.LEARNING_DAYS)), sql.param(now)])
+        while rows := cursor.fetchmany(10_000):
+            for device_id, moment in rows:
+                if device_id != current:
+                    settle(current, times)
+                    current, times = device_id, []
+                times.append(sql.time_of(moment))
+    settle(current, times)
+    changed = []
+    for device_id, device in devices.items():
+        value = learned.get(device_id)
+        if value != device.learned_interval_s:
+            device.learned_interval_s, device.interval_learned_at = value, now
+            changed.append(device)
+    with transaction.atomic():
+        Device.objects.bulk_update(changed, ["learned_interval_s", "interval_learned_at"], batch_size=1000)
+        counts = {"devices": len(devices), "learned": sum(v is not None for v in learned.values()),
+                  "changed": len(changed), "at": now.isoformat()}
+        audit.record("monitor-learn", "monitoring.learn_intervals", object_type="monitoring.Device", object_id="",
+                     object_repr="learned reporting intervals", after=counts)
     return counts

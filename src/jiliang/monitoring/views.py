@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from jiliang.accounts import selectors as account_selectors
 from jiliang.accounts.access import may
 from jiliang.errors import DomainError
-from jiliang.monitoring import charts, evidence, profiles, selectors, services
+from jiliang.monitoring import charts, engine, evidence, profiles, selectors, services
 from jiliang.monitoring.forms import AlertFilterForm, DeviceFilterForm, TransitionForm
 from jiliang.monitoring.models import AlertState, DeviceKind
+from jiliang.monitoring.rules import intervals
 from jiliang.registry import selectors as registry_selectors
 from jiliang.ui.listing import ListColumn, Listing, render_listing
 
@@ -178,12 +179,33 @@ def device_detail(request, pk: int):
     """A device's profile, its last message and the rules that lack an input to judge it."""
     device = get_object_or_404(selectors.devices(request.user).select_related("site", "instrument", "feeds_from"), pk=pk)
     labels = {a.name: a.label for a in profiles.ATTRIBUTES.get(device.kind, ())}
+    profile = engine.device_profile(device.pk)
     return render(request, "monitoring/device_detail.html", {
         "title": f"{device.code} {device.get_kind_display()}",
         "device": device,
         "attributes": [(labels.get(name, name), _shown(value)) for name, value in sorted(device.attributes.items())],
-        "missing_inputs": profiles.device_missing_inputs(device),
+        "missing_inputs": profiles.missing_inputs(device.kind, profile) if profile else [],
+        "intervals": _intervals(profile) if profile else [],
     })
+
+
+def _intervals(profile) -> list[tuple[str, str]]:
+    """The configured, learned and applied reporting intervals, as the silence rules read them."""
+    applied = intervals.expected_interval(profile)
+    return [(_("设定上报间隔"), _duration(profile.report_interval)),
+            (_("学习所得上报间隔（近 %(days)s 天）") % {"days": intervals.LEARNING_DAYS}, _duration(profile.learned_interval)),
+            (_("静默判断所用间隔"), _duration(applied))]
+
+
+def _duration(interval: dt.timedelta | None) -> str:
+    if interval is None:
+        return _("未知")
+    minutes = interval.total_seconds() / 60
+    if minutes < 60:
+        return _("%(n)s 分钟") % {"n": f"{minutes:.3g}"}
+    if minutes < 24 * 60:
+        return _("%(n)s 小时") % {"n": f"{minutes / 60:.3g}"}
+    return _("%(n)s 天") % {"n": f"{minutes / 1440:.3g}"}
 
 
 def _shown(value) -> str:

@@ -627,6 +627,8 @@ class VerificationIn(Schema):
     decision_rule: DecisionRule = DecisionRule.SIMPLE_ACCEPTANCE
     accuracy_class: str = Field("", max_length=16)
     scale_interval: Decimal | None = Field(None, gt=0, le=10**13 - 1, max_digits=20, decimal_places=6)
+    k_factor: Decimal | None = Field(None, gt=0, le=10**8 - 1, max_digits=12, decimal_places=4,
+                                     description="fuel dispenser: pulse equivalent as verified, pulses/L")
     temperature_c: Decimal | None = Field(None, ge=-100, le=200, max_digits=5, decimal_places=1)
     humidity_pct: Decimal | None = Field(None, ge=0, le=100, max_digits=4, decimal_places=1)
     environment_note: str = Field("", max_length=255)
@@ -703,6 +705,7 @@ class VerificationOut(Schema):
     standard_ids: list[int]
     accuracy_class: str
     scale_interval: Decimal | None
+    k_factor: Decimal | None
     temperature_c: Decimal | None
     humidity_pct: Decimal | None
     environment_note: str
@@ -759,7 +762,7 @@ def _verification_input(request, payload: VerificationIn) -> tuple:
             for p in payload.points
         ),
         decision_rule=payload.decision_rule, accuracy_class=payload.accuracy_class,
-        scale_interval=payload.scale_interval, temperature_c=payload.temperature_c,
+        scale_interval=payload.scale_interval, k_factor=payload.k_factor, temperature_c=payload.temperature_c,
         humidity_pct=payload.humidity_pct, environment_note=payload.environment_note, remarks=payload.remarks,
         request=request_row,
     )

@@ -192,6 +192,9 @@ class VerificationForm(forms.Form):
     accuracy_class = forms.CharField(label=_("准确度等级"), max_length=16, required=False)
     scale_interval = forms.DecimalField(label=_("检定分度值 e"), max_digits=20, decimal_places=6, min_value=Decimal(
         "0.000001"), max_value=Decimal(10) ** 12, required=False)
+    k_factor = forms.DecimalField(label=_("脉冲当量 K（脉冲/升）"), max_digits=12, decimal_places=4,
+                                  min_value=Decimal("0.0001"), max_value=Decimal(10) ** 8 - 1, required=False,
+                                  help_text=_("加油机检定时确认的脉冲当量；其他器具留空。"))
     temperature_c = forms.DecimalField(label=_("环境温度(℃)"), max_digits=5, decimal_places=1, min_value=-100,
                                        max_value=200, required=False)
     humidity_pct = forms.DecimalField(label=_("相对湿度(%)"), max_digits=4, decimal_places=1, min_value=0,

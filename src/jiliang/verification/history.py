@@ -243,7 +243,7 @@ def _write(plan: Plan, rng: random.Random, planned: list, months: dict, rules: d
                 "owner_id": row["owner_id"], "division_id": row["division_id"],
                 "instrument_type_id": row["type_id"], "request_id": None, "kind": visit.kind,
                 "performed_on": visit.performed_on, "verifier_id": desk.verifier_id,
-                "checker_id": desk.checker_id, "accuracy_class": row["accuracy_class"], "scale_interval": None,
+                "checker_id": desk.checker_id, "accuracy_class": row["accuracy_class"], "scale_interval": None, "k_factor": None,
                 "temperature_c": Decimal(rng.randrange(150, 280)) / 10,
                 "humidity_pct": Decimal(rng.randrange(350, 750)) / 10, "environment_note": "",
                 "decision_rule": DecisionRule.SIMPLE_ACCEPTANCE, "conclusion": conclusion, "near_limit": False,

@@ -402,6 +402,10 @@ class Verification(models.Model):
     temperature_c = models.DecimalField(_("环境温度(℃)"), max_digits=5, decimal_places=1, null=True, blank=True)
     humidity_pct = models.DecimalField(_("相对湿度(%)"), max_digits=4, decimal_places=1, null=True, blank=True)
     environment_note = models.CharField(_("其他环境条件"), max_length=255, blank=True)
+    # The pulse equivalent a fuel dispenser was verified (and adjusted) at: monitoring compares the
+    # K the dispenser reports with it (FD-01, FD-02), so a verification is not mistaken for tampering.
+    k_factor = models.DecimalField(_("脉冲当量 K（脉冲/升）"), max_digits=12, decimal_places=4, null=True, blank=True,
+                                   help_text=_("加油机检定时确认的脉冲当量；其他器具留空。"))
     decision_rule = models.CharField(_("判定规则"), max_length=32, choices=DecisionRule.choices)
     conclusion = models.CharField(_("结论"), max_length=16, choices=Conclusion.choices)
     near_limit = models.BooleanField(_("结论处于限值的 U 范围内"), default=False)

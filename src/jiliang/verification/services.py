@@ -590,6 +590,7 @@ class VerificationInput:
     decision_rule: str = conformity.DEFAULT_RULE
     accuracy_class: str = ""
     scale_interval: Decimal | None = None
+    k_factor: Decimal | None = None  # a fuel dispenser's pulse equivalent as verified (pulses/L)
     temperature_c: Decimal | None = None
     humidity_pct: Decimal | None = None
     environment_note: str = ""
@@ -792,7 +793,7 @@ def _record(actor, institution: Institution, data: VerificationInput, supersedes
         instrument=instrument, institution=institution, owner_id=instrument.owner_id,
         division_id=instrument.division_id, instrument_type_id=instrument.type_id, request=data.request,
         kind=data.kind, performed_on=data.performed_on, verifier=data.verifier, checker=data.checker,
-        accuracy_class=data.accuracy_class.strip(), scale_interval=data.scale_interval,
+        accuracy_class=data.accuracy_class.strip(), scale_interval=data.scale_interval, k_factor=data.k_factor,
         temperature_c=data.temperature_c, humidity_pct=data.humidity_pct, environment_note=data.environment_note,
         decision_rule=data.decision_rule, remarks=data.remarks, recorded_by=actor,
     )
@@ -917,7 +918,8 @@ def correction_input(certificate: Certificate) -> VerificationInput:
             for p in verification.test_points.select_related("mpe_rule").order_by("position")
         ),
         decision_rule=verification.decision_rule, accuracy_class=verification.accuracy_class,
-        scale_interval=verification.scale_interval, temperature_c=verification.temperature_c,
+        scale_interval=verification.scale_interval, k_factor=verification.k_factor,
+        temperature_c=verification.temperature_c,
         humidity_pct=verification.humidity_pct, environment_note=verification.environment_note,
         remarks=verification.remarks,
     )

@@ -845,7 +845,7 @@ def _input_from_form(user, form, data, request_id: str | None = None) -> service
             mpe_rule=rules.get(p["rule_key"]) if p["rule_key"] else None, nominal=p["nominal"],
             indicated=p["indicated"]) for p in data["points"]),
         decision_rule=data["decision_rule"], accuracy_class=data["accuracy_class"],
-        scale_interval=data["scale_interval"], temperature_c=data["temperature_c"],
+        scale_interval=data["scale_interval"], k_factor=data["k_factor"], temperature_c=data["temperature_c"],
         humidity_pct=data["humidity_pct"], environment_note=data["environment_note"], remarks=data["remarks"],
         request=request_row,
     )
@@ -890,6 +890,7 @@ def certificate_supersede(request, pk: int):
                "performed_on": old.performed_on, "verifier": old.verifier.pk, "checker": old.checker.pk,
                "standards": [s.pk for s in old.standards], "decision_rule": old.decision_rule,
                "accuracy_class": old.accuracy_class, "scale_interval": old.scale_interval,
+               "k_factor": old.k_factor,
                "temperature_c": old.temperature_c, "humidity_pct": old.humidity_pct,
                "environment_note": old.environment_note, "remarks": old.remarks, "points": _points_text(old)}
     form = CorrectionForm(request.POST or None, initial=initial, staff=staff, standards=standards)
@@ -912,7 +913,8 @@ def verification_detail(request, pk: int):
         (_("检定机构"), verification.institution.name), (_("检定类别"), verification.get_kind_display()),
         (_("检定日期"), verification.performed_on), (_("检定员"), str(verification.verifier)),
         (_("核验员"), str(verification.checker)), (_("准确度等级"), verification.accuracy_class),
-        (_("检定分度值 e"), verification.scale_interval), (_("环境温度(℃)"), verification.temperature_c),
+        (_("检定分度值 e"), verification.scale_interval), (_("脉冲当量 K（脉冲/升）"), verification.k_factor and str(verification.k_factor)),  # all four decimals
+        (_("环境温度(℃)"), verification.temperature_c),
         (_("相对湿度(%)"), verification.humidity_pct), (_("其他环境条件"), verification.environment_note),
         (_("判定规则"), verification.get_decision_rule_display()),
         (_("结论"), verification.get_conclusion_display()),

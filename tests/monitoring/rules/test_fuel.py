@@ -65,6 +65,14 @@ def test_fd01_other_parameters_and_other_devices_orders_do_not_count(at, ruleboo
     assert [f.evidence["change"]["parameter"] for f in found] == ["k_factor"]
 
 
+@pytest.mark.parametrize(("verified_k", "fires"), [(None, True), (100.5, False), (100.50004, False), (100.4, True)])
+def test_fd01_a_change_to_the_verified_k_factor_is_the_verification(at, rulebook, verified_k, fires):
+    profiles = {**PROFILES, "N1": replace(NOZZLE, verified_k_factor=verified_k)}
+    found = fuel.parameter_change_without_work_order(
+        Window(now=at(), profiles=profiles, parameter_changes=(k_change(at),)), rulebook.for_rule("FD-01"))
+    assert bool(found) is fires
+
+
 # FD-02 ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("error", "expected"), [(0.0029, None), (0.0030, None), (0.0031, Severity.WARNING), (-0.0031, Severity.WARNING)])

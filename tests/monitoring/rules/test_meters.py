@@ -207,8 +207,11 @@ def test_mt08_phase_neutral_mismatch_for_more_than_an_hour(at, rulebook, phase, 
 @pytest.mark.parametrize(("interval", "silent", "fires"), [
     (timedelta(days=1), timedelta(days=3), True),
     (timedelta(days=1), timedelta(days=3) - timedelta(seconds=1), False),
-    (timedelta(minutes=15), timedelta(minutes=60), True),
-    (timedelta(minutes=15), timedelta(minutes=59), False),
+    (timedelta(hours=4), timedelta(hours=16), True),
+    (timedelta(hours=4), timedelta(hours=16) - timedelta(seconds=1), False),
+    # Issue 15: four missed 15-minute reads are an hour; a power cut of a few hours is no loss.
+    (timedelta(minutes=15), timedelta(hours=12), True),
+    (timedelta(minutes=15), timedelta(hours=12) - timedelta(seconds=1), False),
 ])
 def test_mt09_missed_reports_from_time_alone(at, rulebook, interval, silent, fires):
     profiles = {"W1": replace(WATER, report_interval=interval)}

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
+from jiliang.monitoring.rules.holidays import is_statutory_holiday
 from jiliang.monitoring.rules.thresholds import VerificationOverdueThresholds
 from jiliang.monitoring.rules.types import WINDOW_FIELD, DeviceEvent, DeviceKind, DeviceProfile, Finding, Severity, Window, WorkOrder
 
@@ -127,7 +128,11 @@ def silence(last_seen: datetime, now: datetime) -> timedelta:
 
 
 def open_time_between(start: datetime, end: datetime, opening_hours: tuple[int, int] | None) -> timedelta:
-    """Part of [start, end] that falls inside the daily opening hours (local time); None = always open."""
+    """Part of [start, end] that falls inside the daily opening hours (local time); None = always open.
+
+    A business with opening hours may close on a statutory holiday: those days are not open time
+    (a day whose hours run past midnight is judged by the day it opens).
+    """
     if opening_hours is None or end <= start:
         return silence(start, end)
     open_hour, close_hour = opening_hours
@@ -136,7 +141,8 @@ def open_time_between(start: datetime, end: datetime, opening_hours: tuple[int, 
     while (day_start := datetime(day.year, day.month, day.day, tzinfo=CHINA_STANDARD_TIME)) <= end:
         opens = day_start + timedelta(hours=open_hour)
         closes = day_start + timedelta(hours=close_hour if close_hour > open_hour else close_hour + 24)
-        total += max(min(end, closes) - max(start, opens), timedelta(0))
+        if not is_statutory_holiday(day):
+            total += max(min(end, closes) - max(start, opens), timedelta(0))
         day += timedelta(days=1)
     return total
 

@@ -21,13 +21,13 @@ from jiliang.monitoring.rules.common import (
     exceeds,
     finding,
     latest_message_times,
-    open_time_between,
     ordered,
     silence,
     verification_overdue,
     within,
     work_order_between,
 )
+from jiliang.monitoring.rules.intervals import counted_silence, expected_interval
 from jiliang.monitoring.rules.thresholds import (
     AmountThresholds,
     EventThresholds,
@@ -48,6 +48,7 @@ from jiliang.monitoring.rules.types import (
     DeviceProfile,
     DispenserTransaction,
     Finding,
+    ParameterChange,
     Severity,
     Window,
     WorkOrderKind,
@@ -59,11 +60,22 @@ _MAD_TO_SIGMA = 0.6745
 DAY = timedelta(days=1)
 
 
+def is_verified_k(change: ParameterChange, profile: DeviceProfile | None) -> bool:
+    """Whether a K-factor change lands on the K recorded by the nozzle's last verification: the
+    verifier's adjustment, registered in verification rather than as a work order. The record keeps
+    four decimals, so the reported K is compared at that resolution."""
+    verified = profile.verified_k_factor if profile else None
+    return change.parameter == "k_factor" and verified is not None and round(change.new_value, 4) == round(verified, 4)
+
+
 def parameter_change_without_work_order(window: Window, t: Fd01Thresholds) -> list[Finding]:
-    """FD-01: a watched parameter changed and no verification work order lies within ± tolerance."""
+    """FD-01: a watched parameter changed and no verification work order lies within ± tolerance,
+    unless the change sets the K-factor the last verification recorded."""
     findings = []
     for change in ordered(window.parameter_changes):
         if change.parameter not in t.watched_parameters or not context_inside(window, change.time, t.work_order_tolerance):
+            continue
+        if is_verified_k(change, window.profiles.get(change.device_id)):
             continue
         start, end = change.time - t.work_order_tolerance, min(window.now, change.time + t.work_order_tolerance)
         if work_order_between(window.work_orders, change.device_id, WorkOrderKind.VERIFICATION, start, end):
@@ -411,18 +423,19 @@ def silence_limits(t: Fd12Thresholds, interval: timedelta | None) -> tuple[timed
 
 
 def communication_loss_severity(last_seen: datetime, now: datetime, t: Fd12Thresholds, profile: DeviceProfile) -> Severity | None:
-    """FD-12 on time alone: silence beyond the critical limit, or beyond the warning limit.
+    """FD-12 on time alone: silence beyond the critical limit, or beyond the warning limit, both
+    judged against the device's expected interval (configured or learned).
 
-    A device that reports more often than daily is expected to report in opening hours only, so its
-    warning counts open time; a daily (or rarer) heartbeat comes whatever the hours.
+    A device that reports more often than daily is expected to report in opening hours only; a
+    daily (or rarer) heartbeat comes whatever the hours; a station with opening hours may close on
+    a statutory holiday (intervals.counted_silence).
     """
-    warning, critical = silence_limits(t, profile.report_interval)
-    if exceeds(silence(last_seen, now).total_seconds(), critical.total_seconds()):
+    interval = expected_interval(profile)
+    warning, critical = silence_limits(t, interval)
+    quiet = counted_silence(last_seen, now, profile, interval).total_seconds()
+    if exceeds(quiet, critical.total_seconds()):
         return Severity.CRITICAL
-    if warning is None:
-        return None
-    hours = profile.opening_hours if profile.report_interval < DAY else None
-    if exceeds(open_time_between(last_seen, now, hours).total_seconds(), warning.total_seconds()):
+    if warning is not None and exceeds(quiet, warning.total_seconds()):
         return Severity.WARNING
     return None
 
@@ -437,11 +450,14 @@ def dispenser_communication_loss(window: Window, t: Fd12Thresholds) -> list[Find
         profile = window.profiles[nozzle]
         severity = communication_loss_severity(latest[nozzle], window.now, t, profile)
         if severity is not None:
-            warning, critical = silence_limits(t, profile.report_interval)
+            interval = expected_interval(profile)
+            warning, critical = silence_limits(t, interval)
             findings.append(finding(
                 "FD-12", severity, nozzle, window.now,
                 last_seen=latest[nozzle], silence_s=silence(latest[nozzle], window.now),
-                opening_hours=profile.opening_hours, report_interval_s=profile.report_interval,
+                counted_silence_s=counted_silence(latest[nozzle], window.now, profile, interval),
+                opening_hours=profile.opening_hours, report_interval_s=interval,
+                configured_interval_s=profile.report_interval, learned_interval_s=profile.learned_interval,
                 warning_silence_s=warning, critical_silence_s=critical,
             ))
     return findings

@@ -24,9 +24,9 @@ from jiliang.monitoring.rules.common import (
     latest_message_times,
     local_date,
     overdue_severity,
-    silence,
 )
 from jiliang.monitoring.rules.holidays import is_statutory_holiday
+from jiliang.monitoring.rules.intervals import counted_silence, expected_interval
 from jiliang.monitoring.rules.registers import (
     RegisterStep,
     bucket_start,
@@ -374,24 +374,34 @@ def current_mismatch(window: Window, t: Mt08Thresholds) -> list[Finding]:
     return findings
 
 
-def missed_reports(last_seen: datetime, now: datetime, interval: timedelta) -> int:
-    return int(silence(last_seen, now) / interval)
+def missed_reports(last_seen: datetime, now: datetime, profile: DeviceProfile, interval: timedelta) -> int:
+    return int(counted_silence(last_seen, now, profile, interval) / interval)
 
 
 def meter_communication_loss(window: Window, t: Mt09Thresholds) -> list[Finding]:
-    """MT-09: as many expected reports missed as the meter's reporting rhythm allows, from time alone."""
+    """MT-09: as many expected reports missed as the meter's reporting rhythm allows, and at least the
+    minimum silence (a power cut of a few hours, after which the meter uploads what it kept, is no
+    communication loss), from time alone.
+
+    The rhythm is the meter's expected interval (configured or learned, the longer); a meter at a
+    business with opening hours counts only the hours it is expected to report (intervals.py).
+    """
     latest = latest_message_times(window)
     findings = []
     for device_id in devices_of_kind(window, DeviceKind.METER):
-        interval = window.profiles[device_id].report_interval
+        profile = window.profiles[device_id]
+        interval = expected_interval(profile)
         if interval is None or device_id not in latest:
             continue
         allowed = t.missed_daily_reports if interval >= DAY else t.missed_interval_reads
-        missed = missed_reports(latest[device_id], window.now, interval)
-        if missed >= allowed:
+        missed = missed_reports(latest[device_id], window.now, profile, interval)
+        quiet = counted_silence(latest[device_id], window.now, profile, interval)
+        if missed >= allowed and quiet >= t.minimum_silence:
             findings.append(finding(
                 "MT-09", Severity.WARNING, device_id, window.now,
-                last_seen=latest[device_id], report_interval_s=interval, missed_reports=missed, limit=allowed,
+                last_seen=latest[device_id], report_interval_s=interval, configured_interval_s=profile.report_interval,
+                learned_interval_s=profile.learned_interval, missed_reports=missed, limit=allowed,
+                counted_silence_s=quiet, minimum_silence_s=t.minimum_silence,
             ))
     return findings
 

@@ -176,6 +176,7 @@ class Mt08Thresholds:
 class Mt09Thresholds:
     missed_daily_reports: int
     missed_interval_reads: int
+    minimum_silence: timedelta  # no warning on a shorter silence, whatever the interval (a power cut)
 
 
 @dataclass(frozen=True)

@@ -242,7 +242,8 @@ class DeviceProfile:
     accuracy_class: str | None = None  # charger "1"/"2", electricity meter "1", "2", "0.5S" …
     medium: str | None = None  # MeterMedium of a meter
     register_resolution: float | None = None  # smallest register step of a meter
-    report_interval: timedelta | None = None  # how often the device is expected to report
+    report_interval: timedelta | None = None  # how often the device is expected to report (configured)
+    learned_interval: timedelta | None = None  # learned from its own history (rules/intervals.py)
     role: str | None = None  # "charger_main_meter" for a station's main meter of chargers
     account_active: bool = False  # a utility account in use at the premises (MT-01)
     verified_k_factor: float | None = None  # nozzle's pulse equivalent (pulses/L) recorded at its last verification

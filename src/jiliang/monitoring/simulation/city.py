@@ -35,6 +35,7 @@ class SimulationConfig:
     clock: timedelta = timedelta(hours=1)  # how often the rule clock runs over the stream (`simulate --tick-minutes`)
     fault_rate: float = 0.02  # share of devices that get one fault from the catalogue
     fault_codes: tuple[str, ...] | None = None  # None: every observable fault kind
+    generator: str = "city"  # "city": the demo city (stream.py); "families": behaviour families (families.py)
 
     @property
     def end(self) -> datetime:

@@ -132,7 +132,8 @@ def meter_silence(config: SimulationConfig) -> timedelta:
     arrives to trigger a rule): shorter, it could fall between two turns and go unseen."""
     t = load_rulebook().for_rule("MT-09")
     allowed = t.missed_daily_reports if config.meter_interval >= DAY else t.missed_interval_reads
-    return config.meter_interval * ((allowed + 1) + math.ceil(config.clock / config.meter_interval))
+    reports = max(allowed + 1, math.ceil(t.minimum_silence / config.meter_interval) + 1)
+    return config.meter_interval * (reports + math.ceil(config.clock / config.meter_interval))
 
 
 def nozzle_silence(config: SimulationConfig) -> timedelta:

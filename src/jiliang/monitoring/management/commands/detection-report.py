@@ -17,11 +17,12 @@ from jiliang.monitoring.models import Alert, Device, DeviceKind
 from jiliang.monitoring.rules.registry import RULES
 from jiliang.monitoring.scoring import AlertSpan, false_alarms_per_device_day, score
 from jiliang.monitoring.simulation import CATALOGUE, SimulationConfig, read_labels, run_record_path, sized
+from jiliang.monitoring.simulation.families import FAMILIES, family_of
 
 
 def unobservable(config: SimulationConfig | None) -> dict[str, str]:
     """Rule code -> why its fault cannot be seen in the simulated period."""
-    if config is None:
+    if config is None or config.generator == "families":  # its faults last as long as they do in the field
         return {}
     days = config.duration / dt.timedelta(days=1)
     reasons = {}
@@ -51,7 +52,7 @@ class Command(BaseCommand):
         config = SimulationConfig.from_json(json.loads(record.read_text(encoding="utf-8"))) if record.exists() else None
         if config is not None:
             self.stdout.write(
-                f"run: seed {config.seed}, {config.start:%Y-%m-%d %H:%M%z} + {config.duration / dt.timedelta(days=1):g} d, "
+                f"run: {config.generator} generator, seed {config.seed}, {config.start:%Y-%m-%d %H:%M%z} + {config.duration / dt.timedelta(days=1):g} d, "
                 f"{config.stations} stations / {config.dispensers} dispensers, {config.charging_sites} charging sites x "
                 f"{config.chargers_per_site} piles, {config.meters} meters every {config.meter_interval.total_seconds() / 60:g} min, "
                 f"fault rate {config.fault_rate:g}, rule clock every {config.clock.total_seconds() / 60:g} min")
@@ -86,3 +87,25 @@ class Command(BaseCommand):
             if rate is not None:
                 self.stdout.write(f"false alarms per device per day: {rate:.4f} ({devices} devices, "
                                   f"{config.duration / dt.timedelta(days=1):g} d; at most 0.05 wanted)")
+        if config is not None and config.generator == "families":
+            self._per_family(spans, truth, grace, config, options["min"])
+
+    def _per_family(self, spans, truth, grace, config, bar: float) -> None:
+        """The same scores per behaviour family (the device code's first letters)."""
+        codes = Device.objects.exclude(kind=DeviceKind.GATEWAY).values_list("code", flat=True)
+        self.stdout.write(f"{'family':6} {'devices':>7} {'labels':>6} {'TP':>4} {'FN':>4} {'alerts':>6} {'FP':>4} "
+                          f"{'recall':>7} {'precision':>9} {'FP/dev/day':>10}  behaviour")
+        for family, behaviour in FAMILIES.items():
+            members = sum(1 for code in codes if family_of(code) == family)
+            results = score([s for s in spans if family_of(s.device_id) == family],
+                            [label for label in truth if family_of(label.device_id) == family], grace)
+            labels, detected = sum(r.labels for r in results.values()), sum(r.detected for r in results.values())
+            alerts, true_alerts = sum(r.alerts for r in results.values()), sum(r.true_alerts for r in results.values())
+            recall = detected / labels if labels else None
+            precision = true_alerts / alerts if alerts else None
+            rate = false_alarms_per_device_day(results, members, config.duration) or 0.0
+            shown = ["—" if v is None else f"{v:.3f}" for v in (recall, precision)]
+            line = (f"{family:6} {members:>7} {labels:>6} {detected:>4} {labels - detected:>4} {alerts:>6} "
+                    f"{alerts - true_alerts:>4} {shown[0]:>7} {shown[1]:>9} {rate:>10.4f}  {behaviour}")
+            below = any(v is not None and v < bar for v in (recall, precision)) or rate > 0.05
+            self.stdout.write(self.style.WARNING(line) if below else line)

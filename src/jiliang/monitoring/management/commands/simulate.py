@@ -18,6 +18,7 @@ from django.utils import timezone
 from jiliang.accounts.models import Role, User
 from jiliang.monitoring import simulating
 from jiliang.monitoring.simulation import SimulationConfig, run_record_path, simulate, write_labels
+from jiliang.monitoring.simulation.families import simulate_families
 
 
 class Command(BaseCommand):
@@ -36,6 +37,10 @@ class Command(BaseCommand):
         parser.add_argument("--fault-rate", type=float, default=0.02)
         parser.add_argument("--tick-minutes", type=int, default=60, help="simulated time between rule clock runs")
         parser.add_argument("--batch", type=int, default=500, help="messages per site batch")
+        parser.add_argument("--generator", choices=["city", "families"], default="city",
+                            help="families: device behaviour families that share no assumption with the rules")
+        parser.add_argument("--start", type=dt.date.fromisoformat, default=None,
+                            help="first simulated day (local), e.g. one before a statutory holiday; default: --days before today")
         parser.add_argument("--labels", default=str(settings.VAR_DIR / "simulation-labels.csv"))
         parser.add_argument("--as-user", default=None, help="city regulator who registers the devices")
 
@@ -43,11 +48,15 @@ class Command(BaseCommand):
         actor = self._actor(o["as_user"])
         end = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
         duration = dt.timedelta(days=o["days"])
-        config = SimulationConfig(seed=o["seed"], start=end - duration, duration=duration, stations=o["stations"],
+        start = end - duration
+        if o["start"] is not None:
+            start = timezone.make_aware(dt.datetime.combine(o["start"], dt.time()))
+        config = SimulationConfig(seed=o["seed"], start=start, duration=duration, stations=o["stations"],
                                   dispensers=o["dispensers"], charging_sites=o["charging_sites"], meters=o["meters"],
                                   meter_interval=dt.timedelta(minutes=o["meter_interval_minutes"]),
-                                  fault_rate=o["fault_rate"], clock=dt.timedelta(minutes=o["tick_minutes"]))
-        simulation = simulate(config)
+                                  fault_rate=o["fault_rate"], clock=dt.timedelta(minutes=o["tick_minutes"]),
+                                  generator=o["generator"])
+        simulation = simulate_families(config) if config.generator == "families" else simulate(config)
         with open(o["labels"], "w", newline="", encoding="utf-8") as out:
             write_labels(simulation.labels, out)
         run_record_path(o["labels"]).write_text(json.dumps(config.as_json(), indent=1), encoding="utf-8")
