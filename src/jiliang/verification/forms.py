@@ -87,11 +87,16 @@ class CalibrationForm(forms.Form):
 
 
 class MpeRuleForm(VersionedForm, forms.ModelForm):
+    instrument_types = TypeChoiceField(label=_("适用器具种类"), queryset=InstrumentType.objects.all())
+
     class Meta:
         model = MpeRule
-        # The research sources, confidence and notes are the admin's (back office), not a page's.
-        fields = ["regulation", "clause", "accuracy_class", "quantity", "condition", "error_basis", "unit", "lower",
-                  "upper", "applies_to", "active"]
+        # ``applies_to`` keeps the researched wording; ``verification_kind`` is what decides.
+        fields = ["instrument_types", "regulation", "clause", "accuracy_class", "verification_kind", "quantity",
+                  "condition", "error_basis", "lower", "upper", "unit", "source", "confidence", "notes", "active"]
+        widgets = {"source": forms.Textarea(attrs={"rows": 2}), "notes": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"unit": _("误差的单位：相对误差填 % 或 ‰，检定分度值填 e，绝对误差填量的单位(如 s、min、kPa、mL)。"),
+                      "source": _("核实所依据的文本(规程原文、公告等)；未经核实的数值请在可信度中注明“待核实默认值”。")}
 
 
 class MpeRuleFilterForm(forms.Form):

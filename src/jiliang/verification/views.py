@@ -457,9 +457,12 @@ def mpe_rule_list(request):
     form = MpeRuleFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     instrument_type = filters.get("type")
+    actions = []
+    if may(request.user, "create", MpeRule()):
+        actions.append((_("新增规则"), reverse("verification:mpe-rule-create")))
     listing = Listing(
-        title=_("最大允许误差规则"), export_name="mpe-rules", default_sort="key", filter_form=form,
-        detail_url=lambda r: reverse("verification:mpe-rule-edit", args=[r.pk]) if may(request.user, "change", r) else None,
+        title=_("最大允许误差规则"), export_name="mpe-rules", default_sort="key", filter_form=form, actions=actions,
+        detail_url=lambda r: reverse("verification:mpe-rule-detail", args=[r.pk]),
         columns=[
             ListColumn(_("规则编号"), lambda r: r.key, "key", link=True),
             ListColumn(_("适用器具种类"), lambda r: ", ".join(t.code for t in r.instrument_types.all())),
@@ -468,15 +471,65 @@ def mpe_rule_list(request):
             ListColumn(_("准确度等级"), lambda r: r.accuracy_class),
             ListColumn(_("检定项目"), lambda r: mpe_words.quantity_zh(r.quantity)),
             ListColumn(_("适用范围或条件"), lambda r: mpe_words.condition_zh(r.condition)),
-            ListColumn(_("适用检定类别"), lambda r: mpe_words.applies_to_zh(r.applies_to)),
+            ListColumn(_("适用检定类别"), lambda r: r.get_verification_kind_display()),
             ListColumn(_("下限"), lambda r: r.lower),
             ListColumn(_("上限"), lambda r: r.upper),
             ListColumn(_("单位"), lambda r: mpe_words.unit_zh(r.unit)),
-            ListColumn(_("现行有效"), lambda r: _yes_no(r.active)),
+            ListColumn(_("可信度"), lambda r: mpe_words.confidence_zh(r.confidence)),
+            ListColumn(_("状态"), _rule_state_label, status=_rule_state),
         ],
     )
     queryset = selectors.mpe_rules(request.user, type_code=instrument_type.code if instrument_type else None)
     return render_listing(request, listing, queryset)
+
+
+def _rule_state(rule: MpeRule) -> str:
+    if rule.retired_at is not None:
+        return "retired"
+    return "active" if rule.active else "inactive"
+
+
+def _rule_state_label(rule: MpeRule) -> str:
+    return {"retired": _("已废止"), "active": _("现行有效"), "inactive": _("停用")}[_rule_state(rule)]
+
+
+@login_required
+def mpe_rule_detail(request, pk: int):
+    rule = get_object_or_404(selectors.mpe_rules(request.user), pk=pk)
+    actions = []
+    if rule.retired_at is None and may(request.user, "change", rule):
+        actions.append((_("修改"), reverse("verification:mpe-rule-edit", args=[pk])))
+    if rule.retired_at is None and may(request.user, "retire", rule):
+        actions.append((_("废止"), reverse("verification:mpe-rule-retire", args=[pk])))
+    fields = [
+        (_("规则编号"), rule.key),
+        (_("适用器具种类"), "、".join(f"{t.code} {t.name_zh}" for t in rule.instrument_types.all())),
+        (_("检定规程"), regulation_references(rule.regulation)), (_("条款"), mpe_words.clause_zh(rule.clause)),
+        (_("准确度等级"), rule.accuracy_class or _("不分等级")),
+        (_("适用检定类别"), rule.get_verification_kind_display()),
+        (_("检定项目"), mpe_words.quantity_zh(rule.quantity)),
+        (_("适用范围或条件"), mpe_words.condition_zh(rule.condition)),
+        (_("误差表示"), rule.get_error_basis_display()),
+        (_("最大允许误差"), f"{rule.lower} … {rule.upper} {mpe_words.unit_zh(rule.unit)}"
+         if rule.lower is not None else _("未填写")),
+        (_("来源"), rule.source), (_("可信度"), mpe_words.confidence_zh(rule.confidence)),
+        (_("备注"), rule.notes), (_("废止原因"), rule.retirement_reason),
+    ]
+    return render(request, DETAIL, {"title": _("最大允许误差规则 %(key)s") % {"key": rule.key}, "fields": fields,
+                                    "status": (_rule_state(rule), _rule_state_label(rule)), "actions": actions,
+                                    "tables": [], "history": object_history(request.user, rule)})
+
+
+@login_required
+def mpe_rule_create(request):
+    require(request.user, "create", MpeRule())
+    form = MpeRuleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {name: value for name, value in form.cleaned_data.items() if name != "version"}
+        rule = _submit(form, lambda: services.create_mpe_rule(request.user, **data))
+        if rule:
+            return redirect("verification:mpe-rule-detail", pk=rule.pk)
+    return _form_page(request, form, _("新增最大允许误差规则"), reverse("verification:mpe-rule-list"))
 
 
 @login_required
@@ -487,9 +540,21 @@ def mpe_rule_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         changes = concurrency.edits(form)
         if _submit(form, lambda: services.update_mpe_rule(request.user, rule, **changes)):
-            return redirect("verification:mpe-rule-list")
+            return redirect("verification:mpe-rule-detail", pk=pk)
     return _form_page(request, form, _("修改最大允许误差规则：%(key)s") % {"key": rule.key},
-                      reverse("verification:mpe-rule-list"))
+                      reverse("verification:mpe-rule-detail", args=[pk]))
+
+
+@login_required
+def mpe_rule_retire(request, pk: int):
+    rule = get_object_or_404(selectors.mpe_rules(request.user), pk=pk)
+    require(request.user, "retire", rule)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if _submit(form, lambda: services.retire_mpe_rule(request.user, rule, reason=form.cleaned_data["reason"])):
+            return redirect("verification:mpe-rule-detail", pk=pk)
+    return _form_page(request, form, _("废止最大允许误差规则：%(key)s") % {"key": rule.key},
+                      reverse("verification:mpe-rule-detail", args=[pk]))
 
 
 # ---------------------------------------------------------------------------------------------
