@@ -87,6 +87,16 @@ def confidence_zh(text: str) -> str:
     return text.replace("dates", "日期")
 
 
+_URL = re.compile(r"https?://\S+")
+
+
+def source_zh(text: str) -> str:
+    """The web addresses of a researched source (its English remarks stay in the stored text, which
+    the edit form shows); a source typed without any address is shown as typed."""
+    addresses = [url.rstrip(";,") for url in _URL.findall(text)]
+    return "；".join(addresses) if addresses else text
+
+
 def unit_zh(text: str) -> str:
     return _translated(text, UNITS)
 

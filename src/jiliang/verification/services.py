@@ -425,10 +425,14 @@ def _rule_problems(rule: MpeRule, instrument_types) -> dict[str, list[str]]:
     return errors
 
 
-def _log_rule(actor, action: str, rule: MpeRule, before: dict | None = None) -> None:
+def rule_snapshot(rule: MpeRule) -> dict:
+    return audit.snapshot(rule) | {"instrument_types": sorted(rule.instrument_types.values_list("code", flat=True))}
+
+
+def log_rule_change(actor, action: str, rule: MpeRule, before: dict | None = None) -> None:
     """Audit the change and put the rule as it now stands on the transparency log: anyone can
     check later which bounds were in force when a certificate was decided."""
-    after = audit.snapshot(rule) | {"instrument_types": sorted(rule.instrument_types.values_list("code", flat=True))}
+    after = rule_snapshot(rule)
     audit.record(actor, action, rule, before=before, after=after)
     ledger.append(RULE_LEDGER_KIND, after | {"event": action})
 
@@ -455,7 +459,7 @@ def create_mpe_rule(actor, *, instrument_types, **fields) -> MpeRule:
         raise Conflict(_("规则编号 %(key)s 刚被他人占用，请重新提交。") % {"key": rule.key},
                        {"key": [_("已存在")]}) from None
     rule.instrument_types.set(instrument_types)
-    _log_rule(actor, "mpe_rule.create", rule)
+    log_rule_change(actor, "mpe_rule.create", rule)
     return rule
 
 
@@ -470,7 +474,7 @@ def update_mpe_rule(actor, rule: MpeRule, *, version: str | None = None, instrum
     if rule.retired_at is not None:
         raise Conflict(_("规则 %(key)s 已废止，不能修改；请新增规则。") % {"key": rule.key},
                        {"active": [_("已废止")]})
-    before = audit.snapshot(rule) | {"instrument_types": sorted(rule.instrument_types.values_list("code", flat=True))}
+    before = rule_snapshot(rule)
     for name, value in changes.items():
         setattr(rule, name, value)
     types = list(rule.instrument_types.all()) if instrument_types is None else list(instrument_types)
@@ -480,7 +484,7 @@ def update_mpe_rule(actor, rule: MpeRule, *, version: str | None = None, instrum
     rule.save()
     if instrument_types is not None:
         rule.instrument_types.set(types)
-    _log_rule(actor, "mpe_rule.update", rule, before)
+    log_rule_change(actor, "mpe_rule.update", rule, before)
     return rule
 
 
@@ -496,10 +500,10 @@ def retire_mpe_rule(actor, rule: MpeRule, *, reason: str, version: str | None = 
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("请填写废止原因。"), {"reason": [_("此项不能为空。")]})
-    before = audit.snapshot(rule) | {"instrument_types": sorted(rule.instrument_types.values_list("code", flat=True))}
+    before = rule_snapshot(rule)
     rule.active, rule.retired_at, rule.retirement_reason = False, timezone.now(), reason
     rule.save()
-    _log_rule(actor, "mpe_rule.retire", rule, before)
+    log_rule_change(actor, "mpe_rule.retire", rule, before)
     return rule
 
 

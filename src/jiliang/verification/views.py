@@ -512,8 +512,8 @@ def mpe_rule_detail(request, pk: int):
         (_("误差表示"), rule.get_error_basis_display()),
         (_("最大允许误差"), f"{rule.lower} … {rule.upper} {mpe_words.unit_zh(rule.unit)}"
          if rule.lower is not None else _("未填写")),
-        (_("来源"), rule.source), (_("可信度"), mpe_words.confidence_zh(rule.confidence)),
-        (_("备注"), rule.notes), (_("废止原因"), rule.retirement_reason),
+        (_("来源"), mpe_words.source_zh(rule.source)), (_("可信度"), mpe_words.confidence_zh(rule.confidence)),
+        (_("废止原因"), rule.retirement_reason),
     ]
     return render(request, DETAIL, {"title": _("最大允许误差规则 %(key)s") % {"key": rule.key}, "fields": fields,
                                     "status": (_rule_state(rule), _rule_state_label(rule)), "actions": actions,

@@ -7,7 +7,8 @@ from django.utils import timezone
 from jiliang.accounts.access import may
 from jiliang.registry.models import Instrument
 from jiliang.ui.templatetags.jiliang_ui import status_tag
-from jiliang.verification import selectors
+from jiliang.verification import public_check, selectors
+from jiliang.verification.public_views import check_url
 from jiliang.verification.models import VerificationRequest
 
 register = template.Library()
@@ -15,8 +16,12 @@ register = template.Library()
 
 @register.inclusion_tag("verification/public_validity.html")
 def public_validity(public_code: str) -> dict:
-    """For anyone scanning the label: the current certificate's number, conclusion and validity."""
-    return {"state": selectors.public_state(public_code), "today": timezone.localdate()}
+    """For anyone scanning the label: the current certificate's number, conclusion and validity,
+    the number linking to the certificate's public check page."""
+    state = selectors.public_state(public_code)
+    number = state.certificate.number if state else ""
+    return {"state": state, "today": timezone.localdate(),
+            "check_url": check_url(number, public_check.code_of(number)) if state else ""}
 
 
 @register.inclusion_tag("verification/instrument_verification.html", takes_context=True)
