@@ -1,7 +1,7 @@
 """A test point's error and uncertainty in its rule's unit. Pure, no Django.
 
 A row is typed as the verifier reads it: a reference (nominal) and an indicated value in the row's
-unit, or an error read directly, and the expanded uncertainty U. The decision compares the error and
+unit (the error is computed from them), or an error read directly, and the expanded uncertainty U. The decision compares the error and
 U with the rule's bounds, which are in the rule's unit, so both are brought there:
 
 - an absolute error (``absolute``): the row's unit must measure what the rule's does (seconds and
@@ -52,6 +52,11 @@ class RuleUnit:
     scale_interval: Decimal | None = None
 
 
+def _has_reading(row: Row) -> bool:
+    """Whether the error comes from the reference and indicated values (else it was typed)."""
+    return row.nominal is not None and row.indicated is not None
+
+
 def _row_unit(row: Row) -> str:
     unit = row.unit.strip()
     if unit and not units.is_known(unit):
@@ -70,13 +75,13 @@ def _absolute(row: Row, unit: str, rule: RuleUnit) -> tuple[Decimal, Decimal]:
     source = unit or rule.unit
     if not units.same_dimension(source, rule.unit):
         raise PointProblem("unit", DIMENSION, f"{source!r} does not measure what {rule.unit!r} does")
-    difference = row.indicated - row.nominal if row.error is None else row.error
+    difference = row.indicated - row.nominal if _has_reading(row) else row.error
     return _convert(difference, source, rule.unit), _convert(row.uncertainty, source, rule.unit)
 
 
 def _relative(row: Row, unit: str, rule: RuleUnit) -> tuple[Decimal, Decimal]:
     ratio_unit = unit if unit and units.is_dimensionless(unit) else rule.unit
-    if row.error is None:
+    if _has_reading(row):
         percent = conformity.error_of(row.nominal, row.indicated, conformity.RELATIVE_PERCENT)
         error = _convert(percent, units.PERCENT, rule.unit)
     elif unit and ratio_unit != unit:
@@ -89,18 +94,18 @@ def _relative(row: Row, unit: str, rule: RuleUnit) -> tuple[Decimal, Decimal]:
 def in_rule_unit(row: Row, rule: RuleUnit | None) -> tuple[Decimal, Decimal]:
     """(error, U) of the row in the rule's unit; without a rule (a calibration), in the row's.
     Raises PointProblem (a unit) or conformity.ConformityError (a value the error cannot come from)."""
-    if row.error is None and (row.nominal is None or row.indicated is None):
+    if row.error is None and not _has_reading(row):
         raise PointProblem("error", MISSING, "neither an error nor both nominal and indicated values")
     unit = _row_unit(row)
     if rule is None:
-        error = row.indicated - row.nominal if row.error is None else row.error
+        error = row.indicated - row.nominal if _has_reading(row) else row.error
         return conformity.quantize(error), conformity.quantize(row.uncertainty)
     if rule.basis == conformity.ABSOLUTE:
         return _absolute(row, unit, rule)
     if rule.basis == conformity.RELATIVE_PERCENT:
         return _relative(row, unit, rule)
     error = row.error
-    if error is None:
+    if _has_reading(row):
         error = conformity.error_of(row.nominal, row.indicated, rule.basis, rule.scale_interval)
     return conformity.quantize(error), conformity.quantize(row.uncertainty)
 

@@ -38,6 +38,7 @@ from jiliang.verification.forms import (
     InstitutionForm,
     MpeRuleFilterForm,
     MpeRuleForm,
+    PointFormSet,
     QualificationForm,
     ReasonForm,
     RejectForm,
@@ -45,6 +46,7 @@ from jiliang.verification.forms import (
     RequestForm,
     StandardForm,
     VerificationForm,
+    rule_bounds,
 )
 from jiliang.verification.models import (
     AnchorKind,
@@ -888,16 +890,12 @@ def _staff_choices(user):
     return institution, User.objects.filter(institution=institution, is_active=True), standards
 
 
-def _input_from_form(user, form, data, request_id: str | None = None) -> services.VerificationInput | None:
-    """The form's values as a service input; unknown instrument codes, rules or requests are form errors."""
+def _input_from_form(user, form, data, points, request_id: str | None = None) -> services.VerificationInput | None:
+    """The form's values and its rows of test points as a service input; an unknown instrument code
+    is a form error."""
     instrument = registry_selectors.instruments(user).filter(public_code=data["instrument_code"].strip()).first()
     if instrument is None:
         form.add_error("instrument_code", _("未找到该器具。"))
-        return None
-    keys = {p["rule_key"] for p in data["points"] if p["rule_key"]}
-    rules = {r.key: r for r in MpeRule.objects.filter(key__in=keys)}
-    if keys - set(rules):
-        form.add_error("points", _("未知的规则编号：%(keys)s") % {"keys": ", ".join(sorted(keys - set(rules)))})
         return None
     request_row = None
     if request_id and request_id.isdigit() and len(request_id) < 19:
@@ -907,13 +905,46 @@ def _input_from_form(user, form, data, request_id: str | None = None) -> service
         checker=data["checker"], standards=tuple(data["standards"]),
         points=tuple(services.PointInput(
             expanded_uncertainty=p["expanded_uncertainty"], coverage_factor=p["coverage_factor"],
-            mpe_rule=rules.get(p["rule_key"]) if p["rule_key"] else None, nominal=p["nominal"],
-            indicated=p["indicated"]) for p in data["points"]),
+            mpe_rule=p["mpe_rule"], nominal=p["nominal"], indicated=p["indicated"], error=p["error"],
+            unit=p["unit"].strip()) for p in points.cleaned_data),
         decision_rule=data["decision_rule"], accuracy_class=data["accuracy_class"],
         scale_interval=data["scale_interval"], temperature_c=data["temperature_c"],
         humidity_pct=data["humidity_pct"], environment_note=data["environment_note"], remarks=data["remarks"],
         request=request_row,
     )
+
+
+def _record_submit(form, points, write):
+    """``_submit`` for the record form: a problem of a test point ("points.2", "points.2.unit")
+    lands on that row of the table, under its field when it names one."""
+    try:
+        return write()
+    except DomainError as error:
+        others = {}
+        for name, problems in error.fields.items():
+            head, _dot, rest = name.partition(".")
+            position, _dot, field_name = rest.partition(".")
+            if head == "points" and position.isdigit() and 0 < int(position) <= len(points.forms):
+                row = points.forms[int(position) - 1]
+                for problem in problems:
+                    row.add_error(field_name if field_name in row.fields else None, problem)
+            else:
+                others[name] = problems
+        apply_domain_error(form, type(error)(error.message, others))
+        return None
+
+
+def _point_words() -> dict[str, str]:
+    """The words the record form's script shows beside each test point, in the page's language."""
+    return {"pass": _("合格"), "fail": _("不合格"), "error": _("误差"), "calibration": _("校准(不判定)"),
+            "unknown_rule": _("规则未启用或未填写允许误差"), "on_save": _("保存时判定"),
+            "u_too_large": _("U 超过允许误差的三分之一，须用保护带接受规则")}
+
+
+def _record_page(request, form, points, title: str, cancel_url: str):
+    return render(request, "verification/record_form.html", {
+        "form": form, "points": points, "title": title, "cancel_url": cancel_url, "rule_bounds": rule_bounds(),
+        "point_words": _point_words()})
 
 
 @login_required
@@ -924,25 +955,21 @@ def verification_create(request):
     initial = {"instrument_code": request.GET.get("instrument", "")[:32], "performed_on": timezone.localdate(),
                "verifier": request.user.pk}
     form = VerificationForm(request.POST or None, initial=initial, staff=staff, standards=standards)
-    if request.method == "POST" and form.is_valid():
-        data = _input_from_form(request.user, form, form.cleaned_data, request.GET.get("request"))
-        certificate = data and _submit(form, lambda: services.record_verification(request.user, institution, data))
+    points = PointFormSet(request.POST or None, prefix="points")
+    if request.method == "POST" and form.is_valid() and points.is_valid():
+        data = _input_from_form(request.user, form, form.cleaned_data, points, request.GET.get("request"))
+        certificate = data and _record_submit(
+            form, points, lambda: services.record_verification(request.user, institution, data))
         if certificate:
             return redirect("verification:certificate-detail", pk=certificate.pk)
-    return _form_page(request, form, _("录入检定记录"), reverse("verification:certificate-list"))
+    return _record_page(request, form, points, _("录入检定记录"), reverse("verification:certificate-list"))
 
 
-def _points_text(data: services.VerificationInput) -> str:
-    """The points as the form's lines; a value the original record lacks (records loaded from an
-    older system) is "?", which the form refuses until the verifier types it, never "None"."""
-    def value(number) -> str:
-        return "?" if number is None else str(number)
-
-    return "\n".join(
-        " ".join([p.mpe_rule.key if p.mpe_rule else "-", value(p.nominal), value(p.indicated),
-                  value(p.expanded_uncertainty), value(p.coverage_factor)])
-        for p in data.points
-    )
+def _point_rows(data: services.VerificationInput) -> list[dict]:
+    """The points of a record as the table's rows, the start of a correction."""
+    return [{"mpe_rule": p.mpe_rule.key if p.mpe_rule else "", "nominal": p.nominal, "indicated": p.indicated,
+             "error": p.error, "expanded_uncertainty": p.expanded_uncertainty, "coverage_factor": p.coverage_factor,
+             "unit": p.unit} for p in data.points]
 
 
 @login_required
@@ -956,16 +983,17 @@ def certificate_supersede(request, pk: int):
                "standards": [s.pk for s in old.standards], "decision_rule": old.decision_rule,
                "accuracy_class": old.accuracy_class, "scale_interval": old.scale_interval,
                "temperature_c": old.temperature_c, "humidity_pct": old.humidity_pct,
-               "environment_note": old.environment_note, "remarks": old.remarks, "points": _points_text(old)}
+               "environment_note": old.environment_note, "remarks": old.remarks}
     form = CorrectionForm(request.POST or None, initial=initial, staff=staff, standards=standards)
-    if request.method == "POST" and form.is_valid():
-        data = _input_from_form(request.user, form, form.cleaned_data)
-        replacement = data and _submit(form, lambda: services.supersede(request.user, certificate, data,
-                                                                         form.cleaned_data["reason"]))
+    points = PointFormSet(request.POST or None, prefix="points", initial=_point_rows(old))
+    if request.method == "POST" and form.is_valid() and points.is_valid():
+        data = _input_from_form(request.user, form, form.cleaned_data, points)
+        replacement = data and _record_submit(form, points, lambda: services.supersede(
+            request.user, certificate, data, form.cleaned_data["reason"]))
         if replacement:
             return redirect("verification:certificate-detail", pk=replacement.pk)
-    return _form_page(request, form, _("更正证书 %(no)s") % {"no": certificate.number},
-                      reverse("verification:certificate-detail", args=[pk]))
+    return _record_page(request, form, points, _("更正证书 %(no)s") % {"no": certificate.number},
+                        reverse("verification:certificate-detail", args=[pk]))
 
 
 @login_required
