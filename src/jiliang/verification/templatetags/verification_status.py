@@ -19,9 +19,14 @@ def public_validity(public_code: str) -> dict:
     """For anyone scanning the label: the current certificate's number, conclusion and validity,
     the number linking to the certificate's public check page."""
     state = selectors.public_state(public_code)
-    number = state.certificate.number if state else ""
-    return {"state": state, "today": timezone.localdate(),
-            "check_url": check_url(number, public_check.code_of(number)) if state else ""}
+    return {"state": state, "today": timezone.localdate(), "check_url": _check_url(state)}
+
+
+def _check_url(state) -> str:
+    if state is None:
+        return ""
+    number = state.certificate.number
+    return check_url(number, public_check.code_of(number))
 
 
 @register.inclusion_tag("verification/instrument_verification.html", takes_context=True)
@@ -29,9 +34,11 @@ def instrument_verification(context, instrument: Instrument) -> dict:
     """For signed-in users on the instrument page: the standing, the certificates they may read,
     links to the chain and, for its owner, to request verification."""
     user = context["request"].user
+    state = selectors.current_state(instrument.pk)
     return {
         "instrument": instrument,
-        "state": selectors.current_state(instrument.pk),
+        "state": state,
+        "check_url": _check_url(state),
         "certificates": selectors.certificates(user, instrument_id=instrument.pk).order_by("-performed_on", "-id")[:20],
         "may_request": may(user, "create", VerificationRequest(owner_id=instrument.owner_id)),
         "today": timezone.localdate(),
