@@ -165,3 +165,15 @@ def test_the_pages_add_edit_and_retire_a_rule(world, browser_client, make_user):
     assert "新增规则" not in county.get("/verification/mpe-rules/").content.decode()
     assert county.get(f"/verification/mpe-rules/{rule.pk}/").status_code == 200
     assert county.get("/verification/mpe-rules/new/").status_code == 403
+
+
+def test_every_rule_page_and_the_record_form_speak_chinese(world, browser_client):
+    from tests.english_scan import offences
+
+    city = browser_client(world.city)
+    pages = [f"/verification/mpe-rules/{pk}/" for pk in MpeRule.objects.values_list("pk", flat=True)]
+    pages += ["/verification/mpe-rules/", "/verification/mpe-rules/new/"]
+    found = {url: offences(city.get(url).content.decode())[0] for url in pages}
+    found["/verification/records/new/"] = offences(
+        browser_client(world.verifier).get("/verification/records/new/").content.decode())[0]
+    assert {url: words for url, words in found.items() if words} == {}

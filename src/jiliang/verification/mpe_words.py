@@ -90,11 +90,10 @@ def confidence_zh(text: str) -> str:
 _URL = re.compile(r"https?://\S+")
 
 
-def source_zh(text: str) -> str:
-    """The web addresses of a researched source (its English remarks stay in the stored text, which
-    the edit form shows); a source typed without any address is shown as typed."""
-    addresses = [url.rstrip(";,") for url in _URL.findall(text)]
-    return "；".join(addresses) if addresses else text
+def source_addresses(text: str) -> list[str]:
+    """The web addresses in a researched source; its English remarks stay in the stored text, which
+    the edit form shows."""
+    return [url.rstrip(";,") for url in _URL.findall(text)]
 
 
 def unit_zh(text: str) -> str:

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.html import format_html_join
 from django.utils.translation import pgettext
 
 from jiliang import concurrency
@@ -495,6 +496,15 @@ def _rule_state_label(rule: MpeRule) -> str:
     return {"retired": _("已废止"), "active": _("现行有效"), "inactive": _("停用")}[_rule_state(rule)]
 
 
+def _source(text: str):
+    """A rule's source: its web addresses as links (资料 1, 资料 2 …), else the text as typed."""
+    addresses = mpe_words.source_addresses(text)
+    if not addresses:
+        return text
+    return format_html_join("；", '<a href="{}" rel="noopener noreferrer">{}</a>',
+                            ((url, _("资料 %(n)s") % {"n": n}) for n, url in enumerate(addresses, start=1)))
+
+
 @login_required
 def mpe_rule_detail(request, pk: int):
     rule = get_object_or_404(selectors.mpe_rules(request.user), pk=pk)
@@ -514,7 +524,7 @@ def mpe_rule_detail(request, pk: int):
         (_("误差表示"), rule.get_error_basis_display()),
         (_("最大允许误差"), f"{rule.lower} … {rule.upper} {mpe_words.unit_zh(rule.unit)}"
          if rule.lower is not None else _("未填写")),
-        (_("来源"), mpe_words.source_zh(rule.source)), (_("可信度"), mpe_words.confidence_zh(rule.confidence)),
+        (_("来源"), _source(rule.source)), (_("可信度"), mpe_words.confidence_zh(rule.confidence)),
         (_("废止原因"), rule.retirement_reason),
     ]
     return render(request, DETAIL, {"title": _("最大允许误差规则 %(key)s") % {"key": rule.key}, "fields": fields,
