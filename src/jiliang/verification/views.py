@@ -463,6 +463,8 @@ def mpe_rule_list(request):
     actions = []
     if may(request.user, "create", MpeRule()):
         actions.append((_("新增规则"), reverse("verification:mpe-rule-create")))
+    # Verification intervals are the catalogue's (edited there, audited and logged).
+    actions.append((_("检定周期(器具目录)"), reverse("registry:instrument-type-list")))
     listing = Listing(
         title=_("最大允许误差规则"), export_name="mpe-rules", default_sort="key", filter_form=form, actions=actions,
         detail_url=lambda r: reverse("verification:mpe-rule-detail", args=[r.pk]),
