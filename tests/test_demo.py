@@ -20,7 +20,10 @@ from jiliang.ledger.models import LogEntry
 from jiliang.monitoring.models import Alert, Device, DeviceKind
 from jiliang.registry.demo import OWNER_DEMO_ORGANIZATION
 from jiliang.registry.models import Instrument
-from jiliang.verification.models import Certificate
+from jiliang.registry.models import InstrumentType
+from jiliang.verification.models import Certificate, MpeRule, TestPoint, VerificationState
+from jiliang.verification import public_check
+from jiliang.verification.public_views import check_url
 from jiliang.verification.services import LEDGER_KIND
 
 
@@ -44,6 +47,7 @@ def test_the_demo_loads_prints_its_logins_and_publishes_its_log():
     logged = set(LogEntry.objects.filter(kind=LEDGER_KIND).values_list("record_id", flat=True))
     certificates = {str(pk) for pk in Certificate.objects.values_list("pk", flat=True)}
     assert len(certificates) > 50_000 and logged == certificates
+    _every_type_has_a_certificate_with_a_cited_or_marked_rule_and_a_card_linking_to_its_check()
 
     alert = Alert.objects.order_by("id").first()
     assert alert is not None and Device.objects.filter(kind="meter").exists()
@@ -70,3 +74,21 @@ def test_the_demo_loads_prints_its_logins_and_publishes_its_log():
     assert own is not None
     page = owner.get(reverse("monitoring:device-list")).content.decode()
     assert own.code in page and "未签发" not in page
+
+
+def _every_type_has_a_certificate_with_a_cited_or_marked_rule_and_a_card_linking_to_its_check():
+    """Issue 16: every catalogue type is verified in the demo, each against a rule that cites its
+    regulation or is marked an editable default (待核实默认值), and the instrument's QR card links
+    its certificate to the certificate's public check page."""
+    types = set(InstrumentType.objects.values_list("code", flat=True))
+    verified = set(Certificate.objects.values_list("instrument_type__code", flat=True).distinct())
+    assert types - verified == set()
+    rules = MpeRule.objects.filter(pk__in=TestPoint.objects.values("mpe_rule_id").distinct())
+    assert types <= set(rules.values_list("instrument_types__code", flat=True))
+    for rule in rules:
+        assert rule.regulation and (rule.confidence != "default" or "待核实默认值" in rule.notes), rule.key
+    state = VerificationState.objects.select_related("certificate", "instrument").first()
+    card = Client().get(f"/i/{state.instrument.public_code}").content.decode()
+    link = check_url(state.certificate.number, public_check.code_of(state.certificate.number))
+    assert f'href="{link}"'.replace("&", "&amp;") in card
+    assert Client().get(link).status_code == 200

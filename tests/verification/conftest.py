@@ -142,3 +142,17 @@ def world(db, division, make_user, make_organization, city_regulator) -> World:
                   checker=checker, owner_org=owner_org, owner=owner, instrument=None, dispenser=dispenser)
     world.instrument = world.make_instrument()
     return world
+
+
+def point_rows(*rows: tuple) -> dict:
+    """The record form's table of test points as posted: rows of (rule key, nominal, indicated, U,
+    k[, unit[, error]]), with the formset's management fields."""
+    data = {"points-TOTAL_FORMS": str(len(rows)), "points-INITIAL_FORMS": "0", "points-MIN_NUM_FORMS": "1",
+            "points-MAX_NUM_FORMS": "200"}
+    for index, row in enumerate(rows):
+        key, nominal, indicated, u, k, unit, error = (*row, "", "", "")[:7]
+        data |= {f"points-{index}-mpe_rule": key, f"points-{index}-nominal": nominal,
+                 f"points-{index}-indicated": indicated, f"points-{index}-expanded_uncertainty": u,
+                 f"points-{index}-coverage_factor": k or "2", f"points-{index}-unit": unit,
+                 f"points-{index}-error": error}
+    return data

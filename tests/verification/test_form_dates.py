@@ -37,6 +37,12 @@ def as_browser_posts(response) -> dict:
     for name in form.fields:
         value = form[name].value()
         data[name] = "" if value is None else value
+    points = response.context.get("points")  # the record form's table of test points
+    if points is not None:
+        data |= {f"{points.prefix}-TOTAL_FORMS": str(len(points.forms)), f"{points.prefix}-INITIAL_FORMS": str(points.initial_form_count())}
+        for row in points.forms:
+            data |= {row.add_prefix(name): "" if row[name].value() is None else row[name].value()
+                     for name in row.fields}
     parser = _Inputs()
     parser.feed(response.content.decode())
     assert parser.dates, "the page has no date input"
@@ -64,7 +70,7 @@ def test_a_correction_keeps_the_original_verification_date(world, browser_client
     data = as_browser_posts(client.get(url))
     assert data["performed_on"] == days(-10).isoformat()
     response = client.post(url, {**data, "reason": "温度记录笔误"})
-    assert response.status_code == 302, response.context["form"].errors
+    assert response.status_code == 302, (response.context["form"].errors, response.context["points"].errors)
     replacement = Certificate.objects.get(supersedes=certificate)
     assert replacement.verification.performed_on == days(-10)
 

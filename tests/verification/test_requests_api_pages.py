@@ -9,7 +9,7 @@ from jiliang.errors import Conflict, InvalidInput
 from jiliang.verification import services
 from jiliang.verification.models import Certificate, RequestStatus, VerificationRequest
 
-from .conftest import days
+from .conftest import days, point_rows
 
 
 def _request(world, instruments=None):
@@ -218,7 +218,8 @@ def test_recording_through_the_page(world, browser_client):
     response = client.post("/verification/records/new/", {
         "instrument_code": world.instrument.public_code, "kind": "periodic", "performed_on": str(days(-1)),
         "verifier": world.verifier.pk, "checker": world.checker.pk, "standards": [world.standard.pk],
-        "decision_rule": "simple_acceptance", "points": "MPE001 20.000 20.020 0.05 2\nMPE001 100 99.9 0.05",
+        "decision_rule": "simple_acceptance",
+        **point_rows(("MPE001", "20.000", "20.020", "0.05", "2"), ("MPE001", "100", "99.9", "0.05", "")),
     })
     assert response.status_code == 302, response.content.decode()[:2000]
     certificate = Certificate.objects.get()
@@ -226,7 +227,7 @@ def test_recording_through_the_page(world, browser_client):
     refused = client.post("/verification/records/new/", {
         "instrument_code": world.instrument.public_code, "kind": "periodic", "performed_on": str(days(-1)),
         "verifier": world.verifier.pk, "checker": world.verifier.pk, "standards": [world.standard.pk],
-        "decision_rule": "simple_acceptance", "points": "MPE001 20.000 20.020 0.05",
+        "decision_rule": "simple_acceptance", **point_rows(("MPE001", "20.000", "20.020", "0.05", "")),
     })
     assert refused.status_code == 200 and "同一人" in refused.content.decode()
 

@@ -63,9 +63,19 @@ MANUFACTURERS = {
     "MI29": ["青岛特来电新能源科技有限公司", "万帮数字能源股份有限公司"],
     "MI30": ["青岛特来电新能源科技有限公司", "万帮数字能源股份有限公司"],
     "MI32": ["红旗仪表有限公司", "上海布莱迪仪器仪表有限公司"],
+    "MI01": ["江苏华星医疗器械实业有限公司"],
+    "MI04": ["梅特勒-托利多(常州)称重设备系统有限公司"],
+    "MI05": ["中航电测仪器股份有限公司"],
+    "MI07": ["成都华气厚普机电设备股份有限公司"], "MI08": ["成都华气厚普机电设备股份有限公司"],
+    "MI09": ["成都华气厚普机电设备股份有限公司"],
+    "MI15": ["山东力创科技股份有限公司"],
+    "MI22": ["深圳市安星泰科技有限公司"], "MI23": ["成都携恩科技有限公司"],
+    "MI24": ["杭州爱华仪器有限公司"], "MI26": ["佛山市南华仪器股份有限公司"],
+    "MI27": ["上海青浦绿洲检测仪器有限公司"], "MI28": ["上海一诺仪表有限公司"],
+    "MI31": ["拓普康(北京)科技有限公司"],
 }
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-T, H, S, O = Purpose.TRADE_SETTLEMENT, Purpose.HEALTH, Purpose.SAFETY, Purpose.OTHER
+T, H, S, E, O = Purpose.TRADE_SETTLEMENT, Purpose.HEALTH, Purpose.SAFETY, Purpose.ENVIRONMENT, Purpose.OTHER
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,20 @@ PLANS = (
     Plan(SiteKind.SCHOOL, "教育", "{place}学校食堂{n}号", "巴中{place}后勤服务{n}有限公司", 30,
          (("MI02", 1, O),)),
     Plan(SiteKind.OTHER, "餐饮服务", "{place}餐馆{n}号", "巴中{place}餐饮{n}有限公司", 380, ()),
+    # The catalogue types the plans above hold none of, so that the demo has every type (placed
+    # last: the plans above draw the same names and numbers as before).
+    Plan(SiteKind.GAS_STATION, "燃气零售", "{place}加气站{n}号", "巴中{place}燃气加气{n}有限公司", 6,
+         (("MI07", 2, T), ("MI08", 2, T), ("MI09", 1, T))),
+    Plan(SiteKind.OTHER, "粮食收储", "{place}粮站{n}号", "巴中{place}粮食购销{n}有限公司", 5,
+         (("MI04", 1, T), ("MI05", 2, T), ("MI27", 2, T))),
+    Plan(SiteKind.OTHER, "道路交通安全", "{place}交通安全服务站{n}号", "巴中{place}交通安全服务{n}有限公司", 4,
+         (("MI22", 3, S), ("MI23", 2, S))),
+    Plan(SiteKind.OTHER, "机动车检测", "{place}机动车检测站{n}号", "巴中{place}机动车检测{n}有限公司", 4,
+         (("MI24", 1, E), ("MI26", 2, E))),
+    Plan(SiteKind.FACTORY, "热力供应", "{place}供热站{n}号", "巴中{place}热力{n}有限公司", 2,
+         (("MI15", 10, T), ("MI28", 2, T))),
+    Plan(SiteKind.HOSPITAL, "医疗卫生", "{place}社区卫生服务站{n}号", "巴中{place}社区医疗{n}有限公司", 6,
+         (("MI01", 5, H), ("MI31", 1, H))),
 )
 
 

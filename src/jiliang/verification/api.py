@@ -36,6 +36,7 @@ from jiliang.verification.models import (
     ProposalStatus,
     QualificationKind,
     RequestStatus,
+    RuleKind,
     VerificationKind,
 )
 
@@ -448,10 +449,13 @@ class MpeRuleOut(Schema):
     lower: Decimal | None
     upper: Decimal | None
     applies_to: str
+    verification_kind: RuleKind
     source: str
     confidence: str
     notes: str
     active: bool
+    retired_at: datetime.datetime | None
+    retirement_reason: str
 
     @staticmethod
     def resolve_instrument_types(obj) -> list[str]:
@@ -459,9 +463,29 @@ class MpeRuleOut(Schema):
 
 
 Bound = Field(None, ge=-999_999, le=999_999, max_digits=12, decimal_places=6)
+TypeCodes = Field(None, min_length=1, max_length=40)
+
+
+class MpeRuleIn(Schema):
+    instrument_types: list[str] = Field(..., min_length=1, max_length=40)
+    regulation: str = Field(..., min_length=1, max_length=255)
+    clause: str = Field("", max_length=64)
+    accuracy_class: str = Field("", max_length=16)
+    quantity: str = Field(..., min_length=1, max_length=128)
+    condition: str = Field("", max_length=255)
+    error_basis: ErrorBasis
+    unit: str = Field(..., min_length=1, max_length=16)
+    lower: Decimal | None = Bound
+    upper: Decimal | None = Bound
+    verification_kind: RuleKind = RuleKind.ANY
+    source: str = Field("", max_length=4000)
+    confidence: str = Field("", max_length=64)
+    notes: str = Field("", max_length=4000)
+    active: bool = True
 
 
 class MpeRulePatch(Schema):
+    instrument_types: list[str] | None = TypeCodes
     regulation: str | None = Field(None, min_length=1, max_length=255)
     clause: str | None = Field(None, max_length=64)
     accuracy_class: str | None = Field(None, max_length=16)
@@ -472,10 +496,15 @@ class MpeRulePatch(Schema):
     lower: Decimal | None = Bound
     upper: Decimal | None = Bound
     applies_to: str | None = Field(None, max_length=64)
+    verification_kind: RuleKind | None = None
     source: str | None = Field(None, max_length=4000)
     confidence: str | None = Field(None, max_length=64)
     notes: str | None = Field(None, max_length=4000)
     active: bool | None = None
+
+
+class RetireIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=500)
 
 
 NULLABLE_RULE_FIELDS = {"lower", "upper"}
@@ -484,6 +513,13 @@ NULLABLE_RULE_FIELDS = {"lower", "upper"}
 @router.get("mpe-rules", response=list[MpeRuleOut], summary="The table of maximum permissible errors")
 def list_mpe_rules(request, type: str | None = Query(None, max_length=16), active: bool | None = None):
     return selectors.mpe_rules(request.auth, type_code=type, active=active)
+
+
+@router.post("mpe-rules", response={201: MpeRuleOut}, summary="Add an MPE rule (city regulator)")
+def create_mpe_rule(request, payload: MpeRuleIn):
+    data = payload.dict()
+    return Status(201, services.create_mpe_rule(request.auth, instrument_types=_types(data.pop("instrument_types")),
+                                                **data))
 
 
 @router.get("mpe-rules/{rule_id}", response=MpeRuleOut, summary="One MPE rule")
@@ -495,8 +531,18 @@ def get_mpe_rule(request, rule_id: RecordId, response: HttpResponse):
 def update_mpe_rule(request, rule_id: RecordId, payload: MpeRulePatch, response: HttpResponse):
     rule = get_object_or_404(selectors.mpe_rules(request.auth), pk=rule_id)
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None or k in NULLABLE_RULE_FIELDS}
+    if "instrument_types" in changes:
+        changes["instrument_types"] = _types(changes["instrument_types"])
     return concurrency.tagged(response, services.update_mpe_rule(request.auth, rule, version=concurrency.if_match(request),
                                                                  **changes))
+
+
+@router.post("mpe-rules/{rule_id}/retire", response=MpeRuleOut,
+             summary="Retire an MPE rule (city regulator): it decides nothing from now on")
+def retire_mpe_rule(request, rule_id: RecordId, payload: RetireIn, response: HttpResponse):
+    rule = get_object_or_404(selectors.mpe_rules(request.auth), pk=rule_id)
+    return concurrency.tagged(response, services.retire_mpe_rule(request.auth, rule, reason=payload.reason,
+                                                                 version=concurrency.if_match(request)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -657,6 +703,8 @@ class PointOut(Schema):
     coverage_factor: Decimal
     mpe_lower: Decimal | None
     mpe_upper: Decimal | None
+    mpe_error_basis: str
+    mpe_regulation: str
     conforms: bool | None
     near_limit: bool
 

@@ -68,6 +68,8 @@ FAMILIES = {
     "optics": ("国家光焦度基准", "标准顶焦度镜片标准装置"),
     "gas": ("国家一级气体标准物质", "气体标准物质配气标准装置"),
     "flow": ("国家气体流量基准", "钟罩式气体流量标准装置"),
+    "temperature": ("国家温度基准", "二等标准铂电阻温度计标准装置"),
+    "acoustics": ("国家声压基准", "实验室标准传声器标准装置"),
 }
 # Working standards: (institution, name, family, types served, range, accuracy)
 WORKING_STANDARDS = [
@@ -82,11 +84,24 @@ WORKING_STANDARDS = [
     (CITY_INSTITUTION, "膜式燃气表检定装置", "flow", ("MI13",), "(0.016~16) m³/h", "0.5级"),
     (POWER, "单相电能表检定装置", "energy", ("MI14",), "220 V, (0.05~60) A", "0.05级"),
     (WATER, "水表检定装置(标准表法)", "volume", ("MI10", "MI11", "MI12"), "DN15~DN100", "0.2级"),
+    # The rest of the catalogue, so that every type can be verified in the demo.
+    (CITY_INSTITUTION, "体温计检定装置(二等标准水银温度计)", "temperature", ("MI01",), "(35~42) ℃", "U=0.02 ℃"),
+    (CITY_INSTITUTION, "动态汽车衡检定装置(M1等级砝码及控制衡器)", "mass", ("MI04", "MI05"), "(0~100) t", "M1等级"),
+    (CITY_INSTITUTION, "加气机检定装置(质量法)", "flow", ("MI07", "MI08", "MI09", "MI28"), "(1~80) kg/min", "0.2级"),
+    (CITY_INSTITUTION, "热量表检定装置", "flow", ("MI15",), "DN15~DN50", "U=0.4%"),
+    (CITY_INSTITUTION, "呼出气体酒精含量检测仪检定装置", "gas", ("MI22",), "(0~2) mg/L", "U=2%"),
+    (CITY_INSTITUTION, "机动车雷达测速仪检定装置", "time", ("MI23",), "(20~250) km/h", "MPE ±0.3 km/h"),
+    (CITY_INSTITUTION, "声级计检定装置", "acoustics", ("MI24",), "(30~130) dB", "U=0.3 dB"),
+    (CITY_INSTITUTION, "透射式烟度计检定装置(标准滤光片)", "optics", ("MI26",), "(0~100) %", "U=0.5%"),
+    (CITY_INSTITUTION, "粮食水分测定仪检定装置(标准物质)", "mass", ("MI27",), "(10~30) %", "U=0.2%"),
+    (CITY_INSTITUTION, "角膜曲率计检定装置(标准曲率球)", "optics", ("MI31",), "(5~11) mm", "U=0.01 mm"),
 ] + [(station, "F2等级砝码标准装置", "mass", ("MI02", "MI03"), "1 g~50 kg", "F2等级")
      for station in COUNTY_STATIONS.values()]
 # Intervals the catalogue leaves empty for the city regulator to confirm; the demo assumes the
 # commonly applied ones so that its certificates can carry a validity.
-DEMO_INTERVALS = {"MI02": 12, "MI03": 12, "MI17": 12, "MI18": 12, "MI19": 12, "MI20": 12, "MI21": 24, "MI32": 6}
+DEMO_INTERVALS = {"MI02": 12, "MI03": 12, "MI17": 12, "MI18": 12, "MI19": 12, "MI20": 12, "MI21": 24, "MI32": 6,
+                  "MI04": 12, "MI07": 6, "MI08": 6, "MI09": 6, "MI22": 12, "MI24": 12, "MI26": 12, "MI27": 12,
+                  "MI28": 24, "MI31": 12}
 EXPIRED_LINK = ("平昌县计量检定所", "F2等级砝码标准装置")  # not recalibrated: its last calibration lapsed
 OUT_OF_TOLERANCE = (CITY_INSTITUTION, "出租汽车计价器检定装置")  # its latest calibration found it out of tolerance
 SHOWCASE_RECORDS = 3
@@ -112,6 +127,19 @@ def _intervals(types: dict[str, InstrumentType]) -> None:
         instrument_type.save(update_fields=["verification_interval_months", "period_note", "updated_at"])
         audit.record(ACTOR, "instrument_type.update", instrument_type, before=before, after=audit.snapshot(instrument_type))
         ledger.append("registry.instrument_type", audit.snapshot(instrument_type))
+
+
+def _default_rules() -> None:
+    """Enable the editable default MPE rules (data/mpe.csv, confidence "default"), which ship
+    inactive until the city regulator checks them, so that the demo verifies every catalogue type.
+    They stay marked 待核实默认值 on every page that shows them."""
+    for rule in MpeRule.objects.filter(confidence="default", active=False, retired_at__isnull=True,
+                                       lower__isnull=False):
+        before = services.rule_snapshot(rule)
+        rule.active = True
+        rule.notes = f"{rule.notes} (演示数据已启用)".strip()
+        rule.save(update_fields=["active", "notes", "updated_at"])
+        services.log_rule_change(ACTOR, "mpe_rule.update", rule, before)
 
 
 def _institutions(divisions: dict[str, Division]) -> dict[str, Institution]:
@@ -274,6 +302,7 @@ def reference(today: datetime.date | None = None) -> dict:
     types = {t.code: t for t in InstrumentType.objects.all()}
     with transaction.atomic():
         _intervals(types)
+        _default_rules()
         institutions = _institutions(divisions)
         staff = _staff(institutions)
         standards = _standards(institutions, types, start, today)

@@ -1,4 +1,4 @@
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.urls import reverse_lazy
@@ -9,6 +9,7 @@ from jiliang.concurrency import VersionedForm
 from jiliang.registry.forms import DivisionChoiceField
 from jiliang.registry.models import InstrumentType
 from jiliang.ui.widgets import AutocompleteSelect, DateInput, SearchableChoiceField
+from jiliang.verification import mpe_words
 from jiliang.verification.models import (
     CalibrationResult,
     CertificateKind,
@@ -87,11 +88,16 @@ class CalibrationForm(forms.Form):
 
 
 class MpeRuleForm(VersionedForm, forms.ModelForm):
+    instrument_types = TypeChoiceField(label=_("适用器具种类"), queryset=InstrumentType.objects.all())
+
     class Meta:
         model = MpeRule
-        # The research sources, confidence and notes are the admin's (back office), not a page's.
-        fields = ["regulation", "clause", "accuracy_class", "quantity", "condition", "error_basis", "unit", "lower",
-                  "upper", "applies_to", "active"]
+        # ``applies_to`` keeps the researched wording; ``verification_kind`` is what decides.
+        fields = ["instrument_types", "regulation", "clause", "accuracy_class", "verification_kind", "quantity",
+                  "condition", "error_basis", "lower", "upper", "unit", "source", "confidence", "notes", "active"]
+        widgets = {"source": forms.Textarea(attrs={"rows": 2}), "notes": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"unit": _("误差的单位：相对误差填 % 或 ‰，检定分度值填 e，绝对误差填量的单位(如 s、min、kPa、mL)。"),
+                      "source": _("核实所依据的文本(规程原文、公告等)；未经核实的数值请在可信度中注明“待核实默认值”。")}
 
 
 class MpeRuleFilterForm(forms.Form):
@@ -150,34 +156,56 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-POINTS_HELP = _("每行一个检定点：规则编号 标准值 示值 U [k]，例如 MPE001 20.000 20.040 0.010 2。"
-                "校准可用“-”代替规则编号。误差按规则的表示方式(相对误差%、分度值 e 或绝对误差)自动计算。")
+Measured = {"max_digits": 20, "decimal_places": 6, "min_value": -(Decimal(10) ** 12), "max_value": Decimal(10) ** 12}
 
 
-def parse_points(text: str) -> list[dict]:
-    """Lines of "rule nominal indicated U [k]" as dicts; raises ValidationError naming the line."""
-    points = []
-    for number, line in enumerate((line for line in text.splitlines() if line.strip()), start=1):
-        parts = line.split()
-        if len(parts) not in (4, 5):
-            raise forms.ValidationError(_("第 %(n)s 行应为“规则编号 标准值 示值 U [k]”。") % {"n": number})
-        try:
-            values = [Decimal(part) for part in parts[1:]]
-        except InvalidOperation:
-            raise forms.ValidationError(_("第 %(n)s 行的数值无法识别。") % {"n": number}) from None
-        if any(not value.is_finite() or abs(value) >= Decimal(10) ** 12 for value in values):
-            raise forms.ValidationError(_("第 %(n)s 行的数值超出范围。") % {"n": number})
-        nominal, indicated, uncertainty = values[:3]
-        coverage = values[3] if len(values) == 4 else Decimal("2")
-        if uncertainty < 0 or not Decimal(0) < coverage <= 10:
-            raise forms.ValidationError(_("第 %(n)s 行：U 不能为负，k 应在 0 到 10 之间。") % {"n": number})
-        points.append({"rule_key": None if parts[0] == "-" else parts[0], "nominal": nominal, "indicated": indicated,
-                       "expanded_uncertainty": uncertainty, "coverage_factor": coverage})
-    if not points:
-        raise forms.ValidationError(_("请至少填写一个检定点。"))
-    if len(points) > 200:
-        raise forms.ValidationError(_("检定点最多 200 个。"))
-    return points
+class RuleChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        types = "、".join(t.code for t in obj.instrument_types.all())
+        grade = _("%(cls)s级") % {"cls": obj.accuracy_class} if obj.accuracy_class else ""
+        return " ".join(part for part in (obj.key, types, mpe_words.quantity_zh(obj.quantity), grade,
+                                          str(obj.get_verification_kind_display())) if part)
+
+
+class PointForm(forms.Form):
+    """One test point (one row of the record form's table): its rule, the reference (nominal) and
+    indicated values or the error read directly, U with k, and the unit the values are in."""
+
+    mpe_rule = RuleChoiceField(label=_("允许误差规则"), to_field_name="key", required=False,
+                               queryset=MpeRule.objects.filter(active=True).prefetch_related("instrument_types"),
+                               empty_label=_("— 校准(不判定) —"))
+    nominal = forms.DecimalField(label=_("标准值"), required=False, **Measured)
+    indicated = forms.DecimalField(label=_("示值"), required=False, **Measured)
+    error = forms.DecimalField(label=_("误差"), required=False, **Measured)
+    expanded_uncertainty = forms.DecimalField(label=_("扩展不确定度 U"), min_value=0, max_digits=20,
+                                              decimal_places=6, max_value=Decimal(10) ** 12)
+    coverage_factor = forms.DecimalField(label=_("包含因子 k"), initial=Decimal("2"), min_value=Decimal("0.01"),
+                                         max_value=10, max_digits=4, decimal_places=2)
+    unit = forms.CharField(label=_("单位"), max_length=16, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # the table's header is the visible label of each cell
+            field.widget.attrs["aria-label"] = field.label
+            field.help_text = ""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("error") is None and (data.get("nominal") is None or data.get("indicated") is None):
+            self.add_error("error", _("请填写标准值和示值，或直接填写误差。"))
+        return data
+
+
+PointFormSet = forms.formset_factory(PointForm, extra=0, min_num=1, validate_min=True, max_num=200,
+                                     validate_max=True)
+
+
+def rule_bounds() -> dict[str, dict]:
+    """What the record form's script needs to show a verdict per row as it is typed: each active
+    rule's bounds, error basis and unit (the server decides again on save)."""
+    return {rule.key: {"lower": str(rule.lower), "upper": str(rule.upper), "basis": rule.error_basis,
+                       "unit": rule.unit}
+            for rule in MpeRule.objects.filter(active=True, lower__isnull=False)}
 
 
 class VerificationForm(forms.Form):
@@ -200,8 +228,6 @@ class VerificationForm(forms.Form):
     humidity_pct = forms.DecimalField(label=_("相对湿度(%)"), max_digits=4, decimal_places=1, min_value=0,
                                       max_value=100, required=False)
     environment_note = forms.CharField(label=_("其他环境条件"), max_length=255, required=False)
-    points = forms.CharField(label=_("检定点"), widget=forms.Textarea(attrs={"rows": 6}), help_text=POINTS_HELP,
-                             max_length=20000)
     remarks = forms.CharField(label=_("备注"), max_length=500, required=False)
 
     def __init__(self, *args, staff=None, standards=None, **kwargs):
@@ -209,9 +235,6 @@ class VerificationForm(forms.Form):
         self.fields["verifier"].queryset = staff
         self.fields["checker"].queryset = staff
         self.fields["standards"].queryset = standards
-
-    def clean_points(self) -> list[dict]:
-        return parse_points(self.cleaned_data["points"])
 
 
 class CorrectionForm(VerificationForm):

@@ -179,6 +179,7 @@ def _points(rng: random.Random, rule: MpeRule | None, passed: bool, verification
             "mpe_rule_id": rule.pk, "nominal": None, "indicated": None, "unit": "", "error": error,
             "error_unit": rule.unit, "expanded_uncertainty": (upper / 5).quantize(Decimal("0.000001")),
             "coverage_factor": Decimal("2"), "mpe_lower": rule.lower, "mpe_upper": rule.upper,
+            "mpe_error_basis": rule.error_basis, "mpe_regulation": f"{rule.regulation} {rule.clause}".strip(),
             "conforms": rule.lower <= error <= upper, "near_limit": False,
         })
     return points

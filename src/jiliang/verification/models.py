@@ -245,11 +245,23 @@ class ErrorBasis(models.TextChoices):
     ABSOLUTE = "absolute", _("绝对误差")
 
 
-@scoped_by(shared=True, writers={"create": (Role.CITY_REGULATOR,), "change": (Role.CITY_REGULATOR,)})
+class RuleKind(models.TextChoices):
+    """Which verifications a rule decides: regulations often allow a subsequent verification a wider
+    error than the first, and an in-use inspection (使用中检查) wider still."""
+
+    ANY = "any", _("首次检定和后续检定")
+    FIRST = "first", _("首次检定")
+    SUBSEQUENT = "subsequent", _("后续检定")
+    IN_USE = "in_use", _("使用中检查")
+
+
+@scoped_by(shared=True, writers={"create": (Role.CITY_REGULATOR,), "change": (Role.CITY_REGULATOR,),
+                                 "retire": (Role.CITY_REGULATOR,)})
 class MpeRule(models.Model):
     """One maximum permissible error (最大允许误差) from a regulation, loaded from data/mpe.csv with its
-    source and confidence. Every row is an editable default the city regulator checks against the
-    official text; a row without bounds cannot decide anything until it is filled in."""
+    source and confidence, or added by the city regulator. Every row is an editable default the city
+    regulator checks against the official text; a row without bounds cannot decide anything until it
+    is filled in. A rule is never deleted (decided points refer to it): it is retired."""
 
     key = models.CharField(_("规则编号"), max_length=16, unique=True)
     instrument_types = models.ManyToManyField(
@@ -264,11 +276,15 @@ class MpeRule(models.Model):
     unit = models.CharField(_("单位"), max_length=16)
     lower = models.DecimalField(_("下限"), max_digits=12, decimal_places=6, null=True, blank=True)
     upper = models.DecimalField(_("上限"), max_digits=12, decimal_places=6, null=True, blank=True)
-    applies_to = models.CharField(_("适用检定类别"), max_length=64, blank=True)
+    applies_to = models.CharField(_("适用检定类别(资料原文)"), max_length=64, blank=True)
+    verification_kind = models.CharField(_("适用检定类别"), max_length=16, choices=RuleKind.choices,
+                                         default=RuleKind.ANY)
     source = models.TextField(_("来源"), blank=True)
     confidence = models.CharField(_("可信度"), max_length=64, blank=True)
     notes = models.TextField(_("备注"), blank=True)
     active = models.BooleanField(_("现行有效"), default=True)
+    retired_at = models.DateTimeField(_("废止时间"), null=True, blank=True, editable=False)
+    retirement_reason = models.CharField(_("废止原因"), max_length=500, blank=True, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
@@ -456,6 +472,10 @@ class TestPoint(models.Model):
     coverage_factor = models.DecimalField(_("包含因子 k"), max_digits=4, decimal_places=2)
     mpe_lower = models.DecimalField(_("允许误差下限"), max_digits=12, decimal_places=6, null=True, blank=True)
     mpe_upper = models.DecimalField(_("允许误差上限"), max_digits=12, decimal_places=6, null=True, blank=True)
+    mpe_error_basis = models.CharField(_("误差表示"), max_length=16, choices=ErrorBasis.choices, blank=True,
+                                       default="")
+    mpe_regulation = models.CharField(_("允许误差依据"), max_length=330, blank=True, default="",
+                                      help_text=_("检定规程及条款，判定时自规则复制。"))
     conforms = models.BooleanField(_("符合"), null=True)
     near_limit = models.BooleanField(_("处于限值的 U 范围内"), default=False)
 

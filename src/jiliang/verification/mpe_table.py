@@ -30,6 +30,15 @@ def parse_mpe(text: str) -> tuple[Decimal | None, Decimal | None]:
     return None, None
 
 
+# The researched "applies to" wording and the verification kind it names (models.RuleKind's codes);
+# any other wording ("verification", "all") names both first and subsequent verification.
+RULE_KINDS = {"first verification": "first", "subsequent verification": "subsequent", "in-service": "in_use"}
+
+
+def rule_kind(applies_to: str) -> str:
+    return RULE_KINDS.get(applies_to.strip(), "any")
+
+
 def normalise_unit(text: str) -> str:
     return text.replace("(max)", "").strip()
 
@@ -54,6 +63,7 @@ def mpe_rows(path: Path = MPE_FILE) -> list[dict]:
             "lower": lower,
             "upper": upper,
             "applies_to": row["applies_to"],
+            "verification_kind": rule_kind(row["applies_to"]),
             "source": row["source"],
             "confidence": row["confidence"],
             "notes": row["notes"],
@@ -63,15 +73,17 @@ def mpe_rows(path: Path = MPE_FILE) -> list[dict]:
 
 
 def load_mpe_rules(rule_model, type_model, path: Path = MPE_FILE) -> int:
-    """Create the rules the database lacks; never overwrite a row the regulator may have edited."""
+    """Create the rules the database lacks; never overwrite a row the regulator may have edited.
+    Columns the model does not have yet (an earlier migration's model) are left out."""
     existing = set(rule_model.objects.values_list("key", flat=True))
+    columns = {field.name for field in rule_model._meta.get_fields()}
     types = {t.code: t for t in type_model.objects.all()}
     created = 0
     for row in mpe_rows(path):
         if row["key"] in existing:
             continue
         codes = row.pop("type_codes")
-        rule = rule_model.objects.create(**row)
+        rule = rule_model.objects.create(**{name: value for name, value in row.items() if name in columns})
         rule.instrument_types.set([types[code] for code in codes if code in types])
         created += 1
     return created

@@ -41,6 +41,9 @@ APPLIES_TO = {
     "verification (reference conditions)": "检定(参比条件)",
 }
 CLAUSES = {"not retrieved": "未查得"}
+# The research's confidence in a value; "default" marks an editable default nobody has verified.
+CONFIDENCE = {"high": "高", "medium": "中", "low": "低", "unverified": "未核实", "default": "待核实默认值"}
+_CONFIDENCE_WORD = re.compile(r"\b(high|medium|low|unverified|default)\b")
 UNITS = {"% (max)": "%(最大)", "min (max)": "分钟(最大)", "s (max)": "s(最大)"}
 
 # Electricity-meter conditions are formulas in the regulation's own notation (Ib, In, Imax, PF)
@@ -76,6 +79,21 @@ def applies_to_zh(text: str) -> str:
 
 def clause_zh(text: str) -> str:
     return _translated(text, CLAUSES) if text in CLAUSES else _clause_reference(text)
+
+
+def confidence_zh(text: str) -> str:
+    """"high (1997) / medium (2016)" -> "高 (1997) / 中 (2016)"; text typed in Chinese stays."""
+    text = _CONFIDENCE_WORD.sub(lambda m: CONFIDENCE[m.group(1)], text)
+    return text.replace("dates", "日期")
+
+
+_URL = re.compile(r"https?://\S+")
+
+
+def source_addresses(text: str) -> list[str]:
+    """The web addresses in a researched source; its English remarks stay in the stored text, which
+    the edit form shows."""
+    return [url.rstrip(";,") for url in _URL.findall(text)]
 
 
 def unit_zh(text: str) -> str:

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiliang import concurrency
 from jiliang.accounts import audit
@@ -20,7 +21,7 @@ from jiliang.accounts.models import Division, Role, User
 from jiliang.errors import Conflict, DomainError, InvalidInput
 from jiliang.ledger import services as ledger
 from jiliang.registry.models import Instrument, InstrumentStatus, InstrumentType, VerificationMode
-from jiliang.verification import checks, conformity, notices
+from jiliang.verification import checks, conformity, notices, point_units
 from jiliang.verification.models import (
     CERTIFICATE_LETTERS,
     OPEN_REQUEST_STATUSES,
@@ -43,6 +44,7 @@ from jiliang.verification.models import (
     Qualification,
     QualificationKind,
     RequestStatus,
+    RuleKind,
     StandardCalibration,
     StandardUse,
     TestPoint,
@@ -391,30 +393,117 @@ def record_standard_calibration(actor, *, standard: MeasurementStandard, calibra
 # The MPE table (the city regulator's; every change audited, decided records keep their copy)
 
 MPE_RULE_FIELDS = ("regulation", "clause", "accuracy_class", "quantity", "condition", "error_basis", "unit",
-                   "lower", "upper", "applies_to", "source", "confidence", "notes", "active")
+                   "lower", "upper", "applies_to", "verification_kind", "source", "confidence", "notes", "active")
+RULE_LEDGER_KIND = "verification.mpe_rule"
+_RULE_UNIT_PROBLEMS = {
+    point_units.SCALE: gettext_lazy("以检定分度值表示的误差，单位应为 e。"),
+    point_units.UNKNOWN: gettext_lazy("无法识别的单位。"),
+    point_units.RATIO: gettext_lazy("相对误差的单位应为 % 或 ‰。"),
+}
 
 
-@transaction.atomic
-def update_mpe_rule(actor, rule: MpeRule, *, version: str | None = None, **changes) -> MpeRule:
-    require(actor, "change", rule)
-    rule = concurrency.lock_current(rule, version)
-    _refuse_other_fields(changes, MPE_RULE_FIELDS)
-    before = audit.snapshot(rule)
-    for name, value in changes.items():
-        setattr(rule, name, value)
+def _rule_problems(rule: MpeRule, instrument_types) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
+    for name in ("regulation", "quantity"):
+        setattr(rule, name, (getattr(rule, name) or "").strip())
+        if not getattr(rule, name):
+            errors[name] = [_("此项不能为空。")]
+    if not instrument_types:
+        errors["instrument_types"] = [_("请至少选择一个器具种类。")]
     if rule.error_basis not in ErrorBasis.values:
         errors["error_basis"] = [_("未知误差表示方式。")]
+    elif problem := point_units.rule_unit_problem(rule.error_basis, rule.unit or ""):
+        errors["unit"] = [str(_RULE_UNIT_PROBLEMS[problem])]
+    if rule.verification_kind not in RuleKind.values:
+        errors["verification_kind"] = [_("未知检定类别。")]
     if (rule.lower is None) != (rule.upper is None):
         errors["upper"] = [_("上下限须同时填写或同时留空。")]
     elif rule.lower is not None and rule.lower > rule.upper:
         errors["upper"] = [_("上限不能小于下限。")]
     if rule.active and rule.lower is None:
         errors["active"] = [_("未填写上下限的规则不能启用。")]
+    return errors
+
+
+def rule_snapshot(rule: MpeRule) -> dict:
+    return audit.snapshot(rule) | {"instrument_types": sorted(rule.instrument_types.values_list("code", flat=True))}
+
+
+def log_rule_change(actor, action: str, rule: MpeRule, before: dict | None = None) -> None:
+    """Audit the change and put the rule as it now stands on the transparency log: anyone can
+    check later which bounds were in force when a certificate was decided."""
+    after = rule_snapshot(rule)
+    audit.record(actor, action, rule, before=before, after=after)
+    ledger.append(RULE_LEDGER_KIND, after | {"event": action})
+
+
+def _next_rule_key() -> str:
+    numbers = [int(key[3:]) for key in MpeRule.objects.filter(key__regex=r"^MPE[0-9]+$").values_list("key", flat=True)]
+    return f"MPE{max(numbers, default=0) + 1:03d}"
+
+
+@transaction.atomic
+def create_mpe_rule(actor, *, instrument_types, **fields) -> MpeRule:
+    """Add a rule to the MPE table (the city regulator's); its key is the next MPE number."""
+    _refuse_other_fields(fields, MPE_RULE_FIELDS)
+    rule = MpeRule(key=_next_rule_key(), **fields)
+    require(actor, "create", rule)
+    instrument_types = list(instrument_types)
+    errors = _rule_problems(rule, instrument_types)
+    if errors:
+        raise InvalidInput(_("最大允许误差规则有误。"), errors)
+    try:
+        with transaction.atomic():
+            rule.save()
+    except IntegrityError:
+        raise Conflict(_("规则编号 %(key)s 刚被他人占用，请重新提交。") % {"key": rule.key},
+                       {"key": [_("已存在")]}) from None
+    rule.instrument_types.set(instrument_types)
+    log_rule_change(actor, "mpe_rule.create", rule)
+    return rule
+
+
+@transaction.atomic
+def update_mpe_rule(actor, rule: MpeRule, *, version: str | None = None, instrument_types=None,
+                    **changes) -> MpeRule:
+    """Correct a rule. Points already decided with it keep their own copy of its bounds, unit,
+    basis and regulation (TestPoint), so an edit never changes a decided record."""
+    require(actor, "change", rule)
+    rule = concurrency.lock_current(rule, version)
+    _refuse_other_fields(changes, MPE_RULE_FIELDS)
+    if rule.retired_at is not None:
+        raise Conflict(_("规则 %(key)s 已废止，不能修改；请新增规则。") % {"key": rule.key},
+                       {"active": [_("已废止")]})
+    before = rule_snapshot(rule)
+    for name, value in changes.items():
+        setattr(rule, name, value)
+    types = list(rule.instrument_types.all()) if instrument_types is None else list(instrument_types)
+    errors = _rule_problems(rule, types)
     if errors:
         raise InvalidInput(_("最大允许误差规则有误。"), errors)
     rule.save()
-    audit.record(actor, "mpe_rule.update", rule, before=before, after=audit.snapshot(rule))
+    if instrument_types is not None:
+        rule.instrument_types.set(types)
+    log_rule_change(actor, "mpe_rule.update", rule, before)
+    return rule
+
+
+@transaction.atomic
+def retire_mpe_rule(actor, rule: MpeRule, *, reason: str, version: str | None = None) -> MpeRule:
+    """Withdraw a rule (a superseded edition, a wrong row): it decides nothing from now on; records
+    decided with it stay as they are. A rule is never deleted."""
+    require(actor, "retire", rule)
+    rule = concurrency.lock_current(rule, version)
+    if rule.retired_at is not None:
+        raise Conflict(_("规则 %(key)s 已于 %(at)s 废止。") % {"key": rule.key, "at": rule.retired_at.date()},
+                       {"reason": [_("已废止")]})
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("请填写废止原因。"), {"reason": [_("此项不能为空。")]})
+    before = rule_snapshot(rule)
+    rule.active, rule.retired_at, rule.retirement_reason = False, timezone.now(), reason
+    rule.save()
+    log_rule_change(actor, "mpe_rule.retire", rule, before)
     return rule
 
 
@@ -619,49 +708,92 @@ def valid_until_for(instrument_type, performed_on: datetime.date) -> datetime.da
     )
 
 
+# Which rules may decide which verification: a first verification by a rule for first (or both)
+# verifications, a subsequent or periodic one by a rule for subsequent (or both); an in-use
+# inspection's wider limits never decide a verification.
+RULE_KINDS_FOR = {
+    VerificationKind.INITIAL: (RuleKind.ANY, RuleKind.FIRST),
+    VerificationKind.SUBSEQUENT: (RuleKind.ANY, RuleKind.SUBSEQUENT),
+    VerificationKind.PERIODIC: (RuleKind.ANY, RuleKind.SUBSEQUENT),
+}
+
+
+def _rule_problems_for(rule: MpeRule, data: VerificationInput, instrument_type) -> list[str]:
+    problems = []
+    if not rule.instrument_types.filter(pk=instrument_type.pk).exists():
+        problems.append(_("规则 %(key)s 不适用于 %(type)s。") % {"key": rule.key, "type": instrument_type.name_zh})
+    accuracy_class = data.accuracy_class.strip()
+    if rule.accuracy_class and rule.accuracy_class != accuracy_class:
+        problems.append(_("规则 %(key)s 适用于 %(cls)s 级，本次检定为“%(given)s”。")
+                        % {"key": rule.key, "cls": rule.accuracy_class, "given": accuracy_class or "—"})
+    if not rule.active or rule.lower is None:
+        problems.append(_("规则 %(key)s 未启用或未填写允许误差。") % {"key": rule.key})
+    allowed = RULE_KINDS_FOR.get(data.kind)
+    if allowed is not None and rule.verification_kind not in allowed:
+        problems.append(_("规则 %(key)s 适用于%(rule_kind)s，不能用于%(kind)s。") % {
+            "key": rule.key, "rule_kind": rule.get_verification_kind_display(),
+            "kind": VerificationKind(data.kind).label})
+    return problems
+
+
+_POINT_PROBLEMS = {
+    point_units.UNKNOWN: gettext_lazy("无法识别单位“%(unit)s”。"),
+    point_units.DIMENSION: gettext_lazy("单位“%(unit)s”与规则 %(key)s 的单位“%(rule_unit)s”不是同一种量，无法换算。"),
+    point_units.RATIO: gettext_lazy("相对误差应以 %% 或 ‰ 填写，不能以“%(unit)s”填写。"),
+    point_units.MISSING: gettext_lazy("请填写标准值和示值，或直接填写误差。"),
+}
+
+
+def _point_error(point: PointInput, rule: MpeRule | None, data: VerificationInput, problems: dict):
+    """(error, U) of the point in its rule's unit, or (None, None) with the problem noted by field."""
+    row = point_units.Row(uncertainty=point.expanded_uncertainty, nominal=point.nominal,
+                          indicated=point.indicated, error=point.error, unit=point.unit)
+    target = point_units.RuleUnit(rule.error_basis, rule.unit, data.scale_interval) if rule is not None else None
+    try:
+        return point_units.in_rule_unit(row, target)
+    except point_units.PointProblem as problem:
+        problems.setdefault(problem.field, []).append(str(_POINT_PROBLEMS[problem.reason]) % {
+            "unit": point.unit, "key": rule.key if rule else "", "rule_unit": rule.unit if rule else ""})
+    except conformity.ConformityError as exc:
+        problems.setdefault("error", []).append(_("无法计算误差：%(why)s") % {"why": exc})
+    return None, None
+
+
 def _collect_points(data: VerificationInput, instrument_type, errors: dict):
     """The test points with their errors, and the (error, U, MPE) triples to decide on; problems go
-    into ``errors`` by point ("points.2")."""
-    accuracy_class = data.accuracy_class.strip()
+    into ``errors`` by point ("points.2", or "points.2.unit" for the row's unit). Each
+    point keeps a copy of what it is judged by: bounds, unit, basis and regulation."""
     points, to_decide = [], []
     for position, point in enumerate(data.points, start=1):
         rule = point.mpe_rule
-        problems = []
+        problems: dict[str, list[str]] = {}
         if rule is not None:
-            if not rule.instrument_types.filter(pk=instrument_type.pk).exists():
-                problems.append(_("规则 %(key)s 不适用于 %(type)s。") % {"key": rule.key, "type": instrument_type.name_zh})
-            if rule.accuracy_class and rule.accuracy_class != accuracy_class:
-                problems.append(_("规则 %(key)s 适用于 %(cls)s 级，本次检定为“%(given)s”。")
-                                % {"key": rule.key, "cls": rule.accuracy_class, "given": accuracy_class or "—"})
-            if not rule.active or rule.lower is None:
-                problems.append(_("规则 %(key)s 未启用或未填写允许误差。") % {"key": rule.key})
+            rule_problems = _rule_problems_for(rule, data, instrument_type)
+            if rule_problems:
+                problems["mpe_rule"] = rule_problems
         elif data.kind != VerificationKind.CALIBRATION:
-            problems.append(_("检定的每个检定点都须指明最大允许误差规则。"))
-        error = point.error
-        if point.nominal is not None and point.indicated is not None:
-            basis = rule.error_basis if rule is not None else conformity.ABSOLUTE
-            try:
-                error = conformity.error_of(point.nominal, point.indicated, basis, data.scale_interval)
-            except conformity.ConformityError as exc:
-                problems.append(_("无法计算误差：%(why)s") % {"why": exc})
-        elif error is None:
-            problems.append(_("请填写标准值和示值，或直接填写误差。"))
+            problems["mpe_rule"] = [_("检定的每个检定点都须指明最大允许误差规则。")]
+        error, uncertainty = _point_error(point, rule, data, problems)
         if not problems and data.kind != VerificationKind.CALIBRATION:
             mpe = conformity.Mpe(rule.lower, rule.upper)
             if data.decision_rule == conformity.SIMPLE_ACCEPTANCE and not conformity.uncertainty_allowed(
-                    point.expanded_uncertainty, mpe):
-                problems.append(_("扩展不确定度 U=%(u)s 超过最大允许误差的三分之一，不能用简单接受规则判定；"
-                                  "请改用保护带接受规则或更高准确度的计量标准。") % {"u": point.expanded_uncertainty})
+                    uncertainty, mpe):
+                problems["expanded_uncertainty"] = [
+                    _("扩展不确定度 U=%(u)s 超过最大允许误差的三分之一，不能用简单接受规则判定；"
+                      "请改用保护带接受规则或更高准确度的计量标准。") % {"u": point.expanded_uncertainty}]
             else:
-                to_decide.append((error, point.expanded_uncertainty, mpe))
-        if problems:
-            errors[f"points.{position}"] = problems
+                to_decide.append((error, uncertainty, mpe))
+        for field_name, messages in problems.items():
+            key = f"points.{position}.unit" if field_name == "unit" else f"points.{position}"
+            errors.setdefault(key, []).extend(messages)
         points.append(TestPoint(
             position=position, quantity=point.quantity or (rule.quantity if rule else ""), mpe_rule=rule,
             nominal=point.nominal, indicated=point.indicated, unit=point.unit, error=error,
-            error_unit=rule.unit if rule else point.unit, expanded_uncertainty=point.expanded_uncertainty,
+            error_unit=rule.unit if rule else point.unit, expanded_uncertainty=uncertainty,
             coverage_factor=point.coverage_factor,
             mpe_lower=rule.lower if rule else None, mpe_upper=rule.upper if rule else None,
+            mpe_error_basis=rule.error_basis if rule else "",
+            mpe_regulation=f"{rule.regulation} {rule.clause}".strip() if rule else "",
         ))
     return points, to_decide
 
@@ -911,9 +1043,11 @@ def correction_input(certificate: Certificate) -> VerificationInput:
         verifier=verification.verifier, checker=verification.checker,
         standards=tuple(use.standard for use in verification.standard_uses.select_related("standard")),
         points=tuple(
-            PointInput(expanded_uncertainty=p.expanded_uncertainty, coverage_factor=p.coverage_factor,
-                       mpe_rule=p.mpe_rule, nominal=p.nominal, indicated=p.indicated,
-                       error=None if p.nominal is not None and p.indicated is not None else p.error,
+            PointInput(expanded_uncertainty=point_units.as_typed(p.expanded_uncertainty, p.error_unit, p.unit),
+                       coverage_factor=p.coverage_factor, mpe_rule=p.mpe_rule, nominal=p.nominal,
+                       indicated=p.indicated,
+                       error=(None if p.nominal is not None and p.indicated is not None
+                              else point_units.as_typed(p.error, p.error_unit, p.unit)),
                        unit=p.unit, quantity=p.quantity)
             for p in verification.test_points.select_related("mpe_rule").order_by("position")
         ),

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.html import format_html_join
 from django.utils.translation import pgettext
 
 from jiliang import concurrency
@@ -38,6 +39,7 @@ from jiliang.verification.forms import (
     InstitutionForm,
     MpeRuleFilterForm,
     MpeRuleForm,
+    PointFormSet,
     QualificationForm,
     ReasonForm,
     RejectForm,
@@ -45,6 +47,7 @@ from jiliang.verification.forms import (
     RequestForm,
     StandardForm,
     VerificationForm,
+    rule_bounds,
 )
 from jiliang.verification.models import (
     AnchorKind,
@@ -457,9 +460,14 @@ def mpe_rule_list(request):
     form = MpeRuleFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     instrument_type = filters.get("type")
+    actions = []
+    if may(request.user, "create", MpeRule()):
+        actions.append((_("新增规则"), reverse("verification:mpe-rule-create")))
+    # Verification intervals are the catalogue's (edited there, audited and logged).
+    actions.append((_("检定周期(器具目录)"), reverse("registry:instrument-type-list")))
     listing = Listing(
-        title=_("最大允许误差规则"), export_name="mpe-rules", default_sort="key", filter_form=form,
-        detail_url=lambda r: reverse("verification:mpe-rule-edit", args=[r.pk]) if may(request.user, "change", r) else None,
+        title=_("最大允许误差规则"), export_name="mpe-rules", default_sort="key", filter_form=form, actions=actions,
+        detail_url=lambda r: reverse("verification:mpe-rule-detail", args=[r.pk]),
         columns=[
             ListColumn(_("规则编号"), lambda r: r.key, "key", link=True),
             ListColumn(_("适用器具种类"), lambda r: ", ".join(t.code for t in r.instrument_types.all())),
@@ -468,15 +476,74 @@ def mpe_rule_list(request):
             ListColumn(_("准确度等级"), lambda r: r.accuracy_class),
             ListColumn(_("检定项目"), lambda r: mpe_words.quantity_zh(r.quantity)),
             ListColumn(_("适用范围或条件"), lambda r: mpe_words.condition_zh(r.condition)),
-            ListColumn(_("适用检定类别"), lambda r: mpe_words.applies_to_zh(r.applies_to)),
+            ListColumn(_("适用检定类别"), lambda r: r.get_verification_kind_display()),
             ListColumn(_("下限"), lambda r: r.lower),
             ListColumn(_("上限"), lambda r: r.upper),
             ListColumn(_("单位"), lambda r: mpe_words.unit_zh(r.unit)),
-            ListColumn(_("现行有效"), lambda r: _yes_no(r.active)),
+            ListColumn(_("可信度"), lambda r: mpe_words.confidence_zh(r.confidence)),
+            ListColumn(_("状态"), _rule_state_label, status=_rule_state),
         ],
     )
     queryset = selectors.mpe_rules(request.user, type_code=instrument_type.code if instrument_type else None)
     return render_listing(request, listing, queryset)
+
+
+def _rule_state(rule: MpeRule) -> str:
+    if rule.retired_at is not None:
+        return "retired"
+    return "active" if rule.active else "inactive"
+
+
+def _rule_state_label(rule: MpeRule) -> str:
+    return {"retired": _("已废止"), "active": _("现行有效"), "inactive": _("停用")}[_rule_state(rule)]
+
+
+def _source(text: str):
+    """A rule's source: its web addresses as links (资料 1, 资料 2 …), else the text as typed."""
+    addresses = mpe_words.source_addresses(text)
+    if not addresses:
+        return text
+    return format_html_join("；", '<a href="{}" rel="noopener noreferrer">{}</a>',
+                            ((url, _("资料 %(n)s") % {"n": n}) for n, url in enumerate(addresses, start=1)))
+
+
+@login_required
+def mpe_rule_detail(request, pk: int):
+    rule = get_object_or_404(selectors.mpe_rules(request.user), pk=pk)
+    actions = []
+    if rule.retired_at is None and may(request.user, "change", rule):
+        actions.append((_("修改"), reverse("verification:mpe-rule-edit", args=[pk])))
+    if rule.retired_at is None and may(request.user, "retire", rule):
+        actions.append((_("废止"), reverse("verification:mpe-rule-retire", args=[pk])))
+    fields = [
+        (_("规则编号"), rule.key),
+        (_("适用器具种类"), "、".join(f"{t.code} {t.name_zh}" for t in rule.instrument_types.all())),
+        (_("检定规程"), regulation_references(rule.regulation)), (_("条款"), mpe_words.clause_zh(rule.clause)),
+        (_("准确度等级"), rule.accuracy_class or _("不分等级")),
+        (_("适用检定类别"), rule.get_verification_kind_display()),
+        (_("检定项目"), mpe_words.quantity_zh(rule.quantity)),
+        (_("适用范围或条件"), mpe_words.condition_zh(rule.condition)),
+        (_("误差表示"), rule.get_error_basis_display()),
+        (_("最大允许误差"), f"{rule.lower} … {rule.upper} {mpe_words.unit_zh(rule.unit)}"
+         if rule.lower is not None else _("未填写")),
+        (_("来源"), _source(rule.source)), (_("可信度"), mpe_words.confidence_zh(rule.confidence)),
+        (_("废止原因"), rule.retirement_reason),
+    ]
+    return render(request, DETAIL, {"title": _("最大允许误差规则 %(key)s") % {"key": rule.key}, "fields": fields,
+                                    "status": (_rule_state(rule), _rule_state_label(rule)), "actions": actions,
+                                    "tables": [], "history": object_history(request.user, rule)})
+
+
+@login_required
+def mpe_rule_create(request):
+    require(request.user, "create", MpeRule())
+    form = MpeRuleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {name: value for name, value in form.cleaned_data.items() if name != "version"}
+        rule = _submit(form, lambda: services.create_mpe_rule(request.user, **data))
+        if rule:
+            return redirect("verification:mpe-rule-detail", pk=rule.pk)
+    return _form_page(request, form, _("新增最大允许误差规则"), reverse("verification:mpe-rule-list"))
 
 
 @login_required
@@ -487,9 +554,21 @@ def mpe_rule_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         changes = concurrency.edits(form)
         if _submit(form, lambda: services.update_mpe_rule(request.user, rule, **changes)):
-            return redirect("verification:mpe-rule-list")
+            return redirect("verification:mpe-rule-detail", pk=pk)
     return _form_page(request, form, _("修改最大允许误差规则：%(key)s") % {"key": rule.key},
-                      reverse("verification:mpe-rule-list"))
+                      reverse("verification:mpe-rule-detail", args=[pk]))
+
+
+@login_required
+def mpe_rule_retire(request, pk: int):
+    rule = get_object_or_404(selectors.mpe_rules(request.user), pk=pk)
+    require(request.user, "retire", rule)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if _submit(form, lambda: services.retire_mpe_rule(request.user, rule, reason=form.cleaned_data["reason"])):
+            return redirect("verification:mpe-rule-detail", pk=pk)
+    return _form_page(request, form, _("废止最大允许误差规则：%(key)s") % {"key": rule.key},
+                      reverse("verification:mpe-rule-detail", args=[pk]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -823,16 +902,12 @@ def _staff_choices(user):
     return institution, User.objects.filter(institution=institution, is_active=True), standards
 
 
-def _input_from_form(user, form, data, request_id: str | None = None) -> services.VerificationInput | None:
-    """The form's values as a service input; unknown instrument codes, rules or requests are form errors."""
+def _input_from_form(user, form, data, points, request_id: str | None = None) -> services.VerificationInput | None:
+    """The form's values and its rows of test points as a service input; an unknown instrument code
+    is a form error."""
     instrument = registry_selectors.instruments(user).filter(public_code=data["instrument_code"].strip()).first()
     if instrument is None:
         form.add_error("instrument_code", _("未找到该器具。"))
-        return None
-    keys = {p["rule_key"] for p in data["points"] if p["rule_key"]}
-    rules = {r.key: r for r in MpeRule.objects.filter(key__in=keys)}
-    if keys - set(rules):
-        form.add_error("points", _("未知的规则编号：%(keys)s") % {"keys": ", ".join(sorted(keys - set(rules)))})
         return None
     request_row = None
     if request_id and request_id.isdigit() and len(request_id) < 19:
@@ -842,13 +917,46 @@ def _input_from_form(user, form, data, request_id: str | None = None) -> service
         checker=data["checker"], standards=tuple(data["standards"]),
         points=tuple(services.PointInput(
             expanded_uncertainty=p["expanded_uncertainty"], coverage_factor=p["coverage_factor"],
-            mpe_rule=rules.get(p["rule_key"]) if p["rule_key"] else None, nominal=p["nominal"],
-            indicated=p["indicated"]) for p in data["points"]),
+            mpe_rule=p["mpe_rule"], nominal=p["nominal"], indicated=p["indicated"], error=p["error"],
+            unit=p["unit"].strip()) for p in points.cleaned_data),
         decision_rule=data["decision_rule"], accuracy_class=data["accuracy_class"],
         scale_interval=data["scale_interval"], k_factor=data["k_factor"], temperature_c=data["temperature_c"],
         humidity_pct=data["humidity_pct"], environment_note=data["environment_note"], remarks=data["remarks"],
         request=request_row,
     )
+
+
+def _record_submit(form, points, write):
+    """``_submit`` for the record form: a problem of a test point ("points.2", "points.2.unit")
+    lands on that row of the table, under its field when it names one."""
+    try:
+        return write()
+    except DomainError as error:
+        others = {}
+        for name, problems in error.fields.items():
+            head, _dot, rest = name.partition(".")
+            position, _dot, field_name = rest.partition(".")
+            if head == "points" and position.isdigit() and 0 < int(position) <= len(points.forms):
+                row = points.forms[int(position) - 1]
+                for problem in problems:
+                    row.add_error(field_name if field_name in row.fields else None, problem)
+            else:
+                others[name] = problems
+        apply_domain_error(form, type(error)(error.message, others))
+        return None
+
+
+def _point_words() -> dict[str, str]:
+    """The words the record form's script shows beside each test point, in the page's language."""
+    return {"pass": _("合格"), "fail": _("不合格"), "error": _("误差"), "calibration": _("校准(不判定)"),
+            "unknown_rule": _("规则未启用或未填写允许误差"), "on_save": _("保存时判定"),
+            "u_too_large": _("U 超过允许误差的三分之一，须用保护带接受规则")}
+
+
+def _record_page(request, form, points, title: str, cancel_url: str):
+    return render(request, "verification/record_form.html", {
+        "form": form, "points": points, "title": title, "cancel_url": cancel_url, "rule_bounds": rule_bounds(),
+        "point_words": _point_words()})
 
 
 @login_required
@@ -859,25 +967,21 @@ def verification_create(request):
     initial = {"instrument_code": request.GET.get("instrument", "")[:32], "performed_on": timezone.localdate(),
                "verifier": request.user.pk}
     form = VerificationForm(request.POST or None, initial=initial, staff=staff, standards=standards)
-    if request.method == "POST" and form.is_valid():
-        data = _input_from_form(request.user, form, form.cleaned_data, request.GET.get("request"))
-        certificate = data and _submit(form, lambda: services.record_verification(request.user, institution, data))
+    points = PointFormSet(request.POST or None, prefix="points")
+    if request.method == "POST" and form.is_valid() and points.is_valid():
+        data = _input_from_form(request.user, form, form.cleaned_data, points, request.GET.get("request"))
+        certificate = data and _record_submit(
+            form, points, lambda: services.record_verification(request.user, institution, data))
         if certificate:
             return redirect("verification:certificate-detail", pk=certificate.pk)
-    return _form_page(request, form, _("录入检定记录"), reverse("verification:certificate-list"))
+    return _record_page(request, form, points, _("录入检定记录"), reverse("verification:certificate-list"))
 
 
-def _points_text(data: services.VerificationInput) -> str:
-    """The points as the form's lines; a value the original record lacks (records loaded from an
-    older system) is "?", which the form refuses until the verifier types it, never "None"."""
-    def value(number) -> str:
-        return "?" if number is None else str(number)
-
-    return "\n".join(
-        " ".join([p.mpe_rule.key if p.mpe_rule else "-", value(p.nominal), value(p.indicated),
-                  value(p.expanded_uncertainty), value(p.coverage_factor)])
-        for p in data.points
-    )
+def _point_rows(data: services.VerificationInput) -> list[dict]:
+    """The points of a record as the table's rows, the start of a correction."""
+    return [{"mpe_rule": p.mpe_rule.key if p.mpe_rule else "", "nominal": p.nominal, "indicated": p.indicated,
+             "error": p.error, "expanded_uncertainty": p.expanded_uncertainty, "coverage_factor": p.coverage_factor,
+             "unit": p.unit} for p in data.points]
 
 
 @login_required
@@ -892,16 +996,17 @@ def certificate_supersede(request, pk: int):
                "accuracy_class": old.accuracy_class, "scale_interval": old.scale_interval,
                "k_factor": old.k_factor,
                "temperature_c": old.temperature_c, "humidity_pct": old.humidity_pct,
-               "environment_note": old.environment_note, "remarks": old.remarks, "points": _points_text(old)}
+               "environment_note": old.environment_note, "remarks": old.remarks}
     form = CorrectionForm(request.POST or None, initial=initial, staff=staff, standards=standards)
-    if request.method == "POST" and form.is_valid():
-        data = _input_from_form(request.user, form, form.cleaned_data)
-        replacement = data and _submit(form, lambda: services.supersede(request.user, certificate, data,
-                                                                         form.cleaned_data["reason"]))
+    points = PointFormSet(request.POST or None, prefix="points", initial=_point_rows(old))
+    if request.method == "POST" and form.is_valid() and points.is_valid():
+        data = _input_from_form(request.user, form, form.cleaned_data, points)
+        replacement = data and _record_submit(form, points, lambda: services.supersede(
+            request.user, certificate, data, form.cleaned_data["reason"]))
         if replacement:
             return redirect("verification:certificate-detail", pk=replacement.pk)
-    return _form_page(request, form, _("更正证书 %(no)s") % {"no": certificate.number},
-                      reverse("verification:certificate-detail", args=[pk]))
+    return _record_page(request, form, points, _("更正证书 %(no)s") % {"no": certificate.number},
+                        reverse("verification:certificate-detail", args=[pk]))
 
 
 @login_required
