@@ -16,6 +16,7 @@ import qrcode
 from asn1crypto import keys as asn1_keys
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
+from pyhanko.pdf_utils import embed, generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -28,6 +29,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from . import dcc
 from .contents import CertificateContents, Point, xml_text
 
 if TYPE_CHECKING:  # the key is handed in; pdf.py itself imports no Django
@@ -36,6 +38,7 @@ if TYPE_CHECKING:  # the key is handed in; pdf.py itself imports no Django
 FONT = "NotoSansSC"
 FONT_FILE = Path(__file__).parent / "fonts" / "NotoSansSC-Regular.ttf"
 SIGNATURE_FIELD = "InstitutionSignature"
+DCC_ATTACHMENT = "dcc.xml"  # the certificate's DCC XML, attached: what the forgery check reads
 TITLES_EN = {"verification": "VERIFICATION CERTIFICATE", "failure_notice": "NOTICE OF VERIFICATION RESULT",
              "calibration": "CALIBRATION CERTIFICATE"}
 CONCLUSION_LABEL = {"verification": "检定结论", "failure_notice": "检定结论", "calibration": "校准结论"}
@@ -219,9 +222,18 @@ def _signer(key_pem: bytes, cert_pem: bytes) -> signers.SimpleSigner:
                                 cert_registry=SimpleCertificateStore.from_certs([certificate]))
 
 
+def _attach_dcc(writer: IncrementalPdfFileWriter, c: CertificateContents) -> None:
+    """The DCC XML as the PDF's associated file (PDF/A-3 style), inside the signed revision."""
+    data = embed.EmbeddedFileObject.from_file_data(writer, dcc.build(c), mime_type="application/xml")
+    embed.embed_file(writer, embed.FileSpec(
+        file_spec_string=DCC_ATTACHMENT, file_name=DCC_ATTACHMENT, embedded_data=data,
+        description="数字校准证书（DCC XML），含透明日志存证记录", af_relationship=generic.pdf_name("/Data")))
+
+
 def sign(unsigned: bytes, c: CertificateContents, key: SigningKey) -> bytes:
-    """The PDF with an invisible PAdES baseline signature of the institution."""
+    """The PDF with its DCC attached and an invisible PAdES baseline signature of the institution."""
     writer = IncrementalPdfFileWriter(io.BytesIO(unsigned))
+    _attach_dcc(writer, c)
     metadata = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
         reason=f"{c.kind_zh} {c.number}", location=c.institution.address or None, name=c.institution.name,
