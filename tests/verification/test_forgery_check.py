@@ -26,6 +26,8 @@ from jiliang.verification.documents.gather import certificate_contents
 from jiliang.verification.documents.keys import SigningKey, _create
 from jiliang.verification.documents.services import dcc_document, pdf_document
 
+from ..english_scan import offences
+
 API = "/api/v1/public/forgery-check"
 NS = {"dcc": dcc.DCC, "si": dcc.SI}
 
@@ -259,3 +261,24 @@ def test_every_changed_leaf_of_a_dcc_is_found_and_named_in_chinese(world):
 
     changed_leaf_is_named()
     assert compare.differences(expected, etree.fromstring(etree.tostring(expected))) == []
+
+
+# --- the page --------------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_the_page_checks_an_upload_and_speaks_chinese(world, tmp_path):
+    certificate = world.record()
+    page = Client().get("/check/document")
+    assert page.status_code == 200 and "上传证书文件核验真伪" in page.content.decode()
+    genuine = Client().post("/check/document", {"file": SimpleUploadedFile("c.pdf", pdf_document(certificate))})
+    text = genuine.content.decode()
+    assert genuine.status_code == 200 and 'data-verdict="genuine"' in text and certificate.number in text
+    contents = certificate_contents(certificate)
+    forged = dataclasses.replace(contents, item=dataclasses.replace(contents.item, serial_no="SN999999"))
+    altered = Client().post("/check/document", {"file": SimpleUploadedFile(
+        "c.pdf", pdf.build(forged, forger_key(tmp_path, certificate.institution)))}).content.decode()
+    assert 'data-verdict="altered"' in altered and "<li>出厂编号</li>" in altered
+    bad = Client().post("/check/document", {"file": SimpleUploadedFile("c.xml", b"<a>")})
+    assert bad.status_code == 422 and "格式正确的 XML" in bad.content.decode()
+    for html in (page.content.decode(), text, altered):
+        assert offences(html)[0] == []

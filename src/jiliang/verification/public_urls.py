@@ -9,4 +9,5 @@ app_name = "certificate-check"
 urlpatterns = [
     path("", public_views.check, name="check"),
     path("receipt", public_views.receipt, name="receipt"),
+    path("document", public_views.document_check, name="document"),
 ]
