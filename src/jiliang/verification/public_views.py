@@ -7,11 +7,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_safe
 
-from jiliang.errors import DomainError
 from jiliang.verification import check_codes, public_check
-from jiliang.verification.documents import forgery
 from jiliang.verification.services import LEDGER_KIND
 
 
@@ -85,34 +83,3 @@ def receipt(request):
     response["Content-Disposition"] = f'attachment; filename="{certificate.number}.tlog-proof"'
     return response
 
-
-def _uploaded(request) -> bytes:
-    """The uploaded file; a body over the limit is refused by its declared length before Django
-    spools it (multipart framing allowed for)."""
-    if int(request.META.get("CONTENT_LENGTH") or 0) > forgery.MAX_UPLOAD + 64 * 1024:
-        raise forgery.too_large()
-    upload = request.FILES.get("file")
-    if upload is not None and upload.size > forgery.MAX_UPLOAD:
-        raise forgery.too_large()
-    return upload.read() if upload is not None else b""
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def document_check(request):
-    """The forgery check: upload a certificate PDF or DCC XML (docs/public-check.md)."""
-    context = {"limit_mb": forgery.MAX_UPLOAD // 1024 // 1024}
-    status = 200
-    if request.method == "POST":
-        try:
-            finding = forgery.check_document(_uploaded(request), client_of(request))
-        except public_check.CheckThrottled as refused:
-            context["throttled"], status = refused.minutes, 429
-        except DomainError as error:
-            context["error"], status = error.message, error.status
-        else:
-            context["finding"] = finding
-            certificate = context["certificate"] = finding.certificate
-            if certificate and certificate.superseded_by:
-                context["successor_url"] = check_url(certificate.superseded_by, certificate.superseded_by_code)
-    return render(request, "verification/public_document_check.html", context, status=status)
