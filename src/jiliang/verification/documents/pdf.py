@@ -218,11 +218,13 @@ def render(c: CertificateContents) -> bytes:
 
 
 @cache
-def _signer(key_pem: bytes, cert_pem: bytes) -> signers.SimpleSigner:
+def _signer(key_pem: bytes, cert_pem: bytes, chain_pem: bytes) -> signers.SimpleSigner:
     certificate = asn1_x509.Certificate.load(pem.unarmor(cert_pem)[2])
     private_key = asn1_keys.PrivateKeyInfo.load(pem.unarmor(key_pem)[2])
+    # The issuing CA's certificate goes into the signature too, so a reader can build the chain.
+    chain = [asn1_x509.Certificate.load(pem.unarmor(chain_pem)[2])] if chain_pem else []
     return signers.SimpleSigner(signing_cert=certificate, signing_key=private_key,
-                                cert_registry=SimpleCertificateStore.from_certs([certificate]))
+                                cert_registry=SimpleCertificateStore.from_certs([certificate, *chain]))
 
 
 def _attach_dcc(writer: IncrementalPdfFileWriter, c: CertificateContents) -> None:
@@ -243,7 +245,7 @@ def sign(unsigned: bytes, c: CertificateContents, key: SigningKey) -> bytes:
     )
     # A fixed reservation (an ECDSA signature and one certificate need about 2 kB) spares pyHanko
     # the trial signature it otherwise makes to size the placeholder.
-    out = signers.sign_pdf(writer, metadata, signer=_signer(key.key_pem, key.cert_pem), bytes_reserved=8192)
+    out = signers.sign_pdf(writer, metadata, signer=_signer(key.key_pem, key.cert_pem, key.chain_pem), bytes_reserved=8192)
     return out.getvalue()
 
 
