@@ -282,3 +282,31 @@ def test_the_page_checks_an_upload_and_speaks_chinese(world, tmp_path):
     assert bad.status_code == 422 and "格式正确的 XML" in bad.content.decode()
     for html in (page.content.decode(), text, altered):
         assert offences(html)[0] == []
+
+
+# --- the bureau root CA ------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_the_check_page_offers_the_bureau_root_with_its_fingerprint(world):
+    from cryptography import x509
+    from jiliang.verification.documents.keys import bureau_ca
+
+    page = Client().get("/check/").content.decode()
+    assert bureau_ca().fingerprint() in page and "/check/bureau-root-ca.crt" in page
+    download = Client().get("/check/bureau-root-ca.crt")
+    assert download.status_code == 200 and download["Content-Type"] == "application/x-x509-ca-cert"
+    assert x509.load_pem_x509_certificate(download.content) == bureau_ca().certificate
+
+
+def test_init_makes_the_bureau_root_once_and_prints_its_fingerprint(settings, tmp_path):
+    from django.core.management import call_command
+    from jiliang.verification.documents.keys import bureau_ca
+
+    settings.JILIANG_LEDGER_KEY_DIR = tmp_path / "ledger"
+    out = io.StringIO()
+    call_command("init", origin="ledger.bazhong.example/jiliang", stdout=out)
+    first = bureau_ca().fingerprint()
+    assert f"SHA-256 {first}" in out.getvalue()
+    assert (tmp_path / "ledger" / "bureau-ca" / "ca-key.pem").stat().st_mode & 0o077 == 0
+    call_command("init", origin="ledger.bazhong.example/jiliang", stdout=io.StringIO())
+    assert bureau_ca().fingerprint() == first

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", public_views.check, name="check"),
     path("receipt", public_views.receipt, name="receipt"),
     path("document", document_views.document_check, name="document"),
+    path("bureau-root-ca.crt", public_views.bureau_root, name="bureau-root"),
 ]
