@@ -4,11 +4,15 @@ are 4xx naming ``file``; non-genuine answers are throttled like wrong check code
 
 import base64
 import dataclasses
+import datetime
 import hashlib
 import io
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -23,7 +27,7 @@ from jiliang.ledger.models import PendingEntry
 from jiliang.verification import services
 from jiliang.verification.documents import compare, dcc, forgery, pdf
 from jiliang.verification.documents.gather import certificate_contents
-from jiliang.verification.documents.keys import SigningKey, _create
+from jiliang.verification.documents.keys import SigningKey
 from jiliang.verification.documents.services import dcc_document, pdf_document
 
 from ..english_scan import offences
@@ -52,13 +56,18 @@ def altered_serial(document: bytes, serial: str = "SN999999") -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
-def forger_key(tmp_path, institution) -> SigningKey:
-    """A key pair that claims the institution's name, made outside the platform's key folder."""
-    folder = tmp_path / "forger" / "keys"
-    _create(folder, institution.name, institution.uscc)
-    key_pem = (folder / "signing-key.pem").read_bytes()
-    return SigningKey(key_pem, (folder / "signing-cert.pem").read_bytes(),
-                      serialization.load_pem_private_key(key_pem, password=None))
+def forger_key(institution) -> SigningKey:
+    """A self-issued key pair that claims the institution's name: what a forger can make."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, institution.name),
+                      x509.NameAttribute(NameOID.COMMON_NAME, institution.name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=30)).sign(key, hashes.SHA256()))
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return SigningKey(key_pem, cert.public_bytes(serialization.Encoding.PEM), key)
 
 
 # --- DCC XML ---------------------------------------------------------------------------------------
@@ -147,7 +156,7 @@ def test_a_pdf_with_one_altered_field_signed_by_another_key_names_the_field_and_
     certificate = world.record()
     contents = certificate_contents(certificate)
     forged = dataclasses.replace(contents, item=dataclasses.replace(contents.item, serial_no="SN999999"))
-    body = upload(pdf.build(forged, forger_key(tmp_path, certificate.institution))).json()
+    body = upload(pdf.build(forged, forger_key(certificate.institution))).json()
     assert body["verdict"] == "altered"
     assert body["differences"] == ["出厂编号", "电子签名"]
     assert "不是出具机构" in body["signature"]
@@ -165,7 +174,7 @@ def test_a_pdf_changed_after_signing_reads_altered(world):
 @pytest.mark.django_db
 def test_a_pdf_of_an_unknown_number_reads_unknown(world, tmp_path):
     contents = dataclasses.replace(certificate_contents(world.record()), number="BZJL2026-J999999")
-    body = upload(pdf.build(contents, forger_key(tmp_path, world.institution))).json()
+    body = upload(pdf.build(contents, forger_key(world.institution))).json()
     assert body["verdict"] == "unknown"
 
 
@@ -276,7 +285,7 @@ def test_the_page_checks_an_upload_and_speaks_chinese(world, tmp_path):
     contents = certificate_contents(certificate)
     forged = dataclasses.replace(contents, item=dataclasses.replace(contents.item, serial_no="SN999999"))
     altered = Client().post("/check/document", {"file": SimpleUploadedFile(
-        "c.pdf", pdf.build(forged, forger_key(tmp_path, certificate.institution)))}).content.decode()
+        "c.pdf", pdf.build(forged, forger_key(certificate.institution)))}).content.decode()
     assert 'data-verdict="altered"' in altered and "<li>出厂编号</li>" in altered
     bad = Client().post("/check/document", {"file": SimpleUploadedFile("c.xml", b"<a>")})
     assert bad.status_code == 422 and "格式正确的 XML" in bad.content.decode()
@@ -288,7 +297,6 @@ def test_the_page_checks_an_upload_and_speaks_chinese(world, tmp_path):
 
 @pytest.mark.django_db
 def test_the_check_page_offers_the_bureau_root_with_its_fingerprint(world):
-    from cryptography import x509
     from jiliang.verification.documents.keys import bureau_ca
 
     page = Client().get("/check/").content.decode()
