@@ -152,7 +152,7 @@ def test_a_genuine_pdf_reads_genuine_with_a_valid_signature(world):
 
 
 @pytest.mark.django_db
-def test_a_pdf_with_one_altered_field_signed_by_another_key_names_the_field_and_the_signature(world, tmp_path):
+def test_a_pdf_with_one_altered_field_signed_by_another_key_names_the_field_and_the_signature(world):
     certificate = world.record()
     contents = certificate_contents(certificate)
     forged = dataclasses.replace(contents, item=dataclasses.replace(contents.item, serial_no="SN999999"))
@@ -172,7 +172,7 @@ def test_a_pdf_changed_after_signing_reads_altered(world):
 
 
 @pytest.mark.django_db
-def test_a_pdf_of_an_unknown_number_reads_unknown(world, tmp_path):
+def test_a_pdf_of_an_unknown_number_reads_unknown(world):
     contents = dataclasses.replace(certificate_contents(world.record()), number="BZJL2026-J999999")
     body = upload(pdf.build(contents, forger_key(world.institution))).json()
     assert body["verdict"] == "unknown"
@@ -275,7 +275,7 @@ def test_every_changed_leaf_of_a_dcc_is_found_and_named_in_chinese(world):
 # --- the page --------------------------------------------------------------------------------------
 
 @pytest.mark.django_db
-def test_the_page_checks_an_upload_and_speaks_chinese(world, tmp_path):
+def test_the_page_checks_an_upload_and_speaks_chinese(world):
     certificate = world.record()
     page = Client().get("/check/document")
     assert page.status_code == 200 and "上传证书文件核验真伪" in page.content.decode()
