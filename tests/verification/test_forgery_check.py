@@ -318,3 +318,20 @@ def test_init_makes_the_bureau_root_once_and_prints_its_fingerprint(settings, tm
     assert (tmp_path / "ledger" / "bureau-ca" / "ca-key.pem").stat().st_mode & 0o077 == 0
     call_command("init", origin="ledger.bazhong.example/jiliang", stdout=io.StringIO())
     assert bureau_ca().fingerprint() == first
+
+
+@pytest.mark.django_db
+def test_truncated_or_mangled_pdfs_are_refused_or_read_altered_never_a_server_error(world, settings):
+    settings.JILIANG_PUBLIC_CHECK_LIMIT = 1000
+    genuine = pdf_document(world.record())
+
+    @hypothesis_settings(max_examples=40, deadline=None)
+    @given(st.integers(min_value=5, max_value=len(genuine) - 1), st.integers(min_value=0, max_value=255))
+    def mangled(position, byte):
+        for data in (genuine[:position], genuine[:position] + bytes([byte]) + genuine[position + 1:]):
+            response = upload(data)
+            assert response.status_code in (200, 422), (position, response.content[:300])
+            if response.status_code == 200:
+                assert response.json()["verdict"] in ("genuine", "altered")
+
+    mangled()
