@@ -1,17 +1,19 @@
 """Benchmark of certificate documents: DCC XML generated + validated against the official XSD +
 signed (XAdES-BES), and signed Chinese PDFs, per second, with this process's peak memory.
 
-    .venv/bin/python bench/certificates.py [--documents 400] [--pdfs 100] [--points 6]
+    .venv/bin/python bench/certificates.py [--documents 400] [--pdfs 100] [--points 6] [--workers N]
 
 It renders one typical certificate's gathered contents (``--points`` test points, two standards)
 over and over, so the figures are those of the renderers and signers alone: gathering a
 certificate from the database (gather.py, a handful of indexed queries) is not included. The
 institution's key is created in a throw-away ``JILIANG_VAR_DIR``. Goals (issue 16): DCC >= 200/s,
-PDF >= 50/s.
+PDF >= 50/s. With ``--workers N`` the PDFs are also made by N processes at once (as N web workers
+would), and the combined rate is printed.
 """
 
 import argparse
 import datetime
+import multiprocessing
 import os
 import resource
 import sys
@@ -21,6 +23,12 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+
+# A log document of the usual size (the certificate, its record and six test points: about 4 kB).
+LOG_DOCUMENT = b'{"event":"issue","id":1,"number":"BZJL2026-J000001","test_points":[' + b",".join(
+    b'{"error":"0.10","expanded_uncertainty":"0.05","indicated":"20.020","nominal":"20.000","position":%d}' % i
+    for i in range(6)) + b'],"verification":{"remarks":"' + b"x" * 2800 + b'"}}'
 
 
 def contents(points: int):
@@ -47,6 +55,7 @@ def contents(points: int):
                       Decimal("0.05"), Decimal("2"), Decimal("-0.30"), Decimal("0.30"), True) for i in range(points)],
         temperature_c=Decimal("21.5"), humidity_pct=Decimal("55.0"),
         check_url="https://jiliang.example.cn/i/BZ7Q4M2K",
+        log_document=LOG_DOCUMENT,
     )
 
 
@@ -59,11 +68,41 @@ def rate(label: str, count: int, work) -> None:
     print(f"{label:<44} {count / wall:8.1f}/s wall  ({count / used:.1f}/s per CPU second, {count} documents)")
 
 
+def _pdfs_in_a_worker(job: tuple[int, int]) -> float:
+    """Make ``count`` PDFs in this process after one warm-up; the seconds they took."""
+    count, points = job
+    from jiliang.verification.documents import pdf
+    from jiliang.verification.documents.keys import signing_key
+
+    key, c = signing_key(Institution), contents(points)
+    pdf.build(c, key)
+    started = time.perf_counter()
+    for _ in range(count):
+        pdf.build(c, key)
+    return time.perf_counter() - started
+
+
+def parallel_rate(workers: int, count: int, points: int) -> None:
+    per_worker = max(1, count // workers)
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        started = time.perf_counter()
+        pool.map(_pdfs_in_a_worker, [(per_worker, points)] * workers)
+        wall = time.perf_counter() - started
+    total = per_worker * workers
+    print(f"{'PDF rendered + PAdES-signed, ' + str(workers) + ' processes':<44} {total / wall:8.1f}/s wall  "
+          f"({total} documents, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f})")
+
+
+class Institution:
+    pk, name, uscc = 1, "巴中市计量测试所", "12511900MB0000000X"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=400)
     parser.add_argument("--pdfs", type=int, default=100)
     parser.add_argument("--points", type=int, default=6)
+    parser.add_argument("--workers", type=int, default=0, help="also make PDFs in this many processes at once")
     args = parser.parse_args()
     os.environ["JILIANG_VAR_DIR"] = tempfile.mkdtemp(prefix="jiliang-bench-certificates-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiliang.settings")
@@ -71,9 +110,6 @@ def main() -> None:
     django.setup()
     from jiliang.verification.documents import dcc, pdf, signing
     from jiliang.verification.documents.keys import signing_key
-
-    class Institution:
-        pk, name, uscc = 1, "巴中市计量测试所", "12511900MB0000000X"
 
     key = signing_key(Institution)
     c = contents(args.points)
@@ -86,6 +122,8 @@ def main() -> None:
     print(f"certificate with {args.points} test points, 2 standards; ECDSA P-256 institution key")
     rate("DCC built + XSD-validated + XAdES-signed", args.documents, one_dcc)
     rate("PDF rendered + PAdES-signed", args.pdfs, lambda: pdf.build(c, key))
+    if args.workers:
+        parallel_rate(args.workers, args.pdfs, args.points)
     print(f"PDF size {len(pdf.build(c, key)) / 1024:.0f} kB, DCC size {len(dcc.build(c)) / 1024:.0f} kB")
     print(f"peak memory (max RSS) {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 

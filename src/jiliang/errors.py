@@ -37,3 +37,10 @@ class Conflict(DomainError):
 class NotFound(DomainError):
     status = 404
     code = "not_found"
+
+
+class TooLarge(DomainError):
+    """An upload over its stated size limit."""
+
+    status = 413
+    code = "too_large"

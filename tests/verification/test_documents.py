@@ -19,7 +19,7 @@ from asn1crypto import x509 as asn1_x509
 from jiliang.verification import public_check, public_views, services
 from jiliang.verification.documents import dcc, pdf
 from jiliang.verification.documents.gather import certificate_contents
-from jiliang.verification.documents.keys import signing_key
+from jiliang.verification.documents.keys import bureau_ca, signing_key
 from jiliang.verification.documents.services import dcc_document, pdf_document
 from jiliang.verification.models import VerificationKind
 
@@ -90,9 +90,9 @@ def _xmlsec1_verify(folder, certificate, document: bytes, signature: bytes) -> s
     name = f"{certificate.number}.xml"
     (folder / name).write_bytes(document)
     (folder / "signature.xml").write_bytes(signature)
-    (folder / "institution.pem").write_bytes(signing_key(certificate.institution).cert_pem)
+    (folder / "bureau-root.pem").write_bytes(bureau_ca().cert_pem)  # what a reader trusts once
     return subprocess.run(
-        ["xmlsec1", "--verify", "--trusted-pem", "institution.pem", *XADES_IDS, f"--url-map:{name}", name,
+        ["xmlsec1", "--verify", "--trusted-pem", "bureau-root.pem", *XADES_IDS, f"--url-map:{name}", name,
          "signature.xml"], cwd=folder, capture_output=True, text=True, check=False,
     )
 
@@ -134,6 +134,26 @@ def test_xmlsec1_refuses_another_institutions_key(certificates, world, tmp_path)
                              *XADES_IDS, f"--url-map:{name}", name, "signature.xml"],
                             cwd=tmp_path, capture_output=True, text=True, check=False)
     assert result.returncode != 0
+
+
+def test_institution_keys_are_issued_by_the_bureau_root_ca(certificates, world):
+    from cryptography import x509
+
+    ca = bureau_ca()
+    for institution in (world.institution, world.province):
+        key = signing_key(institution)
+        leaf = x509.load_pem_x509_certificate(key.cert_pem)
+        assert leaf.issuer == ca.certificate.subject and key.chain_pem == ca.cert_pem
+        leaf.verify_directly_issued_by(ca.certificate)
+        assert not leaf.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    assert ca.certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+
+
+def test_the_pdf_signature_is_trusted_by_a_reader_that_trusts_only_the_bureau_root(certificates):
+    (embedded,) = PdfFileReader(io.BytesIO(pdf_document(certificates["verification"]))).embedded_signatures
+    root = asn1_x509.Certificate.load(pem.unarmor(bureau_ca().cert_pem)[2])
+    status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[root]))
+    assert status.intact and status.valid and status.trusted
 
 
 def _text(data: bytes) -> str:

@@ -25,7 +25,8 @@ from .merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from .models import Cosignature, LogEntry, SignedCheckpoint, StoredTile, TreeHead
+from .entries import parse_entry
+from .models import Cosignature, LogEntry, PendingEntry, SignedCheckpoint, StoredTile, TreeHead
 from .note import parse_note
 from .receipt import Receipt
 from .tiles import (
@@ -151,6 +152,15 @@ def latest_index_of(kind: str, record_id: str) -> int | None:
         .values_list("index", flat=True)
         .first()
     )
+
+
+def digests_of(kind: str, record_id: str) -> set[str]:
+    """The document digests of every entry about the record: integrated, or pending integration."""
+    indices = LogEntry.objects.filter(kind=kind, record_id=record_id).values_list("index", flat=True)
+    entries = [entry_at(index) for index in indices]
+    entries += [bytes(data) for data in PendingEntry.objects.filter(kind=kind, record_id=record_id)
+                .values_list("data", flat=True)]
+    return {parse_entry(entry).sha256 for entry in entries}
 
 
 # --- Checkpoints ---------------------------------------------------------------------------------

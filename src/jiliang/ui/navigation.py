@@ -44,6 +44,7 @@ MENU = [
     MenuGroup(_("检定与证书"), (
         MenuItem(_("报检"), "verification:request-list", EVERY_ROLE, "clipboard-list"),
         MenuItem(_("检定证书"), "verification:certificate-list", EVERY_ROLE, "certificate"),
+        MenuItem(_("证书真伪核验"), "certificate-check:document", EVERY_ROLE, "shield-check"),
         MenuItem(_("超期未检"), "due:overdue", EVERY_ROLE, "alarm"),
         MenuItem(_("即将到期"), "due:due-soon", EVERY_ROLE, "hourglass"),
         MenuItem(_("计量标准"), "verification:standard-list", EVERY_ROLE - {Role.OWNER}, "ruler-measure"),

@@ -10,13 +10,13 @@ GREEN, AMBER, RED, GREY, BLUE = "green", "amber", "red", "grey", "blue"
 TONE_BY_CODE = {
     # valid, in use, passed, done
     "issued": GREEN, "valid": GREEN, "pass": GREEN, "in_use": GREEN, "active": GREEN,
-    "completed": GREEN, "in_tolerance": GREEN, "published": GREEN,
+    "completed": GREEN, "in_tolerance": GREEN, "published": GREEN, "genuine": GREEN,
     # needs attention soon, paused, waiting
     "due_soon": AMBER, "suspended": AMBER, "out_of_service": AMBER, "submitted": AMBER,
     "acknowledged": AMBER, "queued": AMBER, "investigating": AMBER, "warning": AMBER, "data_quality": AMBER,
     # wrong now
     "overdue": RED, "expired": RED, "fail": RED, "failed": RED, "out_of_tolerance": RED,
-    "rejected": RED, "new": RED, "confirmed": RED, "critical": RED,
+    "rejected": RED, "new": RED, "confirmed": RED, "critical": RED, "altered": RED, "unknown": RED,
     # no longer in force
     "revoked": GREY, "superseded": GREY, "cancelled": GREY, "deregistered": GREY, "scrapped": GREY,
     "closed": GREY, "false_alarm": GREY,

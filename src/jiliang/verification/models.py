@@ -177,6 +177,8 @@ class StandardCalibration(models.Model):
     valid_until = models.DateField(_("有效期至"))
     result = models.CharField(_("校准结论"), max_length=16, choices=CalibrationResult.choices)
     uncertainty = models.CharField(_("测量不确定度"), max_length=128, blank=True)
+    # The calibrated values of an imported DCC: [{name, value, unit, U, k}], as the issuer stated them.
+    results = models.JSONField(_("校准结果"), default=list, blank=True)
     notes = models.TextField(_("备注"), blank=True)
     recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 

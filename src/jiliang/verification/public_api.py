@@ -7,11 +7,12 @@ import dataclasses
 import datetime
 
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema, UploadedFile
 from ninja.errors import HttpError
 
 from jiliang.errors import InvalidInput, NotFound
 from jiliang.verification import check_codes, public_check
+from jiliang.verification.documents import forgery
 from jiliang.verification.public_views import check_url, client_of
 
 router = Router(tags=["public"], auth=None)
@@ -41,6 +42,10 @@ class CheckedCertificate(Schema):
     log_index: int | None = Field(description="the certificate's latest transparency log entry")
 
 
+def _throttled(refused: public_check.CheckThrottled) -> HttpError:
+    return HttpError(429, _("查询错误次数过多，请 %(minutes)d 分钟后再试。") % {"minutes": refused.minutes})
+
+
 @router.get("/public/certificate-check", response=CheckedCertificate, summary="Check a certificate by number and code")
 def certificate_check(request, query: Query[CheckQuery]):
     errors = {}
@@ -53,7 +58,7 @@ def certificate_check(request, query: Query[CheckQuery]):
     try:
         certificate = public_check.check(query.number, query.code, client_of(request))
     except public_check.CheckThrottled as refused:
-        raise HttpError(429, _("查询错误次数过多，请 %(minutes)d 分钟后再试。") % {"minutes": refused.minutes}) from None
+        raise _throttled(refused) from None
     if certificate is None:
         raise NotFound(_("没有与该证书编号和查验码相符的证书。"))
     successor = certificate.superseded_by
@@ -61,3 +66,33 @@ def certificate_check(request, query: Query[CheckQuery]):
     return dataclasses.asdict(certificate) | {
         "superseded_by_url": check_url(successor, certificate.superseded_by_code) if successor else None,
     }
+
+
+class ForgeryFinding(Schema):
+    verdict: str = Field(description="genuine | altered | unknown")
+    verdict_label: str
+    differences: list[str] = Field(description="the fields that differ from the logged certificate, in Chinese")
+    signature: str = Field(description="what the PDF's signature says (empty for an XML)")
+    log_digest: str = Field(description="SHA-256 of the log document the presented DCC carries")
+    log_digest_matches: bool | None = Field(description="whether the log holds that digest for the certificate")
+    certificate: CheckedCertificate | None = Field(description="the certificate as logged, with its state")
+
+
+def _finding_body(finding: forgery.Finding) -> dict:
+    body = dataclasses.asdict(finding)
+    if finding.certificate is not None:
+        successor = finding.certificate.superseded_by
+        body["certificate"]["superseded_by_url"] = (
+            check_url(successor, finding.certificate.superseded_by_code) if successor else None)
+    return body
+
+
+@router.post("/public/forgery-check", response=ForgeryFinding,
+             summary="Check an uploaded certificate PDF or DCC XML (at most 5 MB) against the logged certificate")
+def forgery_check(request, file: File[UploadedFile]):
+    if file.size > forgery.MAX_UPLOAD:
+        raise forgery.too_large()
+    try:
+        return _finding_body(forgery.check_document(file.read(), client_of(request)))
+    except public_check.CheckThrottled as refused:
+        raise _throttled(refused) from None

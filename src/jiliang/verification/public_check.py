@@ -99,13 +99,13 @@ def state_of(certificate: Certificate, day: datetime.date) -> str:
 def check(number: str, code: str, client: str) -> PublicCertificate | None:
     """The certificate ``number`` if ``code`` is its check code, else None (whether or not the
     number exists); raises CheckThrottled while ``client`` has used up its wrong answers."""
-    _refuse_if_throttled(client)
+    refuse_if_throttled(client)
     number = number.strip()
     certificate = _matching(number, code)
     if certificate is None:
-        _count_wrong(client)
+        count_wrong(client)
         return None
-    return _public(certificate)
+    return public(certificate)
 
 
 def _matching(number: str, code: str) -> Certificate | None:
@@ -123,7 +123,7 @@ def _matching(number: str, code: str) -> Certificate | None:
     return found[0] if found else None
 
 
-def _public(certificate: Certificate) -> PublicCertificate:
+def public(certificate: Certificate) -> PublicCertificate:
     state = state_of(certificate, timezone.localdate())
     successor = (Certificate.objects.filter(supersedes=certificate).only("number").first()
                  if state == State.SUPERSEDED else None)
@@ -169,12 +169,12 @@ def _key(client: str) -> str:
     return f"jiliang:public-check:wrong:{client}"
 
 
-def _refuse_if_throttled(client: str) -> None:
+def refuse_if_throttled(client: str) -> None:
     if cache.get(_key(client), 0) >= settings.JILIANG_PUBLIC_CHECK_LIMIT:
         raise CheckThrottled(settings.JILIANG_PUBLIC_CHECK_WINDOW_MINUTES)
 
 
-def _count_wrong(client: str) -> None:
+def count_wrong(client: str) -> None:
     """One more wrong answer; the window starts at the first one, so guessing on does not extend it."""
     key = _key(client)
     if not cache.add(key, 1, settings.JILIANG_PUBLIC_CHECK_WINDOW_MINUTES * 60):

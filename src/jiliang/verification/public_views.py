@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from jiliang.verification import check_codes, public_check
+from jiliang.verification.documents import keys
 from jiliang.verification.services import LEDGER_KIND
 
 
@@ -41,7 +42,8 @@ def _asked(request) -> tuple[str, str, dict[str, str]]:
 @require_safe
 def check(request):
     number, code, errors = _asked(request)
-    context = {"number": number, "code": code, "errors": errors, "asked": bool(request.GET)}
+    context = {"number": number, "code": code, "errors": errors, "asked": bool(request.GET),
+               "root_fingerprint": keys.bureau_ca().fingerprint()}
     status = 200
     if request.GET and not errors:
         try:
@@ -81,4 +83,14 @@ def receipt(request):
         raise Http404
     response = HttpResponse(proof.to_bytes(), content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{certificate.number}.tlog-proof"'
+    return response
+
+
+
+@require_safe
+def bureau_root(request):
+    """The bureau's root certificate, which a reader trusts once to see institutions' signatures as
+    valid (docs/public-check.md)."""
+    response = HttpResponse(keys.bureau_ca().cert_pem, content_type="application/x-x509-ca-cert")
+    response["Content-Disposition"] = 'attachment; filename="bazhong-bureau-root-ca.crt"'
     return response

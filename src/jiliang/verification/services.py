@@ -359,14 +359,14 @@ def update_standard(actor, standard: MeasurementStandard, *, instrument_types=No
 def record_standard_calibration(actor, *, standard: MeasurementStandard, calibrating_institution: Institution,
                                 certificate_no: str, calibrated_on: datetime.date, valid_until: datetime.date,
                                 result: str, reference_standard: MeasurementStandard | None = None,
-                                uncertainty: str = "", notes: str = "") -> StandardCalibration:
+                                uncertainty: str = "", notes: str = "", results: list | None = None) -> StandardCalibration:
     """Record a standard's calibration certificate from a higher institution (one link of the chain).
     An out-of-tolerance result makes every certificate issued with the standard since its last good
     calibration suspect (selectors.suspect_impact)."""
     calibration = StandardCalibration(
         standard=standard, calibrating_institution=calibrating_institution, certificate_no=certificate_no.strip(),
         calibrated_on=calibrated_on, valid_until=valid_until, result=result, reference_standard=reference_standard,
-        uncertainty=uncertainty, notes=notes,
+        uncertainty=uncertainty, notes=notes, results=results or [],
     )
     require_for_institution(actor, "create", calibration, standard.institution)
     errors: dict[str, list[str]] = {}

@@ -22,6 +22,8 @@ urlpatterns = [
     path("standards/<int:pk>/", views.standard_detail, name="standard-detail"),
     path("standards/<int:pk>/edit/", views.standard_edit, name="standard-edit"),
     path("standards/<int:pk>/calibrations/new/", views.calibration_create, name="calibration-create"),
+    path("standards/<int:pk>/calibrations/import-dcc/", document_views.calibration_import,
+         name="calibration-import-dcc"),
     path("standard-calibrations/<int:pk>/suspect/", views.suspect_impact, name="suspect-impact"),
     path("mpe-rules/", views.mpe_rule_list, name="mpe-rule-list"),
     path("mpe-rules/new/", views.mpe_rule_create, name="mpe-rule-create"),

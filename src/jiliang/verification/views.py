@@ -360,6 +360,7 @@ def standard_detail(request, pk: int):
         actions.append((_("修改"), reverse("verification:standard-edit", args=[pk])))
         if not standard.is_national_root:
             actions.append((_("登记校准证书"), reverse("verification:calibration-create", args=[pk])))
+            actions.append((_("导入 DCC 校准证书"), reverse("verification:calibration-import-dcc", args=[pk])))
     if may(user, "propose", TrustAnchorProposal(institution=standard.institution)):
         label = _("提议取消国家计量基准") if standard.is_national_root else _("提议设为国家计量基准")
         actions.append((label, reverse("verification:root-proposal", args=[pk])))

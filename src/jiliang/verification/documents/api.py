@@ -6,12 +6,14 @@ import datetime
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from jiliang.schemas import RecordId
 from jiliang.verification import selectors
+from jiliang.verification.api import CalibrationOut
+from jiliang.verification.models import CalibrationResult
 
-from . import services
+from . import forgery, services
 
 router = Router(tags=["certificate documents"])
 BINARY = {200: None}
@@ -50,3 +52,16 @@ def certificate_dcc_signature(request, certificate_id: RecordId):
 def certificate_archive(request, issued_from: datetime.date | None = Query(None),
                         issued_to: datetime.date | None = Query(None)):
     return as_response(services.archive(request.auth, issued_from, issued_to))
+
+
+@router.post("standards/{standard_id}/calibrations/dcc", response={201: CalibrationOut},
+             summary="Import a standard's calibration from the DCC 3.1.2 XML its calibrating institution issued "
+                     "(at most 5 MB; errors keyed by element path)")
+def import_calibration_dcc(request, standard_id: RecordId, file: File[UploadedFile],
+                           valid_until: Form[datetime.date | None] = None,
+                           result: Form[CalibrationResult | None] = None):
+    standard = get_object_or_404(selectors.standards(request.auth), pk=standard_id)
+    if file.size > forgery.MAX_UPLOAD:
+        raise forgery.too_large()
+    return Status(201, services.import_standard_calibration(request.auth, standard, file.read(),
+                                                            valid_until=valid_until, result=result))

@@ -103,3 +103,6 @@ class CertificateContents:
     remarks: str = ""
     supersedes: str = ""
     check_url: str = ""
+    # The RFC 8785 JSON of the certificate's issue entry on the transparency log, whose SHA-256 is
+    # the entry's digest: carried by both documents so that anyone can recompute it.
+    log_document: bytes = b""

@@ -4,6 +4,7 @@ validator against the official schemas shipped in ``schemas/`` (LGPL-3.0, see CO
 
 from __future__ import annotations
 
+import base64
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -18,6 +19,7 @@ SI = "https://ptb.de/si"
 NSMAP = {"dcc": DCC, "si": SI}
 SCHEMAS = Path(__file__).parent / "schemas"
 SI_REMOTE = "https://ptb.de/si/v2.1.0/SI_Format.xsd"
+LOG_DOCUMENT_FILE = "log-document.json"
 SOFTWARE = ("Jiliang 智慧计量监管服务平台", "0.1.0")
 
 # D-SI unit strings for the units records use; anything else is written as a non-SI unit ("|…").
@@ -261,11 +263,24 @@ def _point(parent, point: Point) -> None:
         _text(verdict, "noQuantity", "符合" if point.conforms else "不符合", "pass" if point.conforms else "fail")
 
 
+def _log_document(root, c: CertificateContents) -> None:
+    """The log document as the DCC's attached file (docs/public-check.md: recomputing the digest)."""
+    if not c.log_document:
+        return
+    document = _sub(root, "document")
+    _text(document, "name", "透明日志存证记录（其 SHA-256 即日志条目中的摘要）",
+          "Transparency log document (its SHA-256 is the digest in the log entry)")
+    _sub(document, "fileName", LOG_DOCUMENT_FILE)
+    _sub(document, "mimeType", "application/json")
+    _sub(document, "dataBase64", base64.b64encode(c.log_document).decode())
+
+
 def build(contents: CertificateContents) -> bytes:
     """The DCC document of one certificate, UTF-8 XML."""
     root = etree.Element(f"{{{DCC}}}digitalCalibrationCertificate", nsmap=NSMAP, schemaVersion=SCHEMA_VERSION)
     _administrative_data(root, contents)
     _measurement_results(root, contents)
+    _log_document(root, contents)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from jiliang.accounts import audit
+from jiliang.ledger.entries import canonical_json
 from jiliang.registry.regulations import regulation_references
 from jiliang.verification import mpe_words, public_check, public_views
-from jiliang.verification.models import Certificate, StandardCalibration
+from jiliang.verification.models import Certificate, CertificateStatus, StandardCalibration
+from jiliang.verification.services import ledger_document
 
 from .contents import Authorisation, CertificateContents, Item, Party, Point, StandardUsed
 
@@ -60,6 +63,23 @@ def _points(verification) -> tuple[list[Point], list[str]]:
     return points, regulations
 
 
+# What a later supersede or revoke changes on the certificate row: restored to their values at issue.
+AT_ISSUE = {"status": CertificateStatus.ISSUED.value, "revoked_at": None, "revoked_by_id": None,
+            "revocation_reason": ""}
+
+
+def issue_log_document(certificate: Certificate) -> bytes:
+    """The canonical JSON of the document the certificate's issue entry digests
+    (``services.ledger_document`` with event "issue"), rebuilt from the stored rows."""
+    verification = certificate.verification
+    document = ledger_document(
+        audit.snapshot(certificate) | AT_ISSUE, "issue", certificate.instrument.public_code,
+        audit.snapshot(verification), verification.standard_uses.values_list("standard_id", flat=True),
+        [audit.snapshot(point) for point in verification.test_points.order_by("position")],
+    )
+    return canonical_json(document)
+
+
 def certificate_contents(certificate: Certificate) -> CertificateContents:
     verification = certificate.verification
     institution, instrument, owner = certificate.institution, certificate.instrument, certificate.owner
@@ -94,4 +114,5 @@ def certificate_contents(certificate: Certificate) -> CertificateContents:
         environment_note=verification.environment_note, remarks=verification.remarks,
         supersedes=certificate.supersedes.number if certificate.supersedes_id else "",
         check_url=check_url(certificate),
+        log_document=issue_log_document(certificate),
     )

@@ -5,6 +5,7 @@ personal certificate leaving the platform always leaves a trace."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 import zipfile
 from dataclasses import dataclass
@@ -13,11 +14,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jiliang.accounts import audit
-from jiliang.errors import InvalidInput
+from jiliang.errors import Conflict, InvalidInput
 from jiliang.verification import selectors
-from jiliang.verification.models import Certificate
+from jiliang.verification import services as verification_services
+from jiliang.verification.models import Certificate, Institution, MeasurementStandard, StandardCalibration
 
-from . import dcc, pdf, signing
+from . import dcc, dcc_import, forgery, pdf, signing
 from .gather import certificate_contents
 from .keys import signing_key
 
@@ -100,3 +102,72 @@ def archive(actor, issued_from: datetime.date | None, issued_to: datetime.date |
         for certificate in certificates:
             audit.record(actor, "certificate.download", certificate, after={"format": "archive"})
     return Download(f"certificates-{issued_from:%Y%m%d}-{issued_to:%Y%m%d}.zip", "application/zip", out.getvalue())
+
+
+# --- Incoming DCC of a standard's calibration (issue 16 item 8) ---------------------------------
+
+ADMIN = f"{dcc_import.DOCUMENT}/dcc:administrativeData"
+ITEM_PATH = f"{ADMIN}/dcc:items/dcc:item"
+ISSUER_PATH = f"{ADMIN}/dcc:calibrationLaboratory/dcc:contact/dcc:name"
+VALIDITY_PATH = f"{ADMIN}/dcc:statements/dcc:statement/dcc:date"
+CONFORMITY_PATH = f"{ADMIN}/dcc:statements/dcc:statement/dcc:conformity"
+NUMBER_PATH = f"{ADMIN}/dcc:coreData/dcc:uniqueIdentifier"
+
+
+def _uncertainty(results: list[dcc_import.Result]) -> str:
+    """The first stated U and k, as the calibration list shows it."""
+    stated = next((r for r in results if r.uncertainty), None)
+    if stated is None:
+        return ""
+    return (f"U = {stated.uncertainty} {stated.unit}" + (f"（k = {stated.coverage_factor}）" if stated.coverage_factor
+                                                          else ""))[:128]
+
+
+def _mapping_errors(standard: MeasurementStandard, incoming: dcc_import.IncomingCalibration,
+                    issuer: Institution | None, valid_until, result) -> dict[str, list[str]]:
+    errors = {}
+    if incoming.item_name != standard.name and (not standard.approval_no
+                                                or standard.approval_no not in incoming.item_identifiers):
+        errors[ITEM_PATH] = [_("证书所校器具“%(item)s”不是所选计量标准“%(name)s”：名称或考核证书编号须一致。")
+                             % {"item": incoming.item_name, "name": standard.name}]
+    if issuer is None:
+        errors[ISSUER_PATH] = [_("平台上没有名为“%(name)s”的检定机构，请先登记该校准机构。") % {"name": incoming.issuer}]
+    if valid_until is None:
+        errors[VALIDITY_PATH] = [_("证书没有给出有效期，请在表单中填写有效期至。")]
+        errors["valid_until"] = [_("请填写有效期至。")]
+    if result is None:
+        errors[CONFORMITY_PATH] = [_("证书没有给出符合性声明，请在表单中选择校准结论。")]
+        errors["result"] = [_("请选择校准结论。")]
+    return errors
+
+
+@transaction.atomic
+def import_standard_calibration(actor, standard: MeasurementStandard, data: bytes, *,
+                                valid_until: datetime.date | None = None, result: str | None = None
+                                ) -> StandardCalibration:
+    """Record the calibration an incoming DCC XML states for ``standard`` (certificate number,
+    issuer, dates, conformity, each result with U and k). The form's ``valid_until`` and ``result``
+    apply only where the DCC states none. A bad file is refused with every problem keyed by the
+    element's path, and nothing is written; a certificate already recorded is a 409."""
+    verification_services.require_for_institution(actor, "create", StandardCalibration(standard=standard),
+                                                  standard.institution)
+    if len(data) > forgery.MAX_UPLOAD:
+        raise forgery.too_large()
+    try:
+        incoming = dcc_import.read(data)
+    except dcc_import.DccRejected as rejected:
+        raise InvalidInput(rejected.message, rejected.errors) from None
+    issuer = Institution.objects.filter(name=incoming.issuer).order_by("id").first()
+    valid_until, result = incoming.valid_until or valid_until, incoming.result or result
+    errors = _mapping_errors(standard, incoming, issuer, valid_until, result)
+    if errors:
+        raise InvalidInput(_("该 DCC 无法导入，请查看标出的元素。"), errors)
+    if StandardCalibration.objects.filter(standard=standard, certificate_no=incoming.certificate_no).exists():
+        raise Conflict(_("校准证书 %(no)s 已登记。") % {"no": incoming.certificate_no},
+                       {NUMBER_PATH: [_("该计量标准已登记此校准证书。")]})
+    return verification_services.record_standard_calibration(
+        actor, standard=standard, calibrating_institution=issuer, certificate_no=incoming.certificate_no,
+        calibrated_on=incoming.calibrated_on, valid_until=valid_until, result=result,
+        uncertainty=_uncertainty(incoming.results), results=[r.as_json() for r in incoming.results],
+        notes=_("由数字校准证书(DCC)导入，文件 SHA-256：%(digest)s") % {"digest": hashlib.sha256(data).hexdigest()},
+    )

@@ -27,7 +27,9 @@ def sign_detached(document: bytes, file_name: str, key: SigningKey) -> bytes:
     """The XAdES-BES signature of ``document``, referenced as ``file_name``."""
     signer = XAdESSigner(method=methods.detached, signature_algorithm=SignatureMethod.ECDSA_SHA256,
                          digest_algorithm=DigestAlgorithm.SHA256, c14n_algorithm=C14N)
-    signature = signer.sign(etree.fromstring(document), key=key.private_key, cert=key.cert_pem.decode(),
+    # The certificate and, when it has one, its issuing CA's: KeyInfo carries the chain.
+    certs = [key.cert_pem.decode(), key.chain_pem.decode()] if key.chain_pem else key.cert_pem.decode()
+    signature = signer.sign(etree.fromstring(document), key=key.private_key, cert=certs,
                             reference_uri=[SignatureReference(URI=file_name, c14n_method=C14N)],
                             always_add_key_value=False)
     return etree.tostring(signature, xml_declaration=True, encoding="UTF-8")

@@ -1,4 +1,5 @@
-"""`jiliang init --origin ORIGIN`: the install-time decisions, made once: the transparency log's keys.
+"""`jiliang init --origin ORIGIN`: the install-time decisions, made once: the transparency log's keys
+and, beside them, the bureau's root CA that issues the institutions' document-signing certificates.
 
 The origin names the log for ever (docs/ledger.md), so it is given explicitly here and never taken
 from a default; the command prints the line the environment file needs and the public keys to give
@@ -11,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from jiliang.config import ConfigurationError
 from jiliang.ledger.keys import create_log_keys
 from jiliang.ledger.note import NoteError
+from jiliang.verification.documents.keys import bureau_ca
 
 
 class Command(BaseCommand):
@@ -34,5 +36,7 @@ class Command(BaseCommand):
         self.stdout.write(f"transparency log keys for {origin} in {settings.JILIANG_LEDGER_KEY_DIR}")
         for vkey in keys.vkeys():
             self.stdout.write(f"  {vkey}")
+        ca = bureau_ca()
+        self.stdout.write(f"bureau root CA for document signatures: SHA-256 {ca.fingerprint()}")
         if not configured:
             self.stdout.write(f"Add to the environment file: JILIANG_LEDGER_ORIGIN={origin}")
