@@ -42,6 +42,7 @@ ACTIONS = {
     "standard.update": gettext_lazy("修改计量标准"),
     "standard.calibrate": gettext_lazy("登记标准校准"),
     "mpe_rule.update": gettext_lazy("修改最大允许误差规则"),
+    "dashboard.refresh": gettext_lazy("统计驾驶舱指标"),
     "verification.record": gettext_lazy("录入检定记录"),
     "verification.reminders.run": gettext_lazy("发送到期提醒"),
     "verification_request.submit": gettext_lazy("提交报检"),

@@ -61,6 +61,9 @@ def jobs() -> list[Job]:
             "jiliang.monitoring.services:purge_expired", daily_at=dt.time(3, 30)),
         Job("verification.reminders", "store and send today's due-soon and overdue verification reminders",
             "jiliang.verification.reminders:run", daily_at=dt.time(7, 15)),
+        Job("dashboard.refresh", "count the dashboard's and the statistics page's figures per county and month",
+            "jiliang.dashboard.refresh:run", every=dt.timedelta(minutes=settings.JILIANG_DASHBOARD_REFRESH_MINUTES),
+            at_start=True),
         Job("tmp.sweep", "remove temporary files a killed process left in JILIANG_TMP_DIR (older than 6 h)",
             "jiliang.tmpfiles:sweep", daily_at=dt.time(4, 0), at_start=True),
     ]
