@@ -204,6 +204,7 @@ def on_unexpected_error(request, exc: Exception):
 
 def _mount_routers() -> None:
     from jiliang.accounts.api import router as accounts_router
+    from jiliang.dashboard.api import router as dashboard_router
     from jiliang.ledger.api import router as ledger_router
     from jiliang.monitoring.api import router as monitoring_router
     from jiliang.notifications.api import router as notifications_router
@@ -223,6 +224,7 @@ def _mount_routers() -> None:
     api.add_router("/v1/", documents_router, auth=app_auth("verification"))
     api.add_router("/v1/", monitoring_router, auth=app_auth("monitoring"))
     api.add_router("/v1/", notifications_router)
+    api.add_router("/v1/", dashboard_router, auth=app_auth("registry"))
     api.add_router("/v1/", public_check_router)
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("log/", include("jiliang.ledger.urls")),
     path("monitoring/", include("jiliang.monitoring.urls")),
     path("notifications/", include("jiliang.notifications.urls")),
+    path("dashboard/", include("jiliang.dashboard.urls")),
     path("verification/", include("jiliang.verification.due_urls")),
     path("i/", include("jiliang.registry.public_urls")),
     path("check/", include("jiliang.verification.public_urls")),

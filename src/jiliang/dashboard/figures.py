@@ -40,12 +40,26 @@ class Rate:
     denominator: str
 
 
+TREND = "trend"  # months along the axis, for the scope (or one county)
+BY_COUNTY = "by_county"  # counties along the axis, the latest month; a click drills into the county
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    kind: str  # TREND or BY_COUNTY
+    bars: tuple[str, ...]  # figure keys drawn as bars (stacked on a BY_COUNTY chart)
+    line: str | None = None  # a Rate key drawn as a line on a second axis (percent)
+
+
 @dataclass(frozen=True)
 class Provider:
     name: str
     label: str
     figures: tuple[Figure, ...]
     rates: tuple[Rate, ...] = ()
+    charts: tuple[Chart, ...] = ()
     stock: Callable[[Run], Iterable[tuple[int, str, int]]] | None = None
     flow: Callable[[dt.date, Run], Iterable[tuple[int, dt.date, str, int]]] | None = None
     order: int = 100
@@ -77,6 +91,14 @@ def register(provider: Provider) -> Provider:
 
 def providers() -> list[Provider]:
     return sorted(_PROVIDERS.values(), key=lambda p: (p.order, p.name))
+
+
+def charts() -> list[Chart]:
+    return [chart for provider in providers() for chart in provider.charts]
+
+
+def chart(key: str) -> Chart | None:
+    return next((c for c in charts() if c.key == key), None)
 
 
 def figure(key: str) -> Figure | Rate | None:

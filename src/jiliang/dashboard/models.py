@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiliang.accounts.access import scoped_by
 from jiliang.accounts.models import Division
-from jiliang.registry.models import InstrumentType
+from jiliang.registry.models import InstrumentType, Site
 
 
 @scoped_by(division="county")
@@ -55,3 +55,19 @@ class VerificationFigure(models.Model):
         verbose_name = _("检定统计(存储)")
         verbose_name_plural = _("检定统计(存储)")
         constraints = [models.UniqueConstraint(fields=["county", "instrument_type"], name="verification_figure_once")]
+
+
+@scoped_by(division="site__division", organization="site__organization")
+class SiteFigure(models.Model):
+    """A site's standing on the map as the job last counted it: in-use instruments overdue for
+    verification and alerts not yet closed. Only sites with either are stored (no row: all clear)."""
+
+    site = models.OneToOneField(Site, verbose_name=_("经营场所"), on_delete=models.CASCADE, primary_key=True,
+                                related_name="figure")
+    overdue = models.IntegerField(_("超期未检器具"))
+    open_alerts = models.IntegerField(_("未办结预警"))
+    as_of = models.DateTimeField(_("统计时间"))
+
+    class Meta:
+        verbose_name = _("场所状态(存储)")
+        verbose_name_plural = _("场所状态(存储)")

@@ -4,14 +4,15 @@ the city officer and auditors every county's; other roles read none (they have n
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Max
+from django.db.models import Avg, Count, FloatField, Max, Sum
+from django.db.models.functions import Cast, Coalesce, Floor
 from django.utils import timezone
 
 from jiliang.accounts.access import scope
 from jiliang.accounts.models import DIVISION_BOUND_ROLES, Division, DivisionLevel
 from jiliang.dashboard import figures
-from jiliang.dashboard.models import CountyFigure, VerificationFigure
-from jiliang.registry.models import InstrumentType
+from jiliang.dashboard.models import CountyFigure, SiteFigure, VerificationFigure
+from jiliang.registry.models import InstrumentType, Site
 from jiliang.verification import statistics
 
 
@@ -90,3 +91,54 @@ def stored_statistics(user, *, division_code: str | None = None,
     result = [statistics.Row(row.county, row.instrument_type,
                              statistics.Figures(**{name: getattr(row, name) for name in names})) for row in rows]
     return statistics.assemble(result, first.on, first.since, as_of=first.as_of)
+
+
+# The map: Bazhong's extent, and when it clusters (more sites in view than a phone draws well).
+EXTENT = (106.2, 31.2, 107.9, 32.8)  # west, south, east, north (degrees)
+CLUSTER_ABOVE = 400
+CLUSTER_CELLS = 24  # clusters per view width
+MAX_POINTS = 2000
+
+
+@dataclass
+class MapPoint:
+    lon: float
+    lat: float
+    count: int
+    overdue: int
+    open_alerts: int
+    site: Site | None = None  # one site (not a cluster)
+
+
+def map_points(user, *, west: float, south: float, east: float, north: float) -> tuple[bool, list[MapPoint]]:
+    """The caller's sites with coordinates in the box, with their stored standing; grouped in a grid
+    of clusters when there are more than CLUSTER_ABOVE of them."""
+    sites = scope(Site.objects.filter(longitude__gte=west, longitude__lte=east, latitude__gte=south,
+                                      latitude__lte=north), user)
+    if sites.count() <= CLUSTER_ABOVE:
+        return False, [
+            MapPoint(float(site.longitude), float(site.latitude), 1, figure.overdue if figure else 0,
+                     figure.open_alerts if figure else 0, site)
+            for site in sites.select_related("figure").order_by("pk")[:MAX_POINTS]
+            for figure in [getattr(site, "figure", None)]
+        ]
+    cell = (east - west) / CLUSTER_CELLS
+    lon, lat = Cast("longitude", FloatField()), Cast("latitude", FloatField())
+    cells = sites.order_by().annotate(x=Floor(lon / cell), y=Floor(lat / cell)).values("x", "y").annotate(
+        n=Count("pk"), lon=Avg(lon), lat=Avg(lat),
+        overdue=Coalesce(Sum("figure__overdue"), 0), open_alerts=Coalesce(Sum("figure__open_alerts"), 0),
+    )
+    return True, [MapPoint(c["lon"], c["lat"], c["n"], c["overdue"], c["open_alerts"]) for c in cells]
+
+
+def site_figures_as_of(user) -> dt.datetime | None:
+    return scope(SiteFigure.objects.all(), user).aggregate(at=Max("as_of"))["at"] or \
+        CountyFigure.objects.aggregate(at=Max("as_of"))["at"]
+
+
+def problem_sites(user, *, division_code: str | None = None, limit: int = 10):
+    """The sites with the most overdue instruments and open alerts, for the drill-down."""
+    rows = scope(SiteFigure.objects.select_related("site", "site__division"), user)
+    if division_code:
+        rows = rows.filter(site__division__path__startswith=Division.objects.get(code=division_code).path)
+    return rows.order_by("-open_alerts", "-overdue", "site_id")[:limit]

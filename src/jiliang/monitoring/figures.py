@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
-from jiliang.dashboard.figures import FLOW, STOCK, Figure, Provider, Rate, Run, register
+from jiliang.dashboard.figures import BY_COUNTY, FLOW, STOCK, TREND, Chart, Figure, Provider, Rate, Run, register
 from jiliang.monitoring.models import TERMINAL_STATES, Alert, AlertState, Device
 from jiliang.monitoring.views import ONLINE_WINDOW
 from jiliang.registry.models import county_id_of
@@ -64,6 +64,12 @@ register(Provider(
     rates=(
         Rate("monitoring.online_rate", _("设备在线率"), "monitoring.devices_online", "monitoring.devices"),
         Rate("monitoring.in_time_rate", _("预警及时处置率"), "monitoring.alerts_in_time", "monitoring.alerts_opened"),
+    ),
+    charts=(
+        Chart("monitoring.trend", _("月度新增预警与及时处置率"), TREND,
+              ("monitoring.alerts_opened",), "monitoring.in_time_rate"),
+        Chart("monitoring.counties", _("各县(区)监测设备与在线率"), BY_COUNTY,
+              ("monitoring.devices_online", "monitoring.alerts_open"), "monitoring.online_rate"),
     ),
     stock=stock,
     flow=flow,

@@ -54,6 +54,8 @@ MENU = [
         MenuItem(_("监测设备"), "monitoring:device-list", OVERSIGHT | {Role.OWNER}, "device-desktop-analytics"),
     )),
     MenuGroup(_("统计分析"), (
+        MenuItem(_("驾驶舱"), "dashboard:board", OVERSIGHT, "presentation-analytics"),
+        MenuItem(_("监管地图"), "dashboard:map", OVERSIGHT, "map"),
         MenuItem(_("检定统计"), "due:statistics", EVERY_ROLE - {Role.OWNER}, "chart-bar"),
     )),
     MenuGroup(_("系统管理"), (

@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
-from jiliang.dashboard.figures import FLOW, STOCK, Figure, Provider, Rate, Run, register
+from jiliang.dashboard.figures import BY_COUNTY, FLOW, STOCK, TREND, Chart, Figure, Provider, Rate, Run, register
 from jiliang.registry.models import county_id_of
 from jiliang.verification import statistics
 from jiliang.verification.models import CertificateKind
@@ -54,6 +54,13 @@ register(Provider(
     rates=(
         Rate("verification.on_time_rate", _("按期检定率"), "verification.on_time", "verification.instruments"),
         Rate("verification.failure_rate", _("不合格率"), "verification.failures", "verification.verifications"),
+    ),
+    charts=(
+        Chart("verification.trend", _("月度检定次数与不合格率"), TREND,
+              ("verification.verifications",), "verification.failure_rate"),
+        Chart("verification.counties", _("各县(区)强检器具状态与按期检定率"), BY_COUNTY,
+              ("verification.on_time", "verification.overdue", "verification.failed", "verification.never_verified"),
+              "verification.on_time_rate"),
     ),
     stock=stock,
     flow=flow,
