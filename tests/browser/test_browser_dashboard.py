@@ -64,3 +64,15 @@ def test_the_map(city, signed_in_page, screenshot_dir, axe_violations, width):
     assert page.evaluate(PAGE_FITS)
     page.screenshot(path=screenshot_dir / f"city-{width}-map.png", full_page=True)
     assert axe_violations(page) == []
+
+
+def test_the_site_form_picks_coordinates_on_the_map(city, signed_in_page):
+    page = signed_in_page(city, viewport=VIEWPORTS["1366"])
+    page.goto("/registry/sites/new/")
+    picker = page.locator("[data-map-picker][data-ready]")
+    expect(picker).to_have_count(1)
+    picker.scroll_into_view_if_needed()
+    box = picker.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    longitude, latitude = float(page.input_value("#id_longitude")), float(page.input_value("#id_latitude"))
+    assert 106.2 < longitude < 107.9 and 31.2 < latitude < 32.8  # inside Bazhong's extent
