@@ -141,6 +141,8 @@ def measure_concurrent(args) -> None:
                 break
             except OSError:
                 clock.sleep(0.5)
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn did not start on port {args.port}")
         run(base, cookies, list(CONCURRENT_PAGES), 10, 5)  # warm every worker's caches
         results = run(base, cookies, list(CONCURRENT_PAGES), args.users, args.seconds)
     finally:

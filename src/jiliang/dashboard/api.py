@@ -118,7 +118,7 @@ def get_map(request, box: Query[MapFilter]):
         raise InvalidInput(_("地图范围有误。"), errors)
     clustered, points = selectors.map_points(request.auth, west=box.west, south=box.south, east=box.east,
                                              north=box.north)
-    return {"as_of": selectors.site_figures_as_of(request.auth), "clustered": clustered, "points": [
+    return {"as_of": selectors.figures_as_of(), "clustered": clustered, "points": [
         {"lon": p.lon, "lat": p.lat, "count": p.count, "overdue": p.overdue, "open_alerts": p.open_alerts,
          "site_id": p.site.pk if p.site else None, "name": p.site.name if p.site else None,
          "url": reverse("registry:site-detail", args=[p.site.pk]) if p.site else None}

@@ -57,13 +57,16 @@ class VerificationFigure(models.Model):
         constraints = [models.UniqueConstraint(fields=["county", "instrument_type"], name="verification_figure_once")]
 
 
-@scoped_by(division="site__division", organization="site__organization")
+@scoped_by(division="county", organization="site__organization")
 class SiteFigure(models.Model):
     """A site's standing on the map as the job last counted it: in-use instruments overdue for
-    verification and alerts not yet closed. Only sites with either are stored (no row: all clear)."""
+    verification and alerts not yet closed. Only sites with either are stored (no row: all clear).
+    ``county`` is the site's county-level unit, so that a county's worst sites are one index range."""
 
     site = models.OneToOneField(Site, verbose_name=_("经营场所"), on_delete=models.CASCADE, primary_key=True,
                                 related_name="figure")
+    county = models.ForeignKey(Division, verbose_name=_("县(区)"), on_delete=models.PROTECT, related_name="+",
+                               db_index=False)
     overdue = models.IntegerField(_("超期未检器具"))
     open_alerts = models.IntegerField(_("未办结预警"))
     as_of = models.DateTimeField(_("统计时间"))
@@ -71,3 +74,5 @@ class SiteFigure(models.Model):
     class Meta:
         verbose_name = _("场所状态(存储)")
         verbose_name_plural = _("场所状态(存储)")
+        indexes = [models.Index(fields=["county", "-open_alerts", "-overdue"], name="site_figure_county_worst"),
+                   models.Index(fields=["-open_alerts", "-overdue"], name="site_figure_worst")]

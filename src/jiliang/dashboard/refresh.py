@@ -23,6 +23,7 @@ from jiliang.accounts import audit
 from jiliang.dashboard import figures
 from jiliang.dashboard.models import CountyFigure, SiteFigure, VerificationFigure
 from jiliang.monitoring.models import TERMINAL_STATES, Alert
+from jiliang.registry.models import county_id_of
 from jiliang.verification import due
 from jiliang.verification.figures import city_statistics
 
@@ -40,14 +41,14 @@ def rebuild() -> dict:
 
 
 def site_standing(today: dt.date) -> dict[int, list[int]]:
-    """Site id → [overdue in-use instruments, open alerts], for the sites with either."""
+    """Site id → [county id, overdue in-use instruments, open alerts], for the sites with either."""
     standing: dict[int, list[int]] = {}
     overdue = due.in_use_states().filter(due.overdue_condition(today), in_use=True).order_by()
-    for site_id, n in overdue.values_list("instrument__site_id").annotate(n=Count("pk")):
-        standing.setdefault(site_id, [0, 0])[0] = n
+    for site_id, county_id, n in overdue.values_list("instrument__site_id", "county_id").annotate(n=Count("pk")):
+        standing.setdefault(site_id, [county_id, 0, 0])[1] += n
     alerts = Alert.objects.exclude(state__in=TERMINAL_STATES).order_by()
-    for site_id, n in alerts.values_list("site_id").annotate(n=Count("pk")):
-        standing.setdefault(site_id, [0, 0])[1] = n
+    for site_id, division_id, n in alerts.values_list("site_id", "division_id").annotate(n=Count("pk")):
+        standing.setdefault(site_id, [county_id_of(division_id), 0, 0])[2] += n
     return standing
 
 
@@ -71,8 +72,8 @@ def refresh(*, months: int, now: dt.datetime | None = None) -> dict:
                            as_of=now, **{name: getattr(row.figures, name) for name in row.figures.__dataclass_fields__})
         for row in result.rows
     ]
-    site_rows = [SiteFigure(site_id=pk, overdue=overdue, open_alerts=alerts, as_of=now)
-                 for pk, (overdue, alerts) in site_standing(job.today).items()]
+    site_rows = [SiteFigure(site_id=pk, county_id=county_id, overdue=overdue, open_alerts=alerts, as_of=now)
+                 for pk, (county_id, overdue, alerts) in site_standing(job.today).items()]
     with transaction.atomic():
         CountyFigure.objects.filter(month=this_month, key__in=figures.keys_of(figures.STOCK)).delete()
         CountyFigure.objects.filter(month__gte=since, key__in=figures.keys_of(figures.FLOW)).delete()

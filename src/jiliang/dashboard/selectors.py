@@ -13,7 +13,7 @@ from jiliang.accounts.models import DIVISION_BOUND_ROLES, Division, DivisionLeve
 from jiliang.dashboard import figures
 from jiliang.dashboard.models import CountyFigure, SiteFigure, VerificationFigure
 from jiliang.registry.models import InstrumentType, Site
-from jiliang.verification import statistics
+from jiliang.verification import due, statistics
 
 
 @dataclass
@@ -112,7 +112,14 @@ class MapPoint:
 
 def map_points(user, *, west: float, south: float, east: float, north: float) -> tuple[bool, list[MapPoint]]:
     """The caller's sites with coordinates in the box, with their stored standing; grouped in a grid
-    of clusters when there are more than CLUSTER_ABOVE of them."""
+    of clusters when there are more than CLUSTER_ABOVE of them. Kept per scope and box for
+    JILIANG_FIGURES_CACHE_SECONDS (the standing changes only when the job runs): the city's view,
+    which every wall screen and first visit asks for, counts once."""
+    return due.cached(user, "map", lambda: _map_points(user, west, south, east, north),
+                      west, south, east, north, figures_as_of())
+
+
+def _map_points(user, west: float, south: float, east: float, north: float) -> tuple[bool, list[MapPoint]]:
     sites = scope(Site.objects.filter(longitude__gte=west, longitude__lte=east, latitude__gte=south,
                                       latitude__lte=north), user)
     if sites.count() <= CLUSTER_ABOVE:
@@ -131,14 +138,14 @@ def map_points(user, *, west: float, south: float, east: float, north: float) ->
     return True, [MapPoint(c["lon"], c["lat"], c["n"], c["overdue"], c["open_alerts"]) for c in cells]
 
 
-def site_figures_as_of(user) -> dt.datetime | None:
-    return scope(SiteFigure.objects.all(), user).aggregate(at=Max("as_of"))["at"] or \
-        CountyFigure.objects.aggregate(at=Max("as_of"))["at"]
+def figures_as_of() -> dt.datetime | None:
+    """When the job last stored the figures (every table of one run shares the time)."""
+    return CountyFigure.objects.order_by("-as_of").values_list("as_of", flat=True).first()
 
 
 def problem_sites(user, *, division_code: str | None = None, limit: int = 10):
-    """The sites with the most overdue instruments and open alerts, for the drill-down."""
+    """The sites with the most open alerts and overdue instruments, for the drill-down."""
     rows = scope(SiteFigure.objects.select_related("site", "site__division"), user)
     if division_code:
-        rows = rows.filter(site__division__path__startswith=Division.objects.get(code=division_code).path)
+        rows = rows.filter(county__code=division_code)
     return rows.order_by("-open_alerts", "-overdue", "site_id")[:limit]

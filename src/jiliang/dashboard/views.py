@@ -82,4 +82,4 @@ def export(request, key: str):
 @login_required
 def map_page(request):
     _reader(request)
-    return render(request, "dashboard/map.html", {"as_of": selectors.site_figures_as_of(request.user)})
+    return render(request, "dashboard/map.html", {"as_of": selectors.figures_as_of()})
