@@ -116,7 +116,7 @@ def map_points(user, *, west: float, south: float, east: float, north: float) ->
     JILIANG_FIGURES_CACHE_SECONDS (the standing changes only when the job runs): the city's view,
     which every wall screen and first visit asks for, counts once."""
     return due.cached(user, "map", lambda: _map_points(user, west, south, east, north),
-                      west, south, east, north, figures_as_of())
+                      west, south, east, north, int(as_of.timestamp()) if (as_of := figures_as_of()) else 0)
 
 
 def _map_points(user, west: float, south: float, east: float, north: float) -> tuple[bool, list[MapPoint]]:
