@@ -97,7 +97,6 @@ def stored_statistics(user, *, division_code: str | None = None,
 EXTENT = (106.2, 31.2, 107.9, 32.8)  # west, south, east, north (degrees)
 CLUSTER_ABOVE = 400
 CLUSTER_CELLS = 24  # clusters per view width
-MAX_POINTS = 2000
 
 
 @dataclass
@@ -126,7 +125,7 @@ def _map_points(user, west: float, south: float, east: float, north: float) -> t
         return False, [
             MapPoint(float(site.longitude), float(site.latitude), 1, figure.overdue if figure else 0,
                      figure.open_alerts if figure else 0, site)
-            for site in sites.select_related("figure").order_by("pk")[:MAX_POINTS]
+            for site in sites.select_related("figure").order_by("pk")
             for figure in [getattr(site, "figure", None)]
         ]
     cell = (east - west) / CLUSTER_CELLS
