@@ -50,6 +50,10 @@ def test_the_dashboard(city, signed_in_page, screenshot_dir, axe_violations, wid
     with page.expect_download() as xlsx:
         page.get_by_test_id("xlsx-verification.trend").click()
     assert xlsx.value.suggested_filename.endswith(".xlsx")
+    page.get_by_test_id("fullscreen").click()  # the wall screen: the dashboard alone, in full screen
+    page.wait_for_function("document.fullscreenElement && document.fullscreenElement.id === 'board'")
+    page.keyboard.press("Escape")
+    page.evaluate("document.fullscreenElement && document.exitFullscreen()")
     page.get_by_test_id("drill-511921").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("通江县")
     assert page.evaluate(PAGE_FITS)
