@@ -1,4 +1,5 @@
-"""Big lists and their exports: first and last page of each, and each export in CSV and .xlsx.
+"""Big lists and their exports: first and last page of each, and each export in CSV and .xlsx; and
+the dashboard's pages under many concurrent users (--phase concurrent).
 
     .venv/bin/python bench/pages.py --instruments 20000 --certificates 55000   # the demo's scale
     .venv/bin/python bench/pages.py                                             # 1,000,000 instruments
@@ -13,6 +14,15 @@ jiliang_bench_pages_N or JILIANG_BENCH_DATABASE) and kept for the next run. Ever
 export until its last byte. It prints p50/p95 of the wall-clock time and of this process's CPU
 time; the exports' rows and bytes. Goals (issue 12): the last page as cheap as the first; 55,000
 certificates exported in under 3 s as CSV and under 10 s as .xlsx.
+
+``--phase concurrent`` (issue 19) runs the dashboard's job once (timed), serves the database with
+gunicorn on 127.0.0.1:--port, and lets --users simulated users (half the city officer, half a
+county officer; 1–3 s between requests) request the dashboard, its figures API, the map data
+(the whole city: clusters at this scale), a county's map and the statistics page for --seconds,
+then prints p50/p95 and the errors of each. Goal: p95 < 300 ms, no errors.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/jl_dashboard JILIANG_BENCH_DATABASE=jl_dashboard \
+        .venv/bin/python bench/pages.py --phase concurrent --users 200 --seconds 60
 """
 
 import argparse
@@ -38,7 +48,11 @@ def arguments():
     parser.add_argument("--certificates", type=int, default=3_000_000, help="about how many certificates")
     parser.add_argument("--samples", type=int, default=20, help="requests per page figure")
     parser.add_argument("--export-samples", type=int, default=3, help="runs of each export (0: none)")
-    parser.add_argument("--phase", choices=("all", "load", "measure"), default="all")
+    parser.add_argument("--phase", choices=("all", "load", "measure", "concurrent"), default="all")
+    parser.add_argument("--users", type=int, default=200, help="concurrent users (--phase concurrent)")
+    parser.add_argument("--seconds", type=float, default=60, help="how long they keep at it")
+    parser.add_argument("--port", type=int, default=8108)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4 threads each)")
     return parser.parse_args()
 
 
@@ -68,11 +82,88 @@ def measure_exports(client, samples: int) -> None:
                   f"{runs[0][1] / 1e6:.1f} MB", flush=True)
 
 
+CONCURRENT_PAGES = (
+    ("dashboard page", "/dashboard/"),
+    ("figures API", "/api/v1/dashboard/figures"),
+    ("map data, city", "/api/v1/dashboard/map"),
+    ("map data, county", "/api/v1/dashboard/map?west=107.1&east=107.45&south=31.75&north=32.05"),
+    ("statistics page", "/verification/statistics/"),
+)
+
+
+def session_cookie(user) -> str:
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                    HASH_SESSION_KEY: user.get_session_auth_hash()})
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def database_url() -> str:
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{database['NAME']}"
+    return f"postgres://{database['USER']}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"
+
+
+def measure_concurrent(args) -> None:
+    import os
+    import socket
+    import subprocess
+    import time as clock
+
+    from dashboard_load import run
+
+    from jiliang.dashboard import refresh
+    from jiliang.registry.models import Instrument, Site
+
+    print(f"{Instrument.objects.count():,} instruments, {Site.objects.count():,} sites")
+    with Timer() as timer:
+        counts = refresh.run()
+    print(f"dashboard.refresh job: {timer.wall:.1f} s wall, {timer.cpu:.1f} s CPU; stored {counts}", flush=True)
+    city, county = bench_users()
+    cookies = [session_cookie(city), session_cookie(county)]
+    environment = {**os.environ, "DATABASE_URL": database_url(), "JILIANG_ALLOWED_HOSTS": "localhost"}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "jiliang.wsgi", "-b", f"127.0.0.1:{args.port}",
+         "-w", str(args.workers), "-k", "gthread", "--threads", "4", "--log-level", "warning"], env=environment)
+    try:
+        base = f"http://127.0.0.1:{args.port}"
+        for _ in range(120):  # until it listens
+            try:
+                socket.create_connection(("127.0.0.1", args.port), timeout=1).close()
+                break
+            except OSError:
+                clock.sleep(0.5)
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn did not start on port {args.port}")
+        run(base, cookies, list(CONCURRENT_PAGES), 10, 5)  # warm every worker's caches
+        results = run(base, cookies, list(CONCURRENT_PAGES), args.users, args.seconds)
+    finally:
+        server.terminate()
+        server.wait()
+    print(f"{args.users} users, 1–3 s between requests, {args.seconds:.0f} s, gunicorn {args.workers}×4 threads:")
+    for name, _path in CONCURRENT_PAGES:
+        runs = results.get(name, [])
+        times = [seconds for _status, seconds in runs]
+        errors = sum(1 for status, _ in runs if status != 200)
+        print(f"  {name:18} {percentiles(times)}   errors {errors}", flush=True)
+
+
 def main() -> None:
     args = arguments()
     setup_django(f"pages_{args.instruments}")
     if args.phase in {"all", "load"}:
         load(args)
+    if args.phase == "concurrent":
+        measure_concurrent(args)
+        return
     if args.phase in {"all", "measure"}:
         from django.conf import settings
         from django.db import connection

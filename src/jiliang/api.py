@@ -208,6 +208,7 @@ def _mount_routers() -> None:
     from jiliang.jobs.api import router as tasks_router
     from jiliang.enforcement.api import public_router as public_complaints_router
     from jiliang.enforcement.api import router as enforcement_router
+    from jiliang.dashboard.api import router as dashboard_router
     from jiliang.ledger.api import router as ledger_router
     from jiliang.monitoring.api import router as monitoring_router
     from jiliang.notifications.api import router as notifications_router
@@ -234,6 +235,7 @@ def _mount_routers() -> None:
     api.add_router("/v1/", notifications_router)
     api.add_router("/v1/", supervision_router, auth=app_auth("supervision"))
     api.add_router("/v1/", public_draws_router)
+    api.add_router("/v1/", dashboard_router, auth=app_auth("registry"))
     api.add_router("/v1/", public_check_router)
     api.add_router("/v1/", enforcement_router, auth=app_auth("enforcement"))
     api.add_router("/v1/", public_complaints_router)

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "jiliang.verification",
     "jiliang.ledger",
     "jiliang.monitoring",
+    "jiliang.dashboard",
     "jiliang.notifications",
     "jiliang.credit",
     "jiliang.supervision",
@@ -309,6 +310,9 @@ JILIANG_NOTIFIERS = env_list("JILIANG_NOTIFIERS", [
 JILIANG_VERIFICATION_DUE_DAYS = env_int("JILIANG_VERIFICATION_DUE_DAYS", 30)
 # How long the home page's due cards and the statistics page keep their figures (0: no caching).
 JILIANG_FIGURES_CACHE_SECONDS = env_int("JILIANG_FIGURES_CACHE_SECONDS", 300)
+# The dashboard's figures (docs/dashboard.md): how often the job counts them, how many months it keeps.
+JILIANG_DASHBOARD_REFRESH_MINUTES = env_int("JILIANG_DASHBOARD_REFRESH_MINUTES", 15)
+JILIANG_DASHBOARD_MONTHS = env_int("JILIANG_DASHBOARD_MONTHS", 24)
 # The public certificate check (docs/public-check.md): check codes are an HMAC of the certificate
 # number under this secret (default: the secret key; set it to keep printed codes when rotating that),
 # and a client address gets this many wrong answers per window before it is refused (429).

@@ -23,6 +23,7 @@ urlpatterns = [
     path("credit/", include("jiliang.credit.urls")),
     path("tasks/", include("jiliang.jobs.urls")),
     path("supervision/", include("jiliang.supervision.urls")),
+    path("dashboard/", include("jiliang.dashboard.urls")),
     path("verification/", include("jiliang.verification.due_urls")),
     path("i/", include("jiliang.registry.public_urls")),
     path("check/", include("jiliang.verification.public_urls")),

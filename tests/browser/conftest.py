@@ -80,3 +80,25 @@ _spec = importlib.util.spec_from_file_location("verification_world",
 _world = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_world)
 world = _world.world
+
+
+# axe-core (vendored from the npm registry: tests/browser/vendor/axe-core/, MPL-2.0), the accessibility
+# rules engine; run inside the page through the DevTools protocol, so the site's CSP need not allow it.
+AXE_SOURCE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture
+def axe_violations():
+    """axe_violations(page, impacts=("serious", "critical")): the WCAG 2.1 A/AA violations of the page
+    as it stands, of those impacts, each as "rule: target …" (empty when it passes)."""
+    source = AXE_SOURCE.read_text(encoding="utf-8")
+
+    def check(page, impacts=("serious", "critical")) -> list[str]:
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.evaluate(source)
+        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+        return [f"{v['id']} ({v['impact']}): {', '.join(str(n['target']) for n in v['nodes'][:5])}"
+                for v in result["violations"] if v["impact"] in impacts]
+
+    return check

@@ -44,6 +44,7 @@ ACTIONS = {
     "mpe_rule.create": gettext_lazy("新增最大允许误差规则"),
     "mpe_rule.update": gettext_lazy("修改最大允许误差规则"),
     "mpe_rule.retire": gettext_lazy("废止最大允许误差规则"),
+    "dashboard.refresh": gettext_lazy("统计驾驶舱指标"),
     "verification.record": gettext_lazy("录入检定记录"),
     "verification.reminders.run": gettext_lazy("发送到期提醒"),
     "verification_request.submit": gettext_lazy("提交报检"),

@@ -73,6 +73,9 @@ def jobs() -> list[Job]:
             "jiliang.enforcement.reminders:run", daily_at=dt.time(7, 30)),
         Job("enforcement.sharing", "export yesterday's cases and inspection results for the national platforms",
             "jiliang.enforcement.sharing:run", daily_at=dt.time(1, 30)),
+        Job("dashboard.refresh", "count the dashboard's and the statistics page's figures per county and month",
+            "jiliang.dashboard.refresh:run", every=dt.timedelta(minutes=settings.JILIANG_DASHBOARD_REFRESH_MINUTES),
+            at_start=True),
         Job("tmp.sweep", "remove temporary files a killed process left in JILIANG_TMP_DIR (older than 6 h) and expired task files",
             "jiliang.tmpfiles:sweep", daily_at=dt.time(4, 0), at_start=True),
     ]

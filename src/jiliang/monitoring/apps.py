@@ -8,4 +8,5 @@ class MonitoringConfig(AppConfig):
 
 
     def ready(self) -> None:
+        from jiliang.monitoring import figures  # noqa: F401  (registers the dashboard figures)
         from jiliang.monitoring import home  # noqa: F401  (registers the home-page card)

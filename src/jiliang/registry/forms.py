@@ -15,7 +15,7 @@ from jiliang.registry.models import (
     SiteKind,
     VerificationMode,
 )
-from jiliang.ui.widgets import AutocompleteSelect, DateInput, SearchableChoiceField
+from jiliang.ui.widgets import AutocompleteSelect, DateInput, MapPicker, SearchableChoiceField
 
 ORGANIZATION_CHOICES = reverse_lazy("api:organization-choices")
 SITE_CHOICES = reverse_lazy("api:site-choices")
@@ -86,6 +86,7 @@ class SiteForm(VersionedForm, forms.ModelForm):
     class Meta:
         model = Site
         fields = ["organization", "name", "kind", "division", "address", "latitude", "longitude"]
+        widgets = {"longitude": MapPicker()}
 
     def __init__(self, *args, organizations=None, divisions=None, editable=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from jiliang.accounts import audit
+from jiliang.accounts import audit, boundaries
 from jiliang.accounts.models import Division, DivisionLevel
 from jiliang.registry import public_code
 from jiliang.registry.codes import make_uscc
@@ -192,6 +192,7 @@ class Generator:
         # Public codes come from their own stream, so drawing them never shifts the rest of the data.
         self.code_rng = random.Random(namespace.seed + 1)
         self.fixed = list(fixed or [])
+        self.boundaries = boundaries.load()
         self.divisions = {d.code: d for d in Division.objects.select_related("parent")}
         self.townships: dict[str, list[str]] = {}
         for division in self.divisions.values():
@@ -221,6 +222,14 @@ class Generator:
         return InstrumentStatus.SCRAPPED if roll < 0.01 else (
             InstrumentStatus.OUT_OF_SERVICE if roll < 0.04 else InstrumentStatus.IN_USE)
 
+    def _inside_county(self, county: str, lon: float, lat: float) -> tuple[float, float]:
+        """The point moved toward the county's centre until the county's boundary holds it, so the
+        map shows each site in its own county (a zone's sites in the county around the zone)."""
+        centre_lat, centre_lon = COUNTY_CENTRES[county]
+        code = boundaries.county_at(self.boundaries, centre_lon, centre_lat)
+        feature = next(f for f in self.boundaries["features"] if f["properties"]["code"] == code)
+        return boundaries.pull_inside(feature["geometry"], (centre_lon, centre_lat), lon, lat)
+
     def sites(self) -> Iterator[SiteSpec]:
         counties, weights = list(COUNTY_WEIGHTS), list(COUNTY_WEIGHTS.values())
         for plan in PLANS:
@@ -233,11 +242,10 @@ class Generator:
                 suffix = "" if self.namespace is DEMO else f"·{self.namespace.name}"
                 org = org or self._new_org(county, plan.org_name.format(place=place, n=n) + suffix, plan.industry)
                 lat, lon = COUNTY_CENTRES[county]
-                site = SiteSpec(
-                    org, plan.site_name.format(place=place, n=n), plan.kind, division,
-                    Decimal(f"{lat + self.rng.uniform(-0.15, 0.15):.6f}"),
-                    Decimal(f"{lon + self.rng.uniform(-0.15, 0.15):.6f}"),
-                )
+                lat, lon = lat + self.rng.uniform(-0.15, 0.15), lon + self.rng.uniform(-0.15, 0.15)
+                lon, lat = self._inside_county(county, lon, lat)
+                site = SiteSpec(org, plan.site_name.format(place=place, n=n), plan.kind, division,
+                                Decimal(f"{lat:.6f}"), Decimal(f"{lon:.6f}"))
                 site.owners = [org] if not plan.stallholders else [
                     self._new_org(county, f"{place}{self.rng.choice(SURNAMES)}记摊位{n}-{k}{suffix}",
                                   plan.stallholder_industry, category="92")

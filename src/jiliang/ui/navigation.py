@@ -72,6 +72,8 @@ MENU = [
         MenuItem(_("信用异议"), "credit:objection-list", OVERSIGHT | {Role.OWNER}, "info-circle"),
     )),
     MenuGroup(_("统计分析"), (
+        MenuItem(_("驾驶舱"), "dashboard:board", OVERSIGHT, "presentation-analytics"),
+        MenuItem(_("监管地图"), "dashboard:map", OVERSIGHT, "map"),
         MenuItem(_("检定统计"), "due:statistics", EVERY_ROLE - {Role.OWNER}, "chart-bar"),
     )),
     MenuGroup(_("系统管理"), (

@@ -8,6 +8,7 @@ unchanged then erases the date. These widgets always render ISO, whatever the lo
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 ISO_DATE = "%Y-%m-%d"
@@ -93,3 +94,21 @@ class SearchableChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj):
         return obj.choice_label()
+
+
+class MapPicker(forms.NumberInput):
+    """The longitude input with a map of Bazhong's counties under it: a click on the map fills this
+    field and ``latitude_field`` (both stay plain inputs, usable without JavaScript or the map).
+    The script is ``ui/map_picker.js`` on the vendored ECharts, the boundaries the dashboard's API."""
+
+    template_name = "ui/widgets/map_picker.html"
+
+    def __init__(self, *, latitude_field: str = "latitude", attrs=None):
+        super().__init__(attrs)
+        self.latitude_field = latitude_field
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["map"] = {"boundaries": reverse("api:dashboard-boundaries"), "latitude": f"id_{self.latitude_field}",
+                          "label": _("在地图上点击场所位置，自动填写经纬度")}
+        return context

@@ -24,6 +24,7 @@ class VerificationConfig(AppConfig):
     verbose_name = _("检定与溯源")
 
     def ready(self) -> None:
+        from jiliang.verification import figures  # noqa: F401  (registers the dashboard figures)
         from jiliang.verification import due_home, home  # noqa: F401  (register the home-page cards)
         from jiliang.verification import due_views  # noqa: F401  (registers the instruments' bulk request)
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from jiliang.accounts import selectors as account_selectors
 from jiliang.accounts.models import Role
+from jiliang.dashboard.selectors import stored_statistics
 from jiliang.registry.views import instrument_bulk_action, instrument_bulk_actions
 from jiliang.ui.listing import BulkAction, ListColumn, Listing, render_listing
 from jiliang.verification import due, statistics
@@ -124,8 +125,9 @@ def _figures(figures: statistics.Figures) -> dict:
 def statistics_page(request):
     form = NarrowingForm(request.GET or None, divisions=account_selectors.jurisdiction_divisions(request.user))
     narrowing = form.narrowing()
-    result = due.cached(request.user, "statistics", lambda: statistics.statistics(request.user, **narrowing),
-                        narrowing["division_code"], narrowing["type_code"])
+    result = stored_statistics(request.user, **narrowing) or due.cached(
+        request.user, "statistics", lambda: statistics.statistics(request.user, **narrowing),
+        narrowing["division_code"], narrowing["type_code"])
     return render(request, "verification_due/statistics.html", {
         "form": form,
         "result": result,

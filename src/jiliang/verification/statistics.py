@@ -68,21 +68,42 @@ class Statistics:
     rows: list[Row]
     counties: list[tuple[Division, Figures]] = field(default_factory=list)
     total: Figures = field(default_factory=Figures)
+    as_of: datetime.datetime | None = None  # when read from the dashboard's stored figures; None: counted now
 
 
 def statistics(user, *, on: datetime.date | None = None, since: datetime.date | None = None,
                division_code: str | None = None, type_code: str | None = None) -> Statistics:
     on = on or due.today()
     since = since or on - datetime.timedelta(days=DEFAULT_PERIOD_DAYS)
+    instruments = due.narrow(scope(_instruments(), user), division_code, type_code, county_field="county_id")
+    certificates = due.narrow(scope(performed(on, since), user), division_code, type_code,
+                              type_field="instrument_type_id")
+    return _count(instruments, certificates, on, since)
+
+
+def whole_city(on: datetime.date) -> Statistics:
+    """Every county's figures, unscoped: what the dashboard's scheduled job stores for every reader."""
+    since = on - datetime.timedelta(days=DEFAULT_PERIOD_DAYS)
+    return _count(_instruments(), performed(on, since), on, since)
+
+
+def _instruments():
+    return Instrument.objects.filter(status=InstrumentStatus.IN_USE, mandatory=True)
+
+
+def performed(on: datetime.date, since: datetime.date):
+    return Certificate.objects.filter(
+        kind__in=(CertificateKind.VERIFICATION, CertificateKind.FAILURE_NOTICE),
+        performed_on__gte=since, performed_on__lte=on,
+    ).exclude(status=CertificateStatus.SUPERSEDED)
+
+
+def _count(instruments, certificates, on: datetime.date, since: datetime.date) -> Statistics:
     cells: dict[tuple[int, int], Figures] = {}
 
     def cell(county_id: int, type_id: int) -> Figures:
         return cells.setdefault((county_id, type_id), Figures())
 
-    instruments = due.narrow(
-        scope(Instrument.objects.filter(status=InstrumentStatus.IN_USE, mandatory=True), user),
-        division_code, type_code, county_field="county_id",
-    )
     for row in instruments.order_by().values("county_id", "type_id").annotate(
         instruments=Count("pk"),
         on_time=Count("pk", filter=due.on_time_condition(on, STATE)),
@@ -94,13 +115,6 @@ def statistics(user, *, on: datetime.date | None = None, since: datetime.date | 
         for name in ("instruments", "on_time", "overdue", "failed", "never_verified"):
             setattr(figures, name, getattr(figures, name) + row[name])
 
-    certificates = due.narrow(
-        scope(Certificate.objects.filter(
-            kind__in=(CertificateKind.VERIFICATION, CertificateKind.FAILURE_NOTICE),
-            performed_on__gte=since, performed_on__lte=on,
-        ).exclude(status=CertificateStatus.SUPERSEDED), user),
-        division_code, type_code, type_field="instrument_type_id",
-    )
     for row in certificates.order_by().values("division_id", "instrument_type_id").annotate(
         verifications=Count("pk"), failures=Count("pk", filter=Q(kind=CertificateKind.FAILURE_NOTICE)),
     ):
@@ -110,13 +124,17 @@ def statistics(user, *, on: datetime.date | None = None, since: datetime.date | 
 
     types = InstrumentType.objects.in_bulk({type_id for _, type_id in cells})
     counties = Division.objects.in_bulk({county_id for county_id, _ in cells})
-    by_county: dict[int, Figures] = {}
+    rows = [Row(counties[county_id], types[type_id], figures) for (county_id, type_id), figures in cells.items()]
+    return assemble(rows, on, since)
+
+
+def assemble(rows: list[Row], on: datetime.date, since: datetime.date, as_of=None) -> Statistics:
+    """The statistics of (county, type) rows: sorted, with each county's and the total figures."""
+    by_county: dict[int, tuple[Division, Figures]] = {}
     total = Figures()
-    rows = []
-    for (county_id, type_id), figures in cells.items():
-        rows.append(Row(counties[county_id], types[type_id], figures))
-        by_county.setdefault(county_id, Figures()).add(figures)
-        total.add(figures)
+    for row in rows:
+        by_county.setdefault(row.county.pk, (row.county, Figures()))[1].add(row.figures)
+        total.add(row.figures)
     rows.sort(key=lambda r: (r.county.path, r.instrument_type.code))
-    county_rows = sorted(((counties[pk], figures) for pk, figures in by_county.items()), key=lambda c: c[0].path)
-    return Statistics(on=on, since=since, rows=rows, counties=county_rows, total=total)
+    county_rows = sorted(by_county.values(), key=lambda c: c[0].path)
+    return Statistics(on=on, since=since, rows=rows, counties=county_rows, total=total, as_of=as_of)
