@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('verification', '0009_one_certificate_per_request_and_day'),
+        ('verification', '0011_default_mpe_rules'),
     ]
 
     operations = [
