@@ -8,9 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jiliang.verification import point_units, units
+from jiliang.verification import point_units, services, units
 from jiliang.verification.models import MpeRule, RuleKind
-from jiliang.verification import services
 
 from .conftest import point
 

@@ -39,7 +39,7 @@ from jiliang.verification.models import (
     VerificationKind,
     VerificationState,
 )
-from jiliang.verification.services import LEDGER_KIND, add_months, ledger_document
+from jiliang.verification.services import LEDGER_KIND, RULE_KINDS_FOR, add_months, ledger_document
 
 BATCH_INSTRUMENTS = 2000
 
@@ -195,11 +195,13 @@ def generate(plan: Plan, instruments: Iterable | None = None,
     types = {t.pk: t for t in InstrumentType.objects.all()}
     months = {pk: interval_of(t) for pk, t in types.items()}
     periodic = {pk: is_periodic(t) for pk, t in types.items()}
-    rules: dict[int, MpeRule] = {}
+    rules: dict[tuple[int, str], MpeRule] = {}  # (type, verification kind): the first rule that may decide it
     if plan.test_points:
         for rule in MpeRule.objects.filter(active=True, lower__isnull=False).prefetch_related("instrument_types"):
+            kinds = [kind for kind, allowed in RULE_KINDS_FOR.items() if rule.verification_kind in allowed]
             for instrument_type in rule.instrument_types.all():
-                rules.setdefault(instrument_type.pk, rule)
+                for kind in kinds:
+                    rules.setdefault((instrument_type.pk, kind), rule)
     queryset = (instruments if instruments is not None else Instrument.objects.all()).values(
         "id", "type_id", "owner_id", "division_id", "county_id", "install_date", "accuracy_class")
     total = queryset.count()
@@ -269,7 +271,7 @@ def _write(plan: Plan, rng: random.Random, planned: list, months: dict, rules: d
             })
             uses += [{"verification_id": verification_id, "standard_id": standard_id,
                       "performed_on": visit.performed_on} for standard_id in desk.standard_ids]
-            points += _points(rng, rules.get(row["type_id"]), visit.passed, verification_id)
+            points += _points(rng, rules.get((row["type_id"], visit.kind)), visit.passed, verification_id)
         last = certificates[-1]
         states.append({"instrument_id": row["id"], "certificate_id": last["id"], "verified_on": last["performed_on"],
                        "conclusion": verifications[-1]["conclusion"], "valid_until": last["valid_until"],
