@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from jiliang import exports
 from jiliang.accounts import audit
 from jiliang.cells import FORMULA_TRIGGERS, control_characters_in, neutralised, printable, unneutralised
 
@@ -82,3 +83,13 @@ def test_an_escaped_export_reimports_unchanged(city_regulator, browser_client, m
         path.write_bytes(body(client.get("/registry/organizations/", {"export": fmt})))
         report = run_import(city_regulator, KINDS["organizations"], path, filename=path.name)
         assert report.ok and (report.unchanged, report.updated) == (1, 0), report.errors
+
+
+@given(items=st.lists(st.integers(), max_size=50), every=st.integers(min_value=1, max_value=10))
+def test_counted_passes_every_item_and_reports_the_count(items, every):
+    """A background export's progress (exports.counted): the rows go through unchanged, a report
+    after each ``every`` rows, the last report is the number of rows."""
+    reports = []
+    assert list(exports.counted(items, reports.append, every)) == items
+    assert reports[-1] == len(items)
+    assert reports[:-1] == list(range(every, len(items) + 1, every))
