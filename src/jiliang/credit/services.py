@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from jiliang.accounts import audit
 from jiliang.accounts.access import AccessDenied, require
-from jiliang.accounts.models import REGULATOR_ROLES, Division, Role, User
+from jiliang.accounts.models import Role
+from jiliang.accounts.selectors import regulators_over
 from jiliang.credit import scoring, weights
 from jiliang.credit.models import (
     OWNER_KINDS,
@@ -145,13 +146,6 @@ def recompute_all(on: dt.date | None = None) -> int:
     return len(grouped)
 
 
-def _regulators_over(organization: Organization) -> list[User]:
-    """The active regulators whose jurisdiction covers the organization's division."""
-    codes = [code for code in organization.division.path.split("/") if code]
-    return list(User.objects.filter(role__in=REGULATOR_ROLES, is_active=True,
-                                    division__in=Division.objects.filter(code__in=codes)).order_by("pk"))
-
-
 def _objection_snapshot(objection: Objection) -> dict:
     return {"event": objection.event_id, "state": objection.state, "reason": objection.reason,
             "decision": objection.decision}
@@ -184,7 +178,7 @@ def raise_objection(user, event: CreditEvent, *, reason: str) -> Objection:
                 "organization": event.organization.name},
             body=_("对“%(kind)s”（%(date)s）的异议：%(reason)s") % {
                 "kind": event.get_kind_display(), "date": event.occurred_on.isoformat(), "reason": reason[:200]},
-            url=url) for person in _regulators_over(event.organization)])
+            url=url) for person in regulators_over(event.organization.division)])
         return objection
 
 

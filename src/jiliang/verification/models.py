@@ -296,7 +296,8 @@ OPEN_REQUEST_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.ACCEPTED)
     organization="owner",
     institution="institution",
     writers={
-        "create": (Role.OWNER,),
+        # A regulator may request verification for an owner's instrument an alert concerns (责令送检).
+        "create": (Role.OWNER, Role.CITY_REGULATOR, Role.COUNTY_REGULATOR),
         "cancel": (Role.OWNER,),
         "accept": (Role.INSTITUTION_STAFF,),
         "reject": (Role.INSTITUTION_STAFF,),
