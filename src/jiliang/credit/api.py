@@ -93,12 +93,14 @@ class WeightOut(Schema):
     label: str
     points: float
     half_life_days: int | None
+    cap: float | None
     basis: str
 
 
 class WeightIn(Schema):
     points: float = Field(..., ge=-100, le=100)
     half_life_days: int | None = Field(None, ge=1, le=36500)
+    cap: float | None = Field(None, gt=0, le=100)
     note: str = Field("", max_length=255)
 
 
@@ -113,7 +115,8 @@ def _grade_row(organization) -> dict:
 
 def _weight_row(kind: str, weight) -> dict:
     return {"kind": kind, "label": str(EventKind(kind).label), "points": weight.points,
-            "half_life_days": weight.half_life_days, "basis": weights.reference()["kinds"][kind]["basis"]}
+            "half_life_days": weight.half_life_days, "cap": weight.cap,
+            "basis": weights.reference()["kinds"][kind]["basis"]}
 
 
 def _objection_row(objection) -> dict:
@@ -181,5 +184,5 @@ def list_weights(request):
             summary="Change one kind's points and half-life (city regulator); every grade is recomputed")
 def set_weight(request, kind: EventKind, payload: WeightIn):
     row = services.set_weight(request.auth, kind=kind, points=payload.points,
-                              half_life_days=payload.half_life_days, note=payload.note)
+                              half_life_days=payload.half_life_days, cap=payload.cap, note=payload.note)
     return Status(200, _weight_row(row.kind, row))

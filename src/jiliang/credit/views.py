@@ -172,7 +172,7 @@ def weight_list(request):
     edited = {row.kind: row for row in CreditWeight.objects.select_related("updated_by")}
     rows = [{
         "kind": kind, "label": EventKind(kind).label, "points": in_force[kind].points,
-        "half_life_days": in_force[kind].half_life_days, "basis": reference[kind]["basis"],
+        "half_life_days": in_force[kind].half_life_days, "cap": in_force[kind].cap, "basis": reference[kind]["basis"],
         "edited": edited.get(kind), "url": reverse("credit:weight-edit", args=[kind]),
     } for kind in EventKind.values]
     return render(request, "credit/weights.html", {
@@ -187,7 +187,8 @@ def weight_edit(request, kind: str):
         raise Http404
     current = weights.in_force()[kind]
     form = WeightForm(request.POST or None, initial={"points": f"{current.points:g}",
-                                                   "half_life_days": current.half_life_days or ""})
+                                                   "half_life_days": current.half_life_days or "",
+                                                   "cap": "" if current.cap is None else f"{current.cap:g}"})
     if request.method == "POST" and form.is_valid():
         try:
             services.set_weight(request.user, kind=kind, **form.cleaned_data)

@@ -16,7 +16,7 @@ from jiliang.ledger.keys import create_log_keys
 # Order matters: organizations and institutions exist before the users bound to them.
 # The log comes last: it publishes what the others appended.
 DEMO_LOADERS = ["jiliang.registry.demo", "jiliang.verification.demo", "jiliang.accounts.demo",
-                "jiliang.verification.demo_logins", "jiliang.monitoring.demo", "jiliang.ledger.demo"]
+                "jiliang.verification.demo_logins", "jiliang.monitoring.demo", "jiliang.credit.demo", "jiliang.ledger.demo"]
 
 
 class Command(BaseCommand):
