@@ -9,8 +9,8 @@ from ninja import Field, Query, Router, Schema, Status
 
 from jiliang.credit import selectors, services, weights, wording
 from jiliang.credit.models import EventKind, EventState, Grade, ObjectionState
-from jiliang.pagination import keyset_page
-from jiliang.schemas import RecordId
+from jiliang.pagination import api_page
+from jiliang.schemas import Cursor, RecordId
 
 router = Router(tags=["credit"])
 
@@ -42,7 +42,8 @@ class GradeFilter(Schema):
     grade: Grade | None = None
     division: str | None = Field(None, max_length=16)
     q: str | None = Field(None, max_length=64)
-    cursor: str | None = Field(None, max_length=200)
+    cursor: Cursor = None
+    offset: int = Field(0, ge=0, le=10_000_000)
     limit: int = Field(50, ge=1, le=500)
 
 
@@ -129,7 +130,7 @@ def _objection_row(objection) -> dict:
 def list_grades(request, filters: Query[GradeFilter]):
     queryset = selectors.organizations(request.auth, grade=filters.grade, division_code=filters.division,
                                        query=filters.q)
-    page = keyset_page(queryset, "pk", filters.limit, after=filters.cursor)
+    page = api_page(queryset, "pk", cursor=filters.cursor, offset=filters.offset, limit=filters.limit)
     return {"items": [_grade_row(o) for o in page.items], "limit": page.limit, "has_more": page.has_more,
             "next_cursor": page.next_cursor}
 
