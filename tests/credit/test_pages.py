@@ -96,3 +96,12 @@ def test_the_credit_and_alert_pages_speak_chinese(browser_client, bazhou_regulat
             assert offences(response.content.decode())[0] == [], url
     page = browser_client(owner).get(f"/credit/organizations/{shop.pk}/").content.decode()
     assert "超过该类累计上限，按扣 12 分计" in page
+
+
+def test_home_cards_show_the_pending_objections_and_the_owners_grade(browser_client, bazhou_regulator, make_user,
+                                                                     shop, event):
+    owner = make_user(Role.OWNER, organization=shop)
+    services.raise_objection(owner, event, reason="已报停")
+    assert "本单位信用等级" in browser_client(owner).get("/").content.decode()
+    home = browser_client(bazhou_regulator).get("/").content.decode()
+    assert "待处理信用异议" in home and "/credit/objections/?state=pending" in home
