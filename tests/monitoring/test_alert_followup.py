@@ -154,3 +154,12 @@ def test_assign_through_the_api_and_the_page(alert, bazhou_regulator, inspector,
     assert page.status_code == 200 and "办理期限须晚于现在" in page.content.decode()
     note = browser_client(bazhou_regulator).post(f"/monitoring/alerts/{alert.pk}/note/", {"note-note": "到场核查"})
     assert note.status_code == 302
+
+
+def test_the_alert_list_shows_the_assignee_and_filters_mine(alert, make_device, bazhou_regulator, inspector,
+                                                            browser_client):
+    other = _alert_on(make_device(DeviceKind.METER, medium="gas")[0])
+    followup.assign_alert(bazhou_regulator, alert, assignee=inspector, due_at=in_hours(24))
+    page = browser_client(inspector).get("/monitoring/alerts/", {"mine": "on"}).content.decode()
+    assert f"/monitoring/alerts/{alert.pk}/" in page and f"/monitoring/alerts/{other.pk}/" not in page
+    assert str(inspector) in page

@@ -24,6 +24,7 @@ class AlertFilterForm(forms.Form):
                              choices=_choices((code, f"{code} {spec.description_zh}") for code, spec in RULES.items()))
     active = forms.ChoiceField(label=_("持续中"), required=False,
                                choices=[("", "—"), ("1", _("是")), ("0", _("否"))])
+    mine = forms.BooleanField(label=_("只看指派给我的"), required=False)
 
     def __init__(self, *args, divisions=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,7 +55,7 @@ class AssignForm(forms.Form):
     prefix = "assign"  # three follow-up forms share the alert page: their fields need distinct ids
     assignee = PersonChoiceField(label=_("承办人"), queryset=None, required=False)
     due_at = forms.DateTimeField(label=_("办理期限"), required=False, widget=DateTimeInput())
-    note = forms.CharField(label=_("说明"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("交办意见"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,4 +72,4 @@ class VerificationRequestForm(forms.Form):
     institution = forms.ModelChoiceField(label=_("检定机构"), queryset=Institution.objects.order_by("name"),
                                          required=False)
     preferred_date = forms.DateField(label=_("希望检定日期"), required=False, widget=DateInput())
-    note = forms.CharField(label=_("报检说明"), required=False, max_length=300)
+    note = forms.CharField(label=_("报检附言"), required=False, max_length=300)

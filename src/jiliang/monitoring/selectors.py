@@ -36,8 +36,9 @@ def _in_division(queryset: QuerySet, code: str) -> QuerySet:
 
 
 def alerts(user, *, division_code: str | None = None, state: str | None = None, rule_code: str | None = None,
-           severity: str | None = None, active: bool | None = None, site_id: int | None = None) -> QuerySet[Alert]:
-    queryset = scope(Alert.objects.select_related("device", "site", "division"), user)
+           severity: str | None = None, active: bool | None = None, site_id: int | None = None,
+           assignee_id: int | None = None) -> QuerySet[Alert]:
+    queryset = scope(Alert.objects.select_related("device", "site", "division", "assignee"), user)
     if division_code:
         queryset = _in_division(queryset, division_code)
     if state:
@@ -50,6 +51,8 @@ def alerts(user, *, division_code: str | None = None, state: str | None = None, 
         queryset = queryset.filter(active=active)
     if site_id:
         queryset = queryset.filter(site_id=site_id)
+    if assignee_id:
+        queryset = queryset.filter(assignee_id=assignee_id)
     return queryset
 
 

@@ -41,7 +41,8 @@ def alert_list(request):
     active = {"1": True, "0": False}.get(filters.get("active") or "")
     queryset = selectors.alerts(request.user, division_code=division.code if division else None,
                                 state=filters.get("state") or None, severity=filters.get("severity") or None,
-                                rule_code=filters.get("rule") or None, active=active)
+                                rule_code=filters.get("rule") or None, active=active,
+                                assignee_id=request.user.pk if filters.get("mine") else None)
     listing = Listing(
         title=_("预警"),
         export_name="alerts",
@@ -59,6 +60,9 @@ def alert_list(request):
             ListColumn(_("触发次数"), lambda a: a.occurrences),
             ListColumn(_("产生时间"), lambda a: timezone.localtime(a.opened_at).strftime("%Y-%m-%d %H:%M"), "opened_at"),
             ListColumn(_("提醒次数"), lambda a: a.reminders),
+            ListColumn(_("承办人"), lambda a: a.assignee),
+            ListColumn(_("办理期限"), lambda a: a.due_at and timezone.localtime(a.due_at).strftime("%Y-%m-%d %H:%M"),
+                       "due_at"),
         ],
     )
     return render_listing(request, listing, queryset)
