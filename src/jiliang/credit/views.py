@@ -13,7 +13,7 @@ from jiliang.accounts.access import may
 from jiliang.accounts.models import Role
 from jiliang.credit import selectors, services, weights, wording
 from jiliang.credit.forms import DecisionForm, GradeFilterForm, ObjectionFilterForm, ObjectionForm, WeightForm
-from jiliang.credit.models import CreditEvent, CreditWeight, EventKind, EventState, Grade, Objection
+from jiliang.credit.models import CreditWeight, EventKind, EventState, Grade, Objection
 from jiliang.errors import DomainError
 from jiliang.registry.views import apply_domain_error
 from jiliang.ui.listing import ListColumn, Listing, render_listing
