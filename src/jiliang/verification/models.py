@@ -296,8 +296,10 @@ OPEN_REQUEST_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.ACCEPTED)
     organization="owner",
     institution="institution",
     writers={
-        # A regulator may request verification for an owner's instrument an alert concerns (责令送检).
-        "create": (Role.OWNER, Role.CITY_REGULATOR, Role.COUNTY_REGULATOR),
+        "create": (Role.OWNER,),
+        # A regulator orders verification of an owner's instrument an alert concerns (责令送检),
+        # through the same use case; the owner's own pages and buttons stay the owner's.
+        "order": (Role.CITY_REGULATOR, Role.COUNTY_REGULATOR),
         "cancel": (Role.OWNER,),
         "accept": (Role.INSTITUTION_STAFF,),
         "reject": (Role.INSTITUTION_STAFF,),
