@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jiliang.accounts.models import Role, User
+from jiliang.credit.models import CreditGrade
 from jiliang.ledger import selectors
 from jiliang.ledger.merkle import hash_leaf, verify_inclusion
 from jiliang.ledger.models import LogEntry
@@ -75,6 +76,16 @@ def test_the_demo_loads_prints_its_logins_and_publishes_its_log():
     page = owner.get(reverse("monitoring:device-list")).content.decode()
     assert own.code in page and "未签发" not in page
 
+    # Credit: businesses in every grade, each with its explanation; the owner's objection waits in
+    # the Bazhou queue; alerts on instruments are assigned, one became a verification request.
+    assert set(CreditGrade.objects.values_list("grade", flat=True)) == {"A", "B", "C", "D"}
+    credit = owner.get(reverse("credit:mine"), follow=True).content.decode()
+    assert "基础分 80 分" in credit and "异议处理中" in credit
+    bazhou = Client()
+    bazhou.force_login(User.objects.get(username="bazhou"))
+    assert OWNER_DEMO_ORGANIZATION in bazhou.get(reverse("credit:objection-list")).content.decode()
+    assigned = Alert.objects.filter(assignee__isnull=False, device__instrument__isnull=False)
+    assert assigned.count() >= 3 and assigned.filter(verification_request__isnull=False).exists()
 
 def _every_type_has_a_certificate_with_a_cited_or_marked_rule_and_a_card_linking_to_its_check():
     """Issue 16: every catalogue type is verified in the demo, each against a rule that cites its

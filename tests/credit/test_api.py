@@ -78,3 +78,8 @@ def test_weights_put_by_the_city_regulator_only_and_numbers_only(api_client, cit
     assert done.status_code == 200 and done.json()["points"] == -6
     listed = {row["kind"]: row for row in api_client(bazhou_regulator).get("/api/v1/credit/weights").json()}
     assert listed["alert_confirmed"]["half_life_days"] == 90 and listed["model_unit"]["points"] == 10
+
+
+def test_a_bad_cursor_is_a_422_naming_it(api_client, bazhou_regulator):
+    response = api_client(bazhou_regulator).get("/api/v1/credit/grades", {"cursor": "not-a-cursor"})
+    assert response.status_code == 422 and list(response.json()["fields"]) == ["cursor"]

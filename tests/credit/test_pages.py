@@ -64,3 +64,44 @@ def test_weights_page_and_a_bad_value(browser_client, city_regulator):
     assert page.status_code == 200 and "须为数字" in page.content.decode()
     client.post("/credit/weights/instrument_overdue/", {"points": "-6", "half_life_days": "90"})
     assert "-6" in client.get("/credit/weights/").content.decode()
+
+
+def test_the_credit_and_alert_pages_speak_chinese(browser_client, bazhou_regulator, city_regulator, make_user, shop,
+                                                  event, make_device):
+    from tests.english_scan import offences
+
+    from jiliang.monitoring.models import Alert, DeviceKind, Severity
+
+    owner = make_user(Role.OWNER, organization=shop)
+    with transaction.atomic():
+        for number in range(6):  # more overdue instruments than the kind's cap counts
+            services.record_credit_event(None, organization=shop, kind="instrument_overdue", source_type="instrument",
+                                         source_id=str(number), occurred_on=timezone.localdate(), summary="超期未检")
+    objection = services.raise_objection(owner, event, reason="已报停")
+    device, _token, _secret = make_device(DeviceKind.METER, medium="water")
+    now = timezone.now()
+    alert = Alert.objects.create(rule_code="MT-01", severity=Severity.WARNING, device=device, site=device.site,
+                                 division=device.division, message="表计示值倒走", opened_at=now, last_seen_at=now)
+    pages = {
+        bazhou_regulator: ["/credit/", f"/credit/organizations/{shop.pk}/", "/credit/objections/",
+                           f"/credit/objections/{objection.pk}/", "/credit/weights/", f"/monitoring/alerts/{alert.pk}/"],
+        city_regulator: ["/credit/weights/", "/credit/weights/instrument_overdue/"],
+        owner: [f"/credit/organizations/{shop.pk}/", "/credit/objections/", f"/credit/events/{event.pk}/object/"],
+    }
+    for person, urls in pages.items():
+        client = browser_client(person)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert offences(response.content.decode())[0] == [], url
+    page = browser_client(owner).get(f"/credit/organizations/{shop.pk}/").content.decode()
+    assert "超过该类累计上限，按扣 12 分计" in page
+
+
+def test_home_cards_show_the_pending_objections_and_the_owners_grade(browser_client, bazhou_regulator, make_user,
+                                                                     shop, event):
+    owner = make_user(Role.OWNER, organization=shop)
+    services.raise_objection(owner, event, reason="已报停")
+    assert "本单位信用等级" in browser_client(owner).get("/").content.decode()
+    home = browser_client(bazhou_regulator).get("/").content.decode()
+    assert "待处理信用异议" in home and "/credit/objections/?state=pending" in home

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,6 +14,7 @@ WEIGHTS = {
     "good": scoring.Weight(5, 365),
     "bad": scoring.Weight(-15, 730),
     "forever": scoring.Weight(-25, None),
+    "petty": scoring.Weight(-3, 180, cap=12),
 }
 
 events = st.lists(st.tuples(st.sampled_from(sorted(WEIGHTS)),
@@ -45,8 +47,16 @@ def test_score_stays_within_bounds_and_grade_matches_it(history):
 def test_the_explanation_adds_up_to_the_score(history):
     lines = scoring.explain(history, WEIGHTS, TODAY)
     assert len(lines) == len(history)
-    unclamped = round(80 + sum(line.counted for line in lines), 2)
-    assert scoring.score(history, WEIGHTS, SCALE, TODAY) == min(max(unclamped, 0), 100)
+    kinds = scoring.by_kind(lines, WEIGHTS)
+    assert sorted(kinds) == sorted({kind for kind, _day in history})
+    unclamped = round(80 + sum(counted for _sum, counted in kinds.values()), 2)
+    assert scoring.score(history, WEIGHTS, SCALE, TODAY) == pytest.approx(min(max(unclamped, 0), 100), abs=0.01)
+
+
+@given(st.integers(min_value=0, max_value=300))
+def test_a_capped_kind_never_counts_more_than_its_cap(count):
+    history = [("petty", TODAY)] * count
+    assert scoring.score(history, WEIGHTS, SCALE, TODAY) == 80 - min(3 * count, 12)
 
 
 @given(events, st.dates(min_value=dt.date(2015, 1, 1), max_value=TODAY))

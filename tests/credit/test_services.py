@@ -156,17 +156,19 @@ def test_weights_are_edited_by_the_city_regulator_and_every_grade_follows(city_r
     services.set_weight(city_regulator, kind="instrument_overdue", points="-30", half_life_days="", note="从严")
     assert selectors.grades_for([shop.pk])[shop.pk] == "D"
     audit = AuditEvent.objects.get(action="credit.weight.change")
-    assert audit.before == {"points": -3, "half_life_days": 180}
-    assert audit.after == {"points": -30.0, "half_life_days": None, "note": "从严"}
+    assert audit.before == {"points": -3, "half_life_days": 180, "cap": 12}
+    assert audit.after == {"points": -30.0, "half_life_days": None, "cap": None, "note": "从严"}
 
 
-@pytest.mark.parametrize("points, half_life, fields", [
-    ("many", "180", ["points"]), ("nan", "180", ["points"]), ("-3", "half a year", ["half_life_days"]),
-    ("500", "0", ["points", "half_life_days"]), ("-3", "1.5", ["half_life_days"]),
+@pytest.mark.parametrize("points, half_life, cap, fields", [
+    ("many", "180", "", ["points"]), ("nan", "180", "", ["points"]), ("-3", "half a year", "", ["half_life_days"]),
+    ("500", "0", "", ["points", "half_life_days"]), ("-3", "1.5", "", ["half_life_days"]),
+    ("-3", "180", "lots", ["cap"]), ("-3", "180", "-5", ["cap"]), ("inf", "180", "0", ["points", "cap"]),
 ])
-def test_weights_that_are_not_numbers_are_refused(city_regulator, points, half_life, fields):
+def test_weights_that_are_not_numbers_are_refused(city_regulator, points, half_life, cap, fields):
     with pytest.raises(InvalidInput) as raised:
-        services.set_weight(city_regulator, kind="instrument_overdue", points=points, half_life_days=half_life)
+        services.set_weight(city_regulator, kind="instrument_overdue", points=points, half_life_days=half_life,
+                            cap=cap)
     assert sorted(raised.value.fields) == sorted(fields)
     assert not AuditEvent.objects.filter(action="credit.weight.change").exists()
 

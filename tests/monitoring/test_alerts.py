@@ -132,7 +132,7 @@ def test_the_workflow_allows_only_its_moves_and_audits_each(make_device, bazhou_
     for state in (AlertState.ACKNOWLEDGED, AlertState.INVESTIGATING, AlertState.CONFIRMED, AlertState.CLOSED):
         alert = services.transition_alert(bazhou_regulator, alert, state, note="现场核查")
     assert alert.state == AlertState.CLOSED and not alert.active
-    actions = list(AuditEvent.objects.filter(object_id=str(alert.pk), actor=bazhou_regulator)
+    actions = list(AuditEvent.objects.filter(object_type="monitoring.Alert", object_id=str(alert.pk), actor=bazhou_regulator)
                    .order_by("at", "id").values_list("action", flat=True))
     assert actions == ["alert.acknowledged", "alert.investigating", "alert.confirmed", "alert.closed"]
 

@@ -113,6 +113,18 @@ ACTIONS = {
     "inspection_evidence.add": gettext_lazy("上传检查证据"),
     "conflict.declare": gettext_lazy("申报回避关系"),
     "checklist.edit": gettext_lazy("修改检查表"),
+    "alert.assign": gettext_lazy("指派预警承办人"),
+    "alert.note": gettext_lazy("预警添加备注"),
+    "alert.verification_request": gettext_lazy("预警转为报检申请"),
+    "alert.deadline_nearing": gettext_lazy("预警办理期限将至提醒"),
+    "alert.deadline_passed": gettext_lazy("预警超期提醒并上报"),
+    "credit.event": gettext_lazy("记录信用事项"),
+    "credit.event.void": gettext_lazy("撤销信用记录"),
+    "credit.recompute": gettext_lazy("重新计算信用等级"),
+    "credit.collect": gettext_lazy("按平台数据生成信用记录"),
+    "credit.objection.raise": gettext_lazy("提出信用异议"),
+    "credit.objection.decide": gettext_lazy("处理信用异议"),
+    "credit.weight.change": gettext_lazy("修改信用事项分值"),
 }
 # Snapshot keys that are not fields of the audited model (counts, reasons, loader figures).
 KEYS = {
@@ -141,6 +153,9 @@ KEYS = {
     "inputs_sha256": gettext_lazy("名单摘要"), "candidates": gettext_lazy("候选对象数"),
     "seed": gettext_lazy("随机种子"), "checkpoint_size": gettext_lazy("种子检查点"),
     "drawn": gettext_lazy("抽取任务数"),
+    "graded": gettext_lazy("评定单位数"), "dropped": gettext_lazy("恢复默认等级数"), "events": gettext_lazy("记录数"),
+    "organizations": gettext_lazy("单位数"), "kinds": gettext_lazy("各类记录数"), "at": gettext_lazy("时间"),
+    "instrument": gettext_lazy("计量器具"),
 }
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Loaders write "<loader>.load" (demo, seed, history): one bulk load of records.

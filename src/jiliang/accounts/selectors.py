@@ -5,7 +5,7 @@ from datetime import datetime
 from django.db.models import QuerySet
 
 from jiliang.accounts.access import scope
-from jiliang.accounts.models import ApiToken, AuditEvent, Division, User
+from jiliang.accounts.models import REGULATOR_ROLES, ApiToken, AuditEvent, Division, User
 
 
 def divisions(user, level: str | None = None) -> QuerySet[Division]:
@@ -53,3 +53,11 @@ def audit_events(
 
 def api_tokens(user) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at")
+
+
+def regulators_over(division: Division) -> QuerySet[User]:
+    """The active regulators whose jurisdiction covers ``division`` (its own and every level above):
+    whom a business's or an alert's matters are told to. Not scoped: it names recipients, not rows
+    for a reader."""
+    codes = [code for code in division.path.split("/") if code]
+    return User.objects.filter(role__in=REGULATOR_ROLES, is_active=True, division__code__in=codes).order_by("pk")

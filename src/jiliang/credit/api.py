@@ -9,8 +9,8 @@ from ninja import Field, Query, Router, Schema, Status
 
 from jiliang.credit import selectors, services, weights, wording
 from jiliang.credit.models import EventKind, EventState, Grade, ObjectionState
-from jiliang.pagination import keyset_page
-from jiliang.schemas import RecordId
+from jiliang.pagination import api_page
+from jiliang.schemas import Cursor, RecordId
 
 router = Router(tags=["credit"])
 
@@ -42,7 +42,8 @@ class GradeFilter(Schema):
     grade: Grade | None = None
     division: str | None = Field(None, max_length=16)
     q: str | None = Field(None, max_length=64)
-    cursor: str | None = Field(None, max_length=200)
+    cursor: Cursor = None
+    offset: int = Field(0, ge=0, le=10_000_000)
     limit: int = Field(50, ge=1, le=500)
 
 
@@ -93,12 +94,14 @@ class WeightOut(Schema):
     label: str
     points: float
     half_life_days: int | None
+    cap: float | None
     basis: str
 
 
 class WeightIn(Schema):
     points: float = Field(..., ge=-100, le=100)
     half_life_days: int | None = Field(None, ge=1, le=36500)
+    cap: float | None = Field(None, gt=0, le=100)
     note: str = Field("", max_length=255)
 
 
@@ -113,7 +116,8 @@ def _grade_row(organization) -> dict:
 
 def _weight_row(kind: str, weight) -> dict:
     return {"kind": kind, "label": str(EventKind(kind).label), "points": weight.points,
-            "half_life_days": weight.half_life_days, "basis": weights.reference()["kinds"][kind]["basis"]}
+            "half_life_days": weight.half_life_days, "cap": weight.cap,
+            "basis": weights.reference()["kinds"][kind]["basis"]}
 
 
 def _objection_row(objection) -> dict:
@@ -126,7 +130,7 @@ def _objection_row(objection) -> dict:
 def list_grades(request, filters: Query[GradeFilter]):
     queryset = selectors.organizations(request.auth, grade=filters.grade, division_code=filters.division,
                                        query=filters.q)
-    page = keyset_page(queryset, "pk", filters.limit, after=filters.cursor)
+    page = api_page(queryset, "pk", cursor=filters.cursor, offset=filters.offset, limit=filters.limit)
     return {"items": [_grade_row(o) for o in page.items], "limit": page.limit, "has_more": page.has_more,
             "next_cursor": page.next_cursor}
 
@@ -181,5 +185,5 @@ def list_weights(request):
             summary="Change one kind's points and half-life (city regulator); every grade is recomputed")
 def set_weight(request, kind: EventKind, payload: WeightIn):
     row = services.set_weight(request.auth, kind=kind, points=payload.points,
-                              half_life_days=payload.half_life_days, note=payload.note)
+                              half_life_days=payload.half_life_days, cap=payload.cap, note=payload.note)
     return Status(200, _weight_row(row.kind, row))

@@ -25,7 +25,6 @@ from jiliang.notifications.services import tell_organization
 from jiliang.verification import due
 from jiliang.verification.models import Conclusion, Verification
 
-BATCH = 2000
 SOURCE_INSTRUMENT = "instrument"
 SOURCE_VERIFICATION = "verification"
 
@@ -34,7 +33,7 @@ def _overdue(on: dt.date):
     rows = (due.in_use_states().filter(due.overdue_condition(on)).order_by()
             .values_list("instrument_id", "instrument__owner_id", "valid_until", "instrument__public_code",
                          "instrument__type__name_zh"))
-    for instrument_id, owner_id, valid_until, code, type_name in rows.iterator(chunk_size=BATCH):
+    for instrument_id, owner_id, valid_until, code, type_name in rows.iterator(chunk_size=services.BATCH):
         yield CreditEvent(
             organization_id=owner_id, kind=EventKind.INSTRUMENT_OVERDUE, source_type=SOURCE_INSTRUMENT,
             source_id=f"{instrument_id}:{valid_until.isoformat()}", occurred_on=valid_until + dt.timedelta(days=1),
@@ -45,7 +44,7 @@ def _overdue(on: dt.date):
 def _failed(on: dt.date):
     rows = (Verification.objects.filter(conclusion=Conclusion.FAIL, performed_on__lte=on).order_by()
             .values_list("pk", "owner_id", "performed_on", "instrument__public_code", "instrument_type__name_zh"))
-    for pk, owner_id, performed_on, code, type_name in rows.iterator(chunk_size=BATCH):
+    for pk, owner_id, performed_on, code, type_name in rows.iterator(chunk_size=services.BATCH):
         yield CreditEvent(
             organization_id=owner_id, kind=EventKind.VERIFICATION_FAILED, source_type=SOURCE_VERIFICATION,
             source_id=str(pk), occurred_on=performed_on,
@@ -58,14 +57,14 @@ def _new(candidates) -> list[CreditEvent]:
     candidates = list(candidates)
     kinds = {event.kind for event in candidates}
     known = set(CreditEvent.objects.filter(kind__in=kinds).values_list("kind", "source_type", "source_id")
-                .iterator(chunk_size=BATCH))
+                .iterator(chunk_size=services.BATCH))
     return [event for event in candidates if (event.kind, event.source_type, event.source_id) not in known]
 
 
 def collect(on: dt.date) -> list[CreditEvent]:
     """Store the new events the platform's data shows on ``on``; returns them."""
     fresh = _new([*_overdue(on), *_failed(on)])
-    CreditEvent.objects.bulk_create(fresh, batch_size=BATCH, ignore_conflicts=True)
+    CreditEvent.objects.bulk_create(fresh, batch_size=services.BATCH, ignore_conflicts=True)
     return fresh
 
 

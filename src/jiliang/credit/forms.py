@@ -39,4 +39,6 @@ class WeightForm(forms.Form):
     points = forms.CharField(label=_("分值"), max_length=16, help_text=_("正数加分，负数扣分，-100 至 100。"))
     half_life_days = forms.CharField(label=_("半衰期（天）"), max_length=8, required=False,
                                      help_text=_("每过这么多天影响减半；留空表示不衰减。"))
+    cap = forms.CharField(label=_("累计上限（分）"), max_length=8, required=False,
+                          help_text=_("同类记录合计最多加或扣这么多分；留空表示不设上限。"))
     note = forms.CharField(label=_("修改说明"), max_length=255, required=False)

@@ -145,6 +145,7 @@ class CreditWeight(models.Model):
     kind = models.CharField(_("事项"), max_length=32, choices=EventKind.choices, unique=True)
     points = models.FloatField(_("分值"))
     half_life_days = models.PositiveIntegerField(_("半衰期（天）"), null=True, blank=True)
+    cap = models.FloatField(_("累计上限（分）"), null=True, blank=True)
     note = models.CharField(_("修改说明"), max_length=255, blank=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("修改人"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")

@@ -1,8 +1,10 @@
 """Credit score and grade of one business from its credit events: pure, imports no Django.
 
 Each event counts its kind's points, halved every ``half_life_days`` since it occurred (an old
-failing fades, a recent one weighs fully). The score is the base score plus every event's decayed
-points, kept within [min_score, max_score]; the grade is the first of A, B, C whose threshold the
+failing fades, a recent one weighs fully). A kind may have a ``cap``: its events together count at
+most that many points either way (a utility with 150 overdue meters is not 150 times worse than a
+shop with one). The score is the base score plus each kind's capped sum, kept within
+[min_score, max_score]; the grade is the first of A, B, C whose threshold the
 score reaches, else D. ``explain`` returns the same arithmetic line by line, so a page can say
 where every point comes from.
 """
@@ -20,6 +22,7 @@ GRADES = ("A", "B", "C", "D")
 class Weight:
     points: float
     half_life_days: int | None  # None: the event never fades
+    cap: float | None = None  # the most the kind's events count together, either way; None: no cap
 
 
 @dataclass(frozen=True)
@@ -70,13 +73,28 @@ def explain(events: Iterable[tuple[str, dt.date]], weights: Mapping[str, Weight]
     return lines
 
 
+def capped(weight: Weight, total: float) -> float:
+    if weight.cap is None:
+        return total
+    return max(-weight.cap, min(weight.cap, total))
+
+
+def by_kind(lines: Iterable[Line], weights: Mapping[str, Weight]) -> dict[str, tuple[float, float]]:
+    """kind -> (the sum of its lines, what it counts after its cap)."""
+    sums: dict[str, float] = {}
+    for item in lines:
+        sums[item.kind] = sums.get(item.kind, 0.0) + item.counted
+    return {kind: (total, capped(weights[kind], total)) for kind, total in sums.items()}
+
+
 def score(events: Iterable[tuple[str, dt.date]], weights: Mapping[str, Weight], scale: Scale,
           today: dt.date) -> float:
-    total = scale.base_score
+    sums: dict[str, float] = {}
     for kind, occurred_on in events:
         weight = weights.get(kind)
         if weight is not None:
-            total += decayed(weight, (today - occurred_on).days)
+            sums[kind] = sums.get(kind, 0.0) + decayed(weight, (today - occurred_on).days)
+    total = scale.base_score + sum(capped(weights[kind], value) for kind, value in sums.items())
     return round(min(max(total, scale.min_score), scale.max_score), 2)
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from jiliang.accounts.access import scope
 from jiliang.credit import scoring, weights
 from jiliang.credit.models import CreditEvent, CreditGrade, EventState, Objection
+from jiliang.registry import selectors as registry_selectors
 from jiliang.registry.models import Organization
 
 
@@ -26,19 +27,15 @@ def grades_for(organization_ids: Iterable[int]) -> dict[int, str]:
 
 def organizations(user, *, grade: str | None = None, division_code: str | None = None,
                   query: str | None = None) -> QuerySet[Organization]:
-    """The businesses the reader may see with their computed grade (``credit_grade``, absent for the
-    default grade), for the regulator's list."""
-    queryset = scope(Organization.objects.select_related("credit_grade", "division"), user)
-    if division_code:
-        queryset = queryset.filter(division__path__contains=f"{division_code}/")
-    if query:
-        queryset = queryset.filter(name__icontains=query) | queryset.filter(uscc__iexact=query)
-    if grade:
-        if grade == weights.default_grade():
-            queryset = queryset.filter(credit_grade__grade=grade) | queryset.filter(credit_grade__isnull=True)
-        else:
-            queryset = queryset.filter(credit_grade__grade=grade)
-    return queryset.order_by("name", "pk")
+    """The businesses the reader may see (the registry's list and filters) with their computed
+    grade (``credit_grade``, absent for the default grade), for the regulator's list."""
+    queryset = registry_selectors.organizations(user, division_code=division_code, text=query).select_related(
+        "credit_grade")
+    if grade == weights.default_grade():
+        queryset = queryset.filter(Q(credit_grade__grade=grade) | Q(credit_grade__isnull=True))
+    elif grade:
+        queryset = queryset.filter(credit_grade__grade=grade)
+    return queryset
 
 
 def organization(user, organization_id: int) -> Organization | None:

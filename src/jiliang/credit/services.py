@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from jiliang.accounts import audit
 from jiliang.accounts.access import AccessDenied, require
-from jiliang.accounts.models import REGULATOR_ROLES, Division, Role, User
+from jiliang.accounts.models import Role
+from jiliang.accounts.selectors import regulators_over
 from jiliang.credit import scoring, weights
 from jiliang.credit.models import (
     OWNER_KINDS,
@@ -145,13 +146,6 @@ def recompute_all(on: dt.date | None = None) -> int:
     return len(grouped)
 
 
-def _regulators_over(organization: Organization) -> list[User]:
-    """The active regulators whose jurisdiction covers the organization's division."""
-    codes = [code for code in organization.division.path.split("/") if code]
-    return list(User.objects.filter(role__in=REGULATOR_ROLES, is_active=True,
-                                    division__in=Division.objects.filter(code__in=codes)).order_by("pk"))
-
-
 def _objection_snapshot(objection: Objection) -> dict:
     return {"event": objection.event_id, "state": objection.state, "reason": objection.reason,
             "decision": objection.decision}
@@ -184,7 +178,7 @@ def raise_objection(user, event: CreditEvent, *, reason: str) -> Objection:
                 "organization": event.organization.name},
             body=_("对“%(kind)s”（%(date)s）的异议：%(reason)s") % {
                 "kind": event.get_kind_display(), "date": event.occurred_on.isoformat(), "reason": reason[:200]},
-            url=url) for person in _regulators_over(event.organization)])
+            url=url) for person in regulators_over(event.organization.division)])
         return objection
 
 
@@ -243,9 +237,9 @@ def _number(value, field: str, errors: dict, *, whole: bool = False):
     return int(number) if whole else number
 
 
-def set_weight(user, *, kind: str, points, half_life_days, note: str = "") -> CreditWeight:
-    """The city regulator sets one kind's points and half-life (empty: never fades); every grade is
-    recomputed with it."""
+def set_weight(user, *, kind: str, points, half_life_days, cap=None, note: str = "") -> CreditWeight:
+    """The city regulator sets one kind's points, half-life (empty: never fades) and cap (empty: no
+    cap); every grade is recomputed with it."""
     errors: dict[str, list[str]] = {}
     if kind not in EventKind.values:
         errors["kind"] = [_("未知的信用事项。")]
@@ -257,6 +251,11 @@ def set_weight(user, *, kind: str, points, half_life_days, note: str = "") -> Cr
         half_life = _number(half_life_days, "half_life_days", errors, whole=True)
         if half_life is not None and not 1 <= half_life <= MAX_HALF_LIFE_DAYS:
             errors["half_life_days"] = [_("半衰期须在 1 至 36500 天之间，留空表示不衰减。")]
+    limit = None
+    if cap not in (None, ""):
+        limit = _number(cap, "cap", errors)
+        if limit is not None and not 0 < limit <= MAX_POINTS:
+            errors["cap"] = [_("累计上限须大于 0、不超过 100，留空表示不设上限。")]
     if len(note or "") > 255:
         errors["note"] = [_("修改说明不能超过 255 个字符。")]
     with transaction.atomic():
@@ -264,11 +263,12 @@ def set_weight(user, *, kind: str, points, half_life_days, note: str = "") -> Cr
         require(user, "change", row)
         if errors:
             raise InvalidInput(_("分值设置有误。"), errors)
-        current = weights.in_force().get(kind)
-        before = {"points": current.points, "half_life_days": current.half_life_days} if current else None
-        row.points, row.half_life_days, row.note, row.updated_by = value, half_life, note or "", user
+        current = weights.in_force()[kind]
+        row.points, row.half_life_days, row.cap, row.note, row.updated_by = value, half_life, limit, note or "", user
         row.save()
-        audit.record(user, "credit.weight.change", row, before=before,
-                     after={"points": value, "half_life_days": half_life, "note": row.note}, division=user.division)
+        audit.record(user, "credit.weight.change", row,
+                     before={"points": current.points, "half_life_days": current.half_life_days, "cap": current.cap},
+                     after={"points": value, "half_life_days": half_life, "cap": limit, "note": row.note},
+                     division=user.division)
         recompute_all()
         return row

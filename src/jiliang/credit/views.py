@@ -13,18 +13,10 @@ from jiliang.accounts.access import may
 from jiliang.accounts.models import Role
 from jiliang.credit import selectors, services, weights, wording
 from jiliang.credit.forms import DecisionForm, GradeFilterForm, ObjectionFilterForm, ObjectionForm, WeightForm
-from jiliang.credit.models import CreditEvent, CreditWeight, EventKind, EventState, Grade, Objection
+from jiliang.credit.models import CreditWeight, EventKind, EventState, Grade, Objection
 from jiliang.errors import DomainError
-from jiliang.ui.listing import Listing, ListColumn, render_listing
-
-
-def _attach(form, error: DomainError) -> None:
-    """Show a service's refusal under the fields it names, or above the form."""
-    for field, errors in error.fields.items():
-        for message in errors:
-            form.add_error(field if field in form.fields else None, message)
-    if not error.fields:
-        form.add_error(None, error.message)
+from jiliang.registry.views import apply_domain_error
+from jiliang.ui.listing import ListColumn, Listing, render_listing
 
 
 def _grade(organization) -> str:
@@ -108,7 +100,7 @@ def objection_new(request, event_pk: int):
         try:
             objection = services.raise_objection(request.user, event, reason=form.cleaned_data["reason"])
         except DomainError as error:
-            _attach(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, _("异议已提交，监管部门处理后会通知您。"))
             return redirect("credit:objection", pk=objection.pk)
@@ -151,7 +143,7 @@ def objection_detail(request, pk: int):
             services.decide_objection(request.user, objection, accept=form.cleaned_data["accept"] == "1",
                                       decision=form.cleaned_data["decision"])
         except DomainError as error:
-            _attach(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, _("异议已处理，已通知使用单位。"))
             return redirect("credit:objection", pk=pk)
@@ -180,7 +172,7 @@ def weight_list(request):
     edited = {row.kind: row for row in CreditWeight.objects.select_related("updated_by")}
     rows = [{
         "kind": kind, "label": EventKind(kind).label, "points": in_force[kind].points,
-        "half_life_days": in_force[kind].half_life_days, "basis": reference[kind]["basis"],
+        "half_life_days": in_force[kind].half_life_days, "cap": in_force[kind].cap, "basis": reference[kind]["basis"],
         "edited": edited.get(kind), "url": reverse("credit:weight-edit", args=[kind]),
     } for kind in EventKind.values]
     return render(request, "credit/weights.html", {
@@ -195,12 +187,13 @@ def weight_edit(request, kind: str):
         raise Http404
     current = weights.in_force()[kind]
     form = WeightForm(request.POST or None, initial={"points": f"{current.points:g}",
-                                                   "half_life_days": current.half_life_days or ""})
+                                                   "half_life_days": current.half_life_days or "",
+                                                   "cap": "" if current.cap is None else f"{current.cap:g}"})
     if request.method == "POST" and form.is_valid():
         try:
             services.set_weight(request.user, kind=kind, **form.cleaned_data)
         except DomainError as error:
-            _attach(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, _("分值已保存，全部信用等级已按新分值重新计算。"))
             return redirect("credit:weights")

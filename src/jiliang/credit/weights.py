@@ -27,12 +27,12 @@ def default_grade() -> str:
 
 
 def defaults() -> dict[str, scoring.Weight]:
-    return {kind: scoring.Weight(entry["points"], entry["half_life_days"])
+    return {kind: scoring.Weight(entry["points"], entry["half_life_days"], entry["cap"])
             for kind, entry in reference()["kinds"].items()}
 
 
 def in_force() -> dict[str, scoring.Weight]:
     weights = defaults()
     for row in CreditWeight.objects.all():
-        weights[row.kind] = scoring.Weight(row.points, row.half_life_days)
+        weights[row.kind] = scoring.Weight(row.points, row.half_life_days, row.cap)
     return weights

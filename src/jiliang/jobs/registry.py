@@ -63,6 +63,8 @@ def jobs() -> list[Job]:
             "jiliang.monitoring.services:purge_expired", daily_at=dt.time(3, 30)),
         Job("verification.reminders", "store and send today's due-soon and overdue verification reminders",
             "jiliang.verification.reminders:run", daily_at=dt.time(7, 15)),
+        Job("monitoring.followup", "tell assignees of alert deadlines nearing and passed (escalating the passed ones)",
+            "jiliang.monitoring.followup:run", every=dt.timedelta(minutes=10)),
         Job("credit.nightly", "record credit events from overdue instruments and failed verifications, recompute every grade",
             "jiliang.credit.collect:run", daily_at=dt.time(2, 30)),
         Job("tasks.run", "run the queued background tasks (large imports and exports), oldest first",

@@ -14,13 +14,17 @@ from collections import defaultdict
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from jiliang.accounts import audit
+from jiliang.accounts.selectors import regulators_over
 from jiliang.monitoring import sql
 from jiliang.monitoring.models import Alert, AlertState, Device, Severity
 from jiliang.monitoring.rules import persistence
 from jiliang.monitoring.rules.registry import RULES
 from jiliang.monitoring.rules.thresholds import RuleBook
+from jiliang.notifications import notifiers
 
 SYSTEM = "monitoring-rules"
 MAX_FINDING_TIMES = 50
@@ -174,5 +178,16 @@ def housekeep(book: RuleBook, now: dt.datetime) -> int:
         alert.reminded_at, alert.reminders = now, alert.reminders + 1
         alert.save(update_fields=["reminded_at", "reminders", "updated_at"])
         audit.record(SYSTEM, "alert.remind", alert, after={"reminders": alert.reminders}, division=alert.division)
+        _tell_unacknowledged(alert)
         touched += 1
     return touched
+
+
+def _tell_unacknowledged(alert: Alert) -> None:
+    """The reminder reaches people: the assignee, or else every regulator over the alert's division."""
+    people = [alert.assignee] if alert.assignee_id else list(regulators_over(alert.division))
+    notifiers.deliver([notifiers.Notice(
+        recipient=person, topic="alert.remind", title=_("预警尚未处置：%(rule)s %(message)s") % {
+            "rule": alert.rule_code, "message": alert.message},
+        body=_("该预警产生后已提醒 %(count)s 次，仍未确认收到，请及时核查。") % {"count": alert.reminders},
+        url=reverse("monitoring:alert-detail", args=[alert.pk])) for person in people])

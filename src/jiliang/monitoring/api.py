@@ -13,13 +13,15 @@ from ninja.security import HttpBearer
 
 from jiliang.api import error_response
 from jiliang.errors import InvalidInput
-from jiliang.monitoring import admission, profiles, selectors, services
+from jiliang.accounts.models import User
+from jiliang.monitoring import admission, followup, profiles, selectors, services
 from jiliang.monitoring.ingest import Incoming, ingest
 from jiliang.monitoring.messages import parse_batch
 from jiliang.monitoring.models import AlertState, Device, DeviceKind, IngestSource, MeterMedium, Severity, WorkOrderKind
 from jiliang.pagination import page_of
 from jiliang.registry import selectors as registry_selectors
 from jiliang.schemas import Moment, RecordId
+from jiliang.verification.models import Institution
 
 logger = logging.getLogger("jiliang.monitoring.api")
 router = Router(tags=["monitoring"])
@@ -245,6 +247,10 @@ class AlertOut(Schema):
     cleared_at: dt.datetime | None
     reminders: int
     allowed_transitions: list[str]
+    assignee_id: int | None
+    due_at: dt.datetime | None
+    deadline_notice: str
+    verification_request_id: int | None
 
 
 class AlertDetailOut(AlertOut):
@@ -292,6 +298,59 @@ def get_alert(request, alert_id: RecordId):
 def transition_alert(request, alert_id: RecordId, payload: TransitionIn):
     alert = get_object_or_404(selectors.alerts(request.user), pk=alert_id)
     return Status(200, services.transition_alert(request.user, alert, payload.state, payload.note))
+
+
+class AssignIn(Schema):
+    assignee_id: RecordId
+    due_at: Moment
+    note: str = Field("", max_length=500)
+
+
+class NoteIn(Schema):
+    note: str = Field(..., min_length=1, max_length=500)
+
+
+class AlertVerificationRequestIn(Schema):
+    institution_id: RecordId
+    preferred_date: dt.date | None = None
+    note: str = Field("", max_length=300)
+
+
+class VerificationRequestRef(Schema):
+    id: int
+    status: str
+
+
+@router.post("/monitoring/alerts/{alert_id}/assign", response={200: AlertDetailOut, 403: ErrorOut, 409: ErrorOut,
+                                                               422: ErrorOut},
+             summary="Assign an alert to a regulator of its jurisdiction with a deadline")
+def assign_alert(request, alert_id: RecordId, payload: AssignIn):
+    alert = get_object_or_404(selectors.alerts(request.user), pk=alert_id)
+    assignee = User.objects.filter(pk=payload.assignee_id).first()
+    if assignee is None:
+        raise InvalidInput(_("承办人不存在。"), {"assignee_id": [_("承办人不存在。")]})
+    return Status(200, followup.assign_alert(request.user, alert, assignee=assignee, due_at=payload.due_at,
+                                             note=payload.note))
+
+
+@router.post("/monitoring/alerts/{alert_id}/notes", response={200: AlertDetailOut, 403: ErrorOut, 422: ErrorOut},
+             summary="Add a note to an alert")
+def note_alert(request, alert_id: RecordId, payload: NoteIn):
+    alert = get_object_or_404(selectors.alerts(request.user), pk=alert_id)
+    return Status(200, followup.note_alert(request.user, alert, payload.note))
+
+
+@router.post("/monitoring/alerts/{alert_id}/verification-request",
+             response={201: VerificationRequestRef, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+             summary="Turn an alert into a verification request for the instrument its device is bound to")
+def alert_verification_request(request, alert_id: RecordId, payload: AlertVerificationRequestIn):
+    alert = get_object_or_404(selectors.alerts(request.user), pk=alert_id)
+    institution = Institution.objects.filter(pk=payload.institution_id).first()
+    if institution is None:
+        raise InvalidInput(_("检定机构不存在。"), {"institution_id": [_("检定机构不存在。")]})
+    made = followup.request_verification(request.user, alert, institution=institution,
+                                         preferred_date=payload.preferred_date, note=payload.note)
+    return Status(201, {"id": made.pk, "status": made.status})
 
 
 class DeadLetterOut(Schema):

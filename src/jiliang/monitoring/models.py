@@ -248,6 +248,11 @@ class AlertState(models.TextChoices):
     CLOSED = "closed", _("已关闭")
 
 
+class DeadlineNotice(models.TextChoices):
+    NEARING = "nearing", _("期限将至")
+    PASSED = "passed", _("已超期")
+
+
 # 预警 → 核查 → 处置: the workflow's allowed moves.
 TRANSITIONS: dict[str, frozenset[str]] = {
     AlertState.NEW: frozenset({AlertState.ACKNOWLEDGED, AlertState.FALSE_ALARM}),
@@ -260,7 +265,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 TERMINAL_STATES = frozenset({AlertState.CLOSED, AlertState.FALSE_ALARM})
 
 
-@scoped_by(division="division", writers={"transition": REGULATORS})
+@scoped_by(division="division", writers={"transition": REGULATORS, "assign": REGULATORS})
 class Alert(models.Model):
     """An early warning (预警) raised by a rule, assigned to the county that owns the site.
 
@@ -293,6 +298,18 @@ class Alert(models.Model):
     absent_since = models.DateTimeField(_("复核未见时间"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("最近提醒"), null=True, blank=True)
     reminders = models.PositiveIntegerField(_("提醒次数"), default=0)
+    # Follow-up (services.assign_alert, followup.run): who handles it by when, which stage of the
+    # deadline the assignee was last told of, and the verification request it led to.
+    assignee = models.ForeignKey(
+        "accounts.User", verbose_name=_("承办人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    due_at = models.DateTimeField(_("办理期限"), null=True, blank=True)
+    deadline_notice = models.CharField(_("期限提醒"), max_length=16, choices=DeadlineNotice.choices, blank=True,
+                                       default="")
+    verification_request = models.ForeignKey(
+        "verification.VerificationRequest", verbose_name=_("报检申请"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
     created_at = models.DateTimeField(_("写入时间"), auto_now_add=True, null=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -309,6 +326,8 @@ class Alert(models.Model):
         indexes = [
             models.Index(fields=["division", "state", "-opened_at"], name="alert_division_state"),
             models.Index(fields=["active", "last_seen_at"], name="alert_active_seen"),
+            models.Index(fields=["due_at"], condition=models.Q(assignee__isnull=False, active=True),
+                         name="alert_assigned_due"),
         ]
 
     def __str__(self) -> str:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from jiliang.accounts import selectors as account_selectors
 from jiliang.accounts.access import scope
 from jiliang.accounts.models import Division
-from jiliang.monitoring import alerting
+from jiliang.monitoring import alerting, followup
 from jiliang.monitoring.models import Alert, AlertState, DeadLetter, Device, DeviceKind, Reading, Rollup, RollupPeriod, RuleThreshold
 
 
@@ -36,8 +36,9 @@ def _in_division(queryset: QuerySet, code: str) -> QuerySet:
 
 
 def alerts(user, *, division_code: str | None = None, state: str | None = None, rule_code: str | None = None,
-           severity: str | None = None, active: bool | None = None, site_id: int | None = None) -> QuerySet[Alert]:
-    queryset = scope(Alert.objects.select_related("device", "site", "division"), user)
+           severity: str | None = None, active: bool | None = None, site_id: int | None = None,
+           assignee_id: int | None = None) -> QuerySet[Alert]:
+    queryset = scope(Alert.objects.select_related("device", "site", "division", "assignee"), user)
     if division_code:
         queryset = _in_division(queryset, division_code)
     if state:
@@ -50,6 +51,8 @@ def alerts(user, *, division_code: str | None = None, state: str | None = None, 
         queryset = queryset.filter(active=active)
     if site_id:
         queryset = queryset.filter(site_id=site_id)
+    if assignee_id:
+        queryset = queryset.filter(assignee_id=assignee_id)
     return queryset
 
 
@@ -103,7 +106,11 @@ class TimelineEntry:
 
 
 _ALERT_EVENTS = {"alert.raise": _("规则判定，产生预警"), "alert.escalate": _("预警升级"),
-                 "alert.clear": _("数据恢复正常，预警解除"), "alert.remind": _("超时未处置，发送提醒")}
+                 "alert.clear": _("数据恢复正常，预警解除"), "alert.remind": _("超时未处置，发送提醒"),
+                 "alert.assign": _("指派承办人"), "alert.note": _("添加备注"),
+                 "alert.verification_request": _("转为报检申请"),
+                 "alert.deadline_nearing": _("办理期限将至，已提醒承办人"),
+                 "alert.deadline_passed": _("超过办理期限，已提醒承办人并上报")}
 
 
 def alert_timeline(user, alert: Alert) -> list[TimelineEntry]:
@@ -119,7 +126,8 @@ def alert_timeline(user, alert: Alert) -> list[TimelineEntry]:
 def _actor(event) -> str:
     if event.actor is not None:
         return str(event.actor)
-    return str(_("规则引擎")) if event.actor_name == alerting.SYSTEM else event.actor_name
+    machines = {alerting.SYSTEM: _("规则引擎"), followup.SYSTEM: _("期限提醒")}
+    return str(machines.get(event.actor_name, event.actor_name))
 
 
 def _happening(action: str) -> str:

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from jiliang.accounts import audit
 from jiliang.accounts.access import AccessDenied, require
 from jiliang.accounts.models import Role
+from jiliang.credit.models import EventKind
+from jiliang.credit.services import record_credit_event
 from jiliang.errors import Conflict, InvalidInput
 from jiliang.monitoring import credentials, engine, profiles, sql, storage
 from jiliang.monitoring.ingest import IngestResult, Incoming, ingest
@@ -136,7 +138,7 @@ def record_work_order(actor, device: Device, *, kind: str, time, note: str = "")
 @transaction.atomic
 def transition_alert(actor, alert: Alert, to_state: str, note: str = "") -> Alert:
     """Move an alert along the workflow (预警 → 核查 → 处置); only the allowed moves."""
-    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    alert = Alert.objects.select_for_update(of=("self",)).select_related("site__organization").get(pk=alert.pk)
     require(actor, "transition", alert)
     if to_state not in TRANSITIONS.get(alert.state, ()):
         raise Conflict(
@@ -152,6 +154,11 @@ def transition_alert(actor, alert: Alert, to_state: str, note: str = "") -> Aler
     alert.save(update_fields=["state", "active", "updated_at"])
     audit.record(actor, f"alert.{to_state}", alert, before=before,
                  after={**audit.snapshot(alert, ["state", "active"]), "note": note}, division=alert.division)
+    if to_state == AlertState.CONFIRMED:
+        record_credit_event(actor, organization=alert.site.organization, kind=EventKind.ALERT_CONFIRMED,
+                            occurred_on=timezone.localdate(), source_type="alert", source_id=alert.pk,
+                            summary=(_("预警 #%(id)s 经核实属实：%(rule)s %(message)s") % {
+                                "id": alert.pk, "rule": alert.rule_code, "message": alert.message})[:255])
     return alert
 
 

@@ -14,11 +14,19 @@ from django.utils.translation import gettext as _
 from jiliang.accounts import selectors as account_selectors
 from jiliang.accounts.access import may
 from jiliang.errors import DomainError
-from jiliang.monitoring import charts, engine, evidence, profiles, selectors, services
-from jiliang.monitoring.forms import AlertFilterForm, DeviceFilterForm, TransitionForm
-from jiliang.monitoring.models import AlertState, DeviceKind
+from jiliang.monitoring import charts, engine, evidence, followup, profiles, selectors, services
+from jiliang.monitoring.forms import (
+    AlertFilterForm,
+    AssignForm,
+    DeviceFilterForm,
+    NoteForm,
+    TransitionForm,
+    VerificationRequestForm,
+)
+from jiliang.monitoring.models import TERMINAL_STATES, AlertState, DeviceKind
 from jiliang.monitoring.rules import intervals
 from jiliang.registry import selectors as registry_selectors
+from jiliang.registry.views import apply_domain_error
 from jiliang.ui.listing import ListColumn, Listing, render_listing
 
 STATION_DAYS = 7
@@ -34,7 +42,8 @@ def alert_list(request):
     active = {"1": True, "0": False}.get(filters.get("active") or "")
     queryset = selectors.alerts(request.user, division_code=division.code if division else None,
                                 state=filters.get("state") or None, severity=filters.get("severity") or None,
-                                rule_code=filters.get("rule") or None, active=active)
+                                rule_code=filters.get("rule") or None, active=active,
+                                assignee_id=request.user.pk if filters.get("mine") else None)
     listing = Listing(
         title=_("预警"),
         export_name="alerts",
@@ -52,6 +61,9 @@ def alert_list(request):
             ListColumn(_("触发次数"), lambda a: a.occurrences),
             ListColumn(_("产生时间"), lambda a: timezone.localtime(a.opened_at).strftime("%Y-%m-%d %H:%M"), "opened_at"),
             ListColumn(_("提醒次数"), lambda a: a.reminders),
+            ListColumn(_("承办人"), lambda a: a.assignee),
+            ListColumn(_("办理期限"), lambda a: a.due_at and timezone.localtime(a.due_at).strftime("%Y-%m-%d %H:%M"),
+                       "due_at"),
         ],
     )
     return render_listing(request, listing, queryset)
@@ -70,14 +82,25 @@ def alert_detail(request, pk: int):
         else:
             messages.success(request, _("预警状态已更新。"))
             return redirect("monitoring:alert-detail", pk=pk)
+    return _alert_page(request, alert, form=form)
+
+
+def _alert_page(request, alert, **bound):
+    """The alert's page; ``bound`` holds a posted form that failed, shown with its errors."""
     fields = [
         (_("规则"), f"{alert.rule_code} {alert.message}"),
         (_("级别"), alert.get_severity_display()),
         (_("状态"), alert.get_state_display()),
         (_("持续中"), _("是") if alert.active else _("否")),
         (_("设备"), f"{alert.device.code} ({alert.device.get_kind_display()})"),
+        (_("计量器具"), alert.device.instrument and f"{alert.device.instrument.type.name_zh} "
+                                                   f"{alert.device.instrument.public_code}"),
         (_("经营场所"), alert.site.name),
         (_("负责区划"), alert.division.name),
+        (_("承办人"), alert.assignee),
+        (_("办理期限"), alert.due_at and timezone.localtime(alert.due_at)),
+        (_("期限提醒"), alert.get_deadline_notice_display() or None),
+        (_("报检申请"), alert.verification_request_id and f"#{alert.verification_request_id}"),
         (_("触发次数"), alert.occurrences),
         (_("产生时间"), timezone.localtime(alert.opened_at)),
         (_("最近触发"), timezone.localtime(alert.last_seen_at)),
@@ -85,18 +108,70 @@ def alert_detail(request, pk: int):
         (_("解除时间"), alert.cleared_at and timezone.localtime(alert.cleared_at)),
         (_("提醒次数"), alert.reminders),
     ]
+    actions = [(_("场站视图"), reverse("monitoring:station", args=[alert.site_id]))]
+    if alert.device.instrument_id:
+        actions.append((_("计量器具"), reverse("registry:instrument-detail", args=[alert.device.instrument_id])))
+    if alert.verification_request_id:
+        actions.append((_("报检申请"), reverse("verification:request-detail", args=[alert.verification_request_id])))
+    if may(request.user, "transition", alert):
+        actions.append((_("转为检查任务"), reverse("supervision:alert-task", args=[alert.pk])))
+        if alert.state == AlertState.CONFIRMED:
+            actions.append((_("立案"), reverse("enforcement:case-open-alert", args=[alert.pk])))
+    form = bound.get("form")
+    following = alert.state not in TERMINAL_STATES and may(request.user, "assign", alert)
     return render(request, "monitoring/alert_detail.html", {
         "title": _("预警 #%(id)s") % {"id": alert.pk},
+        "alert_id": alert.pk,
         "fields": fields,
-        "actions": [(_("场站视图"), reverse("monitoring:station", args=[alert.site_id]))]
-        + ([(_("转为检查任务"), reverse("supervision:alert-task", args=[alert.pk]))]
-           if may(request.user, "transition", alert) else [])
-        + ([(_("立案"), reverse("enforcement:case-open-alert", args=[alert.pk]))]
-           if alert.state == AlertState.CONFIRMED and may(request.user, "transition", alert) else []),
+        "actions": actions,
         "evidence": evidence.rows(alert.rule_code, alert.evidence),
         "form": form if alert.allowed_transitions() and may(request.user, "transition", alert) else None,
         "timeline": selectors.alert_timeline(request.user, alert),
+        "assign_form": bound.get("assign_form") or AssignForm(people=followup.assignable(alert), initial={
+            "assignee": alert.assignee_id, "due_at": alert.due_at}) if following else None,
+        "note_form": bound.get("note_form") or NoteForm() if may(request.user, "transition", alert) else None,
+        "request_form": (bound.get("request_form") or VerificationRequestForm())
+        if following and alert.device.instrument_id and not alert.verification_request_id else None,
     })
+
+
+def _follow_up(request, pk: int, form_class, name: str, act, done: str, **form_kwargs):
+    """POST of one follow-up form of the alert page: run the use case, or show the page again with
+    the form's errors under its fields."""
+    alert = get_object_or_404(selectors.alerts(request.user).select_related("device__instrument__type"), pk=pk)
+    if request.method != "POST":
+        return redirect("monitoring:alert-detail", pk=pk)
+    form = form_class(request.POST, **{key: value(alert) for key, value in form_kwargs.items()})
+    if form.is_valid():
+        try:
+            act(alert, form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("monitoring:alert-detail", pk=pk)
+    return _alert_page(request, alert, **{name: form})
+
+
+@login_required
+def alert_assign(request, pk: int):
+    return _follow_up(request, pk, AssignForm, "assign_form", lambda alert, data: followup.assign_alert(
+        request.user, alert, assignee=data["assignee"], due_at=data["due_at"], note=data["note"]),
+        _("已指派承办人，并已通知。"), people=followup.assignable)
+
+
+@login_required
+def alert_note(request, pk: int):
+    return _follow_up(request, pk, NoteForm, "note_form",
+                      lambda alert, data: followup.note_alert(request.user, alert, data["note"]), _("备注已添加。"))
+
+
+@login_required
+def alert_verification_request(request, pk: int):
+    return _follow_up(request, pk, VerificationRequestForm, "request_form", lambda alert, data: (
+        followup.request_verification(request.user, alert, institution=data["institution"],
+                                      preferred_date=data["preferred_date"], note=data["note"])),
+        _("已转为报检申请，并已通知使用单位。"))
 
 
 @login_required

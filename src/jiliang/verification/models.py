@@ -315,6 +315,9 @@ OPEN_REQUEST_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.ACCEPTED)
     institution="institution",
     writers={
         "create": (Role.OWNER,),
+        # A regulator orders verification of an owner's instrument an alert concerns (责令送检),
+        # through the same use case; the owner's own pages and buttons stay the owner's.
+        "order": (Role.CITY_REGULATOR, Role.COUNTY_REGULATOR),
         "cancel": (Role.OWNER,),
         "accept": (Role.INSTITUTION_STAFF,),
         "reject": (Role.INSTITUTION_STAFF,),

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from jiliang import concurrency
 from jiliang.accounts import audit
 from jiliang.accounts.access import AccessDenied, may, require
-from jiliang.accounts.models import Division, Role, User
+from jiliang.accounts.models import REGULATOR_ROLES, Division, Role, User
 from jiliang.errors import Conflict, DomainError, InvalidInput
 from jiliang.ledger import services as ledger
 from jiliang.registry.models import Instrument, InstrumentStatus, InstrumentType, VerificationMode
@@ -527,7 +527,7 @@ def submit_request(actor, *, owner, institution: Institution, instruments, prefe
     request made from the ticked rows of a list shows every row's problem."""
     request = VerificationRequest(owner=owner, institution=institution, preferred_date=preferred_date,
                                   note=note, requested_by=actor)
-    require(actor, "create", request)
+    require(actor, "order" if getattr(actor, "role", None) in REGULATOR_ROLES else "create", request)
     instruments = list(instruments)
     errors: dict[str, list[str]] = {}
     if not instruments:

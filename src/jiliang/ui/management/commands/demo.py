@@ -16,8 +16,8 @@ from jiliang.ledger.keys import create_log_keys
 # Order matters: organizations and institutions exist before the users bound to them.
 # The log comes last: it publishes what the others appended.
 DEMO_LOADERS = ["jiliang.registry.demo", "jiliang.verification.demo", "jiliang.accounts.demo",
-                "jiliang.verification.demo_logins", "jiliang.monitoring.demo", "jiliang.supervision.demo",
-                "jiliang.enforcement.demo", "jiliang.dashboard.demo",
+                "jiliang.verification.demo_logins", "jiliang.monitoring.demo", "jiliang.credit.demo",
+                "jiliang.supervision.demo", "jiliang.enforcement.demo", "jiliang.dashboard.demo",
                 "jiliang.ledger.demo"]
 
 
