@@ -112,6 +112,25 @@ def database_url() -> str:
     return f"postgres://{database['USER']}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"
 
 
+def one_at_a_time(city, county, samples: int) -> None:
+    """Each page alone, in this process (wall and CPU time): what a request costs without a queue."""
+    from django.conf import settings
+    from django.test import Client
+
+    settings.ALLOWED_HOSTS = ["*"]
+    print(f"one request at a time, {samples} each, the city officer / a county officer:")
+    for name, url in CONCURRENT_PAGES:
+        for user in (city, county):
+            client = Client(SERVER_NAME="localhost")
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+            path, _, query = url.partition("?")
+            params = dict(part.split("=") for part in query.split("&")) if query else {}
+            client.get(path, params)  # warm up
+            runs = [timed(client, path, params)[0] for _ in range(samples)]
+            print(f"  {name:18} {user.role:17} {percentiles([r.wall for r in runs], [r.cpu for r in runs])}",
+                  flush=True)
+
+
 def measure_concurrent(args) -> None:
     import os
     import socket
@@ -128,6 +147,7 @@ def measure_concurrent(args) -> None:
         counts = refresh.run()
     print(f"dashboard.refresh job: {timer.wall:.1f} s wall, {timer.cpu:.1f} s CPU; stored {counts}", flush=True)
     city, county = bench_users()
+    one_at_a_time(city, county, samples=20)
     cookies = [session_cookie(city), session_cookie(county)]
     environment = {**os.environ, "DATABASE_URL": database_url(), "JILIANG_ALLOWED_HOSTS": "localhost"}
     server = subprocess.Popen(
