@@ -83,3 +83,12 @@ def test_the_inspector_fills_the_checklist_on_a_phone(task, signed_in_page, scre
     step(page, "submitted")
     task.refresh_from_db()
     assert task.status == TaskStatus.SUBMITTED and task.evidence.count() == 1
+
+
+def test_the_public_draw_page_verifies_on_a_phone(task, page, screenshot_dir):
+    page.set_viewport_size(PHONE)
+    page.goto(f"/supervision/public/draws/{task.plan_id}/")
+    expect(page.get_by_test_id("verdict")).to_contain_text("验证一致")
+    expect(page.get_by_test_id("drawn")).to_contain_text(task.organization.name)
+    page.screenshot(path=screenshot_dir / "public-draw-phone.png", full_page=True)
+    assert page.evaluate(PAGE_FITS), "the public draw page scrolls sideways"
