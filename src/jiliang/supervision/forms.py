@@ -114,3 +114,28 @@ class AlertTaskForm(forms.Form):
 
 class TaskFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(TaskStatus.choices))
+
+
+class ChecklistForm(forms.Form):
+    """A site kind's checklist as rows of (code, text, required); three blank rows add items, and a
+    row whose text is cleared is dropped."""
+
+    BLANK_ROWS = 3
+
+    def __init__(self, *args, items: list[dict], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = len(items) + self.BLANK_ROWS
+        for n in range(self.rows):
+            item = items[n] if n < len(items) else {}
+            self.fields[f"items.{n}.code"] = forms.CharField(
+                label=_("第%(n)s项 编号") % {"n": n + 1}, max_length=32, required=False, initial=item.get("code", ""))
+            self.fields[f"items.{n}.text"] = forms.CharField(
+                label=_("第%(n)s项 内容") % {"n": n + 1}, max_length=255, required=False, initial=item.get("text", ""))
+            self.fields[f"items.{n}.required"] = forms.BooleanField(
+                label=_("第%(n)s项 必填") % {"n": n + 1}, required=False, initial=item.get("required", False))
+
+    def items(self) -> list[dict]:
+        data = self.cleaned_data
+        return [{"code": data[f"items.{n}.code"].strip(), "text": data[f"items.{n}.text"].strip(),
+                 "required": data[f"items.{n}.required"]}
+                for n in range(self.rows) if data[f"items.{n}.text"].strip()]
