@@ -117,8 +117,9 @@ class TaskFilterForm(forms.Form):
 
 
 class ChecklistForm(forms.Form):
-    """A site kind's checklist as rows of (code, text, required); three blank rows add items, and a
-    row whose text is cleared is dropped."""
+    """A site kind's checklist as rows of (text, required); three blank rows add items, and a row
+    whose text is cleared is dropped. Each item keeps its code (the key of the answers) hidden; a
+    new item gets the next free ``itemN``."""
 
     BLANK_ROWS = 3
 
@@ -128,7 +129,7 @@ class ChecklistForm(forms.Form):
         for n in range(self.rows):
             item = items[n] if n < len(items) else {}
             self.fields[f"items.{n}.code"] = forms.CharField(
-                label=_("第%(n)s项 编号") % {"n": n + 1}, max_length=32, required=False, initial=item.get("code", ""))
+                max_length=32, required=False, initial=item.get("code", ""), widget=forms.HiddenInput)
             self.fields[f"items.{n}.text"] = forms.CharField(
                 label=_("第%(n)s项 内容") % {"n": n + 1}, max_length=255, required=False, initial=item.get("text", ""))
             self.fields[f"items.{n}.required"] = forms.BooleanField(
@@ -136,6 +137,14 @@ class ChecklistForm(forms.Form):
 
     def items(self) -> list[dict]:
         data = self.cleaned_data
-        return [{"code": data[f"items.{n}.code"].strip(), "text": data[f"items.{n}.text"].strip(),
-                 "required": data[f"items.{n}.required"]}
-                for n in range(self.rows) if data[f"items.{n}.text"].strip()]
+        kept = [n for n in range(self.rows) if data[f"items.{n}.text"].strip()]
+        taken = {data[f"items.{n}.code"].strip() for n in kept} - {""}
+        items = []
+        for n in kept:
+            code = data[f"items.{n}.code"].strip()
+            if not code:
+                code = next(f"item{k}" for k in range(1, self.rows + len(taken) + 2) if f"item{k}" not in taken)
+                taken.add(code)
+            items.append({"code": code, "text": data[f"items.{n}.text"].strip(),
+                          "required": data[f"items.{n}.required"]})
+        return items
