@@ -1,6 +1,7 @@
 """Issue 17's browser acceptance: the inspector's phone form at 390×844. A drawn inspector opens the
 task from "我的检查任务", submits without the required items and sees each named, uploads a photo
-(its SHA-256 is listed), fills the checklist and submits. The page never scrolls sideways."""
+(its SHA-256 is listed), fills the checklist and submits while offline: the record is kept and sent
+when the connection returns. The page never scrolls sideways."""
 
 import datetime as dt
 import itertools
@@ -73,8 +74,21 @@ def test_the_inspector_fills_the_checklist_on_a_phone(task, signed_in_page, scre
     page.get_by_label("检查日期").fill(dt.date.today().isoformat())
     page.get_by_label("未发现问题").check()
     step(page, "filled")
+    page.context.set_offline(True)  # no signal on site: the record waits in the phone
     page.get_by_test_id("submit").click()
+    expect(page.get_by_text("当前离线：检查记录已保存在本机")).to_be_visible()
+    step(page, "kept-offline")
+    page.context.set_offline(False)  # back online: it is sent by itself
     expect(page.get_by_role("heading", level=1)).to_contain_text("已检查")
     step(page, "submitted")
     task.refresh_from_db()
     assert task.status == TaskStatus.SUBMITTED and task.evidence.count() == 1
+
+
+def test_the_public_draw_page_verifies_on_a_phone(task, page, screenshot_dir):
+    page.set_viewport_size(PHONE)
+    page.goto(f"/supervision/public/draws/{task.plan_id}/")
+    expect(page.get_by_test_id("verdict")).to_contain_text("验证一致")
+    expect(page.get_by_test_id("drawn")).to_contain_text(task.organization.name)
+    page.screenshot(path=screenshot_dir / "public-draw-phone.png", full_page=True)
+    assert page.evaluate(PAGE_FITS), "the public draw page scrolls sideways"

@@ -57,7 +57,7 @@ def draw_inputs(draw):
     return Inputs("P", draw(st.integers(1, len(candidates))), candidates, weighting, inspectors, conflicts)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(draw_inputs(), st.binary(min_size=32, max_size=32))
 def test_same_inputs_same_draw(inputs, seed):
     first = run(seed, inputs)
@@ -67,7 +67,7 @@ def test_same_inputs_same_draw(inputs, seed):
     assert len({d["business"] for d in first["drawn"]}) == inputs.count  # without replacement
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(draw_inputs(), st.binary(min_size=32, max_size=32))
 def test_conflicted_inspectors_are_never_drawn_and_pairs_are_two_people(inputs, seed):
     for drawn in run(seed, inputs)["drawn"]:

@@ -101,3 +101,22 @@ def test_the_audit_log_reads_the_draw_in_chinese(browser_client, drawn_plan, cit
     page = browser_client(city_regulator).get("/accounts/audit/").content.decode()
     assert "双随机抽取（inspection_plan.draw）" in page and "抽取任务数：3" in page
     assert "公示抽取名单（inspection_plan.commit）" in page
+
+
+def test_the_city_edits_a_checklist_on_its_page(browser_client, city_regulator, bazhou_regulator):
+    client = browser_client(city_regulator)
+    assert "集贸市场" in client.get("/supervision/checklists/").content.decode()
+    page = client.get("/supervision/checklists/market/").content.decode()
+    assert "抽测电子计价秤示值准确" in page
+    assert 'value="registered"' in page and 'type="hidden" name="items.0.code"' in page  # codes stay hidden
+    saved = client.post("/supervision/checklists/market/", {
+        "items.0.code": "scale", "items.0.text": "计价秤检定有效", "items.0.required": "on",
+        "items.1.code": "", "items.1.text": "公平秤设置规范"})
+    assert saved.status_code == 302
+    from jiliang.supervision import selectors
+
+    assert selectors.checklist_for("market") == [{"code": "scale", "text": "计价秤检定有效", "required": True},
+                                                 {"code": "item1", "text": "公平秤设置规范", "required": False}]
+    refused = browser_client(bazhou_regulator).post("/supervision/checklists/market/",
+                                                    {"items.0.code": "x", "items.0.text": "改"})
+    assert refused.status_code == 403

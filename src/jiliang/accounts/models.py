@@ -150,6 +150,8 @@ class TokenScope(models.TextChoices):
     MONITORING_INGEST = "monitoring:ingest", _("在线监测：上传数据文件")
     CREDIT_READ = "credit:read", _("信用分级：查看")
     CREDIT_WRITE = "credit:write", _("信用分级：异议与分值")
+    SUPERVISION_READ = "supervision:read", _("双随机监管：查看")
+    SUPERVISION_WRITE = "supervision:write", _("双随机监管：抽查计划、抽取与检查记录")
 
 
 def default_token_expiry():

@@ -114,3 +114,37 @@ class AlertTaskForm(forms.Form):
 
 class TaskFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(TaskStatus.choices))
+
+
+class ChecklistForm(forms.Form):
+    """A site kind's checklist as rows of (text, required); three blank rows add items, and a row
+    whose text is cleared is dropped. Each item keeps its code (the key of the answers) hidden; a
+    new item gets the next free ``itemN``."""
+
+    BLANK_ROWS = 3
+
+    def __init__(self, *args, items: list[dict], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = len(items) + self.BLANK_ROWS
+        for n in range(self.rows):
+            item = items[n] if n < len(items) else {}
+            self.fields[f"items.{n}.code"] = forms.CharField(
+                max_length=32, required=False, initial=item.get("code", ""), widget=forms.HiddenInput)
+            self.fields[f"items.{n}.text"] = forms.CharField(
+                label=_("第%(n)s项 内容") % {"n": n + 1}, max_length=255, required=False, initial=item.get("text", ""))
+            self.fields[f"items.{n}.required"] = forms.BooleanField(
+                label=_("第%(n)s项 必填") % {"n": n + 1}, required=False, initial=item.get("required", False))
+
+    def items(self) -> list[dict]:
+        data = self.cleaned_data
+        kept = [n for n in range(self.rows) if data[f"items.{n}.text"].strip()]
+        taken = {data[f"items.{n}.code"].strip() for n in kept} - {""}
+        items = []
+        for n in kept:
+            code = data[f"items.{n}.code"].strip()
+            if not code:
+                code = next(f"item{k}" for k in range(1, self.rows + len(taken) + 2) if f"item{k}" not in taken)
+                taken.add(code)
+            items.append({"code": code, "text": data[f"items.{n}.text"].strip(),
+                          "required": data[f"items.{n}.required"]})
+        return items

@@ -18,8 +18,16 @@ from jiliang.monitoring import selectors as monitoring_selectors
 from jiliang.registry.models import Instrument, SiteKind
 from jiliang.registry.views import apply_domain_error
 from jiliang.supervision import selectors, services
-from jiliang.supervision.forms import ANSWERS, AlertTaskForm, EvidenceForm, PlanForm, TaskFilterForm, TaskForm
-from jiliang.supervision.models import InspectionPlan, PlanStatus, TaskStatus
+from jiliang.supervision.forms import (
+    ANSWERS,
+    AlertTaskForm,
+    ChecklistForm,
+    EvidenceForm,
+    PlanForm,
+    TaskFilterForm,
+    TaskForm,
+)
+from jiliang.supervision.models import Checklist, InspectionPlan, PlanStatus, TaskStatus
 from jiliang.ui.listing import ListColumn, Listing, render_listing
 
 
@@ -249,6 +257,34 @@ def alert_task(request, alert_id: int):
     return render(request, "ui/form.html", {
         "form": form, "title": _("预警转检查：%(site)s") % {"site": alert.site.name},
         "cancel_url": reverse("monitoring:alert-detail", args=[alert.pk])})
+
+
+@login_required
+def checklist_list(request):
+    rows = [(reverse("supervision:checklist-edit", args=[kind]),
+             [label, len(selectors.checklist_for(kind)),
+              _("已修改") if Checklist.objects.filter(site_kind=kind).exists() else _("默认")])
+            for kind, label in SiteKind.choices]
+    return render(request, "supervision/checklists.html", {
+        "headers": [_("场所类型"), _("检查项数"), _("来源")], "rows": rows})
+
+
+@login_required
+def checklist_edit(request, site_kind: str):
+    if site_kind not in SiteKind.values:
+        raise Http404
+    form = ChecklistForm(request.POST or None, items=selectors.checklist_for(site_kind))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_checklist(request.user, site_kind=site_kind, items=form.items())
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("检查表已保存，此后新建的检查任务使用新检查表。"))
+            return redirect("supervision:checklist-list")
+    return render(request, "ui/form.html", {
+        "form": form, "title": _("检查表：%(kind)s") % {"kind": SiteKind(site_kind).label},
+        "cancel_url": reverse("supervision:checklist-list")})
 
 
 # --- Public pages ------------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ MENU = [
         MenuItem(_("抽查计划"), "supervision:plan-list", OVERSIGHT, "shield-check"),
         MenuItem(_("我的检查任务"), "supervision:my-tasks", frozenset(REGULATOR_ROLES), "circle-check"),
         MenuItem(_("检查任务"), "supervision:task-list", OVERSIGHT | {Role.OWNER}, "clipboard-list"),
+        MenuItem(_("检查表"), "supervision:checklist-list", OVERSIGHT, "books"),
     )),
     MenuGroup(_("执法监管"), (
         MenuItem(_("投诉举报"), "enforcement:complaint-list", OVERSIGHT, "info-circle"),
