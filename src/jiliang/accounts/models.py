@@ -150,6 +150,8 @@ class TokenScope(models.TextChoices):
     MONITORING_INGEST = "monitoring:ingest", _("在线监测：上传数据文件")
     CREDIT_READ = "credit:read", _("信用分级：查看")
     CREDIT_WRITE = "credit:write", _("信用分级：异议与分值")
+    ENFORCEMENT_READ = "enforcement:read", _("投诉举报与案件：查看")
+    ENFORCEMENT_WRITE = "enforcement:write", _("投诉举报与案件：处理、立案与决定")
 
 
 def default_token_expiry():
