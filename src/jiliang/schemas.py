@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from ninja import Field
+from ninja import Field, Schema
 from pydantic import AfterValidator, BeforeValidator
 
 # Database ids are 64-bit; a larger number in a path or a filter is a client error, not a crash.
@@ -44,3 +44,11 @@ def _is_number(text: str) -> bool:
 
 # A date-time the database can compare with, written out (ISO 8601), refused at the edge otherwise.
 Moment = Annotated[datetime, BeforeValidator(_written_out), AfterValidator(_within_calendar)]
+
+
+class ErrorOut(Schema):
+    """The error body (api_contract.ERROR_SCHEMA), for a route that declares a status of its own (429)."""
+
+    code: str
+    message: str
+    fields: dict[str, list[str]]

@@ -30,7 +30,7 @@ def test_each_language_is_named_in_itself_in_chinese_and_in_english(client):
     assert _options(english) == ["简体中文", "English"]
 
 
-GROUPS = ["工作台", "器具与单位", "检定与证书", "远程监测", "双随机监管", "信用监管", "统计分析", "系统管理"]
+GROUPS = ["工作台", "器具与单位", "检定与证书", "远程监测", "双随机监管", "执法监管", "信用监管", "统计分析", "系统管理"]
 
 
 @pytest.mark.parametrize("role", list(Role))

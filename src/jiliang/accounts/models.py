@@ -152,6 +152,8 @@ class TokenScope(models.TextChoices):
     CREDIT_WRITE = "credit:write", _("信用分级：异议与分值")
     SUPERVISION_READ = "supervision:read", _("双随机监管：查看")
     SUPERVISION_WRITE = "supervision:write", _("双随机监管：抽查计划、抽取与检查记录")
+    ENFORCEMENT_READ = "enforcement:read", _("投诉举报与案件：查看")
+    ENFORCEMENT_WRITE = "enforcement:write", _("投诉举报与案件：处理、立案与决定")
 
 
 def default_token_expiry():

@@ -18,7 +18,7 @@ from jiliang.pagination import page_of
 from jiliang.registry.models import Instrument, Organization, Site
 from jiliang.accounts.access import scope
 from jiliang.accounts.models import Division
-from jiliang.schemas import RecordId
+from jiliang.schemas import ErrorOut, RecordId
 from jiliang.verification.public_views import client_of
 
 public_router = Router(tags=["public"], auth=None)
@@ -102,7 +102,7 @@ def captcha(request):
     return {"question": question, "token": token}
 
 
-@public_router.post("/public/complaints", response={201: SubmittedOut}, summary="File a complaint or report (no sign-in)")
+@public_router.post("/public/complaints", response={201: SubmittedOut, 429: ErrorOut}, summary="File a complaint or report (no sign-in)")
 def file_complaint(request, payload: Form[ComplaintIn], photos: File[list[UploadedFile]] = None):
     uploaded = [(photo.name or "", photo.read(services.uploads.PHOTO_MAX_BYTES + 1)) for photo in (photos or [])]
     complaint, code = submit(client_of(request), payload.dict(), uploaded)
@@ -133,7 +133,7 @@ class TrackQuery(Schema):
     code: str = Field(max_length=32, description="the tracking code given when the complaint was filed")
 
 
-@public_router.get("/public/complaints/track", response=TrackedOut, summary="A complaint's state by its tracking code")
+@public_router.get("/public/complaints/track", response={200: TrackedOut, 429: ErrorOut}, summary="A complaint's state by its tracking code")
 def track_complaint(request, query: Query[TrackQuery]):
     complaint = track(client_of(request), query.code)
     if complaint is None:

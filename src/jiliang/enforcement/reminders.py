@@ -48,7 +48,7 @@ def _notice(person, complaint: Complaint, due: datetime.date, escalate: bool) ->
 @transaction.atomic
 def run(on: datetime.date | None = None) -> dict[str, int]:
     on = on or timezone.localdate()
-    open_complaints = list(Complaint.objects.select_for_update().filter(state__in=OPEN_COMPLAINT_STATES)
+    open_complaints = list(Complaint.objects.select_for_update(of=("self",)).filter(state__in=OPEN_COMPLAINT_STATES)
                            .filter(Q(reminded_on__isnull=True) | Q(reminded_on__lt=on) | Q(escalated_on__isnull=True))
                            .select_related("handler"))
     people = list(User.objects.filter(is_active=True, role__in=REGULATOR_ROLES).select_related("division"))
