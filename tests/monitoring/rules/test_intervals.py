@@ -63,6 +63,19 @@ def test_fd12_a_station_closed_for_national_day_is_not_a_communication_loss(rule
     assert [f.severity for f in fuel.dispenser_communication_loss(ordinary, t)] == [Severity.CRITICAL]
 
 
+def test_fd12_a_station_open_over_the_holiday_counts_the_holiday(rulebook):
+    """Most stations sell through National Day: when another nozzle of the station was heard since,
+    the silent one's holiday days count (the families run missed two collector outages so)."""
+    t = rulebook.for_rule("FD-12")
+    daily = replace(NOZZLE, report_interval=timedelta(days=1))
+    profiles = {"N1": daily, "N2": replace(daily, device_id="N2")}
+    last_seen = {"N1": local(2025, 9, 30, 21, 0), "N2": local(2025, 10, 3, 12, 0)}
+    open_station = Window(now=local(2025, 10, 4, 7, 0), profiles=profiles, last_seen=last_seen)
+    assert [f.device_id for f in fuel.dispenser_communication_loss(open_station, t)] == ["N1"]
+    closed_station = replace(open_station, last_seen={"N1": last_seen["N1"], "N2": local(2025, 9, 30, 20, 0)})
+    assert fuel.dispenser_communication_loss(closed_station, t) == []
+
+
 def test_fd12_judges_a_dispenser_by_its_learned_interval_when_none_is_configured(rulebook):
     t = rulebook.for_rule("FD-12")
     learned = {"N1": replace(NOZZLE, learned_interval=timedelta(hours=2))}

@@ -127,11 +127,13 @@ def silence(last_seen: datetime, now: datetime) -> timedelta:
     return max(now - last_seen, timedelta(0))
 
 
-def open_time_between(start: datetime, end: datetime, opening_hours: tuple[int, int] | None) -> timedelta:
+def open_time_between(start: datetime, end: datetime, opening_hours: tuple[int, int] | None, *,
+                      holidays_off: bool = True) -> timedelta:
     """Part of [start, end] that falls inside the daily opening hours (local time); None = always open.
 
-    A business with opening hours may close on a statutory holiday: those days are not open time
-    (a day whose hours run past midnight is judged by the day it opens).
+    A business with opening hours may close on a statutory holiday: unless `holidays_off` is False
+    (it is known to be open), those days are not open time (a day whose hours run past midnight is
+    judged by the day it opens).
     """
     if opening_hours is None or end <= start:
         return silence(start, end)
@@ -141,7 +143,7 @@ def open_time_between(start: datetime, end: datetime, opening_hours: tuple[int, 
     while (day_start := datetime(day.year, day.month, day.day, tzinfo=CHINA_STANDARD_TIME)) <= end:
         opens = day_start + timedelta(hours=open_hour)
         closes = day_start + timedelta(hours=close_hour if close_hour > open_hour else close_hour + 24)
-        if not is_statutory_holiday(day):
+        if not (holidays_off and is_statutory_holiday(day)):
             total += max(min(end, closes) - max(start, opens), timedelta(0))
         day += timedelta(days=1)
     return total

@@ -27,7 +27,7 @@ from jiliang.monitoring.rules.common import (
     within,
     work_order_between,
 )
-from jiliang.monitoring.rules.intervals import counted_silence, expected_interval
+from jiliang.monitoring.rules.intervals import counted_silence, expected_interval, site_heard_since
 from jiliang.monitoring.rules.thresholds import (
     AmountThresholds,
     EventThresholds,
@@ -422,7 +422,8 @@ def silence_limits(t: Fd12Thresholds, interval: timedelta | None) -> tuple[timed
     return warning, max(t.critical_silence, warning + interval)
 
 
-def communication_loss_severity(last_seen: datetime, now: datetime, t: Fd12Thresholds, profile: DeviceProfile) -> Severity | None:
+def communication_loss_severity(last_seen: datetime, now: datetime, t: Fd12Thresholds, profile: DeviceProfile,
+                                site_heard: bool = False) -> Severity | None:
     """FD-12 on time alone: silence beyond the critical limit, or beyond the warning limit, both
     judged against the device's expected interval (configured or learned).
 
@@ -432,7 +433,7 @@ def communication_loss_severity(last_seen: datetime, now: datetime, t: Fd12Thres
     """
     interval = expected_interval(profile)
     warning, critical = silence_limits(t, interval)
-    quiet = counted_silence(last_seen, now, profile, interval).total_seconds()
+    quiet = counted_silence(last_seen, now, profile, interval, site_heard=site_heard).total_seconds()
     if exceeds(quiet, critical.total_seconds()):
         return Severity.CRITICAL
     if warning is not None and exceeds(quiet, warning.total_seconds()):
@@ -448,14 +449,15 @@ def dispenser_communication_loss(window: Window, t: Fd12Thresholds) -> list[Find
         if nozzle not in latest:
             continue
         profile = window.profiles[nozzle]
-        severity = communication_loss_severity(latest[nozzle], window.now, t, profile)
+        site_heard = site_heard_since(latest, window.profiles, nozzle)
+        severity = communication_loss_severity(latest[nozzle], window.now, t, profile, site_heard)
         if severity is not None:
             interval = expected_interval(profile)
             warning, critical = silence_limits(t, interval)
             findings.append(finding(
                 "FD-12", severity, nozzle, window.now,
                 last_seen=latest[nozzle], silence_s=silence(latest[nozzle], window.now),
-                counted_silence_s=counted_silence(latest[nozzle], window.now, profile, interval),
+                counted_silence_s=counted_silence(latest[nozzle], window.now, profile, interval, site_heard=site_heard),
                 opening_hours=profile.opening_hours, report_interval_s=interval,
                 configured_interval_s=profile.report_interval, learned_interval_s=profile.learned_interval,
                 warning_silence_s=warning, critical_silence_s=critical,

@@ -13,9 +13,10 @@ import statistics
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from itertools import pairwise
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from jiliang.monitoring.rules.common import local_date, open_time_between
+from jiliang.monitoring.rules.holidays import is_statutory_holiday
 from jiliang.monitoring.rules.types import DeviceProfile
 
 DAY = timedelta(days=1)
@@ -40,13 +41,24 @@ def counted_hours(profile: DeviceProfile, interval: timedelta | None) -> tuple[i
     return profile.opening_hours if interval is not None and interval < DAY else ALL_DAY
 
 
-def counted_silence(last_seen: datetime, now: datetime, profile: DeviceProfile, interval: timedelta | None) -> timedelta:
+def counted_silence(last_seen: datetime, now: datetime, profile: DeviceProfile, interval: timedelta | None, *,
+                    site_heard: bool = False) -> timedelta:
     """The part of the silence since `last_seen` in which the device is expected to report.
 
-    A business with opening hours may close over a statutory holiday (open_time_between leaves
-    those days out), so a station shut for Spring Festival is not a communication loss.
+    A business with opening hours may close over a statutory holiday, so a station shut for Spring
+    Festival is not a communication loss; but when another device of its site was heard since
+    (`site_heard`), the site is open and the holiday counts like any day.
     """
-    return open_time_between(last_seen, now, counted_hours(profile, interval))
+    return open_time_between(last_seen, now, counted_hours(profile, interval), holidays_off=not site_heard)
+
+
+def site_heard_since(latest: Mapping[str, datetime], profiles: Mapping[str, DeviceProfile], device_id: str) -> bool:
+    """Whether the device's site is open on the holiday: another device of it was last heard on a
+    statutory holiday after the device's own last message."""
+    site, since = profiles[device_id].site_id, latest[device_id]
+    return any(other != device_id and moment > since and profiles[other].site_id == site
+               and is_statutory_holiday(local_date(moment))
+               for other, moment in latest.items() if other in profiles)
 
 
 def daily_longest_gaps(times: Iterable[datetime], profile: DeviceProfile) -> dict[date, timedelta]:

@@ -26,7 +26,7 @@ from jiliang.monitoring.rules.common import (
     overdue_severity,
 )
 from jiliang.monitoring.rules.holidays import is_statutory_holiday
-from jiliang.monitoring.rules.intervals import counted_silence, expected_interval
+from jiliang.monitoring.rules.intervals import counted_silence, expected_interval, site_heard_since
 from jiliang.monitoring.rules.registers import (
     RegisterStep,
     bucket_start,
@@ -374,8 +374,8 @@ def current_mismatch(window: Window, t: Mt08Thresholds) -> list[Finding]:
     return findings
 
 
-def missed_reports(last_seen: datetime, now: datetime, profile: DeviceProfile, interval: timedelta) -> int:
-    return int(counted_silence(last_seen, now, profile, interval) / interval)
+def missed_reports(quiet: timedelta, interval: timedelta) -> int:
+    return int(quiet / interval)
 
 
 def meter_communication_loss(window: Window, t: Mt09Thresholds) -> list[Finding]:
@@ -394,8 +394,9 @@ def meter_communication_loss(window: Window, t: Mt09Thresholds) -> list[Finding]
         if interval is None or device_id not in latest:
             continue
         allowed = t.missed_daily_reports if interval >= DAY else t.missed_interval_reads
-        missed = missed_reports(latest[device_id], window.now, profile, interval)
-        quiet = counted_silence(latest[device_id], window.now, profile, interval)
+        quiet = counted_silence(latest[device_id], window.now, profile, interval,
+                                site_heard=site_heard_since(latest, window.profiles, device_id))
+        missed = missed_reports(quiet, interval)
         if missed >= allowed and quiet >= t.minimum_silence:
             findings.append(finding(
                 "MT-09", Severity.WARNING, device_id, window.now,
