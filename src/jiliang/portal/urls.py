@@ -1,0 +1,14 @@
+"""The public portal (/portal/, no sign-in) and the global search results page (/search/)."""
+
+from django.urls import path
+
+from jiliang.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("portal/", views.home, name="home"),
+    path("portal/institutions/", views.institutions, name="institutions"),
+    path("portal/transparency/", views.transparency, name="transparency"),
+    path("search/", views.search_page, name="search"),
+]
