@@ -48,6 +48,8 @@ def test_every_portal_page(world, public_page, screenshot_dir, axe_violations, w
     page.goto("/portal/institutions/")
     expect(page.get_by_test_id("institution")).to_contain_text(world.institution.name)
     check(page, screenshot_dir, axe_violations, f"portal-{width}-institutions")
+    page.goto("/portal/standards/")
+    check(page, screenshot_dir, axe_violations, f"portal-{width}-standards")
     page.goto("/portal/transparency/")
     page.get_by_label("证书编号").fill(certificate.number)
     page.get_by_role("button", name="查找").click()

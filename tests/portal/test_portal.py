@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from jiliang.ledger import selectors as ledger
 from jiliang.ledger import sequencer
+from jiliang.portal import selectors
 from jiliang.portal.sections import SECTIONS
 from jiliang.verification.services import LEDGER_KIND
 from tests.english_scan import offences
@@ -80,3 +81,15 @@ def test_the_transparency_page_before_and_after_a_checkpoint(client, world):
     assert offences(page)[0] == []
     unknown = client.get("/portal/transparency/", {"number": "NOSUCH2026-A000001"}).content.decode()
     assert 'data-testid="log-no-entry"' in unknown
+
+
+def test_public_standards_with_their_coverage(client, world):
+    page = client.get("/portal/standards/").content.decode()
+    assert 'data-testid="no-standards"' in page
+    type(world.standard).objects.filter(pk=world.standard.pk).update(is_public=True)
+    type(world.root).objects.filter(pk=world.root.pk).update(is_public=True)  # a national root is not listed
+    page = client.get("/portal/standards/").content.decode()
+    assert world.standard.name in page and world.root.name not in page
+    covered = [row for row in selectors.standards_coverage(list(selectors.public_standards())) if row.covered]
+    assert covered and all(f"<td>{row.covered} / {row.total}</td>" in page for row in covered)
+    assert offences(page)[0] == []

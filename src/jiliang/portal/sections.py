@@ -19,6 +19,8 @@ SECTIONS = (
                   "certificate-check:check", "shield-check"),
     PortalSection(_("检定机构名录"), _("经授权的计量检定机构及其授权项目、区域和有效期。"),
                   "portal:institutions", "building-bank"),
+    PortalSection(_("社会公用计量标准"), _("本市建立的社会公用计量标准，以及它们覆盖的计量器具种类。"),
+                  "portal:standards", "ruler-measure"),
     PortalSection(_("透明日志"), _("每一份检定证书都写入只增不改、由独立见证方联署的透明日志，任何人都可以自行核验。"),
                   "portal:transparency", "history"),
     PortalSection(_("双随机抽查结果"), _("随机抽查的检查结果公示。"), "supervision:public-results", "clipboard-list"),

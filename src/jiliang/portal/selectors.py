@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from jiliang.ledger import selectors as ledger
 from jiliang.ledger.models import Cosignature, SignedCheckpoint
-from jiliang.verification.models import AuthorisationScope, Certificate, Institution
+from jiliang.portal import coverage
+from jiliang.registry.models import InstrumentType
+from jiliang.verification.models import AuthorisationScope, Certificate, Institution, MeasurementStandard
 from jiliang.verification.services import LEDGER_KIND
 
 
@@ -61,3 +63,15 @@ def log_index_of_certificate(number: str) -> int | None:
     ids = Certificate.objects.filter(number=number.strip()).values_list("pk", flat=True)
     indices = [index for pk in ids if (index := ledger.latest_index_of(LEDGER_KIND, str(pk))) is not None]
     return max(indices, default=None)
+
+
+def public_standards() -> QuerySet[MeasurementStandard]:
+    """The public measurement standards in service (a national root is the chain's end, not a city service)."""
+    return (MeasurementStandard.objects.filter(is_public=True, in_service=True, is_national_root=False)
+            .select_related("institution").prefetch_related("instrument_types").order_by("institution__name", "name"))
+
+
+def standards_coverage(standards) -> list[coverage.Coverage]:
+    covered = {t.code for standard in standards for t in standard.instrument_types.all()}
+    types = InstrumentType.objects.order_by("code").values_list("code", "category")
+    return coverage.coverage(types, covered)

@@ -9,6 +9,7 @@ app_name = "portal"
 urlpatterns = [
     path("portal/", views.home, name="home"),
     path("portal/institutions/", views.institutions, name="institutions"),
+    path("portal/standards/", views.standards, name="standards"),
     path("portal/transparency/", views.transparency, name="transparency"),
     path("search/", views.search_page, name="search"),
 ]

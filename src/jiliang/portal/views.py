@@ -32,6 +32,12 @@ def institutions(request):
                   {"institutions": selectors.authorised_institutions(), **_site_facts()})
 
 
+def standards(request):
+    rows = list(selectors.public_standards())
+    return render(request, "portal/standards.html",
+                  {"standards": rows, "coverage": selectors.standards_coverage(rows), **_site_facts()})
+
+
 def transparency(request):
     """The transparency log in plain words: the latest checkpoint, its witnesses, how anyone verifies,
     and the log index of a certificate's entry found by its number (?number=)."""
