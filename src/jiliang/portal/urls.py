@@ -11,5 +11,7 @@ urlpatterns = [
     path("portal/institutions/", views.institutions, name="institutions"),
     path("portal/standards/", views.standards, name="standards"),
     path("portal/transparency/", views.transparency, name="transparency"),
+    path("plan/", views.plan_board, name="plan"),
+    path("plan/<str:key>/", views.plan_task, name="plan-task"),
     path("search/", views.search_page, name="search"),
 ]

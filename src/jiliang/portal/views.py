@@ -1,9 +1,19 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from jiliang.portal import search, selectors
+from jiliang.accounts.access import may, rule_for
+from jiliang.enforcement.views import _attach as attach_error
+from jiliang.errors import DomainError
+from jiliang.portal import search, selectors, services, tracker
+from jiliang.portal.forms import TaskReportForm
+from jiliang.portal.models import TaskReport, TaskStatus
+from jiliang.portal.plan import plan
 from jiliang.portal.sections import SECTIONS
 from jiliang.registry import public_code
 
@@ -55,4 +65,42 @@ def search_page(request):
     groups = [(label, [hit for hit in hits if hit.kind == kind]) for kind, label in search.KIND_LABELS.items()]
     return render(request, "portal/search.html", {
         "q": text, "groups": [(label, rows) for label, rows in groups if rows], "searched": bool(text),
+    })
+
+
+def _tracker_reader(user) -> None:
+    """The board is for the regulators and the auditor (TaskReport's read_all roles)."""
+    if not (user.is_superuser or user.role in rule_for(TaskReport).read_all):
+        raise PermissionDenied
+
+
+@login_required
+def plan_board(request):
+    _tracker_reader(request.user)
+    board = tracker.tracker(request.user)
+    states = [*TaskStatus.choices, ("unreported", _("未填报"))]
+    return render(request, "portal/plan_board.html", {
+        "plan": plan(), "board": board, "summary": [(code, label, board.count(code)) for code, label in states],
+    })
+
+
+@login_required
+def plan_task(request, key: str):
+    _tracker_reader(request.user)
+    task = plan().task(key)
+    if task is None:
+        raise Http404
+    may_report = may(request.user, "report", TaskReport(task=key))
+    form = TaskReportForm(request.POST or None) if may_report else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            services.report_progress(request.user, task=key, **form.cleaned_data)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            messages.success(request, _("进展已录入。"))
+            return redirect("portal:plan-task", key=key)
+    row = next(row for row in tracker.tracker(request.user).rows if row.task.key == key)
+    return render(request, "portal/plan_task.html", {
+        "row": row, "history": tracker.history(request.user, key), "form": form,
     })
