@@ -1,7 +1,10 @@
 """The plan tracker: the plan's data file (22 items with departments and sources), the indicators computed
 live from the platform's rows, department reports (validated, audited, city regulator only) and the board."""
 
+import io
+
 import pytest
+from pypdf import PdfReader
 
 from jiliang.accounts.models import AuditEvent, Role
 from jiliang.accounts.access import AccessDenied
@@ -80,3 +83,15 @@ def test_the_pages(browser_client, city_regulator, make_user, make_organization)
     assert browser_client(owner).get("/plan/").status_code == 403
     auditor = make_user(Role.AUDITOR, division="511900")
     assert 'data-testid="report-form"' not in browser_client(auditor).get("/plan/T15/").content.decode()
+
+
+@pytest.mark.parametrize("stage, title", [("midterm", "中期评估报告"), ("final", "总结评估报告")])
+def test_the_evaluation_report_is_a_chinese_pdf(browser_client, city_regulator, stage, title):
+    services.report_progress(city_regulator, task="T15", status=TaskStatus.COMPLETED, department="市市场监管局",
+                             progress="平台已上线运行", evidence="验收报告")
+    response = browser_client(city_regulator).get(f"/plan/report/{stage}.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    compact = "".join(text.split())
+    assert title in compact and "创新智慧计量监管模式" in compact and "平台已上线运行" in compact
+    assert "已完成1项" in compact

@@ -12,6 +12,7 @@ urlpatterns = [
     path("portal/standards/", views.standards, name="standards"),
     path("portal/transparency/", views.transparency, name="transparency"),
     path("plan/", views.plan_board, name="plan"),
+    path("plan/report/<slug:stage>.pdf", views.plan_report, name="plan-report"),
     path("plan/<str:key>/", views.plan_task, name="plan-task"),
     path("search/", views.search_page, name="search"),
 ]

@@ -2,15 +2,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiliang.accounts.access import may, rule_for
 from jiliang.enforcement.views import _attach as attach_error
 from jiliang.errors import DomainError
-from jiliang.portal import search, selectors, services, tracker
+from jiliang.portal import report, search, selectors, services, tracker
 from jiliang.portal.forms import TaskReportForm
 from jiliang.portal.models import TaskReport, TaskStatus
 from jiliang.portal.plan import plan
@@ -104,3 +105,15 @@ def plan_task(request, key: str):
     return render(request, "portal/plan_task.html", {
         "row": row, "history": tracker.history(request.user, key), "form": form,
     })
+
+
+@login_required
+def plan_report(request, stage: str):
+    _tracker_reader(request.user)
+    if stage not in report.STAGES:
+        raise Http404
+    pdf = report.render(tracker.tracker(request.user), stage)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"plan-{stage}-{timezone.localdate().isoformat()}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
