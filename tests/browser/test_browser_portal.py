@@ -7,6 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from jiliang.ledger import sequencer
+from jiliang.portal import services
+from jiliang.portal.models import TaskStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,3 +73,16 @@ def test_the_header_search(world, signed_in_page, screenshot_dir, axe_violations
         page.get_by_role("button", name="搜索").click()
     expect(page.get_by_test_id("search-hit").first).to_contain_text(world.instrument.serial_no)
     check(page, screenshot_dir, axe_violations, f"city-{width}-search")
+
+
+@pytest.mark.parametrize("width", VIEWPORTS)
+def test_the_plan_board(world, signed_in_page, screenshot_dir, axe_violations, width):
+    services.report_progress(world.city, task="T15", status=TaskStatus.BEHIND, department="市市场监管局",
+                             progress="平台建设推进中", evidence="工作简报")
+    page = signed_in_page(world.city, viewport=VIEWPORTS[width])
+    page.goto("/plan/")
+    expect(page.get_by_test_id("task-T15")).to_contain_text("滞后")
+    check(page, screenshot_dir, axe_violations, f"city-{width}-plan")
+    page.get_by_test_id("task-T15").get_by_role("link").click()
+    expect(page.get_by_test_id("report")).to_contain_text("工作简报")
+    check(page, screenshot_dir, axe_violations, f"city-{width}-plan-task")
