@@ -131,7 +131,8 @@ def one_at_a_time(city, county, samples: int) -> None:
                   flush=True)
 
 
-def measure_concurrent(args) -> None:
+def measure_concurrent(args, pages=None) -> None:
+    """``pages``: (name, path) pairs to request, the dashboard's by default (bench/portal.py passes its own)."""
     import os
     import socket
     import subprocess
@@ -149,6 +150,7 @@ def measure_concurrent(args) -> None:
     city, county = bench_users()
     one_at_a_time(city, county, samples=20)
     cookies = [session_cookie(city), session_cookie(county)]
+    pages = list(pages or CONCURRENT_PAGES)
     environment = {**os.environ, "DATABASE_URL": database_url(), "JILIANG_ALLOWED_HOSTS": "localhost"}
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "jiliang.wsgi", "-b", f"127.0.0.1:{args.port}",
@@ -163,13 +165,13 @@ def measure_concurrent(args) -> None:
                 clock.sleep(0.5)
         if server.poll() is not None:
             raise SystemExit(f"gunicorn did not start on port {args.port}")
-        run(base, cookies, list(CONCURRENT_PAGES), 10, 5)  # warm every worker's caches
-        results = run(base, cookies, list(CONCURRENT_PAGES), args.users, args.seconds)
+        run(base, cookies, pages, 10, 5)  # warm every worker's caches
+        results = run(base, cookies, pages, args.users, args.seconds)
     finally:
         server.terminate()
         server.wait()
     print(f"{args.users} users, 1–3 s between requests, {args.seconds:.0f} s, gunicorn {args.workers}×4 threads:")
-    for name, _path in CONCURRENT_PAGES:
+    for name, _path in pages:
         runs = results.get(name, [])
         times = [seconds for _status, seconds in runs]
         errors = sum(1 for status, _ in runs if status != 200)

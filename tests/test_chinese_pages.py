@@ -30,7 +30,8 @@ def test_the_demo_pages_of_every_role_and_the_public_pages_are_in_chinese():
     verified = Instrument.objects.filter(pk__in=VerificationState.objects.values("instrument_id")[:2])
     for code in verified.values_list("public_code", flat=True):
         found |= {f"public {url}": words for url, words in crawl(Client(), start=f"/i/{code}", limit=5).items()}
-    for start in ("/complaints/", "/complaints/penalties", "/complaints/track"):  # the public complaint channel
+    for start in ("/complaints/", "/complaints/penalties", "/complaints/track",  # the public complaint channel
+                  "/portal/", "/portal/institutions/", "/portal/standards/", "/portal/transparency/"):  # the portal
         found |= {f"public {url}": words for url, words in crawl(Client(), start=start, limit=3).items()}
     cache.clear()  # no wrong answers counted by earlier tests: the check pages must answer 200
     for status in CertificateStatus.values:  # the public check of a certificate in each state

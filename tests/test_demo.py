@@ -25,6 +25,7 @@ from jiliang.registry.models import InstrumentType
 from jiliang.verification.models import Certificate, MpeRule, TestPoint, VerificationState
 from jiliang.verification import public_check
 from jiliang.verification.public_views import check_url
+from jiliang.portal.models import TaskReport, TaskStatus
 from jiliang.verification.services import LEDGER_KIND
 
 
@@ -37,6 +38,8 @@ def test_the_demo_loads_prints_its_logins_and_publishes_its_log():
     # Two city officers print, so a trust anchor one proposes the other can approve.
     assert {"city", "city2"} <= set(User.objects.filter(role=Role.CITY_REGULATOR).values_list("username", flat=True))
     assert "city2" in printed
+    # The plan tracker is filled: every colour shows on the board.
+    assert set(TaskReport.objects.values_list("status", flat=True)) == set(TaskStatus.values)
     assert Instrument.objects.count() > 10_000
 
     published = selectors.published_checkpoint()

@@ -212,6 +212,7 @@ def _mount_routers() -> None:
     from jiliang.ledger.api import router as ledger_router
     from jiliang.monitoring.api import router as monitoring_router
     from jiliang.notifications.api import router as notifications_router
+    from jiliang.portal.api import router as search_router
     from jiliang.registry.api import router as registry_router
     from jiliang.registry.importing.api import router as imports_router
     from jiliang.supervision.api import public_router as public_draws_router
@@ -239,6 +240,7 @@ def _mount_routers() -> None:
     api.add_router("/v1/", public_check_router)
     api.add_router("/v1/", enforcement_router, auth=app_auth("enforcement"))
     api.add_router("/v1/", public_complaints_router)
+    api.add_router("/v1/", search_router, auth=app_auth("registry"))
 
 
 _mount_routers()

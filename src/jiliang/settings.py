@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "jiliang.credit",
     "jiliang.supervision",
     "jiliang.enforcement",
+    "jiliang.portal",
     "jiliang.jobs",
     "jiliang.operations",
     "django.contrib.admin",
@@ -212,6 +213,12 @@ JILIANG_PASSWORD_MAX_AGE_DAYS = env_int("JILIANG_PASSWORD_MAX_AGE_DAYS", 90 if P
 # them: another city sets its own with its divisions (jiliang load-divisions, JILIANG_CITY_DIVISION_CODE).
 JILIANG_CITY_NAME = os.environ.get("JILIANG_CITY_NAME", "巴中市")
 JILIANG_BUREAU_NAME = os.environ.get("JILIANG_BUREAU_NAME", f"{JILIANG_CITY_NAME}市场监督管理局")
+# The public portal's footer (docs/configuration.md): the site's filing numbers (ICP备案, 公安备案) and
+# the bureau's public contact details; each one left empty is not shown.
+JILIANG_ICP_FILING = os.environ.get("JILIANG_ICP_FILING", "")
+JILIANG_POLICE_FILING = os.environ.get("JILIANG_POLICE_FILING", "")
+JILIANG_CONTACT_PHONE = os.environ.get("JILIANG_CONTACT_PHONE", "12315")
+JILIANG_CONTACT_ADDRESS = os.environ.get("JILIANG_CONTACT_ADDRESS", "")
 OTP_TOTP_ISSUER = os.environ.get("JILIANG_TWO_FACTOR_ISSUER", f"{JILIANG_CITY_NAME}智慧计量")
 JILIANG_RECOVERY_CODES = 10
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True

@@ -29,6 +29,7 @@ urlpatterns = [
     path("check/", include("jiliang.verification.public_urls")),
     path("enforcement/", include("jiliang.enforcement.urls")),
     path("complaints/", include("jiliang.enforcement.public_urls")),
+    path("", include("jiliang.portal.urls")),
     path("", include("jiliang.ui.urls")),
 ]
 

@@ -76,6 +76,7 @@ MENU = [
         MenuItem(_("驾驶舱"), "dashboard:board", OVERSIGHT, "presentation-analytics"),
         MenuItem(_("监管地图"), "dashboard:map", OVERSIGHT, "map"),
         MenuItem(_("检定统计"), "due:statistics", EVERY_ROLE - {Role.OWNER}, "chart-bar"),
+        MenuItem(_("规划实施跟踪"), "portal:plan", OVERSIGHT, "clipboard-list"),
     )),
     MenuGroup(_("系统管理"), (
         MenuItem(_("审计日志"), "accounts:audit-list", OVERSIGHT, "history"),

@@ -18,7 +18,7 @@ from jiliang.ledger.keys import create_log_keys
 DEMO_LOADERS = ["jiliang.registry.demo", "jiliang.verification.demo", "jiliang.accounts.demo",
                 "jiliang.verification.demo_logins", "jiliang.monitoring.demo", "jiliang.credit.demo",
                 "jiliang.supervision.demo", "jiliang.enforcement.demo", "jiliang.dashboard.demo",
-                "jiliang.ledger.demo"]
+                "jiliang.ledger.demo", "jiliang.portal.demo"]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,18 @@
+"""The public portal (/portal/, no sign-in) and the global search results page (/search/)."""
+
+from django.urls import path
+
+from jiliang.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("portal/", views.home, name="home"),
+    path("portal/institutions/", views.institutions, name="institutions"),
+    path("portal/standards/", views.standards, name="standards"),
+    path("portal/transparency/", views.transparency, name="transparency"),
+    path("plan/", views.plan_board, name="plan"),
+    path("plan/report/<slug:stage>.pdf", views.plan_report, name="plan-report"),
+    path("plan/<str:key>/", views.plan_task, name="plan-task"),
+    path("search/", views.search_page, name="search"),
+]
