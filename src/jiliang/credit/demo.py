@@ -28,10 +28,13 @@ from jiliang.verification.models import Institution
 SOURCE = "demo"
 # (organization, [(kind, days ago, summary)]): the records that put each in its grade.
 RECORDS = [
-    ("南江县人民医院", [
+    # A market against which the nightly job finds nothing in the demo data (no overdue or failed
+    # instrument), so its grade A holds; the hospital it replaced got overdue instruments when the
+    # demo grew to cover every catalogue type.
+    ("平昌县江口农贸市场", [
         (EventKind.MODEL_UNIT, 200, "评为巴中市诚信计量示范单位"),
         (EventKind.COMMITMENT_SIGNED, 60, "签署诚信计量自我承诺书"),
-        (EventKind.INSPECTION_PASSED, 100, "2026 年第一批双随机抽查：医用计量器具全部合格"),
+        (EventKind.INSPECTION_PASSED, 100, "2026 年第一批双随机抽查：市场公平秤和在用衡器全部合格"),
     ]),
     (OWNER_DEMO_ORGANIZATION, [
         (EventKind.COMMITMENT_SIGNED, 120, "签署诚信计量自我承诺书"),
