@@ -8,6 +8,7 @@ class SupervisionConfig(AppConfig):
 
     def ready(self) -> None:
         from jiliang.enforcement.sharing import SECTIONS
+        from jiliang.supervision import figures  # noqa: F401  (registers the dashboard figures)
         from jiliang.supervision import home  # noqa: F401  (registers the home-page cards)
         from jiliang.supervision.sharing import inspection_rows
 
