@@ -95,3 +95,12 @@ def test_a_query_parameter_of_one_value_given_twice_or_not_an_integer_is_refused
     assert "limit" in assert_error_body(client.get("/api/v1/standards?limit=5&limit=6"), 422, "invalid")["fields"]
     assert "limit" in assert_error_body(client.get("/api/v1/standards?limit=1.0"), 422, "invalid")["fields"]
     assert client.get("/api/v1/standards?limit=5").status_code == 200
+
+
+@pytest.mark.parametrize(("path", "field"), [
+    ("/api/v1/mpe-rules?type=", "type"), ("/api/v1/institutions?q=", "q"), ("/api/v1/standards?type=", "type"),
+    ("/api/v1/standards?q=", "q"), ("/api/v1/certificates?number=", "number"),
+    ("/api/v1/instrument-types?q=", "q"), ("/api/v1/monitoring/status?division=", "division"),
+])
+def test_an_empty_filter_string_is_refused_naming_it(city_regulator, api_client, path, field):
+    assert field in assert_error_body(api_client(city_regulator).get(path), 422, "invalid")["fields"]

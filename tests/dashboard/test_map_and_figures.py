@@ -136,7 +136,7 @@ def test_the_dashboard_page_drills_into_a_county_and_exports(city_map, browser_c
 
 def test_the_figures_api_is_scoped(city_map, api_client, city_regulator, make_user):
     body = api_client(make_user(Role.COUNTY_REGULATOR, division="511921")).get("/api/v1/dashboard/figures").json()
-    assert [c["code"] for c in body["counties"]] == []  # nothing stored for 通江县's one clear site
+    assert [c["code"] for c in body["counties"]] == ["511921"]  # its own county only (its business's grade)
     body = api_client(city_regulator).get("/api/v1/dashboard/figures?months=3").json()
     assert len(body["months"]) == 3 and "511902" in [c["code"] for c in body["counties"]]
     assert {f["key"] for f in body["figures"]} >= {"verification.overdue", "monitoring.devices_online"}

@@ -32,13 +32,13 @@ CASE_FIELDS = ["case_number", "uscc", "party", "division_code", "source", "stage
                "basis", "warning", "confiscation", "fine_amount", "published_on"]
 
 
-def _day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+def day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
     return start, start + datetime.timedelta(days=1)
 
 
 def case_rows(day: datetime.date) -> list[dict]:
-    start, end = _day_bounds(day)
+    start, end = day_bounds(day)
     cases = (Case.objects.filter(updated_at__gte=start, updated_at__lt=end)
              .select_related("organization", "division", "publication").order_by("pk"))
     bases = legal_basis.bases()

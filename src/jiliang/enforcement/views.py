@@ -291,7 +291,8 @@ def case_detail(request, pk: int):
         "title": _("案件 %(n)s") % {"n": case.number}, "subtitle": case.title,
         "status": (case.stage, case.get_stage_display()),
         "actions": [(label, reverse("enforcement:case-document", args=[case.pk, kind]))
-                    for kind, label in documents.TITLES.items() if documents.available(case, kind)],
+                    for kind, label in documents.TITLES.items() if documents.available(case, kind)]
+        + _source_link(case),
         "fields": [
             (_("当事人"), case.organization.name), (_("经营场所"), case.site.name if case.site else "—"),
             (_("涉案器具"), case.instrument.public_code if case.instrument else "—"),
@@ -307,6 +308,13 @@ def case_detail(request, pk: int):
         "evidence_form": evidence if writable and case.stage != CaseStage.CLOSED else None,
         "can_publish": may(request.user, "publish", case) and case.decided_on and not published,
     })
+
+
+def _source_link(case: Case) -> list[tuple[str, str]]:
+    """The page the case came from, when it came from an inspection (the task page links back)."""
+    if case.source_type == CaseSource.INSPECTION and case.source_id:
+        return [(_("查看检查任务"), reverse("supervision:task-detail", args=[case.source_id]))]
+    return []
 
 
 @login_required

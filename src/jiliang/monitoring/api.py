@@ -418,7 +418,7 @@ class OnlineOut(Schema):
 
 
 @router.get("/monitoring/status", response=list[OnlineOut])
-def device_status(request, division: str | None = Query(None, max_length=16),
+def device_status(request, division: str | None = Query(None, min_length=1, max_length=16),
                   offline_after_minutes: Literal[10, 60, 1440] = 60):
     """Online rate per device kind: devices heard from within the last N minutes."""
     return selectors.online_status(request.user, offline_after=dt.timedelta(minutes=offline_after_minutes),

@@ -311,7 +311,7 @@ NULLABLE_TYPE_FIELDS = {"verification_interval_months"}
 
 
 @router.get("instrument-types", response=list[InstrumentTypeOut], summary="The catalogue of instrument types")
-def list_instrument_types(request, q: str | None = Query(None, max_length=64),
+def list_instrument_types(request, q: str | None = Query(None, min_length=1, max_length=64),
                           mode: VerificationMode | None = None):
     return selectors.instrument_types(request.auth, text=q, mode=mode)
 

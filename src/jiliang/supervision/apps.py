@@ -7,4 +7,9 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("双随机监管")
 
     def ready(self) -> None:
+        from jiliang.enforcement.sharing import SECTIONS
+        from jiliang.supervision import figures  # noqa: F401  (registers the dashboard figures)
         from jiliang.supervision import home  # noqa: F401  (registers the home-page cards)
+        from jiliang.supervision.sharing import inspection_rows
+
+        SECTIONS["inspections"] = inspection_rows

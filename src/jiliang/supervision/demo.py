@@ -70,7 +70,8 @@ def load(out) -> list[DemoLogin]:
         for plan in (finished, current):
             services.perform_draw(lead, plan)
         for n, (task, (result, finding)) in enumerate(zip(finished.tasks.order_by("pk"), OUTCOMES, strict=True)):
-            _inspect(task, result, finding, today - dt.timedelta(days=40 - n))
+            # The referral files its case on loading, so it is inspected within the 15-working-day deadline.
+            _inspect(task, result, finding, today - dt.timedelta(days=3 if result == TaskResult.REFER else 40 - n))
             services.publish_task(lead, task)
         _inspect(current.tasks.order_by("pk").first(), TaskResult.PASSED, None, today)
     out.write(f"Supervision: 2 campaigns, {finished.tasks.count() + current.tasks.count()} inspection tasks.")

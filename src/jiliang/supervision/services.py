@@ -20,6 +20,7 @@ from jiliang.accounts.access import AccessDenied, is_within_scope, require
 from jiliang.accounts.models import REGULATOR_ROLES
 from jiliang.credit.selectors import grades_for
 from jiliang.credit.services import record_credit_event
+from jiliang.enforcement.services import open_case
 from jiliang.errors import Conflict, InvalidInput
 from jiliang.ledger import services as ledger
 from jiliang.ledger.note import parse_note
@@ -386,7 +387,18 @@ def submit_task(actor, task: InspectionTask, *, answers: dict, result: str, insp
                         source_type="inspection", source_id=task.pk,
                         summary=_("%(site)s现场检查：%(result)s") % {"site": task.site.name,
                                                                  "result": task.get_result_display()})
+    if result == TaskResult.REFER:
+        _refer_to_case(actor, task, rows)
     return task
+
+
+def _refer_to_case(actor, task: InspectionTask, findings: list[Finding]) -> None:
+    """移送立案: the referral opens the enforcement case in the submit's transaction, so a refused
+    case (e.g. past the filing deadline without a reason) leaves the result unsubmitted too."""
+    instrument = next((f.instrument for f in findings if f.instrument is not None), None)
+    open_case(actor, source_type="inspection", source_id=task.pk, organization=task.organization, site=task.site,
+              instrument=instrument, title=_("%(site)s现场检查移送立案") % {"site": task.site.name},
+              discovered_on=task.inspected_on)
 
 
 @transaction.atomic

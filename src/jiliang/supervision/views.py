@@ -13,6 +13,7 @@ from jiliang.accounts import selectors as account_selectors
 from jiliang.accounts.access import may
 from jiliang.accounts.masking import mask_owner_name
 from jiliang.accounts.models import REGULATOR_ROLES, Division, User
+from jiliang.enforcement import selectors as enforcement_selectors
 from jiliang.errors import DomainError
 from jiliang.monitoring import selectors as monitoring_selectors
 from jiliang.registry.models import Instrument, SiteKind
@@ -187,11 +188,18 @@ def task_detail(request, pk: int):
     return render(request, "supervision/task_detail.html", {
         "title": task.organization.name, "subtitle": task.site.name,
         "status": (task.status, task.get_status_display()), "task": task, "form": form,
+        "actions": _case_link(request.user, task),
         "evidence_form": evidence_form, "fields": _task_fields(task),
         "may_publish": task.status == TaskStatus.SUBMITTED and may(request.user, "publish", task),
         "answers": [(item["text"], dict(ANSWERS).get(task.answers.get(item["code"]), "—"))
                     for item in task.checklist] if task.status != TaskStatus.OPEN else [],
     })
+
+
+def _case_link(user, task) -> list[tuple[str, str]]:
+    """The case a referred result opened, when the reader may see it (the case page links back)."""
+    case = enforcement_selectors.cases(user).filter(source_type="inspection", source_id=str(task.pk)).first()
+    return [(_("查看案件"), reverse("enforcement:case-detail", args=[case.pk]))] if case else []
 
 
 def _task_fields(task) -> list[tuple[str, object]]:

@@ -112,7 +112,7 @@ class InstitutionPatch(Schema):
 
 
 @router.get("institutions", response=InstitutionPage, summary="List institutions")
-def list_institutions(request, q: str | None = Query(None, max_length=64), offset: int = Offset, limit: int = Limit):
+def list_institutions(request, q: str | None = Query(None, min_length=1, max_length=64), offset: int = Offset, limit: int = Limit):
     return page_of(selectors.institutions(request.auth, text=q), offset, limit)
 
 
@@ -363,8 +363,8 @@ class CalibrationIn(Schema):
 
 
 @router.get("standards", response=StandardPage, summary="List measurement standards")
-def list_standards(request, institution: RecordId | None = None, type: str | None = Query(None, max_length=16),
-                   q: str | None = Query(None, max_length=64), offset: int = Offset, limit: int = Limit):
+def list_standards(request, institution: RecordId | None = None, type: str | None = Query(None, min_length=1, max_length=16),
+                   q: str | None = Query(None, min_length=1, max_length=64), offset: int = Offset, limit: int = Limit):
     queryset = selectors.standards(request.auth, institution_id=institution, type_code=type, text=q)
     return page_of(queryset.prefetch_related("instrument_types").order_by("institution_id", "name", "id"),
                    offset, limit)
@@ -511,7 +511,7 @@ NULLABLE_RULE_FIELDS = {"lower", "upper"}
 
 
 @router.get("mpe-rules", response=list[MpeRuleOut], summary="The table of maximum permissible errors")
-def list_mpe_rules(request, type: str | None = Query(None, max_length=16), active: bool | None = None):
+def list_mpe_rules(request, type: str | None = Query(None, min_length=1, max_length=16), active: bool | None = None):
     return selectors.mpe_rules(request.auth, type_code=type, active=active)
 
 
@@ -837,7 +837,7 @@ def record_verification(request, payload: VerificationIn):
 
 
 @router.get("certificates", response=CertificatePage, summary="List certificates")
-def list_certificates(request, number: str | None = Query(None, max_length=40), instrument: RecordId | None = None,
+def list_certificates(request, number: str | None = Query(None, min_length=1, max_length=40), instrument: RecordId | None = None,
                       kind: CertificateKind | None = None, status: CertificateStatus | None = None,
                       cursor: Cursor = None, offset: int = Offset, limit: int = Limit):
     queryset = selectors.certificates(request.auth, number=number, instrument_id=instrument, kind=kind, status=status)
