@@ -110,3 +110,16 @@ def test_case_api_is_scoped_and_refuses_a_decision_without_basis(db, station, ap
     assert decided.status_code == 200 and decided.json()["stage"] == "decided"
     assert officer.post(f"/api/v1/enforcement/cases/{case_id}/publish").status_code == 201
     assert Client().get("/api/v1/public/penalties").json()["items"][0]["penalty"] == "罚款 800.00 元"
+
+
+def test_two_questions_with_the_same_answer_are_answered_separately(db, monkeypatch):
+    """Two questions whose answers are equal, signed in the same second, are two tokens: answering
+    one does not use up the other (the captcha test failed now and then before the nonce)."""
+    from jiliang.enforcement import abuse
+
+    monkeypatch.setattr(abuse.random, "randint", lambda low, high: low)
+    (question, first), (_, second) = abuse.new_captcha(), abuse.new_captcha()
+    assert first != second
+    answer = str(sum(int(x) for x in question.split("=")[0].split("+")))
+    assert abuse.captcha_passes(first, answer) and abuse.captcha_passes(second, answer)
+    assert not abuse.captcha_passes(first, answer)

@@ -7,6 +7,7 @@
 """
 
 import random
+import secrets
 import time
 
 from django.conf import settings
@@ -48,13 +49,15 @@ def count_submission(client: str) -> None:
 def new_captcha() -> tuple[str, str]:
     """A question in Chinese and the signed token that carries its answer."""
     a, b = random.randint(2, 19), random.randint(2, 9)
-    return f"{a} + {b} = ？", signing.dumps(a + b, salt=CAPTCHA_SALT)
+    # The nonce makes every token unique: two questions with the same answer signed in the same
+    # second would otherwise share one token, and answering one would use up the other.
+    return f"{a} + {b} = ？", signing.dumps({"answer": a + b, "nonce": secrets.token_hex(8)}, salt=CAPTCHA_SALT)
 
 
 def captcha_passes(token: str, answer: str) -> bool:
     try:
-        expected = signing.loads(token or "", salt=CAPTCHA_SALT, max_age=CAPTCHA_MAX_AGE)
-    except signing.BadSignature:
+        expected = signing.loads(token or "", salt=CAPTCHA_SALT, max_age=CAPTCHA_MAX_AGE)["answer"]
+    except (signing.BadSignature, TypeError, KeyError):
         return False
     # A token answers once: a bot replaying one solved question is asked again.
     return (answer or "").strip() == str(expected) and cache.add(f"enforcement:captcha-used:{token}", 1,
