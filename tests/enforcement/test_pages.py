@@ -129,3 +129,15 @@ def test_a_confirmed_alert_opens_a_case_from_its_page(db, station, bazhou_regula
     assert opened.status_code == 302
     case = services.Case.objects.get()
     assert case.source_type == "alert" and case.source_id == str(alert.pk) and case.site == site
+
+
+def test_the_model_unit_page_answers_a_reader_who_sees_no_business(db, make_user, make_institution):
+    """An institution's staff scope no business: the page lists what they may read and offers no
+    nomination form (it raised IndexError before)."""
+    from jiliang.accounts.models import Role
+
+    staff = make_user(Role.INSTITUTION_STAFF, institution=make_institution())
+    client = Client()
+    client.force_login(staff)
+    page = client.get("/enforcement/model-units/")
+    assert page.status_code == 200 and 'data-testid="nomination-form"' not in page.content.decode()

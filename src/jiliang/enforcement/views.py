@@ -364,8 +364,8 @@ def model_units(request):
             return redirect("enforcement:model-units")
     units = selectors.model_units(request.user).order_by("-year", "-pk")[:200]
     return render(request, "enforcement/model_units.html", {
-        "form": form if may(request.user, "create", ModelUnit(organization=organizations[0])) else None
-        if organizations else None,
+        "form": form if organizations and may(request.user, "create", ModelUnit(organization=organizations[0]))
+        else None,
         "units": [(unit, may(request.user, "publish", unit) and unit.state == "nominated") for unit in units]})
 
 
