@@ -22,7 +22,6 @@ from asn1crypto import x509 as asn1_x509
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from lxml import etree
-from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -151,7 +150,7 @@ def _check_pdf(data: bytes) -> Finding:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         attached = _attached_dcc(reader)
         signatures = reader.embedded_signatures
-    except (PdfError, KeyError, TypeError, ValueError, IndexError):
+    except Exception:  # noqa: BLE001 - a mangled PDF fails anywhere inside the third-party parser
         raise _refused(_("文件不是有效的 PDF。")) from None
     if attached is None:
         raise _refused(_("该 PDF 不是本平台出具的证书（没有内嵌的证书数据）。"))
