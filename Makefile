@@ -26,7 +26,13 @@ install: $(INSTALLED)
 demo: $(INSTALLED)
 	$(BIN)/jiliang demo
 
-## test: the whole suite on SQLite, then on PostgreSQL when JILIANG_TEST_DATABASE_URL is set
+# pytest-xdist workers per run: one per CPU (`make test TEST_WORKERS=0` runs in one process); the
+# tests of an `xdist_group` mark run on one worker (a costly module fixture is made once).
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+
+## test: the whole suite on SQLite, then on PostgreSQL when JILIANG_TEST_DATABASE_URL is set; with
+## JILIANG_AUDIT=1 (as CI runs it) each run also does the audit's contract fuzzing (tests/test_api_fuzz.py)
 test: $(TEST_INSTALLED)
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$JILIANG_TEST_DATABASE_URL" ]; then \
@@ -37,11 +43,11 @@ test: $(TEST_INSTALLED)
 
 test-sqlite: $(TEST_INSTALLED)
 	@echo "== test suite on SQLite =="
-	env -u DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL $(PYTEST) $(PYTEST_ARGS)
 
 test-postgres: $(TEST_INSTALLED)
 	@echo "== test suite on PostgreSQL =="
-	DATABASE_URL="$$JILIANG_TEST_DATABASE_URL" $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DATABASE_URL="$$JILIANG_TEST_DATABASE_URL" $(PYTEST) $(PYTEST_ARGS)
 
 ## audit: the security regression suite and the API contract fuzzing (a city and an owner token,
 ## AUDIT_EXAMPLES per operation, deterministic) on SQLite, then on PostgreSQL when
@@ -50,10 +56,10 @@ test-postgres: $(TEST_INSTALLED)
 AUDIT_EXAMPLES ?= 40
 audit: $(TEST_INSTALLED)
 	@echo "== audit on SQLite =="
-	env -u DATABASE_URL JILIANG_AUDIT=1 JILIANG_FUZZ_EXAMPLES=$(AUDIT_EXAMPLES) $(BIN)/python -m pytest -m audit -p no:cacheprovider $(PYTEST_ARGS)
+	env -u DATABASE_URL JILIANG_AUDIT=1 JILIANG_FUZZ_EXAMPLES=$(AUDIT_EXAMPLES) $(PYTEST) -m audit -p no:cacheprovider $(PYTEST_ARGS)
 	@if [ -n "$$JILIANG_TEST_DATABASE_URL" ]; then \
 		echo "== audit on PostgreSQL =="; \
-		DATABASE_URL="$$JILIANG_TEST_DATABASE_URL" JILIANG_AUDIT=1 JILIANG_FUZZ_EXAMPLES=$(AUDIT_EXAMPLES) $(BIN)/python -m pytest -m audit -p no:cacheprovider $(PYTEST_ARGS); \
+		DATABASE_URL="$$JILIANG_TEST_DATABASE_URL" JILIANG_AUDIT=1 JILIANG_FUZZ_EXAMPLES=$(AUDIT_EXAMPLES) $(PYTEST) -m audit -p no:cacheprovider $(PYTEST_ARGS); \
 	else \
 		echo "JILIANG_TEST_DATABASE_URL is not set: the PostgreSQL audit is skipped."; \
 	fi

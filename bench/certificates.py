@@ -1,14 +1,17 @@
 """Benchmark of certificate documents: DCC XML generated + validated against the official XSD +
 signed (XAdES-BES), and signed Chinese PDFs, per second, with this process's peak memory.
 
-    .venv/bin/python bench/certificates.py [--documents 400] [--pdfs 100] [--points 6] [--workers N]
+    .venv/bin/python bench/certificates.py [--documents 400] [--pdfs 100] [--points 6] [--workers N] \
+        [--check-url http://127.0.0.1:8111 [--check-requests 2000] [--pause 1-3]]
 
 It renders one typical certificate's gathered contents (``--points`` test points, two standards)
 over and over, so the figures are those of the renderers and signers alone: gathering a
 certificate from the database (gather.py, a handful of indexed queries) is not included. The
 institution's key is created in a throw-away ``JILIANG_VAR_DIR``. Goals (issue 16): DCC >= 200/s,
-PDF >= 50/s. With ``--workers N`` the PDFs are also made by N processes at once (as N web workers
-would), and the combined rate is printed.
+PDF >= 50/s. With ``--workers N`` the DCCs and the PDFs are also made by N processes at once (as N
+web workers would), and the combined rate is printed. With ``--check-url`` it then runs
+bench/public_check.py against that server (the configured database, 50 clients, as users and
+back-to-back): the public check page's p50/p95 (goal p95 < 100 ms).
 """
 
 import argparse
@@ -16,6 +19,7 @@ import datetime
 import multiprocessing
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -65,31 +69,46 @@ def rate(label: str, count: int, work) -> None:
     for _ in range(count):
         work()
     wall, used = time.perf_counter() - started, time.process_time() - cpu
-    print(f"{label:<44} {count / wall:8.1f}/s wall  ({count / used:.1f}/s per CPU second, {count} documents)")
+    print(f"{label:<56} {count / wall:8.1f}/s wall  ({count / used:.1f}/s per CPU second, {count} documents)")
 
 
-def _pdfs_in_a_worker(job: tuple[int, int]) -> float:
-    """Make ``count`` PDFs in this process after one warm-up; the seconds they took."""
-    count, points = job
-    from jiliang.verification.documents import pdf
+def _documents_in_a_worker(job: tuple[str, int, int]) -> float:
+    """Make ``count`` documents of ``kind`` ("DCC" or "PDF") in this process after one warm-up; the
+    seconds they took."""
+    kind, count, points = job
     from jiliang.verification.documents.keys import signing_key
 
-    key, c = signing_key(Institution), contents(points)
-    pdf.build(c, key)
+    work = _work(kind, contents(points), signing_key(Institution))
+    work()
     started = time.perf_counter()
     for _ in range(count):
-        pdf.build(c, key)
+        work()
     return time.perf_counter() - started
 
 
-def parallel_rate(workers: int, count: int, points: int) -> None:
+def _work(kind: str, c, key):
+    """One document of ``kind`` made from the contents ``c``, as a function of no arguments."""
+    from jiliang.verification.documents import dcc, pdf, signing
+
+    def one_dcc():
+        document = dcc.build(c)
+        dcc.validate(document)
+        signing.sign_detached(document, signing.dcc_file_name(c.number), key)
+
+    return one_dcc if kind == "DCC" else lambda: pdf.build(c, key)
+
+
+LABELS = {"DCC": "DCC built + XSD-validated + XAdES-signed", "PDF": "PDF rendered + PAdES-signed"}
+
+
+def parallel_rate(kind: str, workers: int, count: int, points: int) -> None:
     per_worker = max(1, count // workers)
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         started = time.perf_counter()
-        pool.map(_pdfs_in_a_worker, [(per_worker, points)] * workers)
+        pool.map(_documents_in_a_worker, [(kind, per_worker, points)] * workers)
         wall = time.perf_counter() - started
     total = per_worker * workers
-    print(f"{'PDF rendered + PAdES-signed, ' + str(workers) + ' processes':<44} {total / wall:8.1f}/s wall  "
+    print(f"{LABELS[kind] + ', ' + str(workers) + ' processes':<56} {total / wall:8.1f}/s wall  "
           f"({total} documents, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f})")
 
 
@@ -97,35 +116,45 @@ class Institution:
     pk, name, uscc = 1, "巴中市计量测试所", "12511900MB0000000X"
 
 
+def public_check_figures(url: str, requests: int, pause: str, environment: dict) -> None:
+    """bench/public_check.py in a process of its own, with the environment this script started with:
+    the check codes derive from the configured secret key, which this script's throw-away
+    JILIANG_VAR_DIR would replace."""
+    subprocess.run([sys.executable, str(Path(__file__).with_name("public_check.py")), "--url", url, "--clients", "50",
+                    "--requests", str(requests), "--pause", pause], env=environment, check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=400)
     parser.add_argument("--pdfs", type=int, default=100)
     parser.add_argument("--points", type=int, default=6)
-    parser.add_argument("--workers", type=int, default=0, help="also make PDFs in this many processes at once")
+    parser.add_argument("--workers", type=int, default=0, help="also make DCCs and PDFs in this many processes at once")
+    parser.add_argument("--check-url", help="then measure the public check page of this running server")
+    parser.add_argument("--check-requests", type=int, default=2000, help="requests of each public check run")
+    parser.add_argument("--pause", default="1-3", help="seconds between a user's checks (MIN-MAX)")
     args = parser.parse_args()
+    environment = dict(os.environ)
     os.environ["JILIANG_VAR_DIR"] = tempfile.mkdtemp(prefix="jiliang-bench-certificates-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiliang.settings")
     import django
     django.setup()
-    from jiliang.verification.documents import dcc, pdf, signing
+    from jiliang.verification.documents import dcc, pdf
     from jiliang.verification.documents.keys import signing_key
 
     key = signing_key(Institution)
     c = contents(args.points)
 
-    def one_dcc():
-        document = dcc.build(c)
-        dcc.validate(document)
-        signing.sign_detached(document, signing.dcc_file_name(c.number), key)
-
     print(f"certificate with {args.points} test points, 2 standards; ECDSA P-256 institution key")
-    rate("DCC built + XSD-validated + XAdES-signed", args.documents, one_dcc)
-    rate("PDF rendered + PAdES-signed", args.pdfs, lambda: pdf.build(c, key))
+    rate(LABELS["DCC"], args.documents, _work("DCC", c, key))
+    rate(LABELS["PDF"], args.pdfs, _work("PDF", c, key))
     if args.workers:
-        parallel_rate(args.workers, args.pdfs, args.points)
+        parallel_rate("DCC", args.workers, args.documents, args.points)
+        parallel_rate("PDF", args.workers, args.pdfs, args.points)
     print(f"PDF size {len(pdf.build(c, key)) / 1024:.0f} kB, DCC size {len(dcc.build(c)) / 1024:.0f} kB")
-    print(f"peak memory (max RSS) {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"peak memory (max RSS) {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB", flush=True)
+    if args.check_url:
+        public_check_figures(args.check_url, args.check_requests, args.pause, environment)
 
 
 if __name__ == "__main__":

@@ -5,9 +5,10 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/credit.py
 
 It builds a throw-away database next to the configured one (SQLite: bench/credit.sqlite3 under the
-var directory, JILIANG_VAR_DIR; PostgreSQL: a database named jiliang_bench_credit on the same
-server), dropped at the end, with N organizations and on average --events credit events each (kinds
-and dates from the last three years drawn at random, a tenth of the businesses without any), then:
+var directory, JILIANG_VAR_DIR; PostgreSQL: a database named jiliang_bench_credit, or
+JILIANG_BENCH_DATABASE, on the same server), dropped at the end, with N organizations and on
+average --events credit events each (kinds and dates from the last three years drawn at random, a
+tenth of the businesses without any), then:
 
 1. `credit.services.recompute_all` as the nightly job runs it: read every event in force, score
    and grade every business, upsert the grades (the figure the goal is about), twice: the first
@@ -53,7 +54,7 @@ def setup_django():
         bench_dir.mkdir(parents=True, exist_ok=True)
         database["TEST"] = {"NAME": str(bench_dir / "credit.sqlite3")}
     else:
-        database["TEST"] = {"NAME": "jiliang_bench_credit"}
+        database["TEST"] = {"NAME": os.environ.get("JILIANG_BENCH_DATABASE", "jiliang_bench_credit")}
     django.setup()
 
 

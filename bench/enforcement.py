@@ -4,32 +4,42 @@
     .venv/bin/jiliang demo --no-serve                                  # the demo data set, once
     JILIANG_COMPLAINT_CAPTCHA_AFTER=1000000 JILIANG_COMPLAINT_LIMIT_PER_HOUR=1000000 \\
         .venv/bin/jiliang serve 127.0.0.1:8107 --no-jobs &             # one client address sends it all
-    .venv/bin/python bench/enforcement.py --url http://127.0.0.1:8107 --clients 50 --requests 1000
+    .venv/bin/python bench/enforcement.py --url http://127.0.0.1:8107 --clients 50 --requests 1000 [--pause 1-3]
 
-1. --clients threads, each with its own keep-alive connection, post complaints (multipart, as the
-   phone form does) to /api/v1/public/complaints about random demo sites until --requests answers
-   came back; every answer must be 201. Prints p50 / p95 / p99 and the rate. Goal: p95 < 200 ms.
+1. --clients threads post complaints (multipart, as the phone form does) to
+   /api/v1/public/complaints about random demo sites until --requests answers came back, twice
+   (bench/http_load.py): as users, each waiting --pause seconds (1–3) between its submissions, then
+   back-to-back (each sends again as soon as it is answered: the saturation figure, whose p95 is the
+   queue, --clients / throughput); every answer must be 201. Prints p50 / p95 / p99 and the rate of
+   each. Goal: p95 < 200 ms under 50 clients.
 2. Adds cases until there are --cases (100,000) in the database, spread over the last 365 days
    (numbers start "BENCH-", so `--clean` removes them), then asks the case list API as the city
    officer (first page, a stage filter, a deep offset) and the case list page as a county officer,
    --list-requests times each kind, one at a time. Prints p50 / p95.
 3. Times the sharing export (enforcement/sharing.py) of one day of that year, then of every day of
    the year, into a temporary folder.
+
+With --cpu N it only measures, in this process (Django test client, no server, no network), the CPU
+time of N complaint submissions after 10 warm-up ones, `time.process_time()` per request, with no
+photo and with one 200 kB PNG; --profile FILE also writes the cProfile statistics of the no-photo run
+(`python -m pstats FILE`). Run it under `valgrind --tool=callgrind` for instruction counts.
 """
 
 import argparse
+import cProfile
 import datetime
 import http.client
+import io
 import os
 import random
-import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlparse
+
+import http_load
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -43,15 +53,14 @@ def arguments():
     parser.add_argument("--url", default="http://127.0.0.1:8107", help="the running server (same database)")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--pause", type=http_load.pause_range, default=http_load.USERS_PAUSE, metavar="MIN-MAX",
+                        help="seconds between a user's submissions in the first run (default 1-3)")
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--list-requests", type=int, default=100)
     parser.add_argument("--clean", action="store_true", help="remove the benchmark's cases and stop")
+    parser.add_argument("--cpu", type=int, default=0, help="only measure the CPU time of this many submissions in process")
+    parser.add_argument("--profile", help="with --cpu: write the cProfile statistics here")
     return parser.parse_args()
-
-
-def quantiles(latencies: list[float]) -> str:
-    cuts = statistics.quantiles(latencies, n=100)
-    return f"p50 {cuts[49] * 1000:.1f} ms  p95 {cuts[94] * 1000:.1f} ms  p99 {cuts[98] * 1000:.1f} ms"
 
 
 def multipart(fields: dict[str, str]) -> tuple[bytes, str]:
@@ -61,43 +70,67 @@ def multipart(fields: dict[str, str]) -> tuple[bytes, str]:
     return ("".join(parts) + f"--{boundary}--\r\n").encode(), f"multipart/form-data; boundary={boundary}"
 
 
-def submissions(url: str, site_ids: list[int], clients: int, total: int) -> tuple[list[float], float]:
+def submissions(url: str, site_ids: list[int], clients: int, total: int,
+                pause: http_load.Pause = None) -> tuple[list[float], float]:
     from jiliang.enforcement.models import ComplaintSubject
 
-    server = urlparse(url)
-    latencies, failures, lock, remaining = [], [], threading.Lock(), [total]
     today = datetime.date.today().isoformat()
 
-    def client():
-        connection = http.client.HTTPConnection(server.hostname, server.port or 80, timeout=30)
-        while True:
-            with lock:
-                if remaining[0] == 0:
-                    break
-                remaining[0] -= 1
-            body, content_type = multipart({
-                "subject": random.choice(ComplaintSubject.values), "description": "基准测试：加油机少加油",
-                "occurred_on": today, "site_id": str(random.choice(site_ids)), "phone": "13800000000"})
-            started = time.perf_counter()
-            connection.request("POST", "/api/v1/public/complaints", body, {"Content-Type": content_type})
-            response = connection.getresponse()
-            response.read()
-            elapsed = time.perf_counter() - started
-            with lock:
-                latencies.append(elapsed)
-                if response.status != 201:
-                    failures.append(f"HTTP {response.status}")
-        connection.close()
+    def complaint() -> http_load.Request:
+        body, content_type = multipart({
+            "subject": random.choice(ComplaintSubject.values), "description": "基准测试：加油机少加油",
+            "occurred_on": today, "site_id": str(random.choice(site_ids)), "phone": "13800000000"})
+        return "POST", "/api/v1/public/complaints", body, {"Content-Type": content_type}
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        sys.exit(f"{len(failures)} answer(s) were not 201, e.g. {failures[0]} (is the per-client limit lifted?)")
-    return latencies, time.perf_counter() - started
+    return http_load.run(url, complaint, clients, total, expected=201, hint="(is the per-client limit lifted?)",
+                         pause=pause)
+
+
+def png(size: int) -> bytes:
+    """A valid PNG of about ``size`` bytes (noise does not compress)."""
+    from PIL import Image
+
+    side = int((size / 3) ** 0.5)
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), random.randbytes(side * side * 3)).save(buffer, "PNG", compress_level=0)
+    return buffer.getvalue()
+
+
+def cpu_per_submission(site_ids: list[int], count: int, profile: str | None) -> None:
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from jiliang.enforcement.models import ComplaintSubject
+
+    client, today, photo = Client(), datetime.date.today().isoformat(), png(200_000)
+
+    def post(with_photo: bool) -> None:
+        data = {"subject": random.choice(ComplaintSubject.values), "description": "基准测试：加油机少加油",
+                "occurred_on": today, "site_id": str(random.choice(site_ids)), "phone": "13800000000"}
+        if with_photo:
+            data["photos"] = io.BytesIO(photo)
+            data["photos"].name = "photo.png"
+        response = client.post("/api/v1/public/complaints", data)
+        if response.status_code != 201:
+            sys.exit(f"HTTP {response.status_code}: {response.content[:300]!r}")
+
+    with override_settings(JILIANG_COMPLAINT_CAPTCHA_AFTER=10**9, JILIANG_COMPLAINT_LIMIT_PER_HOUR=10**9,
+                           ALLOWED_HOSTS=["testserver"]):
+        for with_photo in (False, True):
+            for _ in range(10):
+                post(with_photo)
+            profiler = cProfile.Profile(time.process_time) if profile and not with_photo else None
+            started = time.process_time()
+            if profiler:
+                profiler.enable()
+            for _ in range(count):
+                post(with_photo)
+            if profiler:
+                profiler.disable()
+                profiler.dump_stats(profile)
+            spent = (time.process_time() - started) / count
+            print(f"complaint submission in process, {count} requests, {'one 200 kB PNG' if with_photo else 'no photo'}"
+                  f"{' (profiled)' if profiler else ''}: {spent * 1000:.2f} ms CPU each")
 
 
 def seed_cases(total: int) -> int:
@@ -177,7 +210,7 @@ def case_lists(url: str, count: int) -> None:
         ("API offset 10,000 (city)", "/api/v1/enforcement/cases?offset=10000&limit=50", bearer, ""),
         ("page /enforcement/cases/ (county)", "/enforcement/cases/", {}, session_cookie("bazhou")),
     ):
-        print(f"case list, {label}, {total:,} cases: {quantiles(get(url, path, headers, count, cookie))}")
+        print(f"case list, {label}, {total:,} cases: {http_load.quantiles(get(url, path, headers, count, cookie))}")
 
 
 def exports() -> None:
@@ -212,10 +245,15 @@ def main():
     site_ids = list(Site.objects.order_by("?").values_list("pk", flat=True)[:500])
     if not site_ids:
         sys.exit("no sites in the configured database: run `jiliang demo --no-serve` first")
+    if options.cpu:
+        cpu_per_submission(site_ids, options.cpu, options.profile)
+        return
     submissions(options.url, site_ids, min(options.clients, 5), 20)  # warm up: connections, caches
-    latencies, elapsed = submissions(options.url, site_ids, options.clients, options.requests)
-    print(f"complaint submission, {options.clients} concurrent clients, {len(latencies)} requests, "
-          f"load average {os.getloadavg()[0]:.2f}: {quantiles(latencies)}  {len(latencies) / elapsed:.0f} requests/s")
+    print("complaint submission p95 under 50 concurrent clients (goal < 200 ms):")
+    for pause in (options.pause, None):
+        latencies, elapsed = submissions(options.url, site_ids, options.clients, options.requests, pause)
+        print(http_load.report("complaint submission", options.clients, pause, latencies, elapsed,
+                               f", load average {os.getloadavg()[0]:.2f}"), flush=True)
     started = time.perf_counter()
     added = seed_cases(options.cases)
     print(f"seeded {added:,} cases in {time.perf_counter() - started:.0f} s")

@@ -65,7 +65,7 @@ from jiliang.monitoring.paho_batching import BatchingClient  # noqa: E402
 SITES = 50
 METERS_PER_SITE = 40
 HTTP_BATCH = 5000
-PORT = 8765
+PORT = 8765  # the HTTP server's, unless --port
 BROKER_PORT = 18831
 READ_INTERVAL = dt.timedelta(minutes=15)
 # A tamper event from each site every this many MQTT rounds: the 40 meters of a site, each tampered
@@ -384,8 +384,8 @@ def latency_lines(prefix: str, db: Database, sent: dict[str, float]) -> None:
 # ---------------------------------------------------------------- HTTP
 
 
-def http_post(body: bytes, token: str) -> tuple[int, dict, str]:
-    request = urllib.request.Request(f"http://127.0.0.1:{PORT}/api/v1/monitoring/ingest", data=body,
+def http_post(body: bytes, token: str, port: int) -> tuple[int, dict, str]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/monitoring/ingest", data=body,
                                      headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=300) as response:
@@ -394,7 +394,7 @@ def http_post(body: bytes, token: str) -> tuple[int, dict, str]:
         return error.code, {}, error.headers.get("Retry-After", "")
 
 
-def http_run(seq: Sequencer, seconds: float, clients: int, rate: float | None = None) -> dict:
+def http_run(seq: Sequencer, port: int, seconds: float, clients: int, rate: float | None = None) -> dict:
     """Clients send batches for ``seconds`` (paced to ``rate`` readings/s in total if given); a
     batch refused with 503 is sent again after Retry-After, as a device would, until the phase
     ends (a batch still refused then was never acknowledged: the device keeps it)."""
@@ -411,7 +411,7 @@ def http_run(seq: Sequencer, seconds: float, clients: int, rate: float | None = 
             body = json.dumps(items).encode()
             seq.sent(items)
             while True:
-                status, answer, retry_after = http_post(body, site["token"])
+                status, answer, retry_after = http_post(body, site["token"], port)
                 with lock:
                     if status == 200:
                         stats["accepted"] += answer["accepted"]
@@ -443,13 +443,13 @@ def http_run(seq: Sequencer, seconds: float, clients: int, rate: float | None = 
     return stats
 
 
-def server_command(workers: int, threads: int) -> tuple[list[str], str]:
+def server_command(workers: int, threads: int, port: int) -> tuple[list[str], str]:
     if shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or _importable("gunicorn"):
-        return ([sys.executable, "-m", "gunicorn", "jiliang.wsgi", "--bind", f"127.0.0.1:{PORT}",
+        return ([sys.executable, "-m", "gunicorn", "jiliang.wsgi", "--bind", f"127.0.0.1:{port}",
                  "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
                  "--timeout", "300", "--log-level", "warning"],
                 f"gunicorn jiliang.wsgi --workers {workers} --worker-class gthread --threads {threads}")
-    return ([sys.executable, "-m", "jiliang.cli", "serve", f"127.0.0.1:{PORT}"],
+    return ([sys.executable, "-m", "jiliang.cli", "serve", f"127.0.0.1:{port}"],
             "jiliang serve (one process; install the production extra for gunicorn)")
 
 
@@ -458,21 +458,21 @@ def _importable(name: str) -> bool:
 
 
 def bench_http(db: Database, env: dict, seq: Sequencer, seconds: float, workers: int, threads: int,
-               admitted_batches: int) -> None:
-    command, described = server_command(workers, threads)
+               admitted_batches: int, port: int) -> None:
+    command, described = server_command(workers, threads, port)
     queue = admitted_batches * HTTP_BATCH
     server = subprocess.Popen(command, env={**env, "JILIANG_MONITORING_QUEUE_SIZE": str(queue)},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_port(PORT)
-        http_post(b"[]", seq.sites[0]["token"])  # warm up: imports, first connection
+        wait_port(port)
+        http_post(b"[]", seq.sites[0]["token"], port)  # warm up: imports, first connection
         watch, database = Watch([server.pid]), Watch(db.backends)
         print(f"  HTTP server: {described}; JILIANG_MONITORING_QUEUE_SIZE={queue} per process; "
               f"{HTTP_BATCH} readings per request")
         clients = 2 * workers
         db.set_floor()
         before, cpu0, db_cpu0 = db.readings(), watch.cpu_total(), database.cpu_total()
-        run = http_run(seq, seconds, clients=clients)
+        run = http_run(seq, port, seconds, clients=clients)
         stored = db.readings() - before
         rate = run["accepted"] / run["elapsed"]
         print(f"  HTTP sustained: {rate:,.0f} readings/s ({run['accepted']:,} in {run['elapsed']:.1f} s, {clients} clients "
@@ -484,7 +484,7 @@ def bench_http(db: Database, env: dict, seq: Sequencer, seconds: float, workers:
             db.set_floor()
             before, cpu0, db_cpu0 = db.readings(), watch.cpu_total(), database.cpu_total()
             marker = set(seq.tamper_sent)
-            run = http_run(seq, seconds / (1 if factor < 1 else 2), clients=count, rate=rate * factor)
+            run = http_run(seq, port, seconds / (1 if factor < 1 else 2), clients=count, rate=rate * factor)
             stored = db.readings() - before
             print(f"  HTTP {label} ({rate * factor:,.0f} readings/s offered by {count} clients): "
                   f"{run['accepted'] / run['elapsed']:,.0f} readings/s accepted; {run['busy']} requests refused with "
@@ -702,7 +702,8 @@ def run(kind: str, args) -> None:
             print(f"== {kind} {db.server_version()}: {SITES} sites x {METERS_PER_SITE} meters; "
                   f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {load()} on {os.cpu_count()} CPUs ==")
             if "http" in args.paths:
-                bench_http(db, env, seq, args.seconds, args.http_workers, args.http_threads, args.http_admitted)
+                bench_http(db, env, seq, args.seconds, args.http_workers, args.http_threads, args.http_admitted,
+                           args.port)
             if "mqtt" in args.paths:
                 bench_mqtt(db, env, seq, args.seconds, args.mqtt_workers, args.publishers, args.mqtt_messages,
                            Path(workdir), args.system_broker)
@@ -715,6 +716,7 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--port", type=int, default=PORT, help="port of the HTTP server the bench starts")
     parser.add_argument("--paths", default="http,mqtt")
     parser.add_argument("--http-workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--http-threads", type=int, default=6, help="threads per gunicorn worker")

@@ -15,11 +15,14 @@ export until its last byte. It prints p50/p95 of the wall-clock time and of this
 time; the exports' rows and bytes. Goals (issue 12): the last page as cheap as the first; 55,000
 certificates exported in under 3 s as CSV and under 10 s as .xlsx.
 
-``--phase concurrent`` (issue 19) runs the dashboard's job once (timed), serves the database with
-gunicorn on 127.0.0.1:--port, and lets --users simulated users (half the city officer, half a
-county officer; 1–3 s between requests) request the dashboard, its figures API, the map data
-(the whole city: clusters at this scale), a county's map and the statistics page for --seconds,
-then prints p50/p95 and the errors of each. Goal: p95 < 300 ms, no errors.
+``--phase single`` and ``--phase concurrent`` (issue 19) run the dashboard's job once (timed), then
+request the dashboard, the map data (the whole city: clusters at this scale; a county's box) and the
+statistics page one at a time in this process, as the city officer and as a county officer (wall and
+CPU time per request: what a request costs without a queue). ``concurrent`` then serves the database
+with gunicorn on 127.0.0.1:--port and lets --users simulated users (half the city officer, half a
+county officer; 1–3 s between requests) request them for --seconds, and prints p50/p95 and the
+errors of each. Goal: p95 < 300 ms, no errors. bench/portal.py does the same for the portal's
+look-ups and the search.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jl_dashboard JILIANG_BENCH_DATABASE=jl_dashboard \
         .venv/bin/python bench/pages.py --phase concurrent --users 200 --seconds 60
@@ -27,6 +30,7 @@ then prints p50/p95 and the errors of each. Goal: p95 < 300 ms, no errors.
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -48,7 +52,7 @@ def arguments():
     parser.add_argument("--certificates", type=int, default=3_000_000, help="about how many certificates")
     parser.add_argument("--samples", type=int, default=20, help="requests per page figure")
     parser.add_argument("--export-samples", type=int, default=3, help="runs of each export (0: none)")
-    parser.add_argument("--phase", choices=("all", "load", "measure", "concurrent"), default="all")
+    parser.add_argument("--phase", choices=("all", "load", "measure", "single", "concurrent"), default="all")
     parser.add_argument("--users", type=int, default=200, help="concurrent users (--phase concurrent)")
     parser.add_argument("--seconds", type=float, default=60, help="how long they keep at it")
     parser.add_argument("--port", type=int, default=8108)
@@ -84,7 +88,6 @@ def measure_exports(client, samples: int) -> None:
 
 CONCURRENT_PAGES = (
     ("dashboard page", "/dashboard/"),
-    ("figures API", "/api/v1/dashboard/figures"),
     ("map data, city", "/api/v1/dashboard/map"),
     ("map data, county", "/api/v1/dashboard/map?west=107.1&east=107.45&south=31.75&north=32.05"),
     ("statistics page", "/verification/statistics/"),
@@ -112,14 +115,14 @@ def database_url() -> str:
     return f"postgres://{database['USER']}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"
 
 
-def one_at_a_time(city, county, samples: int) -> None:
+def one_at_a_time(city, county, pages, samples: int) -> None:
     """Each page alone, in this process (wall and CPU time): what a request costs without a queue."""
     from django.conf import settings
     from django.test import Client
 
     settings.ALLOWED_HOSTS = ["*"]
     print(f"one request at a time, {samples} each, the city officer / a county officer:")
-    for name, url in CONCURRENT_PAGES:
+    for name, url in pages:
         for user in (city, county):
             client = Client(SERVER_NAME="localhost")
             client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
@@ -132,7 +135,8 @@ def one_at_a_time(city, county, samples: int) -> None:
 
 
 def measure_concurrent(args, pages=None) -> None:
-    """``pages``: (name, path) pairs to request, the dashboard's by default (bench/portal.py passes its own)."""
+    """``pages``: (name, path) pairs to request, the dashboard's by default (bench/portal.py passes its
+    own); with --phase single, only one request at a time."""
     import os
     import socket
     import subprocess
@@ -148,9 +152,11 @@ def measure_concurrent(args, pages=None) -> None:
         counts = refresh.run()
     print(f"dashboard.refresh job: {timer.wall:.1f} s wall, {timer.cpu:.1f} s CPU; stored {counts}", flush=True)
     city, county = bench_users()
-    one_at_a_time(city, county, samples=20)
-    cookies = [session_cookie(city), session_cookie(county)]
     pages = list(pages or CONCURRENT_PAGES)
+    one_at_a_time(city, county, pages, samples=20)
+    if args.phase == "single":
+        return
+    cookies = [session_cookie(city), session_cookie(county)]
     environment = {**os.environ, "DATABASE_URL": database_url(), "JILIANG_ALLOWED_HOSTS": "localhost"}
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "jiliang.wsgi", "-b", f"127.0.0.1:{args.port}",
@@ -175,7 +181,20 @@ def measure_concurrent(args, pages=None) -> None:
         runs = results.get(name, [])
         times = [seconds for _status, seconds in runs]
         errors = sum(1 for status, _ in runs if status != 200)
-        print(f"  {name:18} {percentiles(times)}   errors {errors}", flush=True)
+        print(f"  {name:18} {percentiles(times) if times else 'no request'}   errors {errors}", flush=True)
+
+
+def settle() -> None:
+    """After the bulk load, PostgreSQL's VACUUM (ANALYZE): it merges the trigram indexes' pending
+    lists (a serial-prefix search took 23 ms of database time before, 2 ms after) and gathers the
+    planner's statistics, which a server without autovacuum never does by itself."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        started = time.monotonic()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")
+        print(f"VACUUM (ANALYZE): {time.monotonic() - started:.0f} s")
 
 
 def main() -> None:
@@ -183,7 +202,8 @@ def main() -> None:
     setup_django(f"pages_{args.instruments}")
     if args.phase in {"all", "load"}:
         load(args)
-    if args.phase == "concurrent":
+        settle()
+    if args.phase in {"single", "concurrent"}:
         measure_concurrent(args)
         return
     if args.phase in {"all", "measure"}:

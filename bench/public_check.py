@@ -2,28 +2,28 @@
 
     .venv/bin/jiliang demo --no-serve                         # the demo data set, once
     .venv/bin/jiliang serve 127.0.0.1:8111 &                  # or any server on the same database
-    .venv/bin/python bench/public_check.py --url http://127.0.0.1:8111 --clients 50 --requests 2000
+    .venv/bin/python bench/public_check.py --url http://127.0.0.1:8111 --clients 50 --requests 2000 [--pause 1-3]
 
 It picks --certificates certificates of the configured database at random (every state), computes
-their check codes, and has --clients threads, each with its own keep-alive connection, ask for the
-result page of a random one until --requests answers have come back; every answer must be 200. It
-prints p50 / p95 / p99 and the rate. Right answers never count against the throttle, so one client
-address is fine. (The page's in-browser proof then fetches /log/checkpoint and /api/v1/log/inclusion;
+their check codes, and has --clients threads ask for the result page of a random one until
+--requests answers have come back, twice (bench/http_load.py): as users, each waiting --pause
+seconds (1–3) between its requests, then back-to-back (each client sends again as soon as it is
+answered: the saturation figure, whose p95 is the queue, --clients / throughput). Every answer must
+be 200. It prints p50 / p95 / p99 and the rate of each. Right answers never count against the
+throttle, so one client address is fine. (The page's in-browser proof then fetches /log/checkpoint and /api/v1/log/inclusion;
 bench/ledger.py measures those proofs.)
 
-Target (issue 16): p95 < 100 ms under 50 concurrent clients at the demo scale.
+Target (issue 16): p95 < 100 ms under 50 concurrent clients at the demo scale (as users).
 """
 
 import argparse
-import http.client
 import os
 import random
-import statistics
 import sys
-import threading
-import time
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode
+
+import http_load
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -36,6 +36,8 @@ def arguments():
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--certificates", type=int, default=1000, help="distinct certificates asked for")
+    parser.add_argument("--pause", type=http_load.pause_range, default=http_load.USERS_PAUSE, metavar="MIN-MAX",
+                        help="seconds between a user's requests in the first run (default 1-3)")
     return parser.parse_args()
 
 
@@ -52,53 +54,19 @@ def targets(count: int) -> list[str]:
     return ["/check/?" + urlencode({"number": n, "code": public_check.code_of(n)}) for n in numbers]
 
 
-def run(url: str, paths: list[str], clients: int, total: int) -> tuple[list[float], float]:
-    server = urlparse(url)
-    latencies: list[float] = []
-    failures: list[str] = []
-    lock = threading.Lock()
-    remaining = [total]
-
-    def client():
-        connection = http.client.HTTPConnection(server.hostname, server.port or 80, timeout=30)
-        while True:
-            with lock:
-                if remaining[0] == 0:
-                    break
-                remaining[0] -= 1
-            path = random.choice(paths)
-            started = time.perf_counter()
-            connection.request("GET", path)
-            response = connection.getresponse()
-            response.read()
-            elapsed = time.perf_counter() - started
-            with lock:
-                latencies.append(elapsed)
-                if response.status != 200:
-                    failures.append(f"{path}: HTTP {response.status}")
-        connection.close()
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        sys.exit(f"{len(failures)} answer(s) were not 200, e.g. {failures[0]}")
-    return latencies, time.perf_counter() - started
+def pages(paths: list[str]):
+    return lambda: ("GET", random.choice(paths), None, {})
 
 
 def main():
     options = arguments()
     paths = targets(options.certificates)
-    run(options.url, paths[:20], min(options.clients, 5), 50)  # warm up: connections, caches
-    latencies, elapsed = run(options.url, paths, options.clients, options.requests)
-    cuts = statistics.quantiles(latencies, n=100)
-    print(f"public check page, {options.clients} concurrent clients, {len(latencies)} requests, "
-          f"{len(paths)} certificates, load average {os.getloadavg()[0]:.2f}")
-    print(f"p50 {cuts[49] * 1000:.1f} ms  p95 {cuts[94] * 1000:.1f} ms  p99 {cuts[98] * 1000:.1f} ms  "
-          f"{len(latencies) / elapsed:.0f} requests/s")
+    http_load.run(options.url, pages(paths[:20]), min(options.clients, 5), 50)  # warm up: connections, caches
+    print(f"public check page, {len(paths)} certificates, load average {os.getloadavg()[0]:.2f} (goal p95 < 100 ms)")
+    for pause in (options.pause, None):
+        latencies, elapsed = http_load.run(options.url, pages(paths), options.clients, options.requests, pause=pause)
+        print(http_load.report("public check page", options.clients, pause, latencies, elapsed,
+                               f", load average {os.getloadavg()[0]:.2f}"), flush=True)
 
 
 if __name__ == "__main__":

@@ -7,15 +7,19 @@ import itertools
 
 import pytest
 from django.apps import apps as django_apps
+from django.conf import settings as django_settings
 from django.core import serializers
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client, override_settings
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from jiliang.accounts import services as account_services
 from jiliang.accounts.models import Division, Role, User
 from jiliang.accounts.token_scopes import ALL_SCOPES
 from jiliang.ledger.keys import create_log_keys
+from jiliang.monitoring.engine import _rulebook_cache
 from jiliang.registry.codes import make_uscc
 from jiliang.registry.models import Organization
 from jiliang.verification.models import Institution
@@ -83,6 +87,26 @@ def ledger_key_dir(tmp_path_factory):
 def _ledger_keys(settings, ledger_key_dir):
     settings.JILIANG_LEDGER_KEY_DIR = ledger_key_dir
     settings.JILIANG_LEDGER_ORIGIN = LEDGER_ORIGIN
+
+
+@pytest.fixture(autouse=True)
+def _no_cache_from_an_earlier_test():
+    """Each test starts with empty caches. Under SQLite a rolled-back test gives its row ids to the
+    next test (AUTOINCREMENT's counter rolls back too), so a cache keyed by ids or versions (the
+    monitoring rule book by its latest threshold id, a public check result by the certificate's
+    version) could hand one test what an earlier one stored; under xdist the order varies."""
+    cache.clear()
+    _rulebook_cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (zh-hans). Django's LocaleMiddleware leaves the
+    language of a request active in its thread, so a test that asked for an English page made the
+    next test on that worker store its notices' titles in English."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,9 @@ Bounded (JILIANG_FUZZ_EXAMPLES per operation, default 25; deterministic) so that
 `make test`. ``test_no_generated_request_gets_a_server_error`` calls as a city regulator with a
 token, so the generated requests reach the handlers. The ``audit`` test (``make audit``, a larger
 budget) calls as a city regulator and as an owner and also fails on a status code the OpenAPI does
-not declare and on an invalid body the API accepts (docs/development.md).
+not declare and on an invalid body the API accepts (docs/development.md); when it runs (JILIANG_AUDIT
+set, as in CI's `make test`), the server-error-only test is skipped: the contract test checks the
+same as the same city regulator.
 """
 
 import os
@@ -58,6 +60,8 @@ def audit_token(request, city_regulator, make_user, make_organization):
     return _token(make_user(Role.OWNER, organization=organization))
 
 
+@pytest.mark.skipif(bool(os.environ.get("JILIANG_AUDIT")),
+                    reason="the contract fuzzing below checks the same as a city regulator, with more checks")
 @pytest.mark.django_db
 @schema.parametrize()
 @BUDGET
@@ -65,9 +69,19 @@ def test_no_generated_request_gets_a_server_error(case, city_token, connections_
     case.call_and_validate(headers={"Authorization": f"Bearer {city_token}"}, checks=[not_a_server_error])
 
 
+def filter_query(context, query) -> bool:
+    """Drop generated queries with an object for a value. A query string cannot carry one: it goes
+    out as its Python text ("{'': ''}"), a valid string, and the API's right answer to that string
+    would count as accepting invalid data."""
+    def is_object(value) -> bool:
+        return isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, dict) for v in value))
+    return not any(is_object(value) for value in (query or {}).values())
+
+
 @pytest.mark.audit
 @pytest.mark.skipif(not os.environ.get("JILIANG_AUDIT"), reason="`make audit` runs the contract fuzzing (its own budget)")
 @pytest.mark.django_db
+@schema.hooks.apply(filter_query)
 @schema.parametrize()
 @BUDGET
 def test_the_api_keeps_its_contract(case, audit_token, connections_kept_open):

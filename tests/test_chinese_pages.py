@@ -17,7 +17,7 @@ from jiliang.verification.public_views import check_url
 
 from .english_scan import crawl
 
-ROLES = ["city", "bazhou", "institution", "owner", "auditor"]  # the admin's back office reads the research
+ROLES = ["city", "bazhou", "institution", "owner", "auditor", "dept"]  # the admin's back office reads the research
 
 @pytest.mark.django_db
 def test_the_demo_pages_of_every_role_and_the_public_pages_are_in_chinese():

@@ -58,11 +58,15 @@ def test_serve_keeps_its_database_connections_bounded(tmp_path):
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         ingest = f"http://127.0.0.1:{port}/api/v1/monitoring/ingest"
-        for _ in range(300):
+        # Up to five minutes to start: on a loaded CI machine (the suite's two xdist workers and
+        # more) Django's start took over the 30 s this loop once allowed, and the test then failed
+        # on a refused connection rather than on the pool.
+        for _ in range(3000):
             try:
                 _call(ingest)
                 break
             except OSError:
+                assert server.poll() is None, "jiliang serve exited before it answered"
                 time.sleep(0.1)
         with ThreadPoolExecutor(max_workers=16) as clients:
             statuses = list(clients.map(_call, [ingest] * REQUESTS))

@@ -22,7 +22,9 @@ from jiliang.monitoring.models import Alert, Device, DeviceKind
 from jiliang.registry.demo import OWNER_DEMO_ORGANIZATION
 from jiliang.registry.models import Instrument
 from jiliang.registry.models import InstrumentType
-from jiliang.verification.models import Certificate, MpeRule, TestPoint, VerificationState
+from jiliang.verification.models import (
+    Certificate, CertificateKind, CertificateStatus, MpeRule, TestPoint, VerificationState,
+)
 from jiliang.verification import public_check
 from jiliang.verification.public_views import check_url
 from jiliang.portal.models import TaskReport, TaskStatus
@@ -40,6 +42,10 @@ def test_the_demo_loads_prints_its_logins_and_publishes_its_log():
     assert "city2" in printed
     # The plan tracker is filled: every colour shows on the board.
     assert set(TaskReport.objects.values_list("status", flat=True)) == set(TaskStatus.values)
+    # The demo department's reporter prints, with one report accepted and one waiting for review.
+    assert "dept" in printed and User.objects.get(username="dept").department == "市科技局"
+    assert sorted(TaskReport.objects.filter(reported_by__username="dept").values_list("review", flat=True)) == [
+        "accepted", "pending"]
     assert Instrument.objects.count() > 10_000
 
     published = selectors.published_checkpoint()
@@ -52,6 +58,7 @@ def test_the_demo_loads_prints_its_logins_and_publishes_its_log():
     certificates = {str(pk) for pk in Certificate.objects.values_list("pk", flat=True)}
     assert len(certificates) > 50_000 and logged == certificates
     _every_type_has_a_certificate_with_a_cited_or_marked_rule_and_a_card_linking_to_its_check()
+    _the_public_check_shows_every_state()
 
     alert = Alert.objects.order_by("id").first()
     assert alert is not None and Device.objects.filter(kind="meter").exists()
@@ -106,3 +113,25 @@ def _every_type_has_a_certificate_with_a_cited_or_marked_rule_and_a_card_linking
     link = check_url(state.certificate.number, public_check.code_of(state.certificate.number))
     assert f'href="{link}"'.replace("&", "&amp;") in card
     assert Client().get(link).status_code == 200
+
+
+def _the_public_check_shows_every_state():
+    """The demo's certificates read, on the public check, in every state it knows; the corrected and
+    the revoked ones were corrected and revoked through the services, so the log holds those events."""
+    today = timezone.localdate()
+    examples = {
+        "valid": Certificate.objects.filter(status=CertificateStatus.ISSUED, kind=CertificateKind.VERIFICATION,
+                                            valid_until__gte=today),
+        "expired": Certificate.objects.filter(status=CertificateStatus.ISSUED, kind=CertificateKind.VERIFICATION,
+                                              valid_until__lt=today),
+        "failed": Certificate.objects.filter(status=CertificateStatus.ISSUED, kind=CertificateKind.FAILURE_NOTICE),
+        "superseded": Certificate.objects.filter(status=CertificateStatus.SUPERSEDED),
+        "revoked": Certificate.objects.filter(status=CertificateStatus.REVOKED),
+    }
+    for state, certificates in examples.items():
+        certificate = certificates.order_by("-id").first()
+        assert certificate is not None, state
+        page = Client().get(check_url(certificate.number, public_check.code_of(certificate.number)))
+        assert f'data-state="{state}"' in page.content.decode(), state
+        if state in ("superseded", "revoked"):
+            assert LogEntry.objects.filter(kind=LEDGER_KIND, record_id=str(certificate.pk)).count() == 2, state

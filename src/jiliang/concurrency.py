@@ -44,11 +44,18 @@ def lock_current(instance: models.Model, seen: str | None = None) -> models.Mode
     caller saw another version (``seen``, its token; None: the caller gave none, the write applies
     to the current row)."""
     current = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
-    if seen is None:
-        return current
+    refuse_if_stale(current, seen)
+    return current
+
+
+def refuse_if_stale(current: models.Model, seen: str | None) -> None:
+    """Raises ``Stale`` naming the fields of ``current`` (a row, or an unsaved one standing for values
+    kept elsewhere) that differ from the version ``seen``; nothing for no token (None or a form's empty one)."""
+    if not seen:
+        return
     changed = versions.changed_fields(_values(current), seen)
     if changed == []:
-        return current
+        return
     if changed is None:
         raise Stale(_("版本标记无效或已过期，请刷新后重新修改。"), {"version": [_("请刷新后重新修改")]})
     labels = "、".join(str(current._meta.get_field(name).verbose_name) for name in changed)

@@ -102,9 +102,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "jiliang.accounts.middleware.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # A QR scan of the public check answered from the shared page here, before the rest (its docstring).
+    "jiliang.verification.public_views.SharedCheckPageMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -119,6 +122,10 @@ MIDDLEWARE = [
 ROOT_URLCONF = "jiliang.urls"
 WSGI_APPLICATION = "jiliang.wsgi.application"
 ASGI_APPLICATION = "jiliang.asgi.application"
+
+# Django's form rendering, with <select> written in Python (ui/renderers.py: a template include per option
+# was the costliest part of pages with a county or type select).
+FORM_RENDERER = "jiliang.ui.renderers.FormRenderer"
 
 TEMPLATES = [
     {
@@ -231,9 +238,9 @@ JILIANG_API_TOKEN_MAX_DAYS = env_int("JILIANG_API_TOKEN_MAX_DAYS", 365)
 # The API description (/api/docs, /api/openapi.json) lists every endpoint: signed-in users only in production.
 JILIANG_API_DOCS_LOGIN_REQUIRED = env_bool("JILIANG_API_DOCS_LOGIN_REQUIRED", PRODUCTION)
 
-# Sessions end after this many idle minutes; every request renews them.
+# Sessions end after this many idle minutes; use renews them, at most once a minute
+# (accounts.middleware.SessionRenewalMiddleware).
 SESSION_COOKIE_AGE = env_int("JILIANG_SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -325,6 +332,12 @@ JILIANG_DASHBOARD_MONTHS = env_int("JILIANG_DASHBOARD_MONTHS", 24)
 # and a client address gets this many wrong answers per window before it is refused (429).
 JILIANG_CHECK_CODE_SECRET = os.environ.get("JILIANG_CHECK_CODE_SECRET", "")
 JILIANG_PUBLIC_CHECK_LIMIT = env_int("JILIANG_PUBLIC_CHECK_LIMIT", 10)
+# The cache every process shares (docs/configuration.md "Cache"): the public forms' rate limits and
+# captcha answers, the figures. Redis when set; else each process's own memory, right only for one process.
+JILIANG_REDIS_URL = os.environ.get("JILIANG_REDIS_URL", "")
+if JILIANG_REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": JILIANG_REDIS_URL,
+                          "KEY_PREFIX": "jiliang"}}
 # The public complaint form (enforcement/abuse.py): a captcha after this many submissions from one
 # client address in an hour, a refusal after the limit; wrong tracking codes refused past their limit.
 JILIANG_COMPLAINT_CAPTCHA_AFTER = env_int("JILIANG_COMPLAINT_CAPTCHA_AFTER", 3)
@@ -435,3 +448,5 @@ JILIANG_MONITORING_REMIND_AFTER_MINUTES = env_int("JILIANG_MONITORING_REMIND_AFT
 # An assigned alert's assignee is told this long before its deadline (monitoring.followup).
 JILIANG_ALERT_DEADLINE_WARN_HOURS = env_int("JILIANG_ALERT_DEADLINE_WARN_HOURS", 24)
 JILIANG_MONITORING_TICK_SECONDS = env_int("JILIANG_MONITORING_TICK_SECONDS", 60)
+# The demo's devices send a heartbeat every five minutes while the platform serves (`jiliang demo` turns it on).
+JILIANG_MONITORING_DEMO_FEED = env_bool("JILIANG_MONITORING_DEMO_FEED", False)

@@ -186,3 +186,14 @@ def test_the_audit_page_filters_whole_days_in_beijing_time(city_regulator, make_
     assert shown(since=day.isoformat(), until=day.isoformat()) == 1
     assert shown(until=(day - datetime.timedelta(days=1)).isoformat()) == 0
     assert shown(since=(day + datetime.timedelta(days=1)).isoformat()) == 0
+
+
+def test_an_object_without_its_own_text_is_named_by_its_kind_and_number(make_organization, make_user):
+    from jiliang.enforcement.models import Commitment
+    shop = make_organization("511902")
+    signer = make_user(Role.OWNER, organization=shop)
+    with transaction.atomic():
+        commitment = Commitment.objects.create(organization=shop, text_version="2026", signer_name="站长",
+                                               signed_by=signer, signed_on=datetime.date(2026, 12, 7))
+        event = audit.record(signer, "commitment.sign", commitment)
+    assert event.object_repr == f"诚信计量承诺 #{commitment.pk}"

@@ -1,5 +1,6 @@
 """Sign-in security: throttling, password policy, session timeout, audit of sign-in events."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.test import Client
 
+from jiliang.accounts.middleware import SESSION_RENEWAL_SECONDS, SESSION_RENEWED_KEY
 from jiliang.accounts.models import AuditEvent, Role
 
 
@@ -58,6 +60,22 @@ def test_session_ends_after_idle_time_and_is_renewed_by_use(make_user, browser_c
     Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() - timedelta(seconds=1))
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_session_is_renewed_at_most_once_a_minute(make_user, browser_client):
+    client = browser_client(make_user(Role.CITY_REGULATOR, division="511900"))
+    assert client.get("/").status_code == 200
+    key = client.session.session_key
+    renewed = Session.objects.get(session_key=key).expire_date
+    Session.objects.filter(session_key=key).update(expire_date=renewed - timedelta(seconds=30))
+    assert client.get("/").status_code == 200  # within the minute: the row is not written again
+    assert Session.objects.get(session_key=key).expire_date == renewed - timedelta(seconds=30)
+    session = client.session
+    session[SESSION_RENEWED_KEY] = int(time.time()) - SESSION_RENEWAL_SECONDS  # a minute later
+    session.save()
+    Session.objects.filter(session_key=key).update(expire_date=renewed - timedelta(seconds=30))
+    assert client.get("/").status_code == 200
+    assert Session.objects.get(session_key=key).expire_date > renewed - timedelta(seconds=30)
 
 
 def test_login_form_without_csrf_token_is_refused(make_user, password):

@@ -3,7 +3,7 @@
 import pytest
 
 from jiliang.accounts.access import AccessDenied, require, scope
-from jiliang.accounts.models import Role
+from jiliang.accounts.models import Division, Role, User
 from jiliang.registry.models import Organization
 
 
@@ -194,3 +194,25 @@ def test_the_divisions_api_rejects_an_unknown_level(city_regulator, api_client):
     counties = client.get("/api/v1/divisions", {"level": "county"})
     assert counties.status_code == 200
     assert counties.json() and {d["level"] for d in counties.json()} == {"county"}
+
+
+class TestCityJurisdiction:
+    """A city regulator's jurisdiction is every division but the province: its scope says "not the
+    province" instead of listing ~150 ids, and must read exactly the rows the list read."""
+
+    def test_rows_outside_the_city_or_without_a_division_stay_out(self, two_counties, city_regulator, division):
+        province = User.objects.create(username="province-row", division=division("510000"))
+        unbound = User.objects.create(username="unbound-row", division=None)
+        in_town = User.objects.create(username="township-row", division=division("511902001"))
+        seen = set(scope(User.objects.all(), city_regulator).values_list("pk", flat=True))
+        assert in_town.pk in seen and city_regulator.pk in seen
+        assert province.pk not in seen and unbound.pk not in seen
+        organizations = set(scope(Organization.objects.all(), city_regulator).values_list("pk", flat=True))
+        assert organizations == {organization.pk for organization in two_counties.values()}
+
+    def test_the_city_scope_is_a_short_query(self, city_regulator, bazhou_regulator):
+        """At most 50 parameters: psycopg caches the parsing of such a query, and Django prepares each."""
+        _sql, city_params = scope(Organization.objects.all(), city_regulator).query.sql_with_params()
+        _sql, county_params = scope(Organization.objects.all(), bazhou_regulator).query.sql_with_params()
+        assert len(city_params) < 50 < Division.objects.count()
+        assert set(county_params) == set(Division.objects.get(code="511902").subtree_ids())

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jiliang.accounts import policy, services
-from jiliang.accounts.models import AuditEvent, Role
+from jiliang.accounts.models import AuditEvent
 
 
 @pytest.fixture

@@ -73,6 +73,32 @@ def screenshot_dir(tmp_path):
     return folder
 
 
+PAGE_FITS = "document.documentElement.scrollWidth <= window.innerWidth"
+
+
+@pytest.fixture
+def phone_step(screenshot_dir):
+    """phone_step(page, name): the page does not scroll sideways; its screenshot is kept as NAME.png."""
+    def step(page, name):
+        assert page.evaluate(PAGE_FITS), f"{name}: {page.url} scrolls sideways"
+        page.screenshot(path=str(screenshot_dir / f"{name}.png"), full_page=True)
+    return step
+
+
+@pytest.fixture
+def bazhou_station(db):
+    """A gas station of an organization in 巴州区 (511902), registered by a superuser."""
+    from jiliang.accounts.models import Division, User
+    from jiliang.registry import services as registry_services
+    from jiliang.registry.models import Organization, SiteKind
+
+    registrar = User.objects.create_superuser("registrar", password="unused-Passw0rd!")
+    bazhou = Division.objects.get(code="511902")
+    organization = Organization.objects.create(uscc="91511902MA6BROWSE1", name="巴州浏览器测试公司", division=bazhou)
+    return registry_services.create_site(registrar, organization=organization, name="江北浏览器加油站",
+                                         kind=SiteKind.GAS_STATION, division=bazhou, address="巴州区江北大道9号")
+
+
 # The verification tests' world (institution, qualified staff, traceable standard, an owner), for the
 # browser tests of verification pages: loaded from its file, since the two folders' modules share names.
 _spec = importlib.util.spec_from_file_location("verification_world",

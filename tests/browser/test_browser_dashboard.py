@@ -12,11 +12,11 @@ from jiliang.accounts.models import Division
 from jiliang.dashboard import refresh
 from jiliang.registry import services as registry_services
 from jiliang.registry.models import InstrumentType, SiteKind
+from tests.browser.conftest import PAGE_FITS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 VIEWPORTS = {"1366": {"width": 1366, "height": 768}, "390": {"width": 390, "height": 844}}
-PAGE_FITS = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
 @pytest.fixture

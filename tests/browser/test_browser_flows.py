@@ -16,12 +16,12 @@ from jiliang.monitoring.models import Alert, AlertState, DeviceKind
 from jiliang.registry import services as registry_services
 from jiliang.registry.models import Instrument, InstrumentType, SiteKind
 from monitoring_fixtures import _fresh_partitions, event, make_device, make_site, post  # noqa: F401  (fixtures)
+from tests.browser.conftest import PAGE_FITS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 VIEWPORTS = pytest.mark.parametrize("viewport", [{"width": 1366, "height": 768}, {"width": 390, "height": 844}],
                                     ids=["laptop", "phone"])
-PAGE_FITS = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
 @pytest.fixture

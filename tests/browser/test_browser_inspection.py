@@ -10,14 +10,15 @@ import pytest
 from playwright.sync_api import expect
 
 from jiliang.accounts.models import Division, Role
+from jiliang.enforcement.models import Case
 from jiliang.ledger import services as ledger
 from jiliang.registry.models import Site, SiteKind
 from jiliang.supervision import services
 from jiliang.supervision.models import TaskStatus
+from tests.browser.conftest import PAGE_FITS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
-PAGE_FITS = "document.documentElement.scrollWidth <= window.innerWidth"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
 
@@ -92,3 +93,30 @@ def test_the_public_draw_page_verifies_on_a_phone(task, page, screenshot_dir):
     expect(page.get_by_test_id("drawn")).to_contain_text(task.organization.name)
     page.screenshot(path=screenshot_dir / "public-draw-phone.png", full_page=True)
     assert page.evaluate(PAGE_FITS), "the public draw page scrolls sideways"
+
+
+def test_a_late_referral_asks_for_the_reason_only_when_it_matters(task, signed_in_page, screenshot_dir):
+    page = signed_in_page(task.inspectors.first(), viewport=PHONE)
+    page.goto(f"/supervision/tasks/{task.pk}/")
+    reason = page.get_by_label("逾期立案理由")
+    expect(reason).to_be_hidden()
+    for item in task.checklist:
+        page.locator(f'input[name="answers.{item["code"]}"][value="no"]').check()
+    long_ago = dt.date.today() - dt.timedelta(days=90)  # past the 15 working days to file a case
+    page.get_by_label("检查日期").fill(long_ago.isoformat())
+    page.get_by_label("问题1 类型").select_option("unregistered")
+    page.get_by_label("问题1 出厂编号").fill("JY-LATE-1")
+    page.get_by_label("未发现问题").check()
+    expect(reason).to_be_hidden()
+    page.get_by_label("移送立案").check()
+    expect(reason).to_be_visible()
+    page.get_by_test_id("submit").click()
+    expect(page.locator("#field-id_late_reason")).to_have_class("field has-error")
+    expect(page.locator("#field-id_late_reason")).to_contain_text("请填写逾期理由")
+    page.screenshot(path=screenshot_dir / "inspection-phone-late-reason.png", full_page=True)
+    assert page.evaluate(PAGE_FITS), "the form with the late reason scrolls sideways"
+    page.get_by_label("逾期立案理由").fill("群众举报后补查，发现时未能及时立案")
+    page.get_by_test_id("submit").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("已检查")
+    case = Case.objects.get(source_type="inspection", source_id=str(task.pk))
+    assert case.stages.get().late_reason == "群众举报后补查，发现时未能及时立案"

@@ -8,12 +8,12 @@ from playwright.sync_api import expect
 from jiliang.accounts.models import Division, Role
 from jiliang.registry import services as registry_services
 from jiliang.registry.models import InstrumentType, SiteKind
+from tests.browser.conftest import PAGE_FITS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESK = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
-PAGE_FITS = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
 def _inside_viewport(page, locator) -> bool:
@@ -93,3 +93,17 @@ def test_the_public_card_fits_a_phone_without_the_menu(people, page, screenshot_
     expect(page.get_by_test_id("public-card")).to_be_visible()
     assert page.get_by_test_id("sidebar").count() == 0
     assert page.evaluate(PAGE_FITS)
+
+
+def test_the_header_fits_a_phone_in_english(people, chromium, live_server, browser_client):
+    """English words are longer than Chinese ones: the brand is cut short and 退出 (Sign out) keeps its icon only."""
+    context = chromium.new_context(base_url=live_server.url, locale="en-US", viewport=PHONE)
+    context.add_cookies([{"name": "sessionid", "value": browser_client(people["city"]).cookies["sessionid"].value,
+                          "url": live_server.url}])
+    page = context.new_page()
+    page.goto("/registry/instruments/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.evaluate(PAGE_FITS), "the English header scrolls sideways at 390 px"
+    logout = page.get_by_test_id("logout")
+    assert _inside_viewport(page, logout) and logout.get_attribute("aria-label") == "Sign out"
+    context.close()

@@ -9,6 +9,7 @@ from django.utils import timezone
 from jiliang.accounts.models import Role
 from jiliang.credit import services
 from jiliang.credit.models import Objection, ObjectionState
+from jiliang.jobs import services as jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -62,8 +63,12 @@ def test_weights_page_and_a_bad_value(browser_client, city_regulator):
     assert "《中华人民共和国计量法》第九条" in client.get("/credit/weights/").content.decode()
     page = client.post("/credit/weights/instrument_overdue/", {"points": "很多", "half_life_days": "180"})
     assert page.status_code == 200 and "须为数字" in page.content.decode()
-    client.post("/credit/weights/instrument_overdue/", {"points": "-6", "half_life_days": "90"})
-    assert "-6" in client.get("/credit/weights/").content.decode()
+    assert "data-testid=\"recomputing\"" not in client.get("/credit/weights/").content.decode()
+    saved = client.post("/credit/weights/instrument_overdue/", {"points": "-6", "half_life_days": "90"}, follow=True)
+    page = saved.content.decode()
+    assert "-6" in page and "正在后台按新分值重新计算" in page and "data-testid=\"recomputing\"" in page
+    jobs.run_queued()
+    assert "data-testid=\"recomputing\"" not in client.get("/credit/weights/").content.decode()
 
 
 def test_the_credit_and_alert_pages_speak_chinese(browser_client, bazhou_regulator, city_regulator, make_user, shop,

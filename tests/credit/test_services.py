@@ -4,13 +4,15 @@ import datetime as dt
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jiliang.accounts.access import AccessDenied
 from jiliang.accounts.models import AuditEvent, Role
 from jiliang.credit import selectors, services
 from jiliang.credit.models import CreditEvent, CreditGrade, EventState, Objection, ObjectionState
 from jiliang.errors import Conflict, InvalidInput
+from jiliang.jobs import services as jobs
+from jiliang.jobs.models import BackgroundTask, TaskKind, TaskState
 from jiliang.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +117,17 @@ def test_objection_accepted_voids_the_event_and_restores_the_grade(bazhou_regula
         "credit.objection.raise", "credit.objection.decide", "credit.event.void"}
 
 
+
+def test_credit_notices_are_in_the_platform_language_when_english_readers_cause_them(bazhou_regulator, shop, owner):
+    with translation.override("en"):
+        event = record(bazhou_regulator, shop)
+        objection = services.raise_objection(owner, event, reason="不认可。")
+        services.decide_objection(bazhou_regulator, objection, accept=False, decision="核实不属实。")
+    notices = {topic: title for topic, title in Notification.objects.values_list("topic", "title")}
+    assert notices["credit.event"].startswith("新增信用记录：")
+    assert Notification.objects.get(recipient=bazhou_regulator).title.startswith("信用异议待处理：")
+    assert Notification.objects.get(recipient=owner, topic="credit.objection").title == "信用异议已驳回"
+
 def test_objection_rejected_needs_a_reason_and_keeps_the_grade(bazhou_regulator, shop, owner):
     event = record(bazhou_regulator, shop)
     objection = services.raise_objection(owner, event, reason="不认可。")
@@ -154,8 +167,16 @@ def test_objection_refusals(bazhou_regulator, tongjiang_regulator, shop, owner, 
 def test_weights_are_edited_by_the_city_regulator_and_every_grade_follows(city_regulator, bazhou_regulator, shop):
     record(bazhou_regulator, shop, kind="instrument_overdue", source_type="instrument")
     services.set_weight(city_regulator, kind="instrument_overdue", points="-30", half_life_days="", note="从严")
-    assert selectors.grades_for([shop.pk])[shop.pk] == "D"
-    audit = AuditEvent.objects.get(action="credit.weight.change")
+    # the recompute is a background task: grades follow once the jobs process has run it
+    assert selectors.grades_for([shop.pk])[shop.pk] == "B" and selectors.recompute_pending()
+    services.set_weight(city_regulator, kind="instrument_overdue", points="-30", half_life_days="", note="再改")
+    task = BackgroundTask.objects.get(kind=TaskKind.CREDIT_GRADES)  # one queued task serves both changes
+    assert task.started_by == city_regulator and task.state == TaskState.QUEUED
+    assert jobs.run_queued() == 1
+    task.refresh_from_db()
+    assert task.state == TaskState.COMPLETED and task.report == {"graded": 1}
+    assert selectors.grades_for([shop.pk])[shop.pk] == "D" and not selectors.recompute_pending()
+    audit = AuditEvent.objects.filter(action="credit.weight.change").earliest("pk")
     assert audit.before == {"points": -3, "half_life_days": 180, "cap": 12}
     assert audit.after == {"points": -30.0, "half_life_days": None, "cap": None, "note": "从严"}
 
@@ -186,3 +207,12 @@ def test_grades_and_events_are_scoped(bazhou_regulator, tongjiang_regulator, sho
     other = make_organization("511902")
     assert other.pk in {o.pk for o in selectors.organizations(bazhou_regulator, grade="B")}
     assert [o.pk for o in selectors.organizations(owner)] == [shop.pk]
+
+
+def test_grades_for_a_province_sized_list_asks_in_chunks(bazhou_regulator, shop, django_assert_num_queries):
+    record(bazhou_regulator, shop)
+    absent = list(range(10**8, 10**8 + 2 * selectors.GRADE_QUERY_IDS))  # no such businesses: the default
+    with django_assert_num_queries(3):
+        grades = selectors.grades_for([*absent, shop.pk, shop.pk])
+    assert len(grades) == len(absent) + 1
+    assert grades[shop.pk] == "C" and {grades[i] for i in absent} == {"B"}

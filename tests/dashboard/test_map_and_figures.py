@@ -6,6 +6,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -142,3 +143,50 @@ def test_the_figures_api_is_scoped(city_map, api_client, city_regulator, make_us
     assert {f["key"] for f in body["figures"]} >= {"verification.overdue", "monitoring.devices_online"}
     response = api_client(city_regulator).get("/api/v1/dashboard/figures?division=999999")
     assert response.status_code == 422 and "division" in response.json()["fields"]
+
+
+@pytest.fixture
+def caching(settings):
+    """The dashboard's answers kept in Django's cache (selectors.stored), as in production."""
+    settings.JILIANG_FIGURES_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_a_county_officer_never_reads_the_citys_cached_answers(caching, city_map, api_client, browser_client,
+                                                               city_regulator, make_user):
+    """Kept per reader's scope (selectors.stored)."""
+    city_api, city_page = api_client(city_regulator), browser_client(city_regulator)
+    assert len(city_api.get("/api/v1/dashboard/map").json()["points"]) == 2
+    assert {c["code"] for c in city_api.get("/api/v1/dashboard/figures").json()["counties"]} >= {"511902", "511921"}
+    assert city_map["bazhou"].name in city_page.get("/dashboard/").content.decode()
+    assert city_page.get("/verification/statistics/").status_code == 200
+
+    officer = make_user(Role.COUNTY_REGULATOR, division="511921")
+    points = api_client(officer).get("/api/v1/dashboard/map").json()["points"]
+    assert [p["site_id"] for p in points] == [city_map["tongjiang"].pk]
+    assert [c["code"] for c in api_client(officer).get("/api/v1/dashboard/figures").json()["counties"]] == ["511921"]
+    page = browser_client(officer).get("/dashboard/").content.decode()
+    assert 'data-testid="drill-511921"' in page and 'data-testid="drill-511902"' not in page
+    assert city_map["bazhou"].name not in page  # the city's site to look at is not the county's
+    statistics = browser_client(officer).get("/verification/statistics/").content.decode()
+    assert "巴州区" not in statistics and "通江县" in statistics
+
+
+def test_the_cached_answers_last_until_the_job_stores_new_figures(caching, city_map, api_client, browser_client,
+                                                                  city_regulator):
+    client, page = api_client(city_regulator), browser_client(city_regulator)
+
+    def bazhou_alerts() -> int:
+        points = client.get("/api/v1/dashboard/map").json()["points"]
+        return next(p["open_alerts"] for p in points if p["site_id"] == city_map["bazhou"].pk)
+
+    def board_shows_bazhou() -> bool:
+        return city_map["bazhou"].name in page.get("/dashboard/").content.decode()
+
+    assert bazhou_alerts() == 2 and board_shows_bazhou()
+    Alert.objects.update(state=AlertState.CLOSED, active=False)
+    assert bazhou_alerts() == 2 and board_shows_bazhou()  # the stored figures have not changed: the cache answers
+    refresh.run()
+    assert bazhou_alerts() == 0 and not board_shows_bazhou()  # a new run: new keys, new figures

@@ -17,6 +17,9 @@ _serial = itertools.count(1)
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
+    # Cleared after too: a deadline edit kept in the cache must not outlive its test's rolled-back row.
+    cache.clear()
+    yield
     cache.clear()
 
 

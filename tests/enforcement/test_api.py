@@ -1,6 +1,7 @@
 """The enforcement API: the public channel (submission, captcha after volume, rate limit, tracking
 without an oracle) and the officers' routes, scoped; the identity in the handler's answer only."""
 
+import datetime
 import json
 
 from django.test import Client, override_settings
@@ -123,3 +124,23 @@ def test_two_questions_with_the_same_answer_are_answered_separately(db, monkeypa
     answer = str(sum(int(x) for x in question.split("=")[0].split("+")))
     assert abuse.captcha_passes(first, answer) and abuse.captcha_passes(second, answer)
     assert not abuse.captcha_passes(first, answer)
+
+
+def test_case_list_pages_by_cursor_in_filing_order(db, open_case_for, api_client, bazhou_regulator):
+    today = timezone.localdate()
+    # Filed on three different days, two cases on some: the order is (filing day, id), newest first.
+    opened = [open_case_for(discovered_on=today - datetime.timedelta(days=5), on=today - datetime.timedelta(days=i % 3))
+              for i in range(5)]
+    expected = [case.pk for case in sorted(opened, key=lambda c: (c.filed_on, c.pk), reverse=True)]
+    officer, seen, cursor = api_client(bazhou_regulator), [], ""
+    while True:
+        page = officer.get("/api/v1/enforcement/cases", {"limit": 2} | ({"cursor": cursor} if cursor else {})).json()
+        seen += [item["id"] for item in page["items"]]
+        assert page["has_more"] == (page["next_cursor"] is not None)
+        if not page["next_cursor"]:
+            break
+        cursor = page["next_cursor"]
+    assert seen == expected
+    assert officer.get("/api/v1/enforcement/cases", {"offset": 4, "limit": 2}).json()["items"][0]["id"] == expected[4]
+    refused = officer.get("/api/v1/enforcement/cases", {"cursor": "not-a-cursor"})
+    assert refused.status_code == 422 and "cursor" in refused.json()["fields"]

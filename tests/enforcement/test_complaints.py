@@ -127,5 +127,5 @@ def test_reward_only_after_a_penalty(submit, bazhou_regulator, station):
 
 
 def test_deadline_rule_cites_its_source():
-    rule = deadlines.complaint_rule("acknowledge")
+    rule = deadlines.defaults()["complaint"]["acknowledge"]
     assert rule.n == 7 and "投诉举报处理暂行办法" in rule.citation

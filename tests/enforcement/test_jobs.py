@@ -17,14 +17,14 @@ IDENTITY = {"name": "钱七", "phone": "13600003333", "id_number": "511902197001
 
 def test_complaint_deadlines_across_national_day_and_make_up_days():
     # Received Friday 2025-09-26: Sunday 09-28 and Saturday 10-11 are worked, 10-01..10-08 are off.
-    due = deadlines.complaint_deadlines(datetime.date(2025, 9, 26))
+    due = deadlines.complaint_deadlines(deadlines.defaults(), datetime.date(2025, 9, 26))
     assert due.acknowledge == datetime.date(2025, 10, 13)  # 09-28, 09-29, 09-30, 10-09, 10-10, 10-11, 10-13
     # ... 10-14..10-17 (11), 10-20..10-23 (15)
     assert due.handling == datetime.date(2025, 10, 23)
 
 
 def test_spring_festival_case_filing_deadline():
-    rule = deadlines.case_rule("filed")
+    rule = deadlines.case_rule(deadlines.defaults(), "filed")
     # 2026-02-13 (Friday): Saturday 02-14 worked, 02-15..02-23 off, Saturday 02-28 worked.
     # 02-14 (1), 02-24..02-27 (5), 02-28 (6), 03-02..03-06 (11), 03-09..03-12 (15)
     assert rule.due(datetime.date(2026, 2, 13)) == datetime.date(2026, 3, 12)

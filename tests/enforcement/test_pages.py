@@ -4,9 +4,10 @@ complaint and case pages scoped to the county; the case documents as PDFs."""
 from django.test import Client
 from django.utils import timezone
 
+from jiliang.accounts.models import AuditEvent, Role
 from jiliang.credit.models import CreditEvent
 from jiliang.enforcement import services
-from jiliang.enforcement.models import CaseStage, Complaint, ComplaintState
+from jiliang.enforcement.models import Case, CaseParty, CaseStage, Complaint, ComplaintState
 
 
 def _post_form(client, site, **fields):
@@ -141,3 +142,36 @@ def test_the_model_unit_page_answers_a_reader_who_sees_no_business(db, make_user
     client.force_login(staff)
     page = client.get("/enforcement/model-units/")
     assert page.status_code == 200 and 'data-testid="nomination-form"' not in page.content.decode()
+
+
+def test_case_opened_by_hand_in_the_county(browser_client, station, bazhou_regulator, tongjiang_regulator,
+                                           make_organization, make_user):
+    site, instrument = station
+    client = browser_client(bazhou_regulator)
+    assert "/enforcement/cases/new/" in client.get("/enforcement/cases/").content.decode()
+    assert client.get("/enforcement/cases/new/").status_code == 200
+    form = {"uscc": site.organization.uscc.lower(), "site_name": site.name, "instrument_code": instrument.public_code,
+            "title": "加油机计量失准", "discovered_on": timezone.localdate().isoformat(), "party_name": "张三",
+            "party_role": "站长", "party_id_number": "511902198001011234"}
+    other = make_organization("511921", name="通江某商店")
+    for wrong, field_error in [({"uscc": other.uscc}, "不存在或不在您的管辖范围内"),
+                               ({"site_name": "别处"}, "该当事人没有这个名称的经营场所"),
+                               ({"instrument_code": "ZZZZZZZZ"}, "不存在或不在您的管辖范围内"),
+                               ({"title": ""}, "这个字段是必填项")]:
+        refused = client.post("/enforcement/cases/new/", form | wrong)
+        assert refused.status_code == 200 and field_error in refused.content.decode()
+    assert not Case.objects.exists()
+    opened = client.post("/enforcement/cases/new/", form)
+    case = Case.objects.get()
+    assert opened.status_code == 302 and opened.url == f"/enforcement/cases/{case.pk}/"
+    assert (case.source_type, case.site, case.instrument, case.division.code) == ("manual", site, instrument, "511902")
+    assert CaseParty.objects.get(case=case).name == "张三"
+    assert set(AuditEvent.objects.filter(object_id=str(case.pk)).values_list("action", flat=True)) >= {"case.open"}
+    assert AuditEvent.objects.filter(action="case.party").exists()
+    assert "加油机计量失准" in client.get(opened.url).content.decode()
+    # The other county's officer does not find this party; an owner may not open a case at all.
+    elsewhere = browser_client(tongjiang_regulator).post("/enforcement/cases/new/", form)
+    assert elsewhere.status_code == 200 and "不存在或不在您的管辖范围内" in elsewhere.content.decode()
+    owner = browser_client(make_user(Role.OWNER, organization=site.organization))
+    assert owner.get("/enforcement/cases/new/").status_code == 403
+    assert "/enforcement/cases/new/" not in owner.get("/enforcement/cases/").content.decode()

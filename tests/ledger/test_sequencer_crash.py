@@ -83,16 +83,17 @@ def test_a_killed_sequencer_loses_and_doubles_nothing(database, tmp_path):
     sizes = []
     for _ in range(KILLS):
         sequencer = subprocess.Popen(
-            [sys.executable, "-m", "jiliang.cli", "log", "sequence", "--batch-size", "100",
+            [sys.executable, "-m", "jiliang.cli", "log", "sequence", "--batch-size", "10",
              "--interval-ms", "10"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         start = tree_size()
         while tree_size() == start and sequencer.poll() is None:
             time.sleep(0.01)
-        # Killed as soon as the log has grown, so inside one of the next batches: with a backlog the
-        # sequencer runs its batches back to back (about a millisecond each for 100 entries on an idle
-        # machine), and a pause of 50 ms here let it integrate the whole log before the third kill.
+        # Killed as soon as the log has grown, so inside one of the next batches. Batches of 10 keep
+        # the kills far from the end: with batches of 100 a loaded CI machine once noticed the growth
+        # only after 11,100 of the 12,000 entries, and the third kill found the log complete; with
+        # 10 the kills landed at 10-150 entries, idle or with both cores busy.
         sequencer.send_signal(signal.SIGKILL)
         sequencer.wait()
         sizes.append(tree_size())

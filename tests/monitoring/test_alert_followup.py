@@ -163,3 +163,68 @@ def test_the_alert_list_shows_the_assignee_and_filters_mine(alert, make_device, 
     page = browser_client(inspector).get("/monitoring/alerts/", {"mine": "on"}).content.decode()
     assert f"/monitoring/alerts/{alert.pk}/" in page and f"/monitoring/alerts/{other.pk}/" not in page
     assert str(inspector) in page
+
+
+def test_disabling_a_rule_clears_its_standing_alerts_with_a_note(alert, city_regulator):
+    """A disabled rule no longer runs, so nothing found its conditions gone and its alerts stood for
+    ever: they are cleared with it, with a note in the timeline; other rules' alerts stay."""
+    from jiliang.monitoring import selectors
+
+    now = timezone.now()
+    other = Alert.objects.create(rule_code="MT-09", severity=Severity.WARNING, device=alert.device, site=alert.device.site,
+                                 division=alert.device.division, message="通信中断", opened_at=now, last_seen_at=now)
+    services.edit_thresholds(city_regulator, "FD-01", {}, note="误报过多")
+    alert.refresh_from_db()
+    assert alert.active  # an edit that keeps the rule on leaves its alerts alone
+    services.edit_thresholds(city_regulator, "FD-01", {}, enabled=False, note="误报过多")
+    alert.refresh_from_db()
+    other.refresh_from_db()
+    assert not alert.active and alert.cleared_at is not None and alert.state == AlertState.NEW
+    assert other.active and other.cleared_at is None
+    last = selectors.alert_timeline(city_regulator, alert)[-1]
+    assert last.what == "规则停用，预警解除" and "FD-01" in last.note and "停用" in last.note
+    assert AuditEvent.objects.filter(action="alert.rule_disabled", object_id=str(alert.pk), actor=city_regulator).exists()
+    assert "FD-01" not in engine.current_rules()[1]
+
+
+def test_the_demo_feeder_keeps_devices_and_gateways_online_and_is_registered_only_for_the_demo(make_device, city_regulator,
+                                                                                              settings):
+    """An hour after the demo loaded, its devices went offline and its gateways were never online:
+    the feeder sends a heartbeat from each through the ingest, numbered after its last message, and
+    the job exists only when the demo turns it on."""
+    from jiliang.jobs.registry import jobs
+    from jiliang.monitoring import demo, selectors
+    from jiliang.monitoring.models import MessageKey
+
+    meter, _token, _secret = make_device(DeviceKind.METER, medium="water")
+    gateway, _token, _secret = make_device(DeviceKind.GATEWAY, site=meter.site)
+    an_hour_ago = timezone.now() - dt.timedelta(hours=1)
+    type(meter).objects.filter(pk=meter.pk).update(last_seen_at=an_hour_ago)
+    assert demo.keep_alive() == 2
+    assert demo.keep_alive() == 2  # the next heartbeat is a new message, not a duplicate
+    for device in (meter, gateway):
+        device.refresh_from_db()
+        assert device.last_seen_at > an_hour_ago
+        assert sorted(MessageKey.objects.filter(device=device).values_list("sequence", flat=True)) == [1, 2]
+    status = {row["kind"]: row["rate"] for row in selectors.online_status(city_regulator, offline_after=dt.timedelta(minutes=15))}
+    assert status[DeviceKind.METER] == 1.0 and status[DeviceKind.GATEWAY] == 1.0
+    settings.JILIANG_MONITORING_DEMO_FEED = False
+    assert "monitoring.demo_feed" not in {job.name for job in jobs()}
+    settings.JILIANG_MONITORING_DEMO_FEED = True
+    assert "monitoring.demo_feed" in {job.name for job in jobs()}
+
+
+def test_an_english_reader_assigning_an_alert_gets_english_errors_but_the_notice_is_in_chinese(
+        alert, bazhou_regulator, inspector, api_client):
+    """A notice is read later by someone whose language the platform does not know: it is written in the
+    platform's language, whatever the language of the request that caused it."""
+    client = api_client(bazhou_regulator)
+    url = f"/api/v1/monitoring/alerts/{alert.pk}/assign"
+    bad = client.post(url, {"assignee_id": inspector.pk, "due_at": in_hours(-1).isoformat()},
+                      content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert bad.status_code == 422 and bad.json()["fields"]["due_at"] == ["The handling deadline must be in the future."]
+    good = client.post(url, {"assignee_id": inspector.pk, "due_at": in_hours(24).isoformat()},
+                       content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert good.status_code == 200
+    notice = Notification.objects.get(recipient=inspector, topic="alert.assigned")
+    assert notice.title.startswith("预警待您处置：") and "前处置" in notice.body

@@ -116,3 +116,31 @@ def test_shuffled_batches_store_the_same_as_ordered_ones(make_device):
         return list(Reading.objects.filter(device_id=device.pk).order_by("time").values_list("sequence", "register"))
 
     assert stored(ordered_device) == stored(shuffled_device)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlites_write_lock_held_past_the_busy_timeout_is_a_503_not_a_500(make_device, settings):
+    """Issue 15's HTTP ingest bench on SQLite saw a few requests a phase answered neither 200 nor
+    503: "database is locked" after the busy timeout, a 500. Nothing was written: the device must be
+    told to send again."""
+    import sqlite3
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's write lock")
+    device, token, _ = make_device(DeviceKind.METER)
+    connection.ensure_connection()
+    connection.cursor().execute("PRAGMA busy_timeout = 100")
+    holder = sqlite3.connect(connection.settings_dict["NAME"], uri=True)
+    holder.execute("BEGIN IMMEDIATE")  # another writer keeps the lock
+    try:
+        response = post(token, json.dumps([meter_reading(device, 1, 1, 1.0)]))
+    finally:
+        holder.rollback()
+        holder.close()
+    assert response.status_code == 503, response.content
+    assert response["Retry-After"] == str(settings.JILIANG_MONITORING_RETRY_AFTER_SECONDS)
+    assert response.json()["code"] == "busy"
+    assert not Reading.objects.filter(device_id=device.pk).exists()
+    assert post(token, json.dumps([meter_reading(device, 1, 1, 1.0)])).status_code == 200

@@ -39,6 +39,25 @@ def test_precision_and_recall_with_time_overlap_and_grace():
     assert score(alerts, labels)["FD-07"].recall == 0.0  # without grace the late alert misses
 
 
+def test_a_related_rule_may_see_the_fault_on_a_related_device_and_labels_keep_them_through_csv():
+    """A dispenser that delivers short of what it shows (FD-08, on the nozzle) makes its tank gain
+    against the book (FD-07, on the tank): the tank's alert is true, not a false alarm, and it does not
+    count as FD-08 finding the fault; a tank FD-07 alert with no such label stays false."""
+    import io
+
+    from jiliang.monitoring.simulation import read_labels, write_labels
+
+    short = Label("N1", "FD-08", T0, T0 + 24 * H, related=("FD-07",), related_devices=("T1",))
+    alerts = [AlertSpan("T1", "FD-07", T0 + 5 * H, T0 + 6 * H), AlertSpan("T2", "FD-07", T0, T0), AlertSpan("T1", "FD-08", T0, T0)]
+    scores = score(alerts, [short])
+    assert scores["FD-07"].true_alerts == 1 and scores["FD-07"].false_alerts == 1
+    assert scores["FD-08"].detected == 0
+    out = io.StringIO()
+    write_labels([short], out)
+    assert read_labels(io.StringIO(out.getvalue())) == [short]
+    assert read_labels(io.StringIO("device_id,rule_code,start,end,related\nN1,FD-08,2025-03-03T00:00:00+00:00,2025-03-04T00:00:00+00:00,\n"))[0].related_devices == ()
+
+
 def test_false_alarms_are_counted_per_device_and_day():
     from jiliang.monitoring.scoring import false_alarms_per_device_day
 

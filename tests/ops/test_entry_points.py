@@ -1,6 +1,5 @@
 """Every entry point reads the installation's environment file and fails in one line, not a traceback."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path

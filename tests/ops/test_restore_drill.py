@@ -50,6 +50,11 @@ class Databases:
                 admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
+# One pytest-xdist worker runs the whole module (`make test` runs --dist loadgroup), so the backup
+# below is made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("restore-drill")
+
+
 @pytest.fixture(scope="module")
 def databases(tmp_path_factory):
     made = Databases(tmp_path_factory.mktemp("databases"))

@@ -2,7 +2,9 @@
 number, and only within the reader's scope: another county's or another owner's rows are never found."""
 
 import pytest
+from django.test import Client
 
+from jiliang.accounts import services as account_services
 from jiliang.accounts.models import Role
 from jiliang.portal import search
 
@@ -76,3 +78,13 @@ def test_the_api_is_scoped_and_names_a_bad_field(world, two_counties, api_client
     bad = api_client(world.city).get("/api/v1/search", {"q": "", "limit": 0})
     assert bad.status_code == 422 and {"q", "limit"} <= set(bad.json()["fields"])
     assert api_client(None).get("/api/v1/search", {"q": "x"}).status_code == 401
+
+
+def test_the_api_takes_its_own_scope(world, two_counties):
+    """The search finds certificates too: a registry token alone does not open it."""
+    certificate, _far = two_counties
+    for scopes, status in ((["registry:read", "verification:read"], 403), (["search:read"], 200)):
+        _token, raw = account_services.issue_api_token(world.city, "search", scopes=scopes)
+        response = Client(headers={"Authorization": f"Bearer {raw}"}).get("/api/v1/search", {"q": certificate.number})
+        assert response.status_code == status, response.content
+    assert response.json()[0]["title"] == certificate.number

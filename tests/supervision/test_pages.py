@@ -120,3 +120,53 @@ def test_the_city_edits_a_checklist_on_its_page(browser_client, city_regulator, 
     refused = browser_client(bazhou_regulator).post("/supervision/checklists/market/",
                                                     {"items.0.code": "x", "items.0.text": "改"})
     assert refused.status_code == 403
+
+
+def test_evidence_downloads_from_the_task_page_for_those_who_may_see_the_task(browser_client, drawn_plan,
+                                                                             tongjiang_regulator, bazhou_regulator):
+    from jiliang.accounts.models import AuditEvent
+    from jiliang.supervision import services
+
+    task = drawn_plan.tasks.order_by("pk").first()
+    photo = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+    evidence = services.add_evidence(task.inspectors.order_by("pk").first(), task, name="加油机铅封.png", data=photo)
+    client = browser_client(bazhou_regulator)
+    page = client.get(f"/supervision/tasks/{task.pk}/").content.decode()
+    url = f"/supervision/tasks/{task.pk}/evidence/{evidence.pk}/"
+    assert f'href="{url}"' in page
+    response = client.get(url)
+    assert response.status_code == 200 and response.content == photo and response["Content-Type"] == "image/png"
+    assert "attachment" in response["Content-Disposition"] and "filename*=utf-8''" in response["Content-Disposition"]
+    assert AuditEvent.objects.filter(action="inspection_evidence.download", actor=bazhou_regulator,
+                                     object_id=str(evidence.pk)).count() == 1
+    other = browser_client(tongjiang_regulator)
+    assert other.get(url).status_code == 404
+    assert AuditEvent.objects.filter(action="inspection_evidence.download").count() == 1
+    other_task = drawn_plan.tasks.exclude(pk=task.pk).first()
+    assert client.get(f"/supervision/tasks/{other_task.pk}/evidence/{evidence.pk}/").status_code == 404
+
+
+def test_a_regulator_declares_a_conflict_on_its_page_scoped_and_audited(browser_client, bazhou_regulator,
+                                                                        tongjiang_regulator, inspectors,
+                                                                        businesses):
+    from jiliang.accounts.models import AuditEvent
+    from jiliang.supervision.models import ConflictDeclaration
+
+    client = browser_client(bazhou_regulator)
+    page = client.get("/supervision/conflicts/").content.decode()
+    assert "登记回避关系" in page and "/supervision/conflicts/" in client.get("/").content.decode()
+    inspector, business = inspectors[0], businesses[0].organization
+    refused = client.post("/supervision/conflicts/", {"inspector": inspector.pk, "organization": business.pk,
+                                                      "reason": ""})
+    assert refused.status_code == 200 and not ConflictDeclaration.objects.exists()
+    done = client.post("/supervision/conflicts/", {"inspector": inspector.pk, "organization": business.pk,
+                                                   "reason": "配偶任该单位站长"}, follow=True).content.decode()
+    assert "回避关系已登记" in done and "配偶任该单位站长" in done and business.name in done
+    declaration = ConflictDeclaration.objects.get()
+    assert (declaration.inspector, declaration.organization) == (inspector, business)
+    assert AuditEvent.objects.filter(action="conflict.declare", actor=bazhou_regulator).count() == 1
+    twice = client.post("/supervision/conflicts/", {"inspector": inspector.pk, "organization": business.pk,
+                                                    "reason": "再次申报"})
+    assert twice.status_code == 200 and ConflictDeclaration.objects.count() == 1
+    other = browser_client(tongjiang_regulator).get("/supervision/conflicts/").content.decode()
+    assert "配偶任该单位站长" not in other  # another county's inspectors are not listed

@@ -66,3 +66,12 @@ def test_the_case_page_and_the_task_page_link_to_each_other(browser_client, task
     client = browser_client(inspector)
     assert f'href="/enforcement/cases/{case.pk}/"' in client.get(f"/supervision/tasks/{task.pk}/").content.decode()
     assert f'href="/supervision/tasks/{task.pk}/"' in client.get(f"/enforcement/cases/{case.pk}/").content.decode()
+
+
+def test_a_late_referral_with_its_reason_opens_the_case_and_keeps_the_reason(task, inspector):
+    long_ago = dt.date.today() - dt.timedelta(days=90)
+    services.submit_task(inspector, task, answers={item["code"]: "no" for item in task.checklist},
+                         result=TaskResult.REFER, inspected_on=long_ago, summary="铅封破坏",
+                         findings=[{"kind": "unregistered", "serial_no": "X-2"}], late_reason="补查发现")
+    case = Case.objects.get(source_type=CaseSource.INSPECTION, source_id=str(task.pk))
+    assert case.stages.get().late_reason == "补查发现"

@@ -37,7 +37,8 @@ GROUPS = ["工作台", "器具与单位", "检定与证书", "远程监测", "�
 def test_the_menu_is_grouped_by_domain_and_keeps_every_entry_the_role_may_use(role, make_user, make_organization,
                                                                              make_institution):
     bindings = {Role.OWNER: {"organization": make_organization("511902")},
-                Role.INSTITUTION_STAFF: {"institution": make_institution()}}.get(role, {"division": "511902"})
+                Role.INSTITUTION_STAFF: {"institution": make_institution()},
+                Role.DEPARTMENT: {"division": "511900", "department": "市科技局"}}.get(role, {"division": "511902"})
     user = make_user(role, **bindings)
     with override("zh-hans"):
         groups = menu_for(user, "/")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from jiliang.accounts.models import AuditEvent, Role
+from jiliang.accounts.models import AuditEvent
 from jiliang.errors import InvalidInput
 from jiliang.notifications.models import Notification
 from jiliang.verification import services

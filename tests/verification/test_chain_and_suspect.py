@@ -144,7 +144,7 @@ def test_suspect_impact_lists_certificates_since_the_last_good_calibration(world
         standard=world.standard, calibrating_institution=world.province, reference_standard=world.provincial_standard,
         certificate_no="SCJL-2025-0001", calibrated_on=days(-500), valid_until=days(-199),
         result=CalibrationResult.IN_TOLERANCE)
-    before_good = world.record(performed_on=days(-210))  # used before the last good calibration
+    world.record(performed_on=days(-210))  # used before the last good calibration
     other_owner = world.make_instrument(make_organization("511921"), county="511921")
     suspects = [world.record(performed_on=days(-150)), world.record(instrument=other_owner, performed_on=days(-20))]
     calibration = _out_of_tolerance(world, days(-5))

@@ -223,3 +223,14 @@ def test_both_documents_render_the_same_gathered_contents(certificates):
     number = certificates["verification"].number
     assert contents.check_url.endswith(public_views.check_url(number, public_check.code_of(number)))
     assert pdf.render(contents).startswith(b"%PDF")
+
+
+def test_a_rule_edited_after_issue_leaves_the_documents_regulation_as_decided(certificates, world):
+    certificate = certificates["verification"]
+    rule = certificate.verification.test_points.get(position=1).mpe_rule
+    services.update_mpe_rule(world.city, rule, regulation="JJG 443-2030 燃油加油机")
+    contents = certificate_contents(certificate)
+    assert "JJG 443-2023" in contents.regulation and "2030" not in contents.regulation
+    root = etree.fromstring(dcc.build(contents))
+    norms = [norm.text for norm in root.iter(f"{{{dcc.DCC}}}norm")]
+    assert norms and all("2030" not in norm for norm in norms)

@@ -6,13 +6,16 @@ import base64
 import dataclasses
 import datetime
 import hashlib
+import importlib
 import io
+import json
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from django.apps import apps as django_apps
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -23,16 +26,20 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from jiliang.accounts.models import AuditEvent
 from jiliang.ledger import selectors as ledger
+from jiliang.ledger.entries import canonical_json
 from jiliang.ledger.models import PendingEntry
 from jiliang.verification import services
 from jiliang.verification.documents import compare, dcc, forgery, pdf
-from jiliang.verification.documents.gather import certificate_contents
+from jiliang.verification.documents.gather import certificate_contents, issue_log_document
 from jiliang.verification.documents.keys import SigningKey
 from jiliang.verification.documents.services import dcc_document, pdf_document
+from jiliang.verification.models import Certificate
 
 from ..english_scan import offences
 
 API = "/api/v1/public/forgery-check"
+NAMES_AS_ISSUED = ("institution_name", "institution_address", "institution_uscc", "owner_name", "owner_address",
+                   "owner_uscc")
 NS = {"dcc": dcc.DCC, "si": dcc.SI}
 
 
@@ -84,6 +91,91 @@ def test_a_genuine_dcc_reads_genuine_and_its_log_document_hashes_to_the_logged_d
     digest = hashlib.sha256(carried).hexdigest()
     assert body["log_digest"] == digest and body["log_digest_matches"] is True
     assert digest in ledger.digests_of(services.LEDGER_KIND, str(certificate.pk))
+
+
+@pytest.mark.django_db
+def test_a_certificate_logged_before_the_snapshots_gained_keys_still_reads_genuine(world):
+    certificate = world.record()
+    (entry,) = PendingEntry.objects.filter(kind=services.LEDGER_KIND, record_id=str(certificate.pk))
+    # What the builder wrote before migrations 0010, 0013 and 0014: no point copies, no k_factor, no
+    # names as issued.
+    old = json.loads(issue_log_document(certificate))
+    for key in NAMES_AS_ISSUED:
+        del old[key]
+    del old["verification"]["k_factor"]
+    for point_snapshot in old["test_points"]:
+        del point_snapshot["mpe_error_basis"], point_snapshot["mpe_regulation"]
+    logged = json.loads(bytes(entry.data)) | {"sha256": hashlib.sha256(canonical_json(old)).hexdigest()}
+    PendingEntry.objects.filter(pk=entry.pk).update(data=canonical_json(logged))
+
+    assert issue_log_document(certificate) == canonical_json(old)
+    body = upload(dcc_document(certificate)[0], "c.xml").json()
+    assert body["verdict"] == "genuine" and body["log_digest_matches"] is True
+
+
+@pytest.mark.django_db
+def test_a_certificate_logged_before_it_kept_the_names_as_issued_still_reads_genuine(world):
+    certificate = world.record()
+    (entry,) = PendingEntry.objects.filter(kind=services.LEDGER_KIND, record_id=str(certificate.pk))
+    old = {key: value for key, value in json.loads(issue_log_document(certificate)).items()
+           if key not in NAMES_AS_ISSUED}
+    logged = json.loads(bytes(entry.data)) | {"sha256": hashlib.sha256(canonical_json(old)).hexdigest()}
+    PendingEntry.objects.filter(pk=entry.pk).update(data=canonical_json(logged))
+
+    assert issue_log_document(certificate) == canonical_json(old)
+    assert upload(dcc_document(certificate)[0], "c.xml").json()["verdict"] == "genuine"
+
+
+def rename(institution, owner) -> None:
+    """What the registers allow after issue: the institution and the owner renamed and moved."""
+    institution.name, institution.address = "巴中市计量检定测试院", "巴中市巴州区新区 9 号"
+    institution.save(update_fields=["name", "address"])
+    owner.name, owner.address = "巴中市新名称加油站有限公司", "巴中市恩阳区 1 号"
+    owner.save(update_fields=["name", "address"])
+
+
+@pytest.mark.django_db
+def test_a_document_issued_before_its_institution_and_owner_were_renamed_still_reads_genuine(world):
+    certificate = world.record()
+    issued_names = (certificate.institution.name, certificate.owner.name)
+    document, pdf_data = dcc_document(certificate)[0], pdf_document(certificate)
+    rename(certificate.institution, certificate.owner)
+
+    for data, name in ((document, "c.xml"), (pdf_data, "c.pdf")):
+        body = upload(data, name).json()
+        assert (body["verdict"], body["differences"]) == ("genuine", []), name
+        assert body["certificate"]["institution"] == issued_names[0]
+    # What the platform makes now is what it made at issue, and the log document holds the names.
+    again = Certificate.objects.get(pk=certificate.pk)
+    assert dcc.build(certificate_contents(again)) == dcc.build(certificate_contents(certificate))
+    logged = json.loads(issue_log_document(again))
+    assert (logged["institution_name"], logged["owner_name"]) == issued_names
+
+
+@pytest.mark.django_db
+def test_a_name_changed_in_the_document_reads_altered_after_a_rename_too(world):
+    certificate = world.record()
+    document = dcc_document(certificate)[0]
+    rename(certificate.institution, certificate.owner)
+    root = etree.fromstring(document)
+    (customer,) = root.xpath("//dcc:customer/dcc:name/dcc:content[@lang='zh']", namespaces=NS)
+    customer.text = "巴中市新名称加油站有限公司"  # the new name, written into a document issued under the old one
+    body = upload(etree.tostring(root), "c.xml").json()
+    assert body["verdict"] == "altered" and body["differences"] == ["送检单位"]
+
+
+@pytest.mark.django_db
+def test_the_migration_copies_the_current_names_onto_certificates_issued_before(world):
+    certificate = world.record()
+    Certificate.objects.filter(pk=certificate.pk).update(**dict.fromkeys(NAMES_AS_ISSUED, ""))
+    importlib.import_module("jiliang.verification.migrations.0014_certificate_names_as_issued") \
+        .copy_current_names(django_apps, None)
+    copied = Certificate.objects.get(pk=certificate.pk)
+    institution, owner = certificate.institution, certificate.owner
+    assert {key: getattr(copied, key) for key in NAMES_AS_ISSUED} == {
+        "institution_name": institution.name, "institution_address": institution.address,
+        "institution_uscc": institution.uscc, "owner_name": owner.name, "owner_address": owner.address,
+        "owner_uscc": owner.uscc}
 
 
 @pytest.mark.django_db
@@ -270,6 +362,19 @@ def test_every_changed_leaf_of_a_dcc_is_found_and_named_in_chinese(world):
 
     changed_leaf_is_named()
     assert compare.differences(expected, etree.fromstring(etree.tostring(expected))) == []
+
+
+@pytest.mark.django_db
+def test_the_field_names_go_through_the_callers_gettext(world):
+    expected = etree.fromstring(dcc_document(world.record())[0])
+    found = etree.fromstring(etree.tostring(expected))
+    for element in found.iter(f"{{{dcc.DCC}}}uniqueIdentifier", f"{{{dcc.DCC}}}manufacturer"):
+        for leaf in element.iter():
+            if (leaf.text or "").strip():
+                leaf.text += "X"
+    asked = []
+    named = compare.differences(expected, found, lambda text: asked.append(text) or f"«{text}»")
+    assert named == ["«证书编号»", "«制造单位»"] and asked == ["证书编号", "制造单位"]
 
 
 # --- the page --------------------------------------------------------------------------------------

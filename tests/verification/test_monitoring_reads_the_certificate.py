@@ -39,7 +39,8 @@ def test_a_verification_registers_the_dispensers_new_k_factor_for_fd01(world, re
     nozzle = services.register_device(world.city, code=f"N-{instrument.pk}", kind=DeviceKind.NOZZLE, instrument=instrument,
                                       attributes={"verified_k_factor": 100.0})
     now = timezone.now()
-    change = rt.ParameterChange(nozzle.code, 1, now - dt.timedelta(minutes=5), "k_factor", 100.0, 100.5)
+    # Two hours ago: past FD-01's grace period, in which a work order recorded after the change explains it.
+    change = rt.ParameterChange(nozzle.code, 1, now - dt.timedelta(hours=2), "k_factor", 100.0, 100.5)
     ingest([Incoming(parse_item(engine.message_of(change, 1)))], source=IngestSource.HTTP, sender=nozzle)
     engine.tick(now)
     assert Alert.objects.filter(device=nozzle, rule_code="FD-01").exists() is (recorded_k is None)

@@ -3,11 +3,13 @@ no oracle for numbers, throttled wrong answers, masked individual owners, and th
 `jiliang log verify-receipt` checks offline."""
 
 import datetime
+import re
 
 import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.test.signals import template_rendered
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -227,3 +229,172 @@ def test_verify_receipt_holds_the_receipt_to_the_witness_quorum_asked_for(world,
     entry = tmp_path / "entry"
     entry.write_bytes(receipt.extra)
     call_command("log", "verify-receipt", str(path), "--entry", str(entry))
+
+
+# --- the result cached per certificate version --------------------------------------------------
+
+@pytest.fixture
+def rendered():
+    """The templates rendered while the test runs."""
+    names = []
+    def note(sender, template, **kwargs):
+        names.append(template.name)
+    template_rendered.connect(note)
+    yield names
+    template_rendered.disconnect(note)
+
+
+@pytest.mark.django_db
+def test_a_reader_not_signed_in_gets_the_shared_page_without_rendering_and_their_own_token(
+        world, rendered, django_assert_num_queries):
+    certificate = world.record()
+    first = ask_page(certificate.number, code(certificate))
+    rendered.clear()
+    with django_assert_num_queries(1):  # the certificate's state and its latest log entry
+        again = ask_page(certificate.number, code(certificate))
+    assert rendered == [] and again.status_code == 200
+    tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+              for page in (first, again)]
+    assert tokens[0] != tokens[1] and again.cookies["csrftoken"].value  # each reader's own, with its cookie
+    assert again.content.decode().replace(tokens[1], "") == first.content.decode().replace(tokens[0], "")
+    # The language switch on the shared page works for its reader.
+    reader = Client(enforce_csrf_checks=True)
+    page = ask_page(certificate.number, code(certificate), reader).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    assert reader.post("/i18n/setlang/", {"language": "en", "csrfmiddlewaretoken": token}).status_code == 302
+    assert "no-store" in again["Cache-Control"]  # nothing between the reader and the platform keeps it
+
+
+@pytest.mark.django_db
+def test_a_signed_in_reader_gets_their_own_page_not_the_shared_one(world):
+    certificate = world.record()
+    shared = ask_page(certificate.number, code(certificate)).content.decode()
+    signed_in = Client()
+    signed_in.force_login(world.verifier)
+    own = ask_page(certificate.number, code(certificate), signed_in).content.decode()
+    assert 'data-testid="who"' in own and 'data-testid="who"' not in shared
+    assert 'data-testid="who"' not in ask_page(certificate.number, code(certificate)).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_cached_result_shows_a_revocation_at_once(world):
+    certificate = world.record()
+    for _ in range(2):  # the second from the shared page, before the middleware stack
+        page = ask_page(certificate.number, code(certificate))
+        assert 'data-state="valid"' in page.content.decode()
+    assert shortcut_answered(page)
+    services.revoke(world.verifier, certificate, "检定数据有误")
+    page = ask_page(certificate.number, code(certificate)).content.decode()
+    assert 'data-state="revoked"' in page and "检定数据有误" in page
+
+
+# --- the shared page answered before the middleware stack ------------------------------------------
+
+SHORTCUT = "jiliang.verification.public_views.SharedCheckPageMiddleware"
+
+
+def shortcut_answered(response) -> bool:
+    """Whether the shortcut answered: the authentication middleware after it never gave the request a user."""
+    return not hasattr(response.wsgi_request, "user")
+
+
+def headers_of(response) -> dict:
+    """The response's headers but for those that differ per request (its id, the reader's CSRF cookie)."""
+    return {name: value for name, value in response.items() if name not in {"X-Request-ID", "Set-Cookie"}}
+
+
+@pytest.mark.django_db
+def test_the_shared_page_from_the_shortcut_has_the_headers_and_cookie_of_the_whole_stack(world, settings):
+    certificate = world.record()
+    ask_page(certificate.number, code(certificate))  # renders and caches the shared page
+    short = ask_page(certificate.number, code(certificate))
+    settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if name != SHORTCUT]
+    whole = ask_page(certificate.number, code(certificate))
+    assert shortcut_answered(short) and not shortcut_answered(whole)
+    assert short.status_code == whole.status_code == 200
+    assert headers_of(short) == headers_of(whole)
+    for header in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy",
+                   "Cache-Control", "Content-Language", "Vary"):
+        assert short[header], header
+    assert "no-store" in short["Cache-Control"] and short["X-Frame-Options"] == "DENY"
+    cookies = [response.cookies["csrftoken"] for response in (short, whole)]
+    attributes = [{name: value for name, value in cookie.items() if name != "expires"} for cookie in cookies]
+    assert attributes[0] == attributes[1] and cookies[0].value != cookies[1].value
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert token.sub("", short.content.decode()) == token.sub("", whole.content.decode())
+
+
+@pytest.mark.django_db
+def test_the_shortcut_answers_the_language_the_reader_chose(world):
+    certificate = world.record()
+    reader = Client(HTTP_ACCEPT_LANGUAGE="en")
+    ask_page(certificate.number, code(certificate), reader)
+    english = ask_page(certificate.number, code(certificate), reader)
+    for _ in range(2):  # the first renders the Chinese page, the second is the shortcut's
+        chinese = ask_page(certificate.number, code(certificate))
+    assert shortcut_answered(english) and shortcut_answered(chinese)
+    assert english["Content-Language"] == "en" and chinese["Content-Language"] == "zh-hans"
+    assert english.content != chinese.content
+
+
+@pytest.mark.django_db
+def test_a_signed_in_reader_is_not_answered_by_the_shortcut(world):
+    certificate = world.record()
+    ask_page(certificate.number, code(certificate))
+    assert shortcut_answered(ask_page(certificate.number, code(certificate)))
+    signed_in = Client()
+    signed_in.force_login(world.verifier)
+    own = ask_page(certificate.number, code(certificate), signed_in)
+    assert not shortcut_answered(own) and own.wsgi_request.user == world.verifier
+    assert 'data-testid="who"' in own.content.decode() and "private" in own["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_wrong_codes_count_once_each_and_a_throttled_client_is_refused_even_a_cached_page(world, settings):
+    settings.JILIANG_PUBLIC_CHECK_LIMIT = 3
+    certificate = world.record()
+    ask_page(certificate.number, code(certificate))
+    assert shortcut_answered(ask_page(certificate.number, code(certificate)))
+    for _ in range(2):
+        assert ask_page(certificate.number, "ZZZZ-ZZZZ").status_code == 404
+    assert ask_page(certificate.number, code(certificate)).status_code == 200  # two wrong answers: not yet
+    assert ask_page(certificate.number, "ZZZZ-ZZZZ").status_code == 404
+    refused = ask_page(certificate.number, code(certificate))
+    assert refused.status_code == 429 and not shortcut_answered(refused)
+
+
+@pytest.mark.django_db
+def test_odd_fields_go_through_the_whole_stack_and_its_text_guard(world):
+    certificate = world.record()
+    ask_page(certificate.number, code(certificate))
+    odd = Client().get("/check/", {"number": certificate.number, "code": code(certificate), "from": "qr\x01"})
+    assert odd.status_code == 400 and not shortcut_answered(odd)
+    extra = Client().get("/check/", {"number": certificate.number, "code": code(certificate), "from": "qr"})
+    assert extra.status_code == 200 and not shortcut_answered(extra)
+
+
+@pytest.mark.django_db
+def test_a_cached_result_shows_a_supersession_at_once(world):
+    original = world.record()
+    assert 'data-state="valid"' in ask_page(original.number, code(original)).content.decode()
+    corrected = services.supersede(world.verifier, original, world.data(), "温度记录笔误")
+    page = ask_page(original.number, code(original)).content.decode()
+    assert 'data-state="superseded"' in page and corrected.number in page
+
+
+@pytest.mark.django_db
+def test_a_cached_result_shows_an_expiry_at_once(world):
+    certificate = world.record()
+    assert 'data-state="valid"' in ask_page(certificate.number, code(certificate)).content.decode()
+    Certificate.objects.filter(pk=certificate.pk).update(valid_until=datetime.date(2020, 1, 1))  # today is past it
+    assert 'data-state="expired"' in ask_page(certificate.number, code(certificate)).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_repeated_check_reads_neither_the_certificate_nor_its_names_again(world, django_assert_num_queries):
+    certificate = world.record()
+    first = ask_page(certificate.number, code(certificate)).content.decode()
+    with django_assert_num_queries(1):  # the certificate's state and its latest log entry
+        again = ask_page(certificate.number, code(certificate)).content.decode()
+    result = 'data-testid="check-result"'
+    assert result in again and again.split(result)[1] == first.split(result)[1]

@@ -9,7 +9,8 @@ may perform which write. Then:
   ``obj`` (an unsaved instance for "create").
 
 A county regulator reads and writes inside its county; an owner only its own organization's rows;
-institution staff only their institution's; an auditor reads like a regulator and writes nothing.
+institution staff only their institution's; a plan department's reporter only its department's;
+an auditor reads like a regulator and writes nothing.
 A model may name roles that read all of its rows whatever their binding (``read_all``), e.g.
 institution staff read the whole instrument registry because they verify for any owner.
 """
@@ -35,6 +36,7 @@ class ScopeRule:
     division: str | None = None
     organization: str | None = None
     institution: str | None = None
+    department: str | None = None  # a path to the name of a plan department (Role.DEPARTMENT's binding)
     shared: bool = False  # reference data every signed-in user may read (catalogue, divisions)
     read_all: frozenset[str] = frozenset()  # roles that read every row, whatever their binding
     writers: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -48,6 +50,7 @@ def scoped_by(
     division: str | None = None,
     organization: str | None = None,
     institution: str | None = None,
+    department: str | None = None,
     shared: bool = False,
     read_all: Iterable[str] = (),
     writers: dict[str, Iterable[str]] | None = None,
@@ -59,6 +62,7 @@ def scoped_by(
             division=division,
             organization=organization,
             institution=institution,
+            department=department,
             shared=shared,
             read_all=frozenset(read_all),
             writers={action: frozenset(roles) for action, roles in (writers or {}).items()},
@@ -77,17 +81,36 @@ def rule_for(model: type[models.Model]) -> ScopeRule:
 
 def jurisdiction_ids(user) -> list[int] | None:
     """Division ids the user's jurisdiction covers, or None when it covers every division."""
-    cached = getattr(user, "_jurisdiction_ids", False)
-    if cached is not False:
+    return _jurisdiction(user)[0]
+
+
+def _jurisdiction(user) -> tuple[list[int] | None, list[int]]:
+    """The jurisdiction's division ids (None: every division) and the ids of the divisions outside it,
+    read once per user object (a request)."""
+    cached = getattr(user, "_jurisdiction", None)
+    if cached is not None:
         return cached
     if user.division_id is None:
-        ids: list[int] | None = []
+        jurisdiction: tuple[list[int] | None, list[int]] = ([], [])
     else:
         ids = user.division.subtree_ids()
-        if len(ids) == Division.objects.count():
-            ids = None
-    user._jurisdiction_ids = ids
-    return ids
+        inside = set(ids)
+        outside = [pk for pk in Division.objects.values_list("id", flat=True) if pk not in inside]
+        jurisdiction = (ids if outside else None, outside)
+    user._jurisdiction = jurisdiction
+    return jurisdiction
+
+
+def _in_jurisdiction(path: str, user) -> models.Q:
+    """Rows whose division (at ``path``) lies in the user's jurisdiction. Said as "not in the few
+    divisions outside it" when those are fewer (a city regulator's: the province alone), which reads
+    the same rows: a list of 147 ids made each scoped query of a city officer 147 parameters, which
+    Django prepares one by one and psycopg parses afresh on every execution (it caches the parsing
+    of queries of at most 50 parameters): 42 % of the instructions of a city officer's search page."""
+    ids, outside = _jurisdiction(user)
+    if len(outside) < len(ids):
+        return models.Q(**{f"{path}__isnull": False}) & ~models.Q(**{f"{path}__in": outside})
+    return models.Q(**{f"{path}__in": ids})
 
 
 def _is_active_user(user) -> bool:
@@ -104,14 +127,15 @@ def scope(queryset: models.QuerySet, user) -> models.QuerySet:
     if user.role in DIVISION_BOUND_ROLES:
         if rule.division is None:
             return queryset if user.role == Role.CITY_REGULATOR else queryset.none()
-        ids = jurisdiction_ids(user)
-        if ids is None:
+        if jurisdiction_ids(user) is None:
             return queryset
-        return queryset.filter(**{f"{rule.division}__in": ids})
+        return queryset.filter(_in_jurisdiction(rule.division, user))
     if user.role == Role.OWNER and rule.organization and user.organization_id:
         return queryset.filter(**{rule.organization: user.organization_id})
     if user.role == Role.INSTITUTION_STAFF and rule.institution and user.institution_id:
         return queryset.filter(**{rule.institution: user.institution_id})
+    if user.role == Role.DEPARTMENT and rule.department and user.department:
+        return queryset.filter(**{rule.department: user.department})
     return queryset.none()
 
 
@@ -150,6 +174,8 @@ def is_within_scope(user, obj: models.Model) -> bool:
         return _follow(obj, rule.organization) == user.organization_id
     if user.role == Role.INSTITUTION_STAFF and rule.institution and user.institution_id:
         return _follow(obj, rule.institution) == user.institution_id
+    if user.role == Role.DEPARTMENT and rule.department and user.department:
+        return _follow(obj, rule.department) == user.department
     return False
 
 

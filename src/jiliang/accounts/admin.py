@@ -61,13 +61,15 @@ class DivisionAdmin(AuditedAdmin):
 
 @admin.register(User)
 class UserAdmin(AuditedAdmin, DjangoUserAdmin):
-    list_display = ("username", "display_name", "role", "division", "organization", "institution", "is_active")
+    list_display = ("username", "display_name", "role", "division", "organization", "institution", "department",
+                    "is_active")
     list_filter = ("role", "is_active", "division")
     search_fields = ("username", "display_name")
     autocomplete_fields = ("organization", "institution")
     readonly_fields = ("password_changed_at",)
     fieldsets = DjangoUserAdmin.fieldsets + (
-        (_("角色与管辖"), {"fields": ("display_name", "role", "division", "organization", "institution", "phone")}),
+        (_("角色与管辖"), {"fields": ("display_name", "role", "division", "organization", "institution", "department",
+                                       "phone")}),
         (_("登录安全"), {"fields": ("must_change_password", "password_changed_at")}),
     )
     actions = ["reset_second_factor"]

@@ -108,6 +108,16 @@ def changed_fields(before: dict | None, after: dict | None) -> list[str]:
     return sorted(k for k in keys if (before or {}).get(k) != (after or {}).get(k))
 
 
+def _describe(instance: models.Model | None) -> str:
+    """What the audit page names the object by: its own text, or its kind and number for a model
+    without one (Django's default would read "Commitment object (1)" on a Chinese page)."""
+    if instance is None:
+        return ""
+    if type(instance).__str__ is models.Model.__str__:
+        return f"{instance._meta.verbose_name} #{instance.pk}"
+    return str(instance)
+
+
 def record(
     actor,
     action: str,
@@ -132,7 +142,7 @@ def record(
         action=action,
         object_type=object_type or (instance._meta.label if instance is not None else ""),
         object_id=object_id if object_id is not None else str(getattr(instance, "pk", "") or ""),
-        object_repr=(object_repr if object_repr is not None else str(instance or ""))[:255],
+        object_repr=(object_repr if object_repr is not None else _describe(instance))[:255],
         before=before,
         after=after,
         division=division,

@@ -103,6 +103,9 @@ ACTIONS = {
     "task.export.start": gettext_lazy("发起后台导出"),
     "task.export.completed": gettext_lazy("后台导出完成"),
     "task.export.failed": gettext_lazy("后台导出失败"),
+    "task.credit_grades.start": gettext_lazy("发起信用等级重算"),
+    "task.credit_grades.completed": gettext_lazy("信用等级重算完成"),
+    "task.credit_grades.failed": gettext_lazy("信用等级重算失败"),
     "inspection_plan.create": gettext_lazy("新建抽查计划"),
     "inspection_plan.weights": gettext_lazy("修改抽查权重"),
     "inspection_plan.commit": gettext_lazy("公示抽取名单"),
@@ -111,6 +114,7 @@ ACTIONS = {
     "inspection_task.submit": gettext_lazy("提交检查记录"),
     "inspection_task.publish": gettext_lazy("公开检查结果"),
     "inspection_evidence.add": gettext_lazy("上传检查证据"),
+    "inspection_evidence.download": gettext_lazy("下载检查证据"),
     "conflict.declare": gettext_lazy("申报回避关系"),
     "checklist.edit": gettext_lazy("修改检查表"),
     "alert.assign": gettext_lazy("指派预警承办人"),
@@ -125,6 +129,11 @@ ACTIONS = {
     "credit.objection.raise": gettext_lazy("提出信用异议"),
     "credit.objection.decide": gettext_lazy("处理信用异议"),
     "credit.weight.change": gettext_lazy("修改信用事项分值"),
+    "enforcement.deadline.change": gettext_lazy("修改法定期限"),
+    "enforcement.legal_basis.change": gettext_lazy("修改处罚依据"),
+    "portal.task_report": gettext_lazy("填报规划任务进展"),
+    "portal.task_report_accept": gettext_lazy("采纳规划任务进展"),
+    "portal.task_report_return": gettext_lazy("退回规划任务进展"),
 }
 # Snapshot keys that are not fields of the audited model (counts, reasons, loader figures).
 KEYS = {

@@ -12,6 +12,7 @@ from jiliang.verification.demo import CITY_INSTITUTION
 from jiliang.verification.models import Institution
 
 DEMO_PASSWORD = "Jiliang-Demo-2026"
+DEMO_DEPARTMENT = "市科技局"  # supports nine tasks of the plan (portal/data/plan_2023.json)
 COUNTY_USERS = {
     "bazhou": "511902", "enyang": "511903", "tongjiang": "511921", "nanjiang": "511922",
     "pingchang": "511923", "jingkai": "511900JK", "wenlv": "511900WL",
@@ -53,6 +54,8 @@ def load(out) -> list[DemoLogin]:
     logins.append(DemoLogin("owner", DEMO_PASSWORD, f"使用单位人员 ({owner_org.name})"))
     _ensure_user("auditor", Role.AUDITOR, "纪检审计", division=city)
     logins.append(DemoLogin("auditor", DEMO_PASSWORD, "只读审计人员 (巴中市)"))
+    _ensure_user("dept", Role.DEPARTMENT, "市科技局规划联络员", division=city, department=DEMO_DEPARTMENT)
+    logins.append(DemoLogin("dept", DEMO_PASSWORD, f"规划任务填报部门人员 ({DEMO_DEPARTMENT})"))
     if not User.objects.filter(username="admin").exists():
         admin = User.objects.create_superuser("admin", password=DEMO_PASSWORD, display_name="系统管理员")
         audit.record("demo", "user.create", admin, after=audit.snapshot(admin))

@@ -48,6 +48,35 @@ def _size(response) -> str:
     return "-" if response.streaming else str(len(response.content))
 
 
+# A session's idle deadline is renewed at most this often: renewing it on every request
+# (SESSION_SAVE_EVERY_REQUEST) wrote the session row on every page, a database write per request
+# that cost more than many of the pages themselves under many users.
+SESSION_RENEWAL_SECONDS = 60
+SESSION_RENEWED_KEY = "_jiliang_renewed_at"
+
+
+class SessionRenewalMiddleware:
+    """Pushes a used session's idle deadline (SESSION_COOKIE_AGE) on, once a minute at most, so a
+    session ends between JILIANG_SESSION_IDLE_MINUTES minus one minute and that many minutes after
+    its last use."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            now = int(time.time())
+            if now - session.get(SESSION_RENEWED_KEY, 0) >= SESSION_RENEWAL_SECONDS:
+                session[SESSION_RENEWED_KEY] = now
+        return response
+
+
+def _always_open() -> set[str]:
+    return {reverse("ui:logout"), reverse("set_language")}
+
+
 class SignInPolicyMiddleware:
     """Signed-in sessions finish signing in before anything else: a second factor when one is owed,
     then a due password change. Pages for signed-in users are never stored by browsers or proxies."""
@@ -66,15 +95,15 @@ class SignInPolicyMiddleware:
         path = request.path
         if path.startswith(settings.STATIC_URL):
             return None
-        always_open = {reverse("ui:logout"), reverse("set_language")}
+        # The open paths are resolved only when a step is owed: most requests owe none.
         if sign_in.second_factor_pending(request):
             step = {reverse("accounts:two-factor"), reverse("accounts:two-factor-setup")}
-            return None if path in always_open | step else self._refuse(request, "accounts:two-factor",
-                                                                         _("请先完成双因素认证。"))
+            return None if path in _always_open() | step else self._refuse(request, "accounts:two-factor",
+                                                                            _("请先完成双因素认证。"))
         if sign_in.password_change_due(request.user):
             step = {reverse("accounts:password-change")}
-            return None if path in always_open | step else self._refuse(request, "accounts:password-change",
-                                                                         _("您的密码已到期或由管理员重置，请先修改密码。"))
+            return None if path in _always_open() | step else self._refuse(
+                request, "accounts:password-change", _("您的密码已到期或由管理员重置，请先修改密码。"))
         return None
 
     @staticmethod

@@ -84,6 +84,7 @@ class Role(models.TextChoices):
     INSTITUTION_STAFF = "institution_staff", _("检定机构人员")
     OWNER = "owner", _("使用单位人员")
     AUDITOR = "auditor", _("只读审计人员")
+    DEPARTMENT = "department", _("规划任务填报部门人员")
 
 
 REGULATOR_ROLES = frozenset({Role.CITY_REGULATOR, Role.COUNTY_REGULATOR})
@@ -95,7 +96,8 @@ class User(AbstractUser):
     """A person who signs in. The role says what they may do; the binding says over what.
 
     Regulators and auditors are bound to a division (the city, or one county or zone); institution
-    staff to one legal metrology institution; owners to one organization.
+    staff to one legal metrology institution; owners to one organization; a department's reporter to
+    one department named in the plan (portal/data/plan_2023.json), reporting on that plan's tasks only.
     """
 
     display_name = models.CharField(_("姓名"), max_length=64, blank=True, validators=[refuse_hidden_characters])
@@ -112,6 +114,8 @@ class User(AbstractUser):
         "verification.Institution", verbose_name=_("所属检定机构"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="staff",
     )
+    department = models.CharField(_("所属部门"), max_length=64, blank=True,
+                                  help_text=_("规划任务填报部门人员所在的部门，名称与实施方案中的牵头或配合部门一致。"))
     phone = models.CharField(_("手机号码"), max_length=20, blank=True)
     password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
     must_change_password = models.BooleanField(
@@ -154,6 +158,9 @@ class TokenScope(models.TextChoices):
     SUPERVISION_WRITE = "supervision:write", _("双随机监管：抽查计划、抽取与检查记录")
     ENFORCEMENT_READ = "enforcement:read", _("投诉举报与案件：查看")
     ENFORCEMENT_WRITE = "enforcement:write", _("投诉举报与案件：处理、立案与决定")
+    SEARCH_READ = "search:read", _("全局搜索：器具、单位、场所与证书")
+    PLAN_READ = "plan:read", _("规划实施跟踪：任务与进展填报查看")
+    PLAN_WRITE = "plan:write", _("规划实施跟踪：填报进展与审核")
 
 
 def default_token_expiry():

@@ -30,27 +30,31 @@ def name_errors(**names: str) -> dict[str, list[str]]:
     }
 
 
-def _check_binding(role: str, division, organization, institution) -> dict[str, list[str]]:
-    """Each role is bound to exactly the kind of thing it works on."""
+def _check_binding(role: str, division, organization, institution, department: str) -> dict[str, list[str]]:
+    """Each role is bound to exactly the kind of thing it works on. A plan department's reporter is bound to
+    its department and to the city whose department it is (whose officers manage the account)."""
     errors: dict[str, list[str]] = {}
     needs = {
-        Role.CITY_REGULATOR: "division",
-        Role.COUNTY_REGULATOR: "division",
-        Role.AUDITOR: "division",
-        Role.INSTITUTION_STAFF: "institution",
-        Role.OWNER: "organization",
+        Role.CITY_REGULATOR: {"division"},
+        Role.COUNTY_REGULATOR: {"division"},
+        Role.AUDITOR: {"division"},
+        Role.INSTITUTION_STAFF: {"institution"},
+        Role.OWNER: {"organization"},
+        Role.DEPARTMENT: {"division", "department"},
     }
     if role not in needs:
         return {"role": [_("未知角色：%(role)s") % {"role": role}]}
-    given = {"division": division, "organization": organization, "institution": institution}
-    required = needs[role]
-    if given[required] is None:
-        errors[required] = [_("该角色必须绑定此项。")]
+    given = {"division": division, "organization": organization, "institution": institution,
+             "department": department or None}
     for name, value in given.items():
-        if name != required and value is not None:
+        if name in needs[role] and value is None:
+            errors[name] = [_("该角色必须绑定此项。")]
+        elif name not in needs[role] and value is not None:
             errors[name] = [_("该角色不应绑定此项。")]
     if role == Role.COUNTY_REGULATOR and division is not None and division.level not in {"county", "functional_zone"}:
         errors["division"] = [_("县(区)级监管人员须绑定一个县(区)或功能区。")]
+    if role == Role.DEPARTMENT and division is not None and division.level != "prefecture":
+        errors["division"] = [_("规划任务填报部门人员须绑定所在的市。")]
     return errors
 
 
@@ -66,17 +70,21 @@ def create_user(
     division: Division | None = None,
     organization=None,
     institution=None,
+    department: str = "",
     administrator: bool = False,
+    must_change_password: bool = False,
 ) -> User:
-    """``administrator``: also the back office's superuser (/admin/), as the installation's first user is."""
+    """``administrator``: also the back office's superuser (/admin/), as the installation's first user is.
+    ``must_change_password``: the password was chosen by someone else, who hands it over; the user replaces
+    it at the first sign-in."""
     user = User(
         username=username, role=role, display_name=display_name, phone=phone,
-        division=division, organization=organization, institution=institution,
-        is_staff=administrator, is_superuser=administrator,
+        division=division, organization=organization, institution=institution, department=department,
+        is_staff=administrator, is_superuser=administrator, must_change_password=must_change_password,
     )
     if actor is not None:
         require(actor, "create", user)
-    errors = _check_binding(role, division, organization, institution)
+    errors = _check_binding(role, division, organization, institution, department)
     errors.update(name_errors(username=username, display_name=display_name))
     try:
         validate_password(password, user)

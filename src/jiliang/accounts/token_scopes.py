@@ -15,6 +15,12 @@ APPS = {
     "enforcement": ("read", "write"),
     "credit": ("read", "write"),
     "supervision": ("read", "write"),
+    # The global search (portal/search.py) reads across apps (instruments, organizations, sites and
+    # certificates): a scope of its own, so that a registry token does not find certificates.
+    "search": ("read",),
+    # The plan tracker (portal/tracker.py): a department's own system reads the plan's tasks and reports
+    # progress on them, the city regulator reviews the reports. Nothing else of the platform comes with it.
+    "plan": ("read", "write"),
 }
 ALL_SCOPES = tuple(f"{app}:{access}" for app, accesses in APPS.items() for access in accesses)
 # Writes that need the app's ingest scope rather than its write scope.

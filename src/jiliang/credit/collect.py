@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from jiliang.accounts import audit
 from jiliang.credit import services
 from jiliang.credit.models import CreditEvent, CreditGrade, EventKind
+from jiliang.notifications.notifiers import platform_language
 from jiliang.notifications.services import tell_organization
 from jiliang.verification import due
 from jiliang.verification.models import Conclusion, Verification
@@ -78,9 +79,10 @@ def run(on: dt.date | None = None) -> dict[str, int]:
                      after={"events": len(fresh), "organizations": len(per_organization),
                             "kinds": dict(Counter(event.kind for event in fresh))})
         for organization_id, count in sorted(per_organization.items()):
-            tell_organization(organization_id, topic="credit.event", title=_("新增 %(count)s 条信用记录") % {
-                "count": count}, body=_("平台根据检定与器具数据新增了信用记录，请查看信用等级及其说明。"),
-                url=reverse("credit:mine"))
+            with platform_language():
+                tell_organization(organization_id, topic="credit.event", title=_("新增 %(count)s 条信用记录") % {
+                    "count": count}, body=_("平台根据检定与器具数据新增了信用记录，请查看信用等级及其说明。"),
+                    url=reverse("credit:mine"))
     graded = services.recompute_all(on)
     return {"events": len(fresh), "organizations": len(per_organization), "graded": graded,
             "grades": dict(CreditGrade.objects.order_by().values_list("grade").annotate(n=Count("pk")))}

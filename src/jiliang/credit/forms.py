@@ -1,17 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jiliang.registry.forms import DivisionChoiceField
 from jiliang.credit.models import Grade, ObjectionState
-
-
-def _choices(pairs):
-    return [("", "—"), *pairs]
+from jiliang.ui.widgets import DivisionChoiceField, blank_first
 
 
 class GradeFilterForm(forms.Form):
     division = DivisionChoiceField(label=_("区划"), queryset=None, required=False, to_field_name="code")
-    grade = forms.ChoiceField(label=_("信用等级"), choices=_choices(Grade.choices), required=False)
+    grade = forms.ChoiceField(label=_("信用等级"), choices=blank_first(Grade.choices), required=False)
     q = forms.CharField(label=_("单位名称或信用代码"), required=False, max_length=64)
 
     def __init__(self, *args, divisions=None, **kwargs):
@@ -20,7 +16,7 @@ class GradeFilterForm(forms.Form):
 
 
 class ObjectionFilterForm(forms.Form):
-    state = forms.ChoiceField(label=_("状态"), choices=_choices(ObjectionState.choices), required=False)
+    state = forms.ChoiceField(label=_("状态"), choices=blank_first(ObjectionState.choices), required=False)
 
 
 class ObjectionForm(forms.Form):

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from jiliang.accounts.models import REGULATOR_ROLES, Role
 from jiliang.credit import selectors
 from jiliang.credit.models import ObjectionState
-from jiliang.ui.home import KPI, TODO, home_card
+from jiliang.ui.home import KPI, PENDING_WORK, home_card
 
 
 @home_card
@@ -13,7 +13,7 @@ def pending_objections(user) -> dict | None:
     if user.role not in REGULATOR_ROLES:
         return None
     return {"title": _("待处理信用异议"), "value": selectors.objections(user, state=ObjectionState.PENDING).count(),
-            "url_name": "credit:objection-list", "query": "state=pending", "kind": TODO, "icon": "info-circle"}
+            "url_name": "credit:objection-list", "query": "state=pending", "kind": PENDING_WORK, "icon": "info-circle"}
 
 
 @home_card

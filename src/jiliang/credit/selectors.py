@@ -12,17 +12,32 @@ from django.utils import timezone
 from jiliang.accounts.access import scope
 from jiliang.credit import scoring, weights
 from jiliang.credit.models import CreditEvent, CreditGrade, EventState, Objection
+from jiliang.jobs.models import BackgroundTask, TaskKind, TaskState
 from jiliang.registry import selectors as registry_selectors
 from jiliang.registry.models import Organization
 
 
+# Ids per query: SQLite refuses statements with more parameters than it was built for (999 in
+# builds before 3.32), and a province's list of businesses would exceed any such bound.
+GRADE_QUERY_IDS = 900
+
+
 def grades_for(organization_ids: Iterable[int]) -> dict[int, str]:
-    """Grade "A".."D" of every id; one without a computed grade has the data file's default."""
-    ids = list(organization_ids)
-    grades = {organization_id: weights.default_grade() for organization_id in ids}
-    rows = CreditGrade.objects.filter(organization_id__in=ids).values_list("organization_id", "grade")
-    grades.update(rows)
+    """Grade "A".."D" of every id; one without a computed grade has the data file's default. The ids
+    go to the database in chunks of ``GRADE_QUERY_IDS``."""
+    ids = list(dict.fromkeys(organization_ids))
+    grades = dict.fromkeys(ids, weights.default_grade())
+    for first in range(0, len(ids), GRADE_QUERY_IDS):
+        chunk = ids[first:first + GRADE_QUERY_IDS]
+        grades.update(CreditGrade.objects.filter(organization_id__in=chunk).values_list("organization_id", "grade"))
     return grades
+
+
+def recompute_pending(*, queued_only: bool = False) -> bool:
+    """Whether a recompute of every grade after a weight change is waiting (or, unless
+    ``queued_only``, running): until it ends, grades still follow the previous weights."""
+    states = [TaskState.QUEUED] if queued_only else [TaskState.QUEUED, TaskState.RUNNING]
+    return BackgroundTask.objects.filter(kind=TaskKind.CREDIT_GRADES, state__in=states).exists()
 
 
 def organizations(user, *, grade: str | None = None, division_code: str | None = None,

@@ -15,7 +15,7 @@ from jiliang.credit import selectors, services, weights, wording
 from jiliang.credit.forms import DecisionForm, GradeFilterForm, ObjectionFilterForm, ObjectionForm, WeightForm
 from jiliang.credit.models import CreditWeight, EventKind, EventState, Grade, Objection
 from jiliang.errors import DomainError
-from jiliang.registry.views import apply_domain_error
+from jiliang.ui.forms import apply_domain_error
 from jiliang.ui.listing import ListColumn, Listing, render_listing
 
 
@@ -178,6 +178,7 @@ def weight_list(request):
     return render(request, "credit/weights.html", {
         "title": _("信用事项分值"), "rows": rows, "grading": weights.reference()["grading"]["source"],
         "may_edit": may(request.user, "change", CreditWeight()),
+        "recomputing": selectors.recompute_pending(),
     })
 
 
@@ -195,7 +196,7 @@ def weight_edit(request, kind: str):
         except DomainError as error:
             apply_domain_error(form, error)
         else:
-            messages.success(request, _("分值已保存，全部信用等级已按新分值重新计算。"))
+            messages.success(request, _("分值已保存。全部信用等级正在后台按新分值重新计算，完成前显示的仍是原等级。"))
             return redirect("credit:weights")
     return render(request, "ui/form.html", {
         "title": _("修改分值：%(label)s") % {"label": EventKind(kind).label},

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -66,6 +67,13 @@ def series_out(series: selectors.Series) -> dict:
             "values": series.values}
 
 
+def stored_json(user, name: str, schema: type[Schema], compute, *parts) -> HttpResponse:
+    """``compute()``'s answer checked against its schema and written as JSON once per reader's scope and
+    run of the job (selectors.stored); every later request returns the kept text as it is."""
+    body = selectors.stored(user, name, lambda: schema.model_validate(compute()).model_dump_json(), *parts)
+    return HttpResponse(body, content_type="application/json")
+
+
 def checked_division(code: str | None) -> str | None:
     if code and not Division.objects.filter(code=code).exists():
         raise InvalidInput(_("区划代码不存在。"), {"division": [_("没有代码为 %(code)s 的区划。") % {"code": code}]})
@@ -76,7 +84,13 @@ def checked_division(code: str | None) -> str | None:
             url_name="dashboard-figures")
 def get_figures(request, filters: Query[BoardFilter]):
     months = min(filters.months, settings.JILIANG_DASHBOARD_MONTHS)
-    board = selectors.board(request.auth, months=months, division_code=checked_division(filters.division))
+    division = checked_division(filters.division)
+    return stored_json(request.auth, "figures-api", BoardOut, lambda: _figures(request.auth, months, division),
+                       months, division or "")
+
+
+def _figures(user, months: int, division: str | None) -> dict:
+    board = selectors.board(user, months=months, division_code=division)
     items, rates = catalogue()
     return {"as_of": board.as_of, "months": board.months, "figures": items, "rates": rates,
             "total": series_out(board.total), "counties": [series_out(s) for s in board.counties]}
@@ -116,8 +130,14 @@ def get_map(request, box: Query[MapFilter]):
         errors["north"] = [_("北边界应大于南边界。")]
     if errors:
         raise InvalidInput(_("地图范围有误。"), errors)
-    clustered, points = selectors.map_points(request.auth, west=box.west, south=box.south, east=box.east,
-                                             north=box.north)
+    return stored_json(request.auth, "map", MapOut, lambda: _map(request.auth, box), box.west, box.south, box.east,
+                       box.north)
+
+
+def _map(user, box: MapFilter) -> dict:
+    """The map's answer for one box; kept per scope and box until the job runs again (stored_json): the
+    city's view, which every wall screen and first visit asks for, is counted once."""
+    clustered, points = selectors.map_points(user, west=box.west, south=box.south, east=box.east, north=box.north)
     return {"as_of": selectors.figures_as_of(), "clustered": clustered, "points": [
         {"lon": p.lon, "lat": p.lat, "count": p.count, "overdue": p.overdue, "open_alerts": p.open_alerts,
          "site_id": p.site.pk if p.site else None, "name": p.site.name if p.site else None,

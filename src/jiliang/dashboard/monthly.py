@@ -1,4 +1,5 @@
-"""Counting a flow figure per county and calendar month, for the apps' ``figures`` modules."""
+"""Counting figures per county (stock) or per county and calendar month (flow), for the apps'
+``figures`` modules: one grouped query, several divisions of a county folded into one row."""
 
 import datetime as dt
 from collections import Counter
@@ -24,3 +25,15 @@ def per_county_month(rows: QuerySet, month_field: str, prefix: str, division_fie
             totals[county_id, month, f"{prefix}.{name}"] += row[name]
     for (county_id, month, key), value in totals.items():
         yield county_id, month, key, value
+
+
+def per_county(rows: QuerySet, prefix: str, division_field: str = "division_id",
+               **counts) -> Iterator[tuple[int, str, int]]:
+    """``(county_id, f"{prefix}.{name}", value)`` for each aggregate in ``counts``."""
+    totals: Counter = Counter()
+    for row in rows.order_by().values(division_field).annotate(**counts):
+        county_id = county_id_of(row[division_field])
+        for name in counts:
+            totals[county_id, f"{prefix}.{name}"] += row[name]
+    for (county_id, key), value in totals.items():
+        yield county_id, key, value

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Avg, Count, FloatField, Max, Sum
 from django.db.models.functions import Cast, Coalesce, Floor
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from jiliang.accounts.access import scope
 from jiliang.accounts.models import DIVISION_BOUND_ROLES, Division, DivisionLevel
@@ -75,6 +76,11 @@ def stored_statistics(user, *, division_code: str | None = None,
     cannot answer (never counted, a township filter, or a role whose statistics differ by binding)."""
     if user.role not in DIVISION_BOUND_ROLES and not user.is_superuser:
         return None
+    return stored(user, "statistics", lambda: _stored_statistics(user, division_code, type_code),
+                  division_code or "", type_code or "")
+
+
+def _stored_statistics(user, division_code: str | None, type_code: str | None) -> statistics.Statistics | None:
     rows = scope(VerificationFigure.objects.select_related("county", "instrument_type"), user)
     if division_code:
         division = Division.objects.filter(code=division_code).first()
@@ -111,14 +117,7 @@ class MapPoint:
 
 def map_points(user, *, west: float, south: float, east: float, north: float) -> tuple[bool, list[MapPoint]]:
     """The caller's sites with coordinates in the box, with their stored standing; grouped in a grid
-    of clusters when there are more than CLUSTER_ABOVE of them. Kept per scope and box for
-    JILIANG_FIGURES_CACHE_SECONDS (the standing changes only when the job runs): the city's view,
-    which every wall screen and first visit asks for, counts once."""
-    return due.cached(user, "map", lambda: _map_points(user, west, south, east, north),
-                      west, south, east, north, int(as_of.timestamp()) if (as_of := figures_as_of()) else 0)
-
-
-def _map_points(user, west: float, south: float, east: float, north: float) -> tuple[bool, list[MapPoint]]:
+    of clusters when there are more than CLUSTER_ABOVE of them."""
     sites = scope(Site.objects.filter(longitude__gte=west, longitude__lte=east, latitude__gte=south,
                                       latitude__lte=north), user)
     if sites.count() <= CLUSTER_ABOVE:
@@ -140,6 +139,15 @@ def _map_points(user, west: float, south: float, east: float, north: float) -> t
 def figures_as_of() -> dt.datetime | None:
     """When the job last stored the figures (every table of one run shares the time)."""
     return CountyFigure.objects.order_by("-as_of").values_list("as_of", flat=True).first()
+
+
+def stored(user, name: str, compute, *parts):
+    """``compute()`` of what the stored figures show, kept in Django's cache for
+    JILIANG_FIGURES_CACHE_SECONDS under the time of the job's last run, the reader's scope (role and
+    binding: due.cached), the language and ``parts``: a new run of the job makes new keys, so nobody
+    reads figures older than the tables, and a county officer never reads the city's entry."""
+    as_of = figures_as_of()
+    return due.cached(user, name, compute, as_of.isoformat() if as_of else "-", get_language(), *parts)
 
 
 def problem_sites(user, *, division_code: str | None = None, limit: int = 10):

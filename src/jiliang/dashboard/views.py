@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from jiliang.accounts import selectors as account_selectors
@@ -48,21 +49,27 @@ def _kpis(board: selectors.Board) -> list[dict]:
     return items
 
 
-@login_required
-def board_page(request):
-    user = _reader(request)
-    county = _county(request)
+def _board_body(user, county) -> str:
     board = selectors.board(user, months=MONTHS, division_code=county.code if county else None)
     stocks = [item for p in figures.providers() for item in p.figures if item.kind == figures.STOCK]
     tables = [charts.table(board, chart) for chart in figures.charts()
               if not (county and chart.kind == figures.BY_COUNTY)]
-    return render(request, "dashboard/board.html", {
+    return render_to_string("dashboard/board_body.html", {
         "board": board, "county": county, "kpis": _kpis(board),
         "charts": [t.as_json() for t in tables],
         "stock_labels": [item.label for item in stocks],
         "county_rows": [(s.division, [s.latest(item.key) for item in stocks]) for s in board.counties],
         "problem_sites": selectors.problem_sites(user, division_code=county.code if county else None),
     })
+
+
+@login_required
+def board_page(request):
+    """The figures part is rendered once per reader's scope, county, language and run of the job."""
+    user = _reader(request)
+    county = _county(request)
+    body = selectors.stored(user, "board", lambda: _board_body(user, county), county.code if county else "")
+    return render(request, "dashboard/board.html", {"body": body})  # a SafeString, kept so through the cache
 
 
 @login_required

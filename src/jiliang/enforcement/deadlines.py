@@ -1,5 +1,7 @@
-"""Statutory deadlines of complaints and case stages, from ``data/deadlines.json`` (each with its
-citation and confidence). Pure: imports no Django; the working days come from ``jiliang.workdays``."""
+"""Statutory deadlines of complaints and case stages: the defaults of ``data/deadlines.json`` (each
+with its citation and confidence) and the arithmetic on a table of rules in force (the defaults with
+the city regulator's edits, ``reference.deadline_rules``). Pure: imports no Django; the working days
+come from ``jiliang.workdays``."""
 
 from __future__ import annotations
 
@@ -30,20 +32,19 @@ class Rule:
         return anchor_day + timedelta(days=self.n + extension)
 
 
+Table = dict[str, dict[str, Rule]]
+
+
 @cache
-def rules() -> dict[str, dict[str, Rule]]:
+def defaults() -> Table:
     document = json.loads(DATA_FILE.read_text(encoding="utf-8"))
     return {group: {name: Rule(**entry) for name, entry in entries.items()}
             for group, entries in document.items() if not group.startswith("_")}
 
 
-def complaint_rule(name: str) -> Rule:
-    return rules()["complaint"][name]
-
-
-def case_rule(stage: str) -> Rule | None:
+def case_rule(table: Table, stage: str) -> Rule | None:
     """The deadline by which ``stage`` must be entered, or None when the stage has none of its own."""
-    return rules()["case"].get(stage)
+    return table["case"].get(stage)
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,13 @@ class ComplaintDeadlines:
     reply: date
 
 
-def complaint_deadlines(received: date) -> ComplaintDeadlines:
-    handling = complaint_rule("handling").due(received)
-    return ComplaintDeadlines(acknowledge=complaint_rule("acknowledge").due(received), handling=handling,
-                              reply=complaint_rule("reply").due(handling))
+def complaint_deadlines(table: Table, received: date) -> ComplaintDeadlines:
+    rules = table["complaint"]
+    handling = rules["handling"].due(received)
+    return ComplaintDeadlines(acknowledge=rules["acknowledge"].due(received), handling=handling,
+                              reply=rules["reply"].due(handling))
 
 
-def is_near(due: date, today: date) -> bool:
+def is_near(table: Table, due: date, today: date) -> bool:
     """Whether ``due`` lies within the reminder window (and is not yet past)."""
-    return today <= due <= complaint_rule("remind_before").due(today)
+    return today <= due <= table["complaint"]["remind_before"].due(today)

@@ -10,7 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from xml.sax.saxutils import escape
 
-from jiliang.enforcement import legal_basis
+from jiliang.enforcement import reference
 from jiliang.enforcement.models import Case, CaseStage
 from jiliang.enforcement.services import penalty_words
 from jiliang.verification.documents.pdf import _font, _styles
@@ -29,7 +29,7 @@ def available(case: Case, kind: str) -> bool:
 
 
 def basis_text(case: Case) -> str:
-    basis = legal_basis.bases().get(case.basis)
+    basis = reference.bases().get(case.basis)
     return f"{basis.title}（{basis.citation}）" if basis else ""
 
 

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.accounts.models import Division, DivisionLevel
-from jiliang.enforcement import legal_basis
+from jiliang.enforcement import reference
 from jiliang.enforcement.models import CaseStage, ComplaintKind, ComplaintState, ComplaintSubject
 from jiliang.ui.widgets import DateInput
 
@@ -99,7 +99,7 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["basis"].choices = [("", "—")] + [
-            (b.key, f"{b.title}（{b.citation}）") for b in legal_basis.bases().values()]
+            (b.key, f"{b.title}（{b.citation}）") for b in reference.bases().values()]
 
 
 class EvidenceForm(forms.Form):
@@ -120,3 +120,53 @@ class NominationForm(forms.Form):
     def __init__(self, *args, organizations=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].choices = [(o.pk, o.name) for o in organizations]
+
+
+class ReferenceForm(forms.Form):
+    """An edit of a reference value, with the hidden version of the values the editor read: a save
+    after someone else's is refused naming what changed (``jiliang.concurrency``)."""
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=512)
+
+
+class DeadlineForm(ReferenceForm):
+    # Whole numbers only; the range is the service's to name, as the API's is.
+    n = forms.IntegerField(label=_("期限（日）"))
+    extension = forms.IntegerField(label=_("可延长（日）"), required=False,
+                                   help_text=_("经负责人批准可延长的日数；不可延长的期限不显示此项。"))
+    note = forms.CharField(label=_("修改说明"), max_length=255, required=False)
+
+    def __init__(self, *args, extendable: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not extendable:
+            del self.fields["extension"]
+
+
+class LegalBasisForm(ReferenceForm):
+    title = forms.CharField(label=_("违法行为"), max_length=255, required=False)
+    law_article = forms.CharField(label=_("法律条款"), max_length=128, required=False,
+                                  help_text=_("如：中华人民共和国计量法 第二十六条"))
+    rules_article = forms.CharField(label=_("实施细则条款"), max_length=128, required=False)
+    warning = forms.BooleanField(label=_("可警告"), required=False)
+    confiscation = forms.BooleanField(label=_("可没收"), required=False)
+    fine_min = forms.DecimalField(label=_("罚款下限（元）"), max_digits=12, decimal_places=2)
+    fine_max = forms.DecimalField(label=_("罚款上限（元）"), max_digits=12, decimal_places=2)
+    fine_note = forms.CharField(label=_("处罚说明"), max_length=255, required=False)
+    note = forms.CharField(label=_("修改说明"), max_length=255, required=False)
+
+
+class ManualCaseForm(CaseForm):
+    """立案 by hand: the party by its credit code, the place and the instrument as the officer
+    reads them on site, and optionally a person responsible."""
+
+    uscc = forms.CharField(label=_("当事人统一社会信用代码"), max_length=18)
+    site_name = forms.CharField(label=_("经营场所名称"), max_length=128, required=False,
+                                help_text=_("须为该当事人已登记的场所，可留空。"))
+    instrument_code = forms.CharField(label=_("涉案器具公开码"), max_length=32, required=False,
+                                      help_text=_("器具二维码卡片上的编码，可留空。"))
+    party_name = forms.CharField(label=_("其他当事人姓名"), max_length=128, required=False)
+    party_role = forms.CharField(label=_("其他当事人身份"), max_length=64, required=False)
+    party_id_number = forms.CharField(label=_("其他当事人证件号码"), max_length=32, required=False)
+
+    field_order = ["uscc", "site_name", "instrument_code", "title", "discovered_on", "late_reason",
+                   "party_name", "party_role", "party_id_number"]

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from jiliang.accounts.models import Role
 from jiliang.enforcement import selectors
 from jiliang.enforcement.models import CaseStage, ComplaintState
-from jiliang.ui.home import KPI, TODO, home_card
+from jiliang.ui.home import KPI, PENDING_WORK, home_card
 
 OVERSIGHT = {Role.CITY_REGULATOR, Role.COUNTY_REGULATOR, Role.AUDITOR}
 
@@ -16,7 +16,7 @@ def complaints_to_accept(user) -> dict | None:
         return None
     count = selectors.complaints(user, state=ComplaintState.SUBMITTED).count()
     return {"title": _("待受理投诉举报"), "value": count, "url_name": "enforcement:complaint-list",
-            "query": "state=submitted", "kind": TODO, "icon": "info-circle"}
+            "query": "state=submitted", "kind": PENDING_WORK, "icon": "info-circle"}
 
 
 @home_card

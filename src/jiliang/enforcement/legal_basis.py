@@ -1,6 +1,7 @@
 """The legal bases of a penalty decision (articles of the Metrology Law and its implementing
-rules, with the penalties each allows), from ``data/legal_basis.csv``: every row names its source
-and confidence; a row not verified is an editable default, never a hard rule beyond its own range.
+rules, with the penalties each allows): the defaults of ``data/legal_basis.csv``, every row naming
+its source and confidence. A row not verified is an editable default (the bases in force, with the
+city regulator's edits, come from ``reference.bases``), never a hard rule beyond its own range.
 Pure: imports no Django."""
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class Basis:
 
 
 @cache
-def bases() -> dict[str, Basis]:
+def defaults() -> dict[str, Basis]:
     with DATA_FILE.open(encoding="utf-8", newline="") as handle:
         return {row["key"]: Basis(
             key=row["key"], title=row["title"], law_article=row["law_article"], rules_article=row["rules_article"],

@@ -352,3 +352,55 @@ class ModelUnit(models.Model):
         verbose_name_plural = _("诚信计量示范单位")
         ordering = ["-year", "-id"]
         constraints = [models.UniqueConstraint(fields=["organization", "year"], name="model_unit_once_a_year")]
+
+
+@scoped_by(shared=True, writers={"change": (Role.CITY_REGULATOR,)})
+class DeadlineSetting(models.Model):
+    """The city regulator's edit of one statutory deadline of ``data/deadlines.json``; a deadline
+    without a row uses the data file (whose citation and confidence stay with it)."""
+
+    group = models.CharField(_("类别"), max_length=16)
+    name = models.CharField(_("期限"), max_length=32)
+    n = models.PositiveIntegerField(_("期限（日）"))
+    extension = models.PositiveIntegerField(_("可延长（日）"), default=0)
+    note = models.CharField(_("修改说明"), max_length=255, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("修改人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("法定期限")
+        verbose_name_plural = _("法定期限")
+        ordering = ["group", "name"]
+        constraints = [models.UniqueConstraint(fields=["group", "name"], name="enforcement_deadline_setting_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.group}.{self.name}: {self.n}"
+
+
+@scoped_by(shared=True, writers={"change": (Role.CITY_REGULATOR,)})
+class LegalBasisSetting(models.Model):
+    """The city regulator's edit of one legal basis of ``data/legal_basis.csv``; a basis without a
+    row uses the data file (whose source and confidence stay with it)."""
+
+    key = models.CharField(_("依据"), max_length=32, unique=True)
+    title = models.CharField(_("违法行为"), max_length=255)
+    law_article = models.CharField(_("法律条款"), max_length=128)
+    rules_article = models.CharField(_("实施细则条款"), max_length=128, blank=True)
+    warning = models.BooleanField(_("可警告"))
+    confiscation = models.BooleanField(_("可没收"))
+    fine_min = models.DecimalField(_("罚款下限（元）"), max_digits=12, decimal_places=2)
+    fine_max = models.DecimalField(_("罚款上限（元）"), max_digits=12, decimal_places=2)
+    fine_note = models.CharField(_("处罚说明"), max_length=255, blank=True)
+    note = models.CharField(_("修改说明"), max_length=255, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("修改人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("处罚依据")
+        verbose_name_plural = _("处罚依据")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.law_article}"

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from jiliang.accounts import audit
 from jiliang.accounts.models import REGULATOR_ROLES, Role, User
-from jiliang.enforcement import deadlines
+from jiliang.enforcement import deadlines, reference
 from jiliang.enforcement.models import OPEN_COMPLAINT_STATES, Complaint, ComplaintState
 from jiliang.notifications import notifiers
 
@@ -36,6 +36,7 @@ def _recipients(complaint: Complaint, escalate: bool, county_people: dict, city_
     return county_people.get(complaint.division_id, [])
 
 
+@notifiers.platform_language()
 def _notice(person, complaint: Complaint, due: datetime.date, escalate: bool) -> notifiers.Notice:
     what = _("投诉举报 #%(id)s 的%(step)s期限 %(due)s") % {"id": complaint.pk, "step": str(DUE_WORD[complaint.state]),
                                                        "due": due.isoformat()}
@@ -59,13 +60,14 @@ def run(on: datetime.date | None = None) -> dict[str, int]:
     city_people = [p for p in people if p.role == Role.CITY_REGULATOR
                    and p.division and p.division.code == settings.JILIANG_CITY_DIVISION_CODE]
     notices, reminded, escalated = [], [], []
+    rules = reference.deadline_rules()
     for complaint in open_complaints:
         due = current_due(complaint)
         if due < on and complaint.escalated_on is None:
             notices += [_notice(p, complaint, due, True) for p in _recipients(complaint, True, county_people, city_people)]
             complaint.escalated_on = on
             escalated.append(complaint)
-        elif deadlines.is_near(due, on) and complaint.reminded_on != on:
+        elif deadlines.is_near(rules, due, on) and complaint.reminded_on != on:
             notices += [_notice(p, complaint, due, False)
                         for p in _recipients(complaint, False, county_people, city_people)]
             complaint.reminded_on = on

@@ -24,7 +24,7 @@ from django.utils.module_loading import import_string
 
 from jiliang.accounts import audit
 from jiliang.accounts.masking import mask_owner_name
-from jiliang.enforcement import legal_basis
+from jiliang.enforcement import reference
 from jiliang.enforcement.models import Case
 
 SCHEMA = "jiliang.sharing/1"
@@ -41,7 +41,7 @@ def case_rows(day: datetime.date) -> list[dict]:
     start, end = day_bounds(day)
     cases = (Case.objects.filter(updated_at__gte=start, updated_at__lt=end)
              .select_related("organization", "division", "publication").order_by("pk"))
-    bases = legal_basis.bases()
+    bases = reference.bases()
     rows = []
     for case in cases.iterator(chunk_size=2000):
         organization, publication = case.organization, getattr(case, "publication", None)

@@ -3,6 +3,7 @@ first), and the officers' complaint and case pages; thin, every write through a 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from ninja.errors import HttpError
 
-from jiliang.accounts.access import may, scope
-from jiliang.enforcement import abuse, api, documents, selectors, services
+from jiliang import concurrency
+from jiliang.accounts.access import may, require, scope
+from jiliang.enforcement import abuse, api, deadlines, documents, legal_basis, reference, selectors, services
 from jiliang.enforcement.forms import (
     AdvanceForm,
     CaseForm,
@@ -20,25 +22,33 @@ from jiliang.enforcement.forms import (
     ComplaintActionForm,
     ComplaintForm,
     DecisionForm,
+    DeadlineForm,
     EvidenceForm,
+    LegalBasisForm,
+    ManualCaseForm,
     NominationForm,
     TrackForm,
 )
-from jiliang.enforcement.models import Case, CaseSource, CaseStage, ComplaintState, ModelUnit
+from jiliang.enforcement.models import (
+    Case,
+    CaseSource,
+    CaseStage,
+    ComplaintKind,
+    ComplaintState,
+    ComplaintSubject,
+    DeadlineSetting,
+    LegalBasisSetting,
+    ModelUnit,
+)
 from jiliang.errors import DomainError
 from jiliang.monitoring import selectors as monitoring_selectors
-from jiliang.registry.models import Organization, Site
+from jiliang.registry import public_code
+from jiliang.registry.models import Instrument, Organization, Site
+from jiliang.ui.forms import apply_domain_error
 from jiliang.ui.listing import ListColumn, Listing, render_listing
 from jiliang.verification.public_views import client_of
 
 SITE_MATCHES = 20
-
-
-def _attach(form, error: DomainError) -> None:
-    for name, problems in error.fields.items():
-        form.add_error(name if name in form.fields else None, problems)
-    if not error.fields:
-        form.add_error(None, error.message)
 
 
 # ---------------------------------------------------------------- public pages
@@ -79,7 +89,7 @@ def complaint_form(request):
             return render(request, "enforcement/public_message.html", {
                 "title": _("提交过于频繁"), "message": _("您提交的次数过多，请一小时后再试，或拨打 12315 反映。")}, status=429)
         except DomainError as error:
-            _attach(form, error)
+            apply_domain_error(form, error)
         else:
             request.session["complaint_code"] = code
             return redirect("complaints:submitted")
@@ -117,18 +127,25 @@ def penalties(request):
                                                           "model_units": selectors.public_model_units()[:50]})
 
 
+def _labels(*choices) -> list[dict[str, str]]:
+    """Each choice's labels translated once, for a list page's rows: ``get_FOO_display`` rebuilds
+    the choices and translates the label again for every row (a quarter of a 50-row page's CPU)."""
+    return [{value: str(label) for value, label in each.choices} for each in choices]
+
+
 # ---------------------------------------------------------------- complaints (officers)
 
 @login_required
 def complaint_list(request):
+    kinds, subjects, states = _labels(ComplaintKind, ComplaintSubject, ComplaintState)
     listing = Listing(
         title=_("投诉举报"), export_name="complaints", default_sort="-received_at",
         detail_url=lambda c: reverse("enforcement:complaint-detail", args=[c.pk]),
         columns=[
             ListColumn(_("编号"), lambda c: c.pk, "id", link=True),
-            ListColumn(_("类别"), lambda c: c.get_kind_display()),
-            ListColumn(_("问题类型"), lambda c: c.get_subject_display(), "subject"),
-            ListColumn(_("状态"), lambda c: c.get_state_display(), "state", status=lambda c: c.state),
+            ListColumn(_("类别"), lambda c: kinds[c.kind]),
+            ListColumn(_("问题类型"), lambda c: subjects[c.subject], "subject"),
+            ListColumn(_("状态"), lambda c: states[c.state], "state", status=lambda c: c.state),
             ListColumn(_("地点"), lambda c: c.site.name if c.site else c.address),
             ListColumn(_("承办区县"), lambda c: c.division.name),
             ListColumn(_("收到时间"), lambda c: timezone.localtime(c.received_at).strftime("%Y-%m-%d %H:%M"), "received_at"),
@@ -147,7 +164,7 @@ def complaint_detail(request, pk: int):
         try:
             services.transition_complaint(request.user, complaint, form.cleaned_data["state"], note=form.cleaned_data["note"])
         except DomainError as error:
-            _attach(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, _("已保存。"))
             return redirect("enforcement:complaint-detail", pk=pk)
@@ -196,7 +213,7 @@ def _open_case_page(request, *, source_type, source, organization, site, instrum
             case = services.open_case(request.user, source_type=source_type, source_id=source.pk,
                                       organization=organization, site=site, instrument=instrument, **form.cleaned_data)
         except DomainError as error:
-            _attach(form, error)
+            apply_domain_error(form, error)
         else:
             return redirect("enforcement:case-detail", pk=case.pk)
     return render(request, "ui/form.html", {"title": _("立案"), "form": form, "cancel_url": back})
@@ -223,8 +240,58 @@ def case_open_from_alert(request, alert_id: int):
 
 # ---------------------------------------------------------------- cases
 
+def _manual_case_targets(user, data: dict) -> tuple[dict, dict[str, list[str]]]:
+    """The party, site and instrument a hand-opened case names, looked up within the officer's
+    jurisdiction; what is not found there is an error of its field."""
+    not_found = _("不存在或不在您的管辖范围内。")
+    organization = scope(Organization.objects.all(), user).filter(uscc=data["uscc"].strip().upper()).first()
+    if organization is None:
+        return {}, {"uscc": [not_found]}
+    targets, errors = {"organization": organization, "site": None, "instrument": None}, {}
+    if data["site_name"].strip():
+        targets["site"] = scope(Site.objects.all(), user).filter(organization=organization,
+                                                                 name=data["site_name"].strip()).first()
+        if targets["site"] is None:
+            errors["site_name"] = [_("该当事人没有这个名称的经营场所。")]
+    if data["instrument_code"].strip():
+        targets["instrument"] = scope(Instrument.objects.all(), user).filter(
+            public_code=public_code.normalize(data["instrument_code"])).first()
+        if targets["instrument"] is None:
+            errors["instrument_code"] = [not_found]
+    return targets, errors
+
+
+@login_required
+def case_new(request):
+    """立案 by hand (source: 其他来源), scoped to the officer's county."""
+    require(request.user, "create", Case(division=request.user.division))
+    form = ManualCaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        targets, errors = _manual_case_targets(request.user, data)
+        for name, problems in errors.items():
+            form.add_error(name, problems)
+        if not errors:
+            try:
+                with transaction.atomic():
+                    case = services.open_case(request.user, source_type=CaseSource.MANUAL, title=data["title"],
+                                              discovered_on=data["discovered_on"], late_reason=data["late_reason"],
+                                              **targets)
+                    if data["party_name"].strip():
+                        services.add_party(request.user, case, name=data["party_name"], role=data["party_role"],
+                                           id_number=data["party_id_number"])
+            except DomainError as error:
+                apply_domain_error(form, error)
+            else:
+                messages.success(request, _("已立案。"))
+                return redirect("enforcement:case-detail", pk=case.pk)
+    return render(request, "ui/form.html", {"title": _("立案"), "form": form,
+                                            "cancel_url": reverse("enforcement:case-list")})
+
+
 @login_required
 def case_list(request):
+    stages, sources = _labels(CaseStage, CaseSource)
     listing = Listing(
         title=_("案件"), export_name="cases", default_sort="-filed_on",
         detail_url=lambda c: reverse("enforcement:case-detail", args=[c.pk]),
@@ -232,13 +299,15 @@ def case_list(request):
             ListColumn(_("案件编号"), lambda c: c.number, "number", link=True),
             ListColumn(_("案由"), lambda c: c.title),
             ListColumn(_("当事人"), lambda c: c.organization.name),
-            ListColumn(_("阶段"), lambda c: c.get_stage_display(), "stage", status=lambda c: c.stage),
-            ListColumn(_("案件来源"), lambda c: c.get_source_type_display()),
+            ListColumn(_("阶段"), lambda c: stages[c.stage], "stage", status=lambda c: c.stage),
+            ListColumn(_("案件来源"), lambda c: sources[c.source_type]),
             ListColumn(_("承办区县"), lambda c: c.division.name),
             ListColumn(_("立案日期"), lambda c: c.filed_on, "filed_on"),
             ListColumn(_("决定日期"), lambda c: c.decided_on),
         ],
     )
+    if may(request.user, "create", Case(division=request.user.division)):
+        listing.actions = [(_("立案"), reverse("enforcement:case-new"))]
     return render_listing(request, listing, selectors.cases(request.user, stage=request.GET.get("stage") or None))
 
 
@@ -270,7 +339,7 @@ def _case_post(request, case, advance, decision, evidence) -> bool:
         else:
             return False
     except DomainError as error:
-        _attach({"advance": advance, "decision": decision, "evidence": evidence}.get(which, advance), error)
+        apply_domain_error({"advance": advance, "decision": decision, "evidence": evidence}.get(which, advance), error)
         if which == "publish":
             messages.error(request, error.message)
         return False
@@ -336,7 +405,7 @@ def commitments(request):
         try:
             services.sign_commitment(request.user, signer_name=form.cleaned_data["signer_name"])
         except DomainError as error:
-            _attach(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, _("承诺书已签署。"))
             return redirect("enforcement:commitments")
@@ -358,7 +427,7 @@ def model_units(request):
             services.nominate_model_unit(request.user, organization=organization, year=form.cleaned_data["year"],
                                          reason=form.cleaned_data["reason"])
         except DomainError as error:
-            _attach(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, _("已推荐。"))
             return redirect("enforcement:model-units")
@@ -380,3 +449,75 @@ def model_unit_publish(request, pk: int):
     else:
         messages.success(request, _("已公布。"))
     return redirect("enforcement:model-units")
+
+
+# ---------------------------------------------------------------- editable reference values
+
+@login_required
+def reference_list(request):
+    """The statutory deadlines and legal bases in force, each with its citation and confidence."""
+    rules, edited_rules = reference.deadline_rules(), {
+        (row.group, row.name): row for row in DeadlineSetting.objects.select_related("updated_by")}
+    bases, edited_bases = reference.bases(), {row.key: row for row in LegalBasisSetting.objects.select_related("updated_by")}
+    return render(request, "enforcement/reference.html", {
+        "title": _("法定期限与处罚依据"),
+        "deadlines": [{
+            "label": label, "rule": rules[group][name], "unit": reference.UNIT_LABELS[rules[group][name].unit],
+            "confidence": reference.CONFIDENCE_LABELS.get(rules[group][name].confidence, ""),
+            "unverified": rules[group][name].confidence != "high", "edited": edited_rules.get((group, name)),
+            "url": reverse("enforcement:deadline-edit", args=[group, name]),
+        } for (group, name), label in reference.DEADLINE_LABELS.items()],
+        "bases": [{
+            "basis": basis, "confidence": reference.CONFIDENCE_LABELS.get(basis.confidence, ""),
+            "unverified": basis.confidence != "high", "edited": edited_bases.get(key),
+            "url": reverse("enforcement:legal-basis-edit", args=[key]),
+        } for key, basis in bases.items()],
+        "may_edit": may(request.user, "change", DeadlineSetting()),
+    })
+
+
+@login_required
+def deadline_edit(request, group: str, name: str):
+    label = reference.DEADLINE_LABELS.get((group, name))
+    if label is None:
+        raise Http404
+    require(request.user, "change", DeadlineSetting())
+    current, default = reference.deadline_in_force(group, name), deadlines.defaults()[group][name]
+    form = DeadlineForm(request.POST or None, extendable=bool(default.extension), initial={
+        "n": current.n, "extension": current.extension, "version": concurrency.version_of(current)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_deadline(request.user, group=group, name=name, **form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("期限已保存，此后计算的期限均按新值。"))
+            return redirect("enforcement:reference")
+    return render(request, "ui/form.html", {
+        "title": _("修改期限：%(label)s") % {"label": label},
+        "form": form, "cancel_url": reverse("enforcement:reference"),
+    })
+
+
+@login_required
+def legal_basis_edit(request, key: str):
+    if key not in legal_basis.defaults():
+        raise Http404
+    require(request.user, "change", LegalBasisSetting())
+    current = reference.basis_in_force(key)
+    form = LegalBasisForm(request.POST or None, initial={
+        "title": current.title, "law_article": current.law_article, "rules_article": current.rules_article,
+        "warning": current.warning, "confiscation": current.confiscation, "fine_min": current.fine_min,
+        "fine_max": current.fine_max, "fine_note": current.fine_note, "version": concurrency.version_of(current)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_legal_basis(request.user, key=key, **form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("处罚依据已保存，此后的处罚决定均按新值核对。"))
+            return redirect("enforcement:reference")
+    return render(request, "ui/form.html", {
+        "title": _("修改处罚依据：%(title)s") % {"title": current.title},
+        "form": form, "cancel_url": reverse("enforcement:reference"),
+    })

@@ -21,6 +21,7 @@ from jiliang.accounts.models import Role
 class TaskKind(models.TextChoices):
     IMPORT = "import", _("导入")
     EXPORT = "export", _("导出")
+    CREDIT_GRADES = "credit_grades", _("信用等级重算")
 
 
 class TaskState(models.TextChoices):

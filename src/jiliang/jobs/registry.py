@@ -59,6 +59,9 @@ def jobs() -> list[Job]:
             "jiliang.monitoring.services:create_partitions_ahead", daily_at=dt.time(0, 30)),
         Job("monitoring.learn_intervals", "learn each device's reporting interval from its last 14 days of messages",
             "jiliang.monitoring.services:learn_intervals", daily_at=dt.time(2, 10)),
+        *([Job("monitoring.demo_feed", "the demo's devices and gateways send a heartbeat (only with JILIANG_MONITORING_DEMO_FEED, "
+               "which `jiliang demo` turns on)", "jiliang.monitoring.demo:keep_alive", every=dt.timedelta(minutes=5), at_start=True)]
+          if settings.JILIANG_MONITORING_DEMO_FEED else []),
         Job("monitoring.purge", "delete monitoring data older than JILIANG_MONITORING_RETENTION_DAYS",
             "jiliang.monitoring.services:purge_expired", daily_at=dt.time(3, 30)),
         Job("verification.reminders", "store and send today's due-soon and overdue verification reminders",

@@ -40,6 +40,7 @@ logger = logging.getLogger("jiliang.jobs.tasks")
 HANDLERS = {
     TaskKind.IMPORT: "jiliang.registry.importing.uploads:run_task",
     TaskKind.EXPORT: "jiliang.ui.listing:run_export_task",
+    TaskKind.CREDIT_GRADES: "jiliang.credit.services:run_recompute_task",
 }
 UPLOAD = "upload"
 PROGRESS_EVERY = 1.0  # seconds between two progress writes

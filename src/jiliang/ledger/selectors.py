@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Subquery
 
 from .checkpoint import Checkpoint, open_checkpoint, parse_checkpoint
 from .keys import configured_witnesses, log_keys
@@ -144,14 +144,20 @@ def entry_at(index: int) -> bytes:
     return decode_entry_bundle(bundle)[position]
 
 
+def _latest_indices(kind: str, record_id):
+    return LogEntry.objects.filter(kind=kind, record_id=record_id).order_by("-index").values_list("index", flat=True)
+
+
 def latest_index_of(kind: str, record_id: str) -> int | None:
     """Return the index of the latest integrated entry about the record, if any."""
-    return (
-        LogEntry.objects.filter(kind=kind, record_id=record_id)
-        .order_by("-index")
-        .values_list("index", flat=True)
-        .first()
-    )
+    return _latest_indices(kind, record_id).first()
+
+
+def latest_index_subquery(kind: str, record_id) -> Subquery:
+    """``latest_index_of`` as a subquery of another model's query (``record_id``: an expression of
+    the outer row, e.g. ``Cast(OuterRef("pk"), CharField())``), so a caller reads a record and its
+    latest log index in one statement."""
+    return Subquery(_latest_indices(kind, record_id)[:1])
 
 
 def digests_of(kind: str, record_id: str) -> set[str]:

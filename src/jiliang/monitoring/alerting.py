@@ -21,7 +21,7 @@ from jiliang.accounts import audit
 from jiliang.accounts.selectors import regulators_over
 from jiliang.monitoring import sql
 from jiliang.monitoring.models import Alert, AlertState, Device, Severity
-from jiliang.monitoring.rules import persistence
+from jiliang.monitoring.rules import clearing, persistence
 from jiliang.monitoring.rules.registry import RULES
 from jiliang.monitoring.rules.thresholds import RuleBook
 from jiliang.notifications import notifiers
@@ -112,22 +112,30 @@ def _store_state(alerts: list[Alert], now: dt.datetime) -> None:
 
 
 @transaction.atomic
-def mark_absent(evaluated: dict[str, set[str]], findings: list, now: dt.datetime) -> None:
+def mark_absent(answers: dict[tuple[str, str], tuple], findings: list, now: dt.datetime) -> None:
     """Note on the standing alerts of the (rule, device) pairs the clock evaluated with their full
     windows and found nothing for that their rule ran and found the condition gone: only then may
-    ``housekeep`` clear them. (A slowly reporting device's rule runs only when its data come; an
-    alert cleared in between came back as a new alert with each report: one alert per day.)"""
+    ``housekeep`` clear them. ``answers`` gives per pair how far the device's data reached in the
+    window and how far past the last finding they must reach (rules/clearing.py): a window without
+    the data after the last finding is no answer. (A slowly reporting device's rule runs only when
+    its data come, and a batch meter's readings come hours after its heartbeat; an alert cleared in
+    between came back as a new alert with each report.)"""
     found = {(f.rule_code, f.device_id) for f in findings}
-    codes = set().union(*evaluated.values()) if evaluated else set()
-    if not codes:
+    pending = {pair for pair in answers if pair not in found}
+    if not pending:
         return
     absent = [
-        alert_id for alert_id, rule_code, code in Alert.objects.filter(
-            active=True, absent_since__isnull=True, rule_code__in=list(evaluated), device__code__in=codes,
-        ).values_list("id", "rule_code", "device__code")
-        if code in evaluated[rule_code] and (rule_code, code) not in found
+        alert_id for alert_id, rule_code, code, evidence in Alert.objects.filter(
+            active=True, absent_since__isnull=True, rule_code__in={r for r, _ in pending},
+            device__code__in={c for _, c in pending},
+        ).values_list("id", "rule_code", "device__code", "evidence")
+        if (rule_code, code) in pending and clearing.found_gone(_last_finding(evidence), *answers[rule_code, code])
     ]
     Alert.objects.filter(id__in=absent).update(absent_since=now)
+
+
+def _last_finding(evidence: dict) -> dt.datetime:
+    return max(dt.datetime.fromisoformat(t) for t in evidence.get("finding_times") or [evidence["finding_time"]])
 
 
 def _locked(alerts):
@@ -183,6 +191,7 @@ def housekeep(book: RuleBook, now: dt.datetime) -> int:
     return touched
 
 
+@notifiers.platform_language()
 def _tell_unacknowledged(alert: Alert) -> None:
     """The reminder reaches people: the assignee, or else every regulator over the alert's division."""
     people = [alert.assignee] if alert.assignee_id else list(regulators_over(alert.division))

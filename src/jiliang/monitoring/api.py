@@ -5,6 +5,7 @@ import logging
 from typing import Literal
 
 from django.conf import settings
+from django.db import OperationalError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
@@ -14,7 +15,7 @@ from ninja.security import HttpBearer
 from jiliang.api import error_response
 from jiliang.errors import InvalidInput
 from jiliang.accounts.models import User
-from jiliang.monitoring import admission, followup, profiles, selectors, services
+from jiliang.monitoring import admission, followup, profiles, selectors, services, sql
 from jiliang.monitoring.ingest import Incoming, ingest
 from jiliang.monitoring.messages import parse_batch
 from jiliang.monitoring.models import AlertState, Device, DeviceKind, IngestSource, MeterMedium, Severity, WorkOrderKind
@@ -58,7 +59,8 @@ class ErrorOut(Schema):
 def ingest_batch(request):
     """Each message: device, seq, time (with offset), type and the fields of its type. The answer
     comes after the commit; duplicates (device, seq) are counted, refused messages go to dead letters.
-    503 with Retry-After when the ingest is full."""
+    503 with Retry-After when the ingest is full, or when SQLite's write lock stayed taken past its
+    busy timeout (the batch's transaction wrote nothing: the device sends it again)."""
     try:
         with admission.admitted(admission.estimate(request.body)):
             items = parse_batch(request.body)
@@ -66,10 +68,18 @@ def ingest_batch(request):
                 raise InvalidInput(_("一次最多提交 %(n)d 条消息。") % {"n": settings.JILIANG_MONITORING_HTTP_MAX_MESSAGES})
             result = ingest([Incoming(parsed) for parsed in items], source=IngestSource.HTTP, sender=request.device)
     except admission.Full:
-        response = error_response(request, 503, "busy", _("接收队列已满，请稍后重试。"))
-        response["Retry-After"] = str(settings.JILIANG_MONITORING_RETRY_AFTER_SECONDS)
-        return response
+        return _busy(request, _("接收队列已满，请稍后重试。"))
+    except OperationalError as error:
+        if not sql.is_lock_timeout(error):
+            raise
+        return _busy(request, _("数据库正忙，请稍后重试。"))
     return Status(200, result.as_dict())
+
+
+def _busy(request, message: str):
+    response = error_response(request, 503, "busy", message)
+    response["Retry-After"] = str(settings.JILIANG_MONITORING_RETRY_AFTER_SECONDS)
+    return response
 
 
 @router.post("/monitoring/uploads", response={200: IngestOut, 422: ErrorOut},

@@ -9,19 +9,29 @@ the site its meter-reading gateway serves). Nozzles, piles and household meters 
 registered instruments of their site. Every device has its credentials issued; the devices that
 reported in the last hour are online, and the faults from the labelled catalogue on a quarter of
 them raise the alerts of the inbox. Loaded once: with devices registered already it changes nothing.
+
+While the demo serves, the job ``monitoring.demo_feed`` (registered only when
+JILIANG_MONITORING_DEMO_FEED is on, which `jiliang demo` turns on) keeps its devices alive: every
+five minutes each device and gateway sends a heartbeat with a right clock through its site's gateway
+and the real ingest. It invents no reading: sales and consumption stop where the demo's day ended,
+and the rules judge the heartbeats as they judge any device's.
 """
 
 import dataclasses
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterator
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from jiliang.accounts import audit
 from jiliang.accounts.models import Role, User
 from jiliang.monitoring import services, simulating
-from jiliang.monitoring.models import Alert, Device, DeviceKind
+from jiliang.monitoring.ingest import Incoming, ingest
+from jiliang.monitoring.messages import parse_item
+from jiliang.monitoring.models import Alert, Device, DeviceKind, IngestSource, MessageKey
 from jiliang.monitoring.rules import types as rt
 from jiliang.monitoring.simulation import City, Simulation, SimulationConfig, Site
 from jiliang.monitoring.simulation.city import build_city
@@ -142,3 +152,19 @@ def load(out) -> None:
                              tick_every=simulation.config.clock, batch=500, progress=lambda moment, count: None)
     out.write(f"Remote monitoring: {len(simulation.profiles)} devices at registered sites, {sent:,} messages of "
               f"the last 24 hours, {Alert.objects.count()} alerts.")
+
+
+def keep_alive() -> int:
+    """The job ``monitoring.demo_feed``: a heartbeat from every device and gateway of the demo, each
+    through its site's gateway, numbered after the device's last stored message. Returns how many."""
+    now = timezone.now().replace(microsecond=0)
+    last = dict(MessageKey.objects.values("device").annotate(top=Max("sequence")).values_list("device", "top"))
+    devices = list(Device.objects.filter(revoked_at__isnull=True, token_digest__isnull=False))
+    gateways = {d.site_id: d for d in devices if d.kind == DeviceKind.GATEWAY}
+    batches: dict[Device, list[Incoming]] = defaultdict(list)
+    for device in devices:
+        if device.site_id in gateways:
+            batches[gateways[device.site_id]].append(Incoming(parse_item({
+                "device": device.code, "seq": last.get(device.pk, 0) + 1, "time": now.isoformat(), "type": "heartbeat",
+                "device_clock": now.isoformat()})))
+    return sum(ingest(items, source=IngestSource.HTTP, sender=gateway, now=now).accepted for gateway, items in batches.items())

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from jiliang.monitoring import alerting, sql, storage
 from jiliang.monitoring.models import ClockTurn, Device, DeviceKind, Rollup, RollupPeriod, RuleThreshold, WorkOrder
+from jiliang.monitoring.rules import clearing
 from jiliang.monitoring.rules import types as rt
 from jiliang.monitoring.rules.registry import RULES, RuleSpec, rules_for_kind
 from jiliang.monitoring.rules.thresholds import RuleBook, load_document, rulebook_from_document
@@ -400,17 +401,27 @@ def _kinds_needed(inputs: set[str]) -> set[str]:
 
 def _run(windows: dict[int, rt.Window], specs_of: dict[int, list[RuleSpec]], book: RuleBook, now,
          step: dt.timedelta | None = None) -> int:
-    """Evaluate and apply; with the clock's ``step`` each rule sees only its own lookback of the site's window."""
-    findings = [f for site, window in windows.items() for spec in specs_of.get(site, ())
-                for f in spec.evaluate(window if step is None else _own_window(window, spec, book, step), book)]
+    """Evaluate and apply; with the clock's ``step`` each rule sees only its own lookback of the site's
+    window, and what it did not find there is gone if the window held the data to show it (clearing.py)."""
+    findings, answers = [], {}
+    for site, window in windows.items():
+        for spec in specs_of.get(site, ()):
+            own = window if step is None else _own_window(window, spec, book, step)
+            findings += spec.evaluate(own, book)
+            if step is not None:
+                answers.update(_answers(own, spec, book))
     touched = alerting.apply_findings(findings, book, now)
-    if step is not None:  # the clock's full windows: what a rule did not find there is gone
-        evaluated: dict[str, set[str]] = defaultdict(set)
-        for site, window in windows.items():
-            for spec in specs_of.get(site, ()):
-                evaluated[spec.code] |= {code for code, p in window.profiles.items() if p.kind in spec.device_kinds}
-        alerting.mark_absent(evaluated, findings, now)
+    if step is not None:
+        alerting.mark_absent(answers, findings, now)
     return touched
+
+
+def _answers(window: rt.Window, spec: RuleSpec, book: RuleBook) -> dict[tuple[str, str], tuple]:
+    """(rule, device) -> (how far the device's data reach in the rule's window, how far past the last
+    finding they must reach to show the condition gone), for the devices the rule judges."""
+    needed = clearing.recurrence(spec.window_length(book), spec.time_driven)
+    return {(spec.code, code): (clearing.data_reach(window, code, spec.inputs, spec.time_driven), needed)
+            for code, profile in window.profiles.items() if profile.kind in spec.device_kinds}
 
 
 _WINDOW_DATA = tuple(f.name for f in dataclasses.fields(rt.Window) if f.name not in {"now", "start", "profiles", "last_seen"})
@@ -515,8 +526,8 @@ def _previous_turn(now: dt.datetime) -> dt.datetime | None:
 
 def tick(now: dt.datetime | None = None, *, since: dt.datetime | None = None, chunk: int = 200) -> int:
     """The clock's turn: time-driven rules for every site, every rule with its full window for the
-    sites with data since ``since`` (default: the clock's previous turn; every site on a first turn,
-    with one tick interval as the step). Returns the alerts touched."""
+    sites with data dated or received since ``since`` (default: the clock's previous turn; every
+    site on a first turn, with one tick interval as the step). Returns the alerts touched."""
     now = now or timezone.now()
     step = dt.timedelta(seconds=settings.JILIANG_MONITORING_TICK_SECONDS)
     since = since or _previous_turn(now)
@@ -525,16 +536,26 @@ def tick(now: dt.datetime | None = None, *, since: dt.datetime | None = None, ch
     return touched
 
 
+def _has_news(spec: RuleSpec, book: RuleBook, latest: dt.datetime | None, since: dt.datetime) -> bool:
+    """Whether a data-driven rule has something to judge at a site: data since the last turn, or
+    data still inside the rule's grace period at that turn. A change FD-01 and FD-03 hold back for
+    their grace period is judged at the first turn after it, also when the dispenser has sent
+    nothing since (a tampered dispenser may well fall silent)."""
+    grace = getattr(book.for_rule(spec.code), "grace_period", dt.timedelta(0))
+    return latest is not None and latest + grace >= since
+
+
 def _turn(now: dt.datetime, since: dt.datetime, step: dt.timedelta, chunk: int) -> int:
     book, enabled = current_rules()
     touched = 0
     sites = Device.objects.filter(revoked_at__isnull=True).exclude(kind=DeviceKind.GATEWAY)
     site_kinds: dict[int, set[str]] = defaultdict(set)
-    recent: set[int] = set()
-    for site_id, kind, last_seen in sites.values_list("site_id", "kind", "last_seen_at"):
+    latest: dict[int, dt.datetime] = {}  # the site's last data, by its time or its arrival
+    for site_id, kind, *moments in sites.values_list("site_id", "kind", "last_seen_at", "last_received_at"):
         site_kinds[site_id].add(kind)
-        if last_seen is not None and last_seen >= since:
-            recent.add(site_id)
+        for moment in moments:
+            if moment is not None and (site_id not in latest or moment > latest[site_id]):
+                latest[site_id] = moment
     site_ids = sorted(site_kinds)
     for first in range(0, len(site_ids), chunk):
         specs_of: dict[int, list[RuleSpec]] = {}
@@ -544,7 +565,7 @@ def _turn(now: dt.datetime, since: dt.datetime, step: dt.timedelta, chunk: int) 
             specs = {}
             for kind in site_kinds[site]:
                 for spec in rules_for_kind(RULE_KIND[kind]):
-                    if spec.code in enabled and (spec.time_driven or site in recent):
+                    if spec.code in enabled and (spec.time_driven or _has_news(spec, book, latest.get(site), since)):
                         specs[spec.code] = spec
             if specs:
                 specs_of[site] = list(specs.values())

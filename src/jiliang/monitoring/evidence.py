@@ -78,6 +78,8 @@ LABELS: dict[str, tuple[str, str | None]] = {
     "minimum_silence_s": (_("最短静默时长"), None),
     "counted_silence_s": (_("计入的静默时长（营业时间内、节假日除外）"), None),
     "missed_reports": (_("漏报次数"), _("次")),
+    "battery_low_reports": (_("电池欠压上报次数"), _("次")),
+    "required_reports": (_("所需欠压上报次数"), _("次")),
     "limit": (_("限值"), ""),
     "warning_limit": (_("预警限值"), ""),
     "critical_limit": (_("严重限值"), ""),

@@ -5,49 +5,31 @@ An alert is handled in time when someone took it up (it left 新预警) before i
 i.e. within JILIANG_MONITORING_REMIND_AFTER_MINUTES (alerting.py sends the reminders)."""
 
 import datetime as dt
-from collections import Counter
+from itertools import chain
 
 from django.db.models import Count, Q
-from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.dashboard.figures import BY_COUNTY, FLOW, STOCK, TREND, Chart, Figure, Provider, Rate, Run, register
+from jiliang.dashboard.monthly import per_county, per_county_month
 from jiliang.monitoring.models import TERMINAL_STATES, Alert, AlertState, Device
 from jiliang.monitoring.views import ONLINE_WINDOW
-from jiliang.registry.models import county_id_of
 
 
 def stock(run: Run):
-    totals: Counter = Counter()
-    devices = Device.objects.filter(revoked_at__isnull=True).order_by().values("division_id").annotate(
-        total=Count("pk"), online=Count("pk", filter=Q(last_seen_at__gte=run.now - ONLINE_WINDOW)),
+    online = Q(last_seen_at__gte=run.now - ONLINE_WINDOW)
+    return chain(
+        per_county(Device.objects.filter(revoked_at__isnull=True), "monitoring",
+                   devices=Count("pk"), devices_online=Count("pk", filter=online)),
+        per_county(Alert.objects.exclude(state__in=TERMINAL_STATES), "monitoring", alerts_open=Count("pk")),
     )
-    for row in devices:
-        county_id = county_id_of(row["division_id"])
-        totals[county_id, "monitoring.devices"] += row["total"]
-        totals[county_id, "monitoring.devices_online"] += row["online"]
-    alerts = Alert.objects.exclude(state__in=TERMINAL_STATES).order_by().values("division_id").annotate(n=Count("pk"))
-    for row in alerts:
-        totals[county_id_of(row["division_id"]), "monitoring.alerts_open"] += row["n"]
-    for (county_id, key), value in totals.items():
-        yield county_id, key, value
 
 
 def flow(since: dt.date, run: Run):
     start = dt.datetime.combine(since, dt.time.min, tzinfo=run.now.tzinfo)
-    rows = (
-        Alert.objects.filter(opened_at__gte=start, opened_at__lte=run.now).order_by()
-        .annotate(month=TruncMonth("opened_at")).values("division_id", "month")
-        .annotate(opened=Count("pk"), in_time=Count("pk", filter=~Q(state=AlertState.NEW) & Q(reminders=0)))
-    )
-    totals: Counter = Counter()
-    for row in rows:
-        month = row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]
-        county_id = county_id_of(row["division_id"])
-        totals[county_id, month, "monitoring.alerts_opened"] += row["opened"]
-        totals[county_id, month, "monitoring.alerts_in_time"] += row["in_time"]
-    for (county_id, month, key), value in totals.items():
-        yield county_id, month, key, value
+    opened = Alert.objects.filter(opened_at__gte=start, opened_at__lte=run.now)
+    return per_county_month(opened, "opened_at", "monitoring", alerts_opened=Count("pk"),
+                            alerts_in_time=Count("pk", filter=~Q(state=AlertState.NEW) & Q(reminders=0)))
 
 
 register(Provider(

@@ -79,9 +79,10 @@ def assign_alert(actor, alert: Alert, *, assignee: User | None, due_at: dt.datet
     audit.record(actor, "alert.assign", alert, before=before,
                  after={**audit.snapshot(alert, ["assignee", "due_at"]), "note": "；".join(filter(None, [summary, note]))},
                  division=alert.division)
-    _tell([assignee], alert, "alert.assigned", _("预警待您处置：%(alert)s") % {"alert": _name(alert)},
-          _("%(site)s 的预警已指派给您，请于 %(due)s 前处置。%(note)s") % {
-              "site": alert.site.name, "due": deadline, "note": note})
+    with notifiers.platform_language():
+        _tell([assignee], alert, "alert.assigned", _("预警待您处置：%(alert)s") % {"alert": _name(alert)},
+              _("%(site)s 的预警已指派给您，请于 %(due)s 前处置。%(note)s") % {
+                  "site": alert.site.name, "due": deadline, "note": note})
     return alert
 
 
@@ -123,11 +124,12 @@ def request_verification(actor, alert: Alert, *, institution, preferred_date: dt
         "note": _("报检申请 #%(id)s，器具 %(code)s，检定机构 %(institution)s") % {
             "id": request.pk, "code": instrument.public_code, "institution": institution.name}},
         division=alert.division)
-    tell_organization(instrument.owner_id, topic="alert.verification_request",
-                      title=_("监管部门已为器具 %(code)s 申请检定") % {"code": instrument.public_code},
-                      body=_("因远程监测预警（%(alert)s），已向 %(institution)s 申请检定，请配合安排。") % {
-                          "alert": _name(alert), "institution": institution.name},
-                      url=reverse("verification:request-detail", args=[request.pk]))
+    with notifiers.platform_language():
+        tell_organization(instrument.owner_id, topic="alert.verification_request",
+                          title=_("监管部门已为器具 %(code)s 申请检定") % {"code": instrument.public_code},
+                          body=_("因远程监测预警（%(alert)s），已向 %(institution)s 申请检定，请配合安排。") % {
+                              "alert": _name(alert), "institution": institution.name},
+                          url=reverse("verification:request-detail", args=[request.pk]))
     return alert.verification_request
 
 
@@ -143,6 +145,7 @@ def _stage(alert: Alert, stage: str, now: dt.datetime) -> None:
                                                                   "at": now.isoformat()}, division=alert.division)
 
 
+@notifiers.platform_language()
 def run(now: dt.datetime | None = None) -> dict[str, int]:
     """Tell assignees of deadlines nearing (within JILIANG_ALERT_DEADLINE_WARN_HOURS) and passed;
     a passed deadline is escalated to the other regulators over the alert's division too."""

@@ -2,26 +2,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.monitoring.models import AlertState, DeviceKind, Severity
-from jiliang.ui.widgets import DateInput, DateTimeInput
+from jiliang.ui.widgets import DateInput, DateTimeInput, DivisionChoiceField, blank_first
 from jiliang.verification.models import Institution
 from jiliang.monitoring.rules.registry import RULES
 
 
-def _choices(choices) -> list[tuple[str, str]]:
-    return [("", "—")] + list(choices)
-
-
-class DivisionChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.name} ({obj.code})"
-
-
 class AlertFilterForm(forms.Form):
     division = DivisionChoiceField(label=_("区划"), queryset=None, required=False, to_field_name="code")
-    state = forms.ChoiceField(label=_("状态"), choices=_choices(AlertState.choices), required=False)
-    severity = forms.ChoiceField(label=_("级别"), choices=_choices(Severity.choices), required=False)
+    state = forms.ChoiceField(label=_("状态"), choices=blank_first(AlertState.choices), required=False)
+    severity = forms.ChoiceField(label=_("级别"), choices=blank_first(Severity.choices), required=False)
     rule = forms.ChoiceField(label=_("规则"), required=False,
-                             choices=_choices((code, f"{code} {spec.description_zh}") for code, spec in RULES.items()))
+                             choices=blank_first((code, f"{code} {spec.description_zh}") for code, spec in RULES.items()))
     active = forms.ChoiceField(label=_("持续中"), required=False,
                                choices=[("", "—"), ("1", _("是")), ("0", _("否"))])
     mine = forms.BooleanField(label=_("只看指派给我的"), required=False)
@@ -33,7 +24,7 @@ class AlertFilterForm(forms.Form):
 
 class DeviceFilterForm(forms.Form):
     division = DivisionChoiceField(label=_("区划"), queryset=None, required=False, to_field_name="code")
-    kind = forms.ChoiceField(label=_("设备类型"), choices=_choices(DeviceKind.choices), required=False)
+    kind = forms.ChoiceField(label=_("设备类型"), choices=blank_first(DeviceKind.choices), required=False)
     q = forms.CharField(label=_("编号或名称"), required=False, max_length=64)
 
     def __init__(self, *args, divisions=None, **kwargs):

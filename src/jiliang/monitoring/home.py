@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from jiliang.accounts.models import Role
 from jiliang.monitoring import selectors
 from jiliang.monitoring.models import AlertState
-from jiliang.ui.home import TODO, home_card
+from jiliang.ui.home import PENDING_WORK, home_card
 
 
 @home_card
@@ -14,4 +14,4 @@ def new_alerts(user) -> dict | None:
         return None
     count = selectors.alerts(user, state=AlertState.NEW).count()
     return {"title": _("待确认预警"), "value": count, "url_name": "monitoring:alert-list",
-            "query": "state=new", "kind": TODO, "icon": "alert-triangle"}
+            "query": "state=new", "kind": PENDING_WORK, "icon": "alert-triangle"}

@@ -270,7 +270,7 @@ def ingest(
                     qmax[device.id] = rollups.qmax_per_hour(device)
             by_id = {device.id: device for device, _ in new}
             rollups.update(registers, qmax, {d: by_id[d].latest_register() for d in registers})
-            storage.update_device_state(Device._meta.db_table, _device_states(new, registers, by_id))
+            storage.update_device_state(Device._meta.db_table, _device_states(new, registers, by_id, received_at))
             result.alerts = engine.after_ingest(new, min(received_at, max(m.time for _, m in new)))
         if dead:
             DeadLetter.objects.bulk_create(dead, batch_size=1000)
@@ -289,9 +289,9 @@ def ingest(
 
 
 def _device_states(new: list[tuple[LockedDevice, Message]], registers: dict[int, list[MeterReading]],
-                   devices: dict[int, LockedDevice]) -> list[tuple]:
-    """(id, last seen, latest register time, its sequence, its value) of each device whose last
-    message or latest register reading moved; None keeps the stored value."""
+                   devices: dict[int, LockedDevice], received_at: dt.datetime) -> list[tuple]:
+    """(id, last seen, received, latest register time, its sequence, its value) of each device with a
+    new message; a last seen or register that did not move is None (keeps the stored value)."""
     seen: dict[int, dt.datetime] = {}
     for device, message in new:
         latest = seen.get(device.id, device.last_seen_at)
@@ -304,10 +304,10 @@ def _device_states(new: list[tuple[LockedDevice, Message]], registers: dict[int,
         if stored is None or (newest.time, newest.sequence) > (stored.time, stored.sequence):
             moved[device_id] = newest
     rows = []
-    for device_id in sorted(seen.keys() | moved.keys()):
+    for device_id in sorted(devices):
         register = moved.get(device_id)
         state = (register.time, register.sequence, register.register) if register else (None, None, None)
-        rows.append((device_id, seen.get(device_id), *state))
+        rows.append((device_id, seen.get(device_id), received_at, *state))
     return rows
 
 

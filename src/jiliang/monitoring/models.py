@@ -77,6 +77,10 @@ class Device(models.Model):
     # The time of the latest accepted message (never ahead of the platform clock by more than the
     # allowed skew): what the communication-loss rules measure silence from.
     last_seen_at = models.DateTimeField(_("最后通信时间"), null=True, blank=True, editable=False)
+    # When the latest batch with a new message of the device came in: a batch of readings uploaded
+    # hours late moves no last_seen_at past the heartbeat sent meanwhile, and the clock must still
+    # run the device's rules over it (engine.tick).
+    last_received_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The latest stored register reading by (time, sequence), kept by ingest: readings that come
     # after it only add to the rollups, without re-reading stored ones (rollups.py).
     last_register_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -1,7 +1,7 @@
 """Detection report: precision and recall per rule, from alerts against the simulator's labels.
 
 An alert matches a label when it is on the same device, for the label's rule (or a rule the
-label names as also seeing the fault), and its time span overlaps the label's span extended by
+label names as also seeing the fault, there or on a device the label names), and its time span overlaps the label's span extended by
 the rule's grace (how long a fault stays visible to a windowed rule after it ended).
 Recall counts labels of a rule hit by at least one alert of that rule; precision counts alerts
 of a rule that hit at least one label.
@@ -73,8 +73,9 @@ def alert_spans(findings: Iterable[Finding], merge_gap: timedelta) -> list[Alert
 
 def matches(alert: AlertSpan, label: Label, grace: timedelta, *, primary_only: bool = False) -> bool:
     rules = (label.rule_code,) if primary_only else (label.rule_code, *label.related)
+    related_device = not primary_only and alert.device_id in label.related_devices and alert.rule_code in label.related
     return (
-        alert.device_id == label.device_id
+        (alert.device_id == label.device_id or related_device)
         and alert.rule_code in rules
         and alert.start <= label.end + grace
         and alert.end >= label.start
@@ -87,7 +88,8 @@ def score(alerts: Iterable[AlertSpan], labels: Iterable[Label], grace: Mapping[s
     alerts, labels = list(alerts), list(labels)
     labels_on: dict[str, list[Label]] = defaultdict(list)
     for label in labels:
-        labels_on[label.device_id].append(label)
+        for device_id in {label.device_id, *label.related_devices}:
+            labels_on[device_id].append(label)
     codes = {a.rule_code for a in alerts} | {label.rule_code for label in labels}
     scores = {}
     for code in sorted(codes):

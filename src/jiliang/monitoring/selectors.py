@@ -106,7 +106,8 @@ class TimelineEntry:
 
 
 _ALERT_EVENTS = {"alert.raise": _("规则判定，产生预警"), "alert.escalate": _("预警升级"),
-                 "alert.clear": _("数据恢复正常，预警解除"), "alert.remind": _("超时未处置，发送提醒"),
+                 "alert.clear": _("数据恢复正常，预警解除"), "alert.rule_disabled": _("规则停用，预警解除"),
+                 "alert.remind": _("超时未处置，发送提醒"),
                  "alert.assign": _("指派承办人"), "alert.note": _("添加备注"),
                  "alert.verification_request": _("转为报检申请"),
                  "alert.deadline_nearing": _("办理期限将至，已提醒承办人"),

@@ -204,7 +204,21 @@ def edit_thresholds(actor, rule_code: str, values: dict, *, enabled: bool | None
     audit.record(actor, "rule_threshold.edit", draft, before={"version": current.version, "params": current.params,
                  "enabled": current.enabled}, after={"version": draft.version, "params": draft.params,
                  "enabled": draft.enabled, "note": draft.note})
+    if current.enabled and not draft.enabled:
+        _clear_alerts_of_disabled_rule(actor, draft)
     return draft
+
+
+def _clear_alerts_of_disabled_rule(actor, rule: RuleThreshold) -> None:
+    """A disabled rule no longer runs, so nothing would ever find its standing conditions gone: they
+    are cleared with it, each with a note in its timeline (the workflow state stays as it was)."""
+    now = timezone.now()
+    note = _("规则 %(code)s 已停用（第 %(version)s 版），预警随之解除。") % {"code": rule.rule_code, "version": rule.version}
+    for alert in Alert.objects.select_for_update().filter(rule_code=rule.rule_code, active=True).select_related("division"):
+        alert.active, alert.cleared_at = False, now
+        alert.save(update_fields=["active", "cleared_at", "updated_at"])
+        audit.record(actor, "alert.rule_disabled", alert, after={"active": False, "cleared_at": now.isoformat(), "note": note},
+                     division=alert.division)
 
 
 def ensure_default_thresholds() -> int:

@@ -90,8 +90,14 @@ def update_by_id(table: str, columns: tuple[str, ...], kinds: tuple[str, ...], r
 
 
 def _sqlite_value(value):
+    """A datetime as Django's SQLite backend stores it (``adapt_datetimefield_value``: naive UTC as
+    ``str``), done here: going through ``connection.ops`` looked the thread's connection up for every
+    value, a fifth of an HTTP batch's CPU (docs/monitoring.md). The project's SQLite connections are
+    in UTC (no per-database TIME_ZONE); tests/monitoring/test_sql.py holds it to Django's."""
     if isinstance(value, dt.datetime):
-        return connection.ops.adapt_datetimefield_value(value)
+        if value.utcoffset() is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return str(value)
     return value
 
 
@@ -112,3 +118,10 @@ def time_of(value) -> dt.datetime | None:
 def json_of(value):
     """A JSON column as read by :func:`cursor` (its text on both databases), decoded."""
     return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def is_lock_timeout(error: Exception) -> bool:
+    """Whether a database error says another connection held SQLite's write lock past the busy
+    timeout ("database is locked"; "database table is locked" between connections sharing a cache):
+    nothing was written, and the same request succeeds later."""
+    return not is_postgres() and "is locked" in str(error)

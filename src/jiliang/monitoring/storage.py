@@ -109,12 +109,13 @@ def insert_new_keys(table: str, rows: list[tuple[int, int, dt.datetime]]) -> set
 
 
 def update_device_state(table: str, rows: list[tuple]) -> None:
-    """Set (id, last_seen_at, last_register_at, last_register_seq, last_register) of each device with
-    one UPDATE … FROM (the rows) per chunk; a None keeps the stored value."""
+    """Set (id, last_seen_at, last_received_at, last_register_at, last_register_seq, last_register) of
+    each device with one UPDATE … FROM (the rows) per chunk; a None keeps the stored value."""
     sql.update_by_id(
-        table, ("id", "seen", "register_at", "register_seq", "register"),
-        ("bigint", "timestamptz", "timestamptz", "bigint", "double precision"), rows,
+        table, ("id", "seen", "received", "register_at", "register_seq", "register"),
+        ("bigint", "timestamptz", "timestamptz", "timestamptz", "bigint", "double precision"), rows,
         f"last_seen_at = COALESCE(v.seen, {table}.last_seen_at), "
+        f"last_received_at = COALESCE(v.received, {table}.last_received_at), "
         f"last_register_at = COALESCE(v.register_at, {table}.last_register_at), "
         f"last_register_seq = COALESCE(v.register_seq, {table}.last_register_seq), "
         f"last_register = COALESCE(v.register, {table}.last_register)",

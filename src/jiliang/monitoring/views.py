@@ -26,7 +26,7 @@ from jiliang.monitoring.forms import (
 from jiliang.monitoring.models import TERMINAL_STATES, AlertState, DeviceKind
 from jiliang.monitoring.rules import intervals
 from jiliang.registry import selectors as registry_selectors
-from jiliang.registry.views import apply_domain_error
+from jiliang.ui.forms import apply_domain_error
 from jiliang.ui.listing import ListColumn, Listing, render_listing
 
 STATION_DAYS = 7

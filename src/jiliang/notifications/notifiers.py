@@ -7,6 +7,7 @@ e-mail backend, sent after the transaction commits). Others, an SMS gateway for 
 by dotted path in ``JILIANG_NOTIFIERS`` (docs/configuration.md); the default is log + in-app.
 """
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,11 +18,23 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.utils import translation
 from django.utils.module_loading import import_string
 
+from jiliang.notifications import selectors
 from jiliang.notifications.models import Notification
 
 logger = logging.getLogger("jiliang.notifications")
+
+
+@contextlib.contextmanager
+def platform_language():
+    """Compose notices in this (a ``with`` block or a decorator): a notice is stored text that its
+    recipient reads later, and the platform does not know the recipient's language, so it is written
+    in the platform's (LANGUAGE_CODE), never in the language of whoever caused it (an English reader
+    assigning an alert to a Chinese colleague, a job started from an English page)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,7 @@ class InAppNotifier:
             for n in notices
         ]
         Notification.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+        selectors.forget_unread_counts(row.recipient_id for row in rows)
         return len(rows)
 
 

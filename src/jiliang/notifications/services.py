@@ -25,6 +25,7 @@ def mark_read(user, notification: Notification | None = None) -> int:
         unread = unread.filter(pk=notification.pk)
     changed = unread.update(read_at=timezone.now())
     if changed:
+        selectors.forget_unread_counts([user.pk])
         audit.record(user, "notification.read", notification, object_type=Notification._meta.label,
                      object_id=str(notification.pk) if notification else "",
                      object_repr=notification.title if notification else _("全部通知"),

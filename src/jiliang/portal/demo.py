@@ -1,6 +1,9 @@
 """The plan tracker's part of the demo: department reports on most tasks of the plan, entered by the demo
-city officer through the service (so audited), so that the board shows every colour. Idempotent."""
+city officer through the service (so audited), so that the board shows every colour; and two reports of the
+demo department's reporter (accounts/demo.py), one accepted by the city officer and one waiting for review.
+Idempotent."""
 
+from jiliang.accounts.demo import DEMO_DEPARTMENT
 from jiliang.accounts.models import User
 from jiliang.portal import services
 from jiliang.portal.models import TaskReport, TaskStatus
@@ -20,6 +23,11 @@ REPORTS = {
     "T18": (TaskStatus.ON_TRACK, "市司法局", "计量执法与刑事司法衔接机制已建立。", "演示数据：联席会议纪要"),
     "S4": (TaskStatus.NOT_STARTED, "市市场监管局", "中期评估拟委托第三方开展。", "演示数据：评估工作方案"),
 }
+# task -> (status, progress, evidence, accepted), reported by the demo department (tasks it supports).
+DEPARTMENT_REPORTS = {
+    "T1": (TaskStatus.ON_TRACK, "碳汇计量、化学计量两个市级科研项目已立项。", "演示数据：科技计划项目立项通知", True),
+    "T3": (TaskStatus.ON_TRACK, "计量科技成果纳入市科技成果登记。", "演示数据：成果登记清单", False),
+}
 
 
 def load(out):
@@ -30,4 +38,10 @@ def load(out):
     for task, (status, department, progress, evidence) in REPORTS.items():
         services.report_progress(officer, task=task, status=status, department=department, progress=progress,
                                  evidence=evidence)
-    out.write(f"Plan tracker: {len(REPORTS)} department reports.")
+    reporter = User.objects.get(username="dept")
+    for task, (status, progress, evidence, accepted) in DEPARTMENT_REPORTS.items():
+        report = services.report_progress(reporter, task=task, status=status, progress=progress, evidence=evidence)
+        if accepted:
+            services.review_report(officer, report, accept=True)
+    out.write(f"Plan tracker: {len(REPORTS)} reports entered by the city, {len(DEPARTMENT_REPORTS)} by "
+              f"{DEMO_DEPARTMENT} (one waiting for review).")

@@ -23,6 +23,10 @@ class PlanTask:
     indicators: tuple[str, ...]  # keys of tracker.INDICATORS computed live from the platform's data
     source: str
 
+    def involves(self, department: str) -> bool:
+        """Whether ``department`` leads or supports this task (a department's reporter reports on these)."""
+        return department in self.lead or department in self.supporting
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -34,6 +38,15 @@ class Plan:
 
     def task(self, key: str) -> PlanTask | None:
         return next((task for task in self.tasks if task.key == key), None)
+
+    def tasks_of(self, department: str) -> tuple[PlanTask, ...]:
+        return tuple(task for task in self.tasks if task.involves(department))
+
+    def departments(self) -> tuple[str, ...]:
+        """The departments named as lead or supporting, in the plan's order of first mention; collective
+        names ("各有关部门(单位)", "各县(区)人民政府……") are not one department that could hold an account."""
+        names = (name for task in self.tasks for name in (*task.lead, *task.supporting))
+        return tuple(dict.fromkeys(name for name in names if not name.startswith("各")))
 
 
 @cache

@@ -1,8 +1,13 @@
 """Global search (the header's box): instruments, organizations, sites and certificates by code, name
-or number, each kind through its app's own scoped selector, so a reader finds only what they may read."""
+or number, each kind through its app's own scoped selector, so a reader finds only what they may read.
+
+Names match anywhere from three characters on and by their beginning below that (registry.SEARCH: the
+trigram indexes find nothing shorter inside a name). Closest first: the shortest names (a whole name is
+the shortest), a whole serial number or public code before the serial numbers it begins."""
 
 from dataclasses import dataclass
 
+from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -28,34 +33,57 @@ KIND_LABELS = {
 }
 
 
+def _shown(rows, *fields: str):
+    """The selector's rows with only the columns a hit shows (and the joins they need): the selectors
+    join and read every column for their list pages."""
+    joins = sorted({field.rpartition("__")[0] for field in fields if "__" in field})
+    rows = rows.select_related(None)  # select_related() without names would follow every relation
+    return (rows.select_related(*joins) if joins else rows).only(*fields)
+
+
+# No index reads names in this order, so PostgreSQL takes the few rows the trigram index finds and sorts
+# them, instead of walking every name in order until ten match (a county officer's search for another
+# county's place name walked all 134,000 organizations).
+SHORTEST_NAME_FIRST = (Length("name"), "name", "id")
+
+
 def _instruments(user, text: str, limit: int) -> list[Hit]:
+    """The whole serial numbers (and owners' or sites' whole names) first, then the rest newest first:
+    two index look-ups, where one query ordered by the match would sort every serial number it begins."""
+    fields = ("public_code", "serial_no", "type__name_zh", "owner__name")
+    whole = list(_shown(registry.instruments(user, text=text, match=registry.EXACT), *fields)[:limit])
+    rest = _shown(registry.instruments(user, text=text, match=registry.SEARCH), *fields)
+    rows = whole + list(rest.exclude(pk__in=[row.pk for row in whole])[:limit - len(whole)])
     return [
         Hit("instrument", str(row), f"{row.public_code} · {row.owner.name}",
             reverse("registry:instrument-detail", args=[row.pk]))
-        for row in registry.instruments(user, text=text)[:limit]
+        for row in rows
     ]
 
 
 def _organizations(user, text: str, limit: int) -> list[Hit]:
+    rows = _shown(registry.organizations(user, text=text, match=registry.SEARCH), "name", "uscc")
     return [
         Hit("organization", row.name, row.uscc, reverse("registry:organization-detail", args=[row.pk]))
-        for row in registry.organizations(user, text=text)[:limit]
+        for row in rows.order_by(*SHORTEST_NAME_FIRST)[:limit]
     ]
 
 
 def _sites(user, text: str, limit: int) -> list[Hit]:
+    rows = _shown(registry.sites(user, text=text, match=registry.SEARCH), "name", "address", "organization__name")
     return [
         Hit("site", row.name, f"{row.organization.name} · {row.address}".rstrip(" ·"),
             reverse("registry:site-detail", args=[row.pk]))
-        for row in registry.sites(user, text=text)[:limit]
+        for row in rows.order_by(*SHORTEST_NAME_FIRST)[:limit]
     ]
 
 
 def _certificates(user, text: str, limit: int) -> list[Hit]:
+    rows = _shown(verification.certificates(user, number=text), "number", "instrument_type__name_zh", "owner__name")
     return [
         Hit("certificate", row.number, f"{row.instrument_type.name_zh} · {row.owner.name}",
             reverse("verification:certificate-detail", args=[row.pk]))
-        for row in verification.certificates(user, number=text)[:limit]
+        for row in rows[:limit]
     ]
 
 

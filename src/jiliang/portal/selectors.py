@@ -60,7 +60,7 @@ def log_state() -> LogState | None:
 def log_index_of_certificate(number: str) -> int | None:
     """The log index of the latest entry about the certificate with this number; None when there is no
     such certificate or it is not integrated yet. Says nothing else about the certificate."""
-    ids = Certificate.objects.filter(number=number.strip()).values_list("pk", flat=True)
+    ids = Certificate.objects.filter(number=number.strip()).order_by().values_list("pk", flat=True)
     indices = [index for pk in ids if (index := ledger.latest_index_of(LEDGER_KIND, str(pk))) is not None]
     return max(indices, default=None)
 

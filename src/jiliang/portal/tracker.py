@@ -1,5 +1,9 @@
 """The plan tracker: each task of the plan (portal/plan.py) with its indicators computed live where the
-platform holds the data, and its status from the newest department report (models.TaskReport).
+platform holds the data, and its status from the newest accepted department report (models.TaskReport):
+a report waiting for the city regulator's review, or returned, does not count.
+
+A department's reporter sees the tasks its department leads or supports, with its own department's reports
+and no platform figures (those are the regulators' data).
 
 Verification and monitoring figures come from the dashboard's stored figures (dashboard/refresh.py), so the
 board is as fast at a million instruments as the dashboard and says when they were counted."""
@@ -10,12 +14,13 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from jiliang.accounts.access import scope
+from jiliang.accounts.access import rule_for, scope
+from jiliang.accounts.models import Role
 from jiliang.dashboard import figures
 from jiliang.dashboard import selectors as dashboard
 from jiliang.enforcement.models import Case, Commitment
 from jiliang.portal import selectors
-from jiliang.portal.models import TaskReport
+from jiliang.portal.models import ReviewState, TaskReport
 from jiliang.portal.plan import PlanTask, plan
 
 
@@ -54,7 +59,8 @@ INDICATORS: dict[str, tuple[str, Callable[[object, dashboard.Board], str]]] = {
 class TaskRow:
     task: PlanTask
     indicators: list[Indicator]
-    report: TaskReport | None  # the newest; None: not reported yet
+    report: TaskReport | None  # the newest accepted; None: none accepted yet
+    latest: TaskReport | None = None  # the newest the reader may read, whatever its review
 
     @property
     def status(self) -> tuple[str, str]:
@@ -72,18 +78,50 @@ class Tracker:
         return sum(1 for row in self.rows if row.status[0] == status)
 
 
+def reads_whole_board(user) -> bool:
+    """The regulators and the auditor (TaskReport's read_all roles): every task with the platform's figures,
+    the evaluation reports."""
+    return user.is_superuser or user.role in rule_for(TaskReport).read_all
+
+
+def reads_board(user) -> bool:
+    """The whole board's readers, and a department's reporter (its own department's tasks on it)."""
+    return reads_whole_board(user) or user.role == Role.DEPARTMENT
+
+
 def tracker(user) -> Tracker:
-    board = dashboard.board(user, months=1)
     newest: dict[str, TaskReport] = {}
+    latest: dict[str, TaskReport] = {}
     for report in scope(TaskReport.objects.all(), user).select_related("reported_by"):  # newest first
-        newest.setdefault(report.task, report)
+        latest.setdefault(report.task, report)
+        if report.review == ReviewState.ACCEPTED:
+            newest.setdefault(report.task, report)
+    if user.role == Role.DEPARTMENT:
+        return Tracker([TaskRow(task, [], newest.get(task.key), latest.get(task.key))
+                        for task in plan().tasks_of(user.department)], None)
+    board = dashboard.board(user, months=1)
     rows = [
         TaskRow(task, [Indicator(key, str(INDICATORS[key][0]), INDICATORS[key][1](user, board))
-                       for key in task.indicators], newest.get(task.key))
+                       for key in task.indicators], newest.get(task.key), latest.get(task.key))
         for task in plan().tasks
     ]
     return Tracker(rows, board.as_of)
 
 
+def reports(user, *, task: str | None = None, review: str | None = None, department: str | None = None):
+    """The reports the caller may read (a department's reporter: its own department's), pending and
+    returned ones included, newest first; each filter narrows when given."""
+    wanted = {name: value for name, value in (("task", task), ("review", review), ("department", department))
+              if value}
+    return scope(TaskReport.objects.filter(**wanted), user).select_related("reported_by", "reviewed_by")
+
+
 def history(user, task_key: str):
-    return scope(TaskReport.objects.filter(task=task_key), user).select_related("reported_by")
+    """Every report on the task the caller may read, pending and returned ones included, newest first."""
+    return reports(user, task=task_key)
+
+
+def pending(user):
+    """Department reports waiting for the caller's review, oldest first."""
+    return (scope(TaskReport.objects.filter(review=ReviewState.PENDING), user)
+            .select_related("reported_by").order_by("reported_at", "id"))

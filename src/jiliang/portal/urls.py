@@ -13,6 +13,9 @@ urlpatterns = [
     path("portal/transparency/", views.transparency, name="transparency"),
     path("plan/", views.plan_board, name="plan"),
     path("plan/report/<slug:stage>.pdf", views.plan_report, name="plan-report"),
+    path("plan/review/", views.plan_review, name="plan-review"),
+    path("plan/departments/", views.department_accounts, name="plan-departments"),
+    path("plan/departments/<int:user_id>/active/", views.department_account_active, name="plan-department-active"),
     path("plan/<str:key>/", views.plan_task, name="plan-task"),
     path("search/", views.search_page, name="search"),
 ]

@@ -15,14 +15,17 @@ from jiliang.registry.models import (
     SiteKind,
     VerificationMode,
 )
-from jiliang.ui.widgets import AutocompleteSelect, DateInput, MapPicker, SearchableChoiceField
+from jiliang.ui.widgets import (
+    AutocompleteSelect,
+    DateInput,
+    DivisionChoiceField,
+    MapPicker,
+    SearchableChoiceField,
+    blank_first,
+)
 
 ORGANIZATION_CHOICES = reverse_lazy("api:organization-choices")
 SITE_CHOICES = reverse_lazy("api:site-choices")
-
-
-def _choices(choices) -> list[tuple[str, str]]:
-    return [("", "—")] + list(choices)
 
 
 def _keep_only(form: forms.Form, editable) -> None:
@@ -32,14 +35,9 @@ def _keep_only(form: forms.Form, editable) -> None:
                 del form.fields[name]
 
 
-class DivisionChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.name} ({obj.code})"
-
-
 class OrganizationFilterForm(forms.Form):
     division = DivisionChoiceField(label=_("区划"), queryset=Division.objects.none(), required=False, to_field_name="code")
-    status = forms.ChoiceField(label=_("状态"), choices=_choices(OrganizationStatus.choices), required=False)
+    status = forms.ChoiceField(label=_("状态"), choices=blank_first(OrganizationStatus.choices), required=False)
     q = forms.CharField(label=_("名称或代码"), required=False, max_length=64)
 
     def __init__(self, *args, divisions=None, **kwargs):
@@ -70,7 +68,7 @@ class OrganizationForm(VersionedForm, forms.ModelForm):
 
 class SiteFilterForm(forms.Form):
     division = DivisionChoiceField(label=_("区划"), queryset=Division.objects.none(), required=False, to_field_name="code")
-    kind = forms.ChoiceField(label=_("场所类型"), choices=_choices(SiteKind.choices), required=False)
+    kind = forms.ChoiceField(label=_("场所类型"), choices=blank_first(SiteKind.choices), required=False)
     q = forms.CharField(label=_("名称或地址"), required=False, max_length=64)
 
     def __init__(self, *args, divisions=None, **kwargs):
@@ -98,7 +96,7 @@ class SiteForm(VersionedForm, forms.ModelForm):
 
 
 class InstrumentTypeFilterForm(forms.Form):
-    mode = forms.ChoiceField(label=_("检定方式"), choices=_choices(VerificationMode.choices), required=False)
+    mode = forms.ChoiceField(label=_("检定方式"), choices=blank_first(VerificationMode.choices), required=False)
     q = forms.CharField(label=_("名称、编号或规程"), required=False, max_length=64)
 
 
@@ -116,8 +114,8 @@ class InstrumentFilterForm(forms.Form):
     division = DivisionChoiceField(label=_("区划"), queryset=Division.objects.none(), required=False, to_field_name="code")
     type = forms.ModelChoiceField(label=_("器具种类"), queryset=InstrumentType.objects.all(), required=False,
                                   to_field_name="code")
-    kind = forms.ChoiceField(label=_("场所类型"), choices=_choices(SiteKind.choices), required=False)
-    status = forms.ChoiceField(label=_("状态"), choices=_choices(InstrumentStatus.choices), required=False)
+    kind = forms.ChoiceField(label=_("场所类型"), choices=blank_first(SiteKind.choices), required=False)
+    status = forms.ChoiceField(label=_("状态"), choices=blank_first(InstrumentStatus.choices), required=False)
     q = forms.CharField(label=_("编号、公开码、单位或场所"), required=False, max_length=64)
     owner = forms.IntegerField(label=_("使用单位"), required=False, min_value=1, widget=forms.HiddenInput)
     site = forms.IntegerField(label=_("安装场所"), required=False, min_value=1, widget=forms.HiddenInput)

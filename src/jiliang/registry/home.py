@@ -11,7 +11,7 @@ from jiliang.ui.home import home_card
 
 @home_card
 def instruments_in_use(user) -> dict | None:
-    if user.role == Role.INSTITUTION_STAFF:
+    if user.role in (Role.INSTITUTION_STAFF, Role.DEPARTMENT):  # not their figures (a department: no data)
         return None
     count = selectors.instruments(user, status=InstrumentStatus.IN_USE, mandatory=True).count()
     return {"title": _("在用强检器具"), "value": count, "url_name": "registry:instrument-list", "icon": "gauge"}
@@ -19,7 +19,7 @@ def instruments_in_use(user) -> dict | None:
 
 @home_card
 def sites(user) -> dict | None:
-    if user.role == Role.INSTITUTION_STAFF:
+    if user.role in (Role.INSTITUTION_STAFF, Role.DEPARTMENT):  # not their figures (a department: no data)
         return None
     return {"title": _("经营场所"), "value": selectors.sites(user).count(), "url_name": "registry:site-list",
             "icon": "map-pin"}

@@ -30,6 +30,7 @@ from jiliang.registry.forms import (
 )
 from jiliang.registry.models import Instrument, Organization, Site
 from jiliang.registry.regulations import regulation_references
+from jiliang.ui.forms import apply_domain_error
 from jiliang.ui.listing import BulkAction, ListColumn, Listing, render_listing, selected_ids
 
 LABELS_PER_SHEET = 200
@@ -60,14 +61,6 @@ def _form_page(request, form, write, done, title: str, cancel_url: str):
         else:
             return redirect(done(result))
     return render(request, "ui/form.html", {"form": form, "title": title, "cancel_url": cancel_url})
-
-
-def apply_domain_error(form, error: DomainError) -> None:
-    for name, problems in error.fields.items():
-        for problem in problems:
-            form.add_error(name if name in form.fields else None, problem)
-    if not error.fields or isinstance(error, concurrency.Stale):
-        form.add_error(None, error.message)
 
 
 @login_required
@@ -211,9 +204,15 @@ def site_detail(request, pk: int):
     })
 
 
+def _own_organization(user, instance, field: str) -> dict:
+    """A new record of an owner's starts with the owner's own organization chosen in ``field``."""
+    return {field: user.organization_id} if instance is None and user.role == Role.OWNER else {}
+
+
 def _site_form(request, instance=None, editable=None) -> SiteForm:
     return SiteForm(
         request.POST or None, instance=instance, editable=editable,
+        initial=_own_organization(request.user, instance, "organization"),
         organizations=selectors.organizations(request.user),
         divisions=account_selectors.jurisdiction_divisions(request.user),
     )
@@ -399,6 +398,7 @@ def instrument_detail(request, pk: int):
 def _instrument_form(request, instance=None, editable=None) -> InstrumentForm:
     return InstrumentForm(
         request.POST or None, instance=instance, editable=editable,
+        initial=_own_organization(request.user, instance, "owner"),
         organizations=selectors.organizations(request.user), sites=selectors.sites(request.user),
     )
 

@@ -160,6 +160,7 @@ class SubmitIn(Schema):
     rectify_by: dt.date | None = None
     findings: list[FindingIn] = Field(default_factory=list, max_length=100)
     summary: str = Field("", max_length=2000)
+    late_reason: str = Field("", max_length=255, description="why a referral is filed past the 15-working-day deadline")
 
 
 class EvidenceOut(Schema):
@@ -298,7 +299,7 @@ def submit_task(request, task_id: RecordId, payload: SubmitIn):
     task = services.submit_task(
         request.user, _task(request, task_id), answers=payload.answers, result=payload.result,
         inspected_on=payload.inspected_on, rectify_by=payload.rectify_by, summary=payload.summary,
-        findings=[finding.dict() for finding in payload.findings],
+        findings=[finding.dict() for finding in payload.findings], late_reason=payload.late_reason,
     )
     return Status(200, _task(request, task.pk))
 

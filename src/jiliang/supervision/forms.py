@@ -3,11 +3,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jiliang.registry.models import SiteKind
+from jiliang.registry.forms import ORGANIZATION_CHOICES
+from jiliang.registry.models import Organization, SiteKind
 from jiliang.supervision import draw as draws
 from jiliang.supervision import reference
 from jiliang.supervision.models import FindingKind, TaskResult, TaskStatus
-from jiliang.ui.widgets import DateInput
+from jiliang.ui.widgets import AutocompleteSelect, DateInput, SearchableChoiceField
 
 FINDING_ROWS = 3
 
@@ -61,6 +62,8 @@ class TaskForm(forms.Form):
                                  help_text=_("责令限期整改时必填。"))
     summary = forms.CharField(label=_("检查情况"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
                               max_length=2000)
+    late_reason = forms.CharField(label=_("逾期立案理由"), max_length=255, required=False,
+                                  help_text=_("移送立案时，自发现问题起已超过15个工作日立案期限的，须写明理由。"))
 
     def __init__(self, *args, checklist, instruments, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,7 +84,7 @@ class TaskForm(forms.Form):
                 label=_("问题%(n)s 出厂编号") % {"n": n + 1}, max_length=64, required=False)
         order = ["inspected_on"] + [f"answers.{i['code']}" for i in checklist] + [
             f"findings.{n}.{part}" for n in range(FINDING_ROWS) for part in ("kind", "instrument", "serial_no")
-        ] + ["result", "rectify_by", "summary"]
+        ] + ["result", "rectify_by", "late_reason", "summary"]
         self.order_fields(order)
 
     def answers(self) -> dict[str, str]:
@@ -110,6 +113,21 @@ class AlertTaskForm(forms.Form):
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["inspectors"].queryset = people
+
+
+class ConflictForm(forms.Form):
+    """回避申报: an inspector's relation with a business, so that no draw sends them there."""
+
+    inspector = forms.ModelChoiceField(label=_("执法检查人员"), queryset=None)
+    organization = SearchableChoiceField(label=_("使用单位"), queryset=Organization.objects.none(),
+                                         widget=AutocompleteSelect(ORGANIZATION_CHOICES))
+    reason = forms.CharField(label=_("回避事由"), max_length=255, help_text=_("如近亲属在该单位任职、曾在该单位任职等。"))
+
+    def __init__(self, *args, people, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["inspector"].queryset = people
+        self.fields["inspector"].label_from_instance = lambda person: person.display_name or person.username
+        self.fields["organization"].queryset = organizations
 
 
 class TaskFilterForm(forms.Form):

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from jiliang.accounts import audit
 from jiliang.accounts.access import AccessDenied, is_within_scope, require
 from jiliang.accounts.models import REGULATOR_ROLES
-from jiliang.credit.selectors import grades_for
 from jiliang.credit.services import record_credit_event
 from jiliang.enforcement.services import open_case
 from jiliang.errors import Conflict, InvalidInput
@@ -179,12 +178,11 @@ def _check_drawable(plan: InspectionPlan) -> draws.Inputs:
 def _inputs(plan: InspectionPlan) -> draws.Inputs:
     weighting = draws.Weighting(plan.grade_ratios, plan.alert_weight, plan.alert_cap)
     found = selectors.candidates(plan)
-    grades = grades_for([c.organization_id for c in found])
-    candidates = [weighting.candidate(str(c.organization_id), grades[c.organization_id], c.open_alerts)
-                  for c in found]
+    candidates = weighting.candidates((str(pk), grade, open_alerts) for pk, open_alerts, grade in found)
     drawable = sum(1 for c in candidates if c.weight > 0)
-    inspectors = [str(pk) for pk in plan.inspectors.order_by("pk").values_list("pk", flat=True)]
-    conflicts = selectors.conflicts(selectors.candidate_organizations(plan), [int(i) for i in inspectors])
+    inspector_ids = list(plan.inspectors.order_by("pk").values_list("pk", flat=True))
+    inspectors = [str(pk) for pk in inspector_ids]
+    conflicts = selectors.conflicts({row[0] for row in found}, inspector_ids)
     return draws.Inputs(
         plan=str(plan.pk), count=_draw_count(plan, drawable), candidates=candidates, weighting=weighting,
         inspectors=inspectors,
@@ -234,9 +232,9 @@ def perform_draw(actor, plan: InspectionPlan) -> Draw:
     record.checkpoint_size = checkpoint.size
     record.checkpoint_text = parse_note(bytes(checkpoint.note)).text
     inputs = draws.Inputs.from_document(record.inputs)
-    record.result = draws.run(draws.seed_from_checkpoint(record.checkpoint_text), inputs)
+    record.result = draws.run(draws.seed_from_checkpoint(record.checkpoint_text), inputs, record.inputs_sha256)
     record.drawn_at = timezone.now()
-    record.save()
+    record.save(update_fields=["commitment_index", "checkpoint_size", "checkpoint_text", "result", "drawn_at"])
     tasks = _tasks_for_draw(plan, record.result)
     ledger.append(draws.RESULT_KIND, draws.result_record(plan.pk, record.result))
     plan.status = PlanStatus.DRAWN
@@ -244,32 +242,41 @@ def perform_draw(actor, plan: InspectionPlan) -> Draw:
     audit.record(actor, "inspection_plan.draw", plan, after={"seed": record.result["seed"],
                                                               "checkpoint_size": record.checkpoint_size,
                                                               "drawn": len(tasks)}, division=plan.division)
-    _tell_inspectors(tasks)
+    _tell_inspectors(plan.tasks.all())
     return record
 
 
 def _tasks_for_draw(plan: InspectionPlan, result: dict) -> list[InspectionTask]:
-    drawn = [int(d["business"]) for d in result["drawn"]]
-    sites = selectors.site_per_organization(plan, drawn)
-    tasks = []
-    for entry in result["drawn"]:
-        site = sites[int(entry["business"])]
-        task = InspectionTask.objects.create(
-            plan=plan, source=TaskSource.DRAW, organization_id=site.organization_id, site=site,
-            division_id=site.division_id, checklist=selectors.checklist_for(site.kind),
-        )
-        task.inspectors.set([int(i) for i in entry["inspectors"]])
-        tasks.append(task)
+    """A task per drawn business, with its pair of inspectors: two bulk inserts, whatever the count."""
+    sites = selectors.site_per_organization(plan, [int(d["business"]) for d in result["drawn"]])
+    checklists = {kind: selectors.checklist_for(kind) for kind in {site.kind for site in sites.values()}}
+    tasks = InspectionTask.objects.bulk_create([
+        InspectionTask(plan=plan, source=TaskSource.DRAW, organization_id=site.organization_id, site=site,
+                       division_id=site.division_id, checklist=checklists[site.kind])
+        for site in (sites[int(entry["business"])] for entry in result["drawn"])
+    ])
+    assignment = InspectionTask.inspectors.through
+    assignment.objects.bulk_create([
+        assignment(inspectiontask_id=task.pk, user_id=int(inspector))
+        for task, entry in zip(tasks, result["drawn"], strict=True) for inspector in entry["inspectors"]
+    ])
     return tasks
 
 
-def _tell_inspectors(tasks: list[InspectionTask]) -> None:
+@notifiers.platform_language()
+def _tell_inspectors(tasks) -> None:
+    """Tell each inspector of ``tasks`` (a queryset) where to go, in one query (of the tasks only
+    the names the notice needs: their checklists would be parsed once per inspector)."""
+    assignments = (InspectionTask.inspectors.through.objects.filter(inspectiontask__in=tasks)
+                   .select_related("inspectiontask__site", "inspectiontask__organization", "user")
+                   .only("inspectiontask__site__name", "inspectiontask__organization__name", "user")
+                   .order_by("inspectiontask_id", "pk"))
     notices = [
-        notifiers.Notice(recipient=person, topic="supervision.task", title=_("新的检查任务"),
-                         body=_("请前往%(site)s检查%(organization)s。") % {"site": task.site.name,
-                                                                        "organization": task.organization.name},
-                         url=f"/supervision/tasks/{task.pk}/")
-        for task in tasks for person in task.inspectors.all()
+        notifiers.Notice(recipient=a.user, topic="supervision.task", title=_("新的检查任务"),
+                         body=_("请前往%(site)s检查%(organization)s。") % {
+                             "site": a.inspectiontask.site.name, "organization": a.inspectiontask.organization.name},
+                         url=f"/supervision/tasks/{a.inspectiontask_id}/")
+        for a in assignments
     ]
     notifiers.deliver(notices)
 
@@ -301,7 +308,7 @@ def create_task_from_alert(actor, alert, *, inspectors, note: str = "") -> Inspe
     task.inspectors.set(people)
     audit.record(actor, "inspection_task.from_alert", task,
                  after={"alert": alert.pk, "inspectors": sorted(p.pk for p in people)}, division=task.division)
-    _tell_inspectors([task])
+    _tell_inspectors(InspectionTask.objects.filter(pk=task.pk))
     return task
 
 
@@ -346,9 +353,11 @@ def _finding_rows(task: InspectionTask, findings: list[dict], errors: dict) -> l
 
 @transaction.atomic
 def submit_task(actor, task: InspectionTask, *, answers: dict, result: str, inspected_on: dt.date,
-                findings: list[dict] = (), rectify_by: dt.date | None = None, summary: str = "") -> InspectionTask:
+                findings: list[dict] = (), rectify_by: dt.date | None = None, summary: str = "",
+                late_reason: str = "") -> InspectionTask:
     """An inspector's record: the checklist answers (every required item), findings naming
-    instruments, and the result. Sets the date by which the result must be public."""
+    instruments, and the result. Sets the date by which the result must be public. A referral
+    filed past the case-filing deadline needs ``late_reason``."""
     _require_inspector(actor, task)
     task = InspectionTask.objects.select_for_update().get(pk=task.pk)
     if task.status != TaskStatus.OPEN:
@@ -388,17 +397,17 @@ def submit_task(actor, task: InspectionTask, *, answers: dict, result: str, insp
                         summary=_("%(site)s现场检查：%(result)s") % {"site": task.site.name,
                                                                  "result": task.get_result_display()})
     if result == TaskResult.REFER:
-        _refer_to_case(actor, task, rows)
+        _refer_to_case(actor, task, rows, late_reason)
     return task
 
 
-def _refer_to_case(actor, task: InspectionTask, findings: list[Finding]) -> None:
+def _refer_to_case(actor, task: InspectionTask, findings: list[Finding], late_reason: str) -> None:
     """移送立案: the referral opens the enforcement case in the submit's transaction, so a refused
     case (e.g. past the filing deadline without a reason) leaves the result unsubmitted too."""
     instrument = next((f.instrument for f in findings if f.instrument is not None), None)
     open_case(actor, source_type="inspection", source_id=task.pk, organization=task.organization, site=task.site,
               instrument=instrument, title=_("%(site)s现场检查移送立案") % {"site": task.site.name},
-              discovered_on=task.inspected_on)
+              discovered_on=task.inspected_on, late_reason=late_reason)
 
 
 @transaction.atomic
@@ -432,10 +441,11 @@ def _publish(actor, task: InspectionTask) -> InspectionTask:
         InspectionPlan.objects.filter(pk=task.plan_id).update(status=PlanStatus.CLOSED)  # every result public
     audit.record(actor, "inspection_task.publish", task, before=before, after=audit.snapshot(task, _TASK_FIELDS),
                  division=task.division)
-    tell_organization(task.organization_id, topic="supervision.result", title=_("检查结果已公开"),
-                      body=_("%(site)s的检查结果：%(result)s。") % {"site": task.site.name,
-                                                                  "result": task.get_result_display()},
-                      url=f"/public/inspections/{task.pk}/")
+    with notifiers.platform_language():
+        tell_organization(task.organization_id, topic="supervision.result", title=_("检查结果已公开"),
+                          body=_("%(site)s的检查结果：%(result)s。") % {"site": task.site.name,
+                                                                      "result": task.get_result_display()},
+                          url=f"/public/inspections/{task.pk}/")
     return task
 
 
@@ -462,6 +472,15 @@ def add_evidence(actor, task: InspectionTask, *, name: str, data: bytes) -> Evid
     audit.record(actor, "inspection_evidence.add", evidence,
                  after={"task": task.pk, "name": evidence.name, "size": evidence.size, "sha256": sha},
                  division=task.division)
+    return evidence
+
+
+@transaction.atomic
+def download_evidence(actor, evidence: Evidence) -> Evidence:
+    """A piece of evidence the caller may see (``selectors.evidence_for``), its download audited."""
+    audit.record(actor, "inspection_evidence.download", evidence,
+                 after={"task": evidence.task_id, "name": evidence.name, "sha256": evidence.sha256},
+                 division=evidence.task.division)
     return evidence
 
 

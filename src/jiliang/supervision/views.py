@@ -3,9 +3,10 @@ phone form, an alert's "turn into an inspection"; and the public draw and result
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,19 +17,21 @@ from jiliang.accounts.models import REGULATOR_ROLES, Division, User
 from jiliang.enforcement import selectors as enforcement_selectors
 from jiliang.errors import DomainError
 from jiliang.monitoring import selectors as monitoring_selectors
+from jiliang.registry import selectors as registry_selectors
 from jiliang.registry.models import Instrument, SiteKind
-from jiliang.registry.views import apply_domain_error
 from jiliang.supervision import selectors, services
 from jiliang.supervision.forms import (
     ANSWERS,
     AlertTaskForm,
+    ConflictForm,
     ChecklistForm,
     EvidenceForm,
     PlanForm,
     TaskFilterForm,
     TaskForm,
 )
-from jiliang.supervision.models import Checklist, InspectionPlan, PlanStatus, TaskStatus
+from jiliang.supervision.models import Checklist, ConflictDeclaration, InspectionPlan, PlanStatus, TaskStatus
+from jiliang.ui.forms import apply_domain_error
 from jiliang.ui.listing import ListColumn, Listing, render_listing
 
 
@@ -179,7 +182,8 @@ def task_detail(request, pk: int):
             try:
                 services.submit_task(request.user, task, answers=form.answers(), result=data["result"],
                                      inspected_on=data["inspected_on"], rectify_by=data["rectify_by"],
-                                     summary=data["summary"], findings=form.findings())
+                                     summary=data["summary"], findings=form.findings(),
+                                     late_reason=data["late_reason"])
             except DomainError as error:
                 apply_domain_error(form, error)
             else:
@@ -188,6 +192,7 @@ def task_detail(request, pk: int):
     return render(request, "supervision/task_detail.html", {
         "title": task.organization.name, "subtitle": task.site.name,
         "status": (task.status, task.get_status_display()), "task": task, "form": form,
+        "evidence": task.evidence.defer("data"),
         "actions": _case_link(request.user, task),
         "evidence_form": evidence_form, "fields": _task_fields(task),
         "may_publish": task.status == TaskStatus.SUBMITTED and may(request.user, "publish", task),
@@ -236,6 +241,16 @@ def task_evidence(request, pk: int):
 
 
 @login_required
+def evidence_file(request, pk: int, evidence_pk: int):
+    """A photo or file of a task the reader may see, as it was uploaded (its SHA-256 is on the log)."""
+    evidence = get_object_or_404(selectors.evidence_for(request.user).filter(task_id=pk), pk=evidence_pk)
+    services.download_evidence(request.user, evidence)
+    response = HttpResponse(bytes(evidence.data), content_type=evidence.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, evidence.name)
+    return response
+
+
+@login_required
 @require_POST
 def task_publish(request, pk: int):
     task = get_object_or_404(selectors.tasks_for(request.user), pk=pk)
@@ -265,6 +280,28 @@ def alert_task(request, alert_id: int):
     return render(request, "ui/form.html", {
         "form": form, "title": _("预警转检查：%(site)s") % {"site": alert.site.name},
         "cancel_url": reverse("monitoring:alert-detail", args=[alert.pk])})
+
+
+@login_required
+def conflicts(request):
+    """回避申报: the declared relations in the reader's area, and the form to declare one."""
+    form = ConflictForm(request.POST or None, people=_inspector_pool(request.user),
+                        organizations=registry_selectors.organizations(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.declare_conflict(request.user, inspector=data["inspector"], organization=data["organization"],
+                                      reason=data["reason"])
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("回避关系已登记，此后的抽取不会选派该人员检查该单位。"))
+            return redirect("supervision:conflicts")
+    rows = [(None, [d.inspector.display_name or d.inspector.username, d.organization.name, d.reason, d.declared_at])
+            for d in selectors.conflict_declarations(request.user)[:500]]
+    return render(request, "supervision/conflicts.html", {
+        "form": form, "headers": [_("执法检查人员"), _("使用单位"), _("回避事由"), _("申报时间")], "rows": rows,
+        "may_declare": may(request.user, "create", ConflictDeclaration(inspector=request.user))})
 
 
 @login_required

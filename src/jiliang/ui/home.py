@@ -25,7 +25,8 @@ from jiliang.notifications.selectors import unread_count
 CardFunction = Callable[[object], dict | None]
 _CARDS: list[CardFunction] = []
 OVERSIGHT = frozenset({Role.CITY_REGULATOR, Role.COUNTY_REGULATOR, Role.AUDITOR})
-TODO, KPI = "todo", "kpi"
+# A home card is either pending work (待办: something waits for the reader) or a key figure.
+PENDING_WORK, KPI = "todo", "kpi"
 
 
 def home_card(function: CardFunction) -> CardFunction:
@@ -41,6 +42,8 @@ def scope_label(user) -> str:
         return user.organization.name
     if user.role == Role.INSTITUTION_STAFF and user.institution_id:
         return user.institution.name
+    if user.role == Role.DEPARTMENT and user.department:
+        return user.department
     return _("全部") if user.is_superuser else _("未绑定")
 
 
@@ -59,7 +62,7 @@ def context_for(user) -> dict:
     return {
         "scope_label": scope_label(user),
         "role_label": role_label(user),
-        "todos": [card for card in cards if card["kind"] == TODO],
+        "todos": [card for card in cards if card["kind"] == PENDING_WORK],
         "kpis": [card for card in cards if card["kind"] == KPI],
         "shortcuts": shortcuts(user),
     }
@@ -76,6 +79,7 @@ def shortcuts(user) -> list[tuple[str, str, str]]:
         Role.OWNER: [(_("报检"), "verification:request-create", "clipboard-list"), imports],
         Role.INSTITUTION_STAFF: [(_("报检申请"), "verification:request-list", "clipboard-list"),
                                  (_("计量标准"), "verification:standard-list", "ruler-measure")],
+        Role.DEPARTMENT: [(_("规划实施跟踪"), "portal:plan", "clipboard-list")],
     }.get(user.role, [])
     return [(label, reverse(name), icon) for label, name, icon in links]
 
@@ -94,4 +98,4 @@ def unread_notices(user) -> dict | None:
     if user.role != Role.OWNER:
         return None
     return {"title": _("未读通知"), "value": unread_count(user), "url_name": "notifications:inbox",
-            "query": "unread=1", "kind": TODO, "icon": "bell", "order": 90}
+            "query": "unread=1", "kind": PENDING_WORK, "icon": "bell", "order": 90}

@@ -24,7 +24,7 @@ TONE_BY_CODE = {
     "accepted": BLUE, "calibrated": BLUE, "running": BLUE, "committed": BLUE, "drawn": BLUE, "open": BLUE,
     # credit risk grades (信用风险分类): low, ordinary, higher, high
     "grade_A": GREEN, "grade_B": BLUE, "grade_C": AMBER, "grade_D": RED, "pending": AMBER,
-    "on_track": GREEN, "behind": RED, "not_started": AMBER,  # the plan tracker (portal)
+    "on_track": GREEN, "behind": RED, "not_started": AMBER, "returned": RED,  # the plan tracker (portal)
 }
 
 TONE_BY_WORD = {

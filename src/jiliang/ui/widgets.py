@@ -1,4 +1,4 @@
-"""Form widgets every app shares.
+"""Form widgets and choice fields every app shares.
 
 The browser's date and datetime-local inputs accept only ISO values (``2028-12-05``,
 ``2028-12-05T09:30``). Django's default widgets render a date in the active locale's first input
@@ -86,6 +86,18 @@ class AutocompleteSelect(forms.Select):
         except (ValueError, TypeError, ValidationError):  # a tampered value: nothing to show selected
             rows = []
         yield from (choices.choice(row) for row in rows)
+
+
+def blank_first(choices) -> list[tuple[str, str]]:
+    """A filter's choices after an empty "—" one: the filter is optional."""
+    return [("", "—"), *choices]
+
+
+class DivisionChoiceField(forms.ModelChoiceField):
+    """A division named as people write it, with its code: 巴州区 (511902)."""
+
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.code})"
 
 
 class SearchableChoiceField(forms.ModelChoiceField):

@@ -12,6 +12,7 @@ taxi-meter standard was found out of tolerance (suspect impact).
 
 import datetime
 import time
+from dataclasses import replace
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -104,7 +105,7 @@ DEMO_INTERVALS = {"MI02": 12, "MI03": 12, "MI17": 12, "MI18": 12, "MI19": 12, "M
                   "MI28": 24, "MI31": 12}
 EXPIRED_LINK = ("平昌县计量检定所", "F2等级砝码标准装置")  # not recalibrated: its last calibration lapsed
 OUT_OF_TOLERANCE = (CITY_INSTITUTION, "出租汽车计价器检定装置")  # its latest calibration found it out of tolerance
-SHOWCASE_RECORDS = 3
+SHOWCASE_RECORDS = 5  # the last two are corrected and revoked, so the public check shows every state
 
 
 def _today() -> datetime.date:
@@ -327,16 +328,22 @@ def _showcase(ref: dict, instruments: list[Instrument]) -> int:
     verifier, checker = ref["staff"][CITY_INSTITUTION]
     rule = MpeRule.objects.get(key="MPE001")
     on = ref["today"] - datetime.timedelta(days=3)
+    certificates = []
     for n, instrument in enumerate(instruments):
         points = tuple(
             services.PointInput(expanded_uncertainty=Decimal("0.05"), mpe_rule=rule, nominal=Decimal(nominal),
                                 indicated=Decimal(nominal) * (1 + Decimal(shift) / 1000), unit="L")
             for nominal, shift in (("20.00", 1 + n), ("50.00", -1), ("100.00", 2))
         )
-        services.record_verification(verifier, standard.institution, services.VerificationInput(
+        certificates.append(services.record_verification(verifier, standard.institution, services.VerificationInput(
             instrument=instrument, kind=VerificationKind.PERIODIC, performed_on=on, verifier=verifier,
             checker=checker, standards=(standard,), points=points, temperature_c=Decimal("21.5"),
-            humidity_pct=Decimal("55.0"), issued_on=on))
+            humidity_pct=Decimal("55.0"), issued_on=on)))
+    if len(certificates) == SHOWCASE_RECORDS:
+        corrected = certificates[-2]
+        services.supersede(verifier, corrected, replace(services.correction_input(corrected), humidity_pct=Decimal("52.0")),
+                           "相对湿度记录笔误，更正为 52.0 %")
+        services.revoke(verifier, certificates[-1], "出厂编号登记错误，证书作废，须重新检定")
     return len(instruments)
 
 

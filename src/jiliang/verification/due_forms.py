@@ -2,8 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.accounts.models import Division
-from jiliang.registry.forms import DivisionChoiceField
 from jiliang.registry.models import InstrumentType
+from jiliang.ui.widgets import DivisionChoiceField
 from jiliang.verification.due import MAX_DUE_DAYS
 
 

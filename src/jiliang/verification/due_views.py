@@ -3,12 +3,13 @@ all in the signed-in user's scope; the lists filter by division and type and exp
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext as _
 
 from jiliang.accounts import selectors as account_selectors
 from jiliang.accounts.models import Role
-from jiliang.dashboard.selectors import stored_statistics
+from jiliang.dashboard.selectors import stored, stored_statistics
 from jiliang.registry.views import instrument_bulk_action, instrument_bulk_actions
 from jiliang.ui.listing import BulkAction, ListColumn, Listing, render_listing
 from jiliang.verification import due, statistics
@@ -125,12 +126,23 @@ def _figures(figures: statistics.Figures) -> dict:
 def statistics_page(request):
     form = NarrowingForm(request.GET or None, divisions=account_selectors.jurisdiction_divisions(request.user))
     narrowing = form.narrowing()
-    result = stored_statistics(request.user, **narrowing) or due.cached(
-        request.user, "statistics", lambda: statistics.statistics(request.user, **narrowing),
-        narrowing["division_code"], narrowing["type_code"])
-    return render(request, "verification_due/statistics.html", {
-        "form": form,
-        "result": result,
+    parts = (narrowing["division_code"], narrowing["type_code"])
+    result = stored_statistics(request.user, **narrowing)
+    if result is not None:  # the job's figures: their tables rendered once per scope, language and run
+        tables = stored(request.user, "statistics-tables", lambda: _statistics_tables(result), *parts)
+    else:  # counted live (a township, institution staff, before the job's first run): kept with its tables
+        result, tables = due.cached(request.user, "statistics", lambda: _live_statistics(request.user, narrowing),
+                                    get_language(), *parts)
+    return render(request, "verification_due/statistics.html", {"form": form, "result": result, "tables": tables})
+
+
+def _live_statistics(user, narrowing: dict) -> tuple[statistics.Statistics, str]:
+    result = statistics.statistics(user, **narrowing)
+    return result, _statistics_tables(result)
+
+
+def _statistics_tables(result: statistics.Statistics) -> str:
+    return render_to_string("verification_due/statistics_tables.html", {
         "total": _figures(result.total),
         "counties": [{"county": county, **_figures(figures)} for county, figures in result.counties],
         "rows": [{"county": row.county, "type": row.instrument_type, **_figures(row.figures)} for row in result.rows],

@@ -4,11 +4,10 @@ per county, and each month's verifications and failures."""
 import datetime as dt
 
 from django.db.models import Count, Q
-from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.dashboard.figures import BY_COUNTY, FLOW, STOCK, TREND, Chart, Figure, Provider, Rate, Run, register
-from jiliang.registry.models import county_id_of
+from jiliang.dashboard.monthly import per_county_month
 from jiliang.verification import statistics
 from jiliang.verification.models import CertificateKind
 
@@ -28,14 +27,9 @@ def stock(run: Run):
 
 
 def flow(since: dt.date, run: Run):
-    certificates = statistics.performed(run.today, since)
-    rows = certificates.order_by().annotate(month=TruncMonth("performed_on")).values("division_id", "month").annotate(
-        verifications=Count("pk"), failures=Count("pk", filter=Q(kind=CertificateKind.FAILURE_NOTICE)),
-    )
-    for row in rows:
-        county_id = county_id_of(row["division_id"])
-        yield county_id, row["month"], "verification.verifications", row["verifications"]
-        yield county_id, row["month"], "verification.failures", row["failures"]
+    failure = Q(kind=CertificateKind.FAILURE_NOTICE)
+    return per_county_month(statistics.performed(run.today, since), "performed_on", "verification",
+                            verifications=Count("pk"), failures=Count("pk", filter=failure))
 
 
 register(Provider(

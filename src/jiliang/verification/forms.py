@@ -6,9 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from jiliang.accounts.models import Division, User
 from jiliang.concurrency import VersionedForm
-from jiliang.registry.forms import DivisionChoiceField
 from jiliang.registry.models import InstrumentType
-from jiliang.ui.widgets import AutocompleteSelect, DateInput, SearchableChoiceField
+from jiliang.ui.widgets import AutocompleteSelect, DateInput, DivisionChoiceField, SearchableChoiceField, blank_first
 from jiliang.verification import mpe_words
 from jiliang.verification.models import (
     CalibrationResult,
@@ -22,10 +21,6 @@ from jiliang.verification.models import (
     RequestStatus,
     VerificationKind,
 )
-
-
-def _choices(choices) -> list[tuple[str, str]]:
-    return [("", "—")] + list(choices)
 
 
 class TypeChoiceField(forms.ModelMultipleChoiceField):
@@ -132,7 +127,7 @@ class RequestForm(BulkRequestForm):
 
 
 class RequestFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("状态"), choices=_choices(RequestStatus.choices), required=False)
+    status = forms.ChoiceField(label=_("状态"), choices=blank_first(RequestStatus.choices), required=False)
 
 
 class AcceptForm(forms.Form):
@@ -243,8 +238,8 @@ class CorrectionForm(VerificationForm):
 
 class CertificateFilterForm(forms.Form):
     number = forms.CharField(label=_("证书编号"), max_length=40, required=False)
-    kind = forms.ChoiceField(label=_("证书类别"), choices=_choices(CertificateKind.choices), required=False)
-    status = forms.ChoiceField(label=_("状态"), choices=_choices(CertificateStatus.choices), required=False)
+    kind = forms.ChoiceField(label=_("证书类别"), choices=blank_first(CertificateKind.choices), required=False)
+    status = forms.ChoiceField(label=_("状态"), choices=blank_first(CertificateStatus.choices), required=False)
 
 
 class InstitutionFilterForm(forms.Form):

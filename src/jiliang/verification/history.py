@@ -23,7 +23,7 @@ from django.db import transaction
 from jiliang.accounts import audit
 from jiliang.ledger import services as ledger
 from jiliang.registry.importing import bulk
-from jiliang.registry.models import Instrument, InstrumentType, VerificationMode
+from jiliang.registry.models import Instrument, InstrumentType, Organization, VerificationMode
 from jiliang.verification.models import (
     CERTIFICATE_LETTERS,
     Certificate,
@@ -32,6 +32,7 @@ from jiliang.verification.models import (
     CertificateStatus,
     Conclusion,
     DecisionRule,
+    Institution,
     MpeRule,
     StandardUse,
     TestPoint,
@@ -39,7 +40,7 @@ from jiliang.verification.models import (
     VerificationKind,
     VerificationState,
 )
-from jiliang.verification.services import LEDGER_KIND, RULE_KINDS_FOR, add_months, ledger_document
+from jiliang.verification.services import LEDGER_KIND, RULE_KINDS_FOR, add_months, ledger_document, names_as_issued
 
 BATCH_INSTRUMENTS = 2000
 
@@ -237,6 +238,8 @@ def _write(plan: Plan, rng: random.Random, planned: list, months: dict, rules: d
     verification_ids = iter(bulk.reserve_ids(Verification, count))
     certificate_ids = iter(bulk.reserve_ids(Certificate, count))
     verifications, certificates, uses, points, states = [], [], [], [], []
+    institutions = Institution.objects.in_bulk({desk.institution_id for _, desk, _ in planned})
+    owners = Organization.objects.in_bulk({row["owner_id"] for row, _, _ in planned})
     for row, desk, history in planned:
         for visit in history:
             verification_id, certificate_id = next(verification_ids), next(certificate_ids)
@@ -268,7 +271,7 @@ def _write(plan: Plan, rng: random.Random, planned: list, months: dict, rules: d
                 "supersedes_id": None, "correction_reason": "", "issued_by_id": desk.verifier_id,
                 "status": CertificateStatus.ISSUED, "revoked_at": None, "revoked_by_id": None,
                 "revocation_reason": "",
-            })
+            } | names_as_issued(institutions[desk.institution_id], owners[row["owner_id"]]))
             uses += [{"verification_id": verification_id, "standard_id": standard_id,
                       "performed_on": visit.performed_on} for standard_id in desk.standard_ids]
             points += _points(rng, rules.get((row["type_id"], visit.kind)), visit.passed, verification_id)

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 
 from jiliang.accounts.models import Role
-from jiliang.ui.home import KPI, TODO, home_card
+from jiliang.ui.home import KPI, PENDING_WORK, home_card
 from jiliang.verification import due, selectors
 from jiliang.verification.models import RequestStatus
 
@@ -16,7 +16,7 @@ def _institution_staff(user) -> bool:
 
 def _request_queue(title: str, count: int, status: str) -> dict:
     return {"title": title, "value": count, "url_name": "verification:request-list", "query": f"status={status}",
-            "kind": TODO, "icon": "clipboard-list"}
+            "kind": PENDING_WORK, "icon": "clipboard-list"}
 
 
 @home_card
@@ -40,7 +40,7 @@ def standards_due(user) -> dict | None:
         return None
     count = selectors.standards_due_for_calibration(user, user.institution_id, due.today(), STANDARD_DUE_DAYS).count()
     return {"title": _("%(days)d 天内需校准的计量标准") % {"days": STANDARD_DUE_DAYS}, "value": count,
-            "url_name": "verification:standard-list", "kind": TODO, "icon": "ruler-measure"}
+            "url_name": "verification:standard-list", "kind": PENDING_WORK, "icon": "ruler-measure"}
 
 
 @home_card
@@ -59,5 +59,5 @@ def open_requests(user) -> dict | None:
     if user.role != Role.OWNER:
         return None
     count = selectors.requests(user).filter(status__in=(RequestStatus.SUBMITTED, RequestStatus.ACCEPTED)).count()
-    return {"title": _("办理中的报检"), "value": count, "url_name": "verification:request-list", "kind": TODO,
+    return {"title": _("办理中的报检"), "value": count, "url_name": "verification:request-list", "kind": PENDING_WORK,
             "icon": "clipboard-list"}

@@ -599,6 +599,14 @@ class Certificate(models.Model):
     revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("撤销人"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     revocation_reason = models.CharField(_("撤销原因"), max_length=500, blank=True)
+    # The institution and the owner as the certificate names them at issue: its documents show these,
+    # so a later rename or move does not make a genuine document read as altered.
+    institution_name = models.CharField(_("出具机构名称"), max_length=128)
+    institution_address = models.CharField(_("出具机构地址"), max_length=255, blank=True)
+    institution_uscc = models.CharField(_("出具机构统一社会信用代码"), max_length=18, blank=True)
+    owner_name = models.CharField(_("使用单位名称"), max_length=128)
+    owner_address = models.CharField(_("使用单位地址"), max_length=255, blank=True)
+    owner_uscc = models.CharField(_("使用单位统一社会信用代码"), max_length=18, blank=True)
 
     LIFECYCLE_FIELDS = frozenset({"status", "revoked_at", "revoked_by", "revocation_reason"})
 

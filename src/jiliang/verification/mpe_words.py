@@ -17,6 +17,8 @@ QUANTITIES = {
     "minimum energy increment": "最小电能增量",
     "clock time error": "时钟示值误差",
     "distance (计程) error": "计程误差",
+    # A rule whose table was not retrieved names its instrument instead (mpe_table: quantity or instrument).
+    "price-computing scale": "电子计价秤",
 }
 CONDITIONS = {
     "all flow rates": "全部流量点",

@@ -6,6 +6,7 @@ transaction of the write that caused it."""
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from jiliang.notifications.notifiers import platform_language
 from jiliang.notifications.services import tell_organization
 from jiliang.verification.models import Certificate, CertificateKind, VerificationRequest
 
@@ -15,6 +16,7 @@ CERTIFICATE_ISSUED = "verification.certificate_issued"
 FAILED = "verification.failed"
 
 
+@platform_language()
 def request_accepted(request: VerificationRequest) -> None:
     body = _("%(institution)s 已受理您的报检申请 #%(id)s，安排于 %(date)s 检定。") % {
         "institution": request.institution.name, "id": request.pk, "date": request.scheduled_for}
@@ -25,6 +27,7 @@ def request_accepted(request: VerificationRequest) -> None:
                       url=reverse("verification:request-detail", args=[request.pk]))
 
 
+@platform_language()
 def request_rejected(request: VerificationRequest) -> None:
     tell_organization(
         request.owner_id, topic=REQUEST_REJECTED, title=_("报检申请 #%(id)s 不予受理") % {"id": request.pk},
@@ -33,6 +36,7 @@ def request_rejected(request: VerificationRequest) -> None:
         url=reverse("verification:request-detail", args=[request.pk]))
 
 
+@platform_language()
 def certificate_issued(certificate: Certificate) -> None:
     """A failure notice tells the owner to stop using the instrument; any other certificate that it is issued."""
     instrument = certificate.instrument

@@ -87,6 +87,7 @@ def _key(topic: str, organization_id: int | None, division_id: int) -> tuple:
     return (topic, organization_id, None if organization_id else division_id)
 
 
+@notifications.platform_language()
 def _notice(reminder: dict, recipient: User, days: int) -> notifications.Notice:
     if reminder["topic"] == OVERDUE:
         title = _("%(count)d 台强检器具超期未检") % {"count": reminder["count"]}

@@ -20,7 +20,7 @@ from jiliang.accounts.access import AccessDenied, may, require
 from jiliang.accounts.models import REGULATOR_ROLES, Division, Role, User
 from jiliang.errors import Conflict, DomainError, InvalidInput
 from jiliang.ledger import services as ledger
-from jiliang.registry.models import Instrument, InstrumentStatus, InstrumentType, VerificationMode
+from jiliang.registry.models import Instrument, InstrumentStatus, InstrumentType, Organization, VerificationMode
 from jiliang.verification import checks, conformity, notices, point_units
 from jiliang.verification.models import (
     CERTIFICATE_LETTERS,
@@ -859,6 +859,13 @@ def _certificate_kind(verification: Verification) -> str:
     return CertificateKind.VERIFICATION if verification.conclusion == Conclusion.PASS else CertificateKind.FAILURE_NOTICE
 
 
+def names_as_issued(institution: Institution, owner) -> dict[str, str]:
+    """The certificate's copies of its institution's and owner's names, addresses and codes."""
+    return {"institution_name": institution.name, "institution_address": institution.address,
+            "institution_uscc": institution.uscc, "owner_name": owner.name, "owner_address": owner.address,
+            "owner_uscc": owner.uscc}
+
+
 def _ledger_record(certificate: Certificate, event: str) -> dict:
     verification = certificate.verification
     return ledger_document(
@@ -963,6 +970,8 @@ def _record(actor, institution: Institution, data: VerificationInput, supersedes
         kind=kind, instrument=instrument, owner_id=instrument.owner_id, division_id=instrument.division_id,
         instrument_type_id=instrument.type_id, performed_on=data.performed_on, issued_on=issued_on,
         valid_until=valid_until, supersedes=supersedes, correction_reason=reason, issued_by=actor,
+        **names_as_issued(Institution.objects.get(pk=institution.pk),  # as stored now: the caller's
+                          Organization.objects.get(pk=instrument.owner_id)),  # objects may predate a rename
     )
     audit.record(actor, "verification.record", verification, after=audit.snapshot(verification),
                  division=instrument.division)

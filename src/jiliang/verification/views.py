@@ -21,7 +21,7 @@ from jiliang.accounts.masking import mask_phone
 from jiliang.accounts.models import Role, User
 from jiliang.errors import DomainError
 from jiliang.registry import selectors as registry_selectors
-from jiliang.registry.views import apply_domain_error, object_history
+from jiliang.registry.views import object_history
 from jiliang.registry.regulations import regulation_references
 from jiliang.verification import check_codes, mpe_words, public_check, selectors, services
 from jiliang.verification.documents.views import document_actions
@@ -68,6 +68,7 @@ from jiliang.verification.models import (
     certificate_status_on,
 )
 from jiliang.verification.public_views import check_url
+from jiliang.ui.forms import apply_domain_error
 from jiliang.ui.listing import BulkAction, ListColumn, Listing, render_listing, selected_ids
 
 DETAIL = "verification/detail.html"

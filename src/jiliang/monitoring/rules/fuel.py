@@ -9,10 +9,11 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 
 from jiliang.monitoring.rules.common import (
+    CHINA_STANDARD_TIME,
     below,
     context_inside,
     by_device,
@@ -50,6 +51,7 @@ from jiliang.monitoring.rules.types import (
     Finding,
     ParameterChange,
     Severity,
+    TankReading,
     Window,
     WorkOrderKind,
 )
@@ -70,10 +72,12 @@ def is_verified_k(change: ParameterChange, profile: DeviceProfile | None) -> boo
 
 def parameter_change_without_work_order(window: Window, t: Fd01Thresholds) -> list[Finding]:
     """FD-01: a watched parameter changed and no verification work order lies within ± tolerance,
-    unless the change sets the K-factor the last verification recorded."""
+    unless the change sets the K-factor the last verification recorded. A change is judged only once
+    the grace period has passed: the work order of a job is recorded after it."""
     findings = []
     for change in ordered(window.parameter_changes):
-        if change.parameter not in t.watched_parameters or not context_inside(window, change.time, t.work_order_tolerance):
+        if (change.parameter not in t.watched_parameters or not context_inside(window, change.time, t.work_order_tolerance)
+                or in_grace(change.time, window.now, t.grace_period)):
             continue
         if is_verified_k(change, window.profiles.get(change.device_id)):
             continue
@@ -85,6 +89,11 @@ def parameter_change_without_work_order(window: Window, t: Fd01Thresholds) -> li
             change=change, work_order_searched_from=start, work_order_searched_to=end,
         ))
     return findings
+
+
+def in_grace(change: datetime, now: datetime, grace: timedelta) -> bool:
+    """Whether a change is still too recent to judge: its work order may not be recorded yet."""
+    return now - change < grace
 
 
 def pulse_volume_error(tx: DispenserTransaction, k_factor: float | None = None) -> float:
@@ -125,7 +134,8 @@ def pulse_volume_mismatch(window: Window, t: Fd02Thresholds) -> list[Finding]:
 
 
 def component_identity_change(window: Window, t: Fd03Thresholds) -> list[Finding]:
-    """FD-03: a component's serial or software hash changed with no regulator initialisation since."""
+    """FD-03: a component's serial or software hash changed with no regulator initialisation since,
+    judged once the grace period has passed (as FD-01)."""
     fills = by_device(window.transactions)
     findings = []
     for device_id, reports in by_device(window.component_identities).items():
@@ -133,7 +143,9 @@ def component_identity_change(window: Window, t: Fd03Thresholds) -> list[Finding
         for report in reports:
             before = previous.get(report.component)
             previous[report.component] = report
-            if before is None or before.identity == report.identity or not context_inside(window, report.time, t.initialisation_tolerance):
+            if (before is None or before.identity == report.identity
+                    or not context_inside(window, report.time, t.initialisation_tolerance)
+                    or in_grace(report.time, window.now, t.grace_period)):
                 continue
             start = report.time - t.initialisation_tolerance
             if work_order_between(window.work_orders, device_id, WorkOrderKind.INITIALISATION, start, window.now):
@@ -239,12 +251,39 @@ def dispensed_at_20(tx: DispenserTransaction, rho20: float, correction: VolumeCo
     return correction.volume_at_20(tx.volume_l, tx.fuel_temperature_c, rho20)
 
 
-def reconcile_tank(window: Window, tank: DeviceProfile, start: datetime, correction: VolumeCorrection) -> Reconciliation | None:
-    """Reconciliation between the first and the last gauge reading at or after `start`."""
-    readings = within([r for r in ordered(window.tank_readings) if r.device_id == tank.device_id], start, window.now)
-    if len(readings) < 2 or tank.density_20_kg_m3 is None:
+def fuel_came_in(before: TankReading, after: TankReading, rho20: float, correction: VolumeCorrection, rise_l: float) -> bool:
+    """The tank gained more than `rise_l` at 20 °C between two readings: sales and leaks only take fuel out."""
+    gained = correction.volume_at_20(after.volume_l, after.temperature_c, rho20) - correction.volume_at_20(before.volume_l, before.temperature_c, rho20)
+    return exceeds(gained, rise_l)
+
+
+def before_unrecorded_delivery(readings: list[TankReading], recorded: list[datetime], now: datetime, rho20: float,
+                               t: Fd07Thresholds) -> list[TankReading]:
+    """The readings up to the last one before a delivery still unloading.
+
+    A delivery is recorded when the tanker has unloaded, and the gauge sees the fuel going in: books
+    closed in between count fuel in the tank that no note accounts for yet. A gain after the last
+    record that is older than the record's wait counts: fuel that came in with no note.
+    """
+    last_record = max(recorded, default=None)
+    for index, (before, after) in enumerate(pairwise(readings), start=1):
+        if (last_record is None or before.time >= last_record) and after.time > now - t.delivery_record_wait \
+                and fuel_came_in(before, after, rho20, t.volume_correction, t.delivery_rise_l):
+            return readings[:index]
+    return readings
+
+
+def reconcile_tank(window: Window, tank: DeviceProfile, start: datetime, t: Fd07Thresholds) -> Reconciliation | None:
+    """Reconciliation between the first gauge reading at or after `start` and the last one before a
+    delivery still unloading."""
+    if tank.density_20_kg_m3 is None:
         return None
-    rho20 = tank.density_20_kg_m3
+    rho20, correction = tank.density_20_kg_m3, t.volume_correction
+    recorded = [d.time for d in window.tank_deliveries if d.device_id == tank.device_id and d.time <= window.now]
+    readings = within([r for r in ordered(window.tank_readings) if r.device_id == tank.device_id], start, window.now)
+    readings = before_unrecorded_delivery(readings, recorded, window.now, rho20, t)
+    if len(readings) < 2:
+        return None
     first, last = readings[0], readings[-1]
     nozzles = set(nozzles_of_tank(window, tank.device_id))
     deliveries = sum(
@@ -268,7 +307,7 @@ def tank_variance(window: Window, t: Fd07Thresholds) -> list[Finding]:
     """FD-07: cumulative variance over the period: apparent gain → WARN (short delivery), loss → CRITICAL (leak, theft)."""
     findings = []
     for tank_id in devices_of_kind(window, DeviceKind.TANK):
-        rec = reconcile_tank(window, window.profiles[tank_id], window.now - t.period, t.volume_correction)
+        rec = reconcile_tank(window, window.profiles[tank_id], window.now - t.period, t)
         if rec is None:
             continue
         gain_limit = t.gain_relative * rec.dispensed_l + t.gain_fixed_l
@@ -304,13 +343,16 @@ def solve_least_squares(rows: list[list[float]], targets: list[float]) -> list[f
     return [a[i][n] / a[i][i] for i in range(n)]
 
 
-def meter_factors(window: Window, tank: DeviceProfile, correction: VolumeCorrection) -> tuple[dict[str, float], int] | None:
-    """Per-nozzle factors β_i from ΔV_tank = Σ β_i·V_i + c·Δt over gauge intervals without a delivery.
+def meter_factors(window: Window, tank: DeviceProfile, t: Fd08Thresholds) -> tuple[dict[str, float], int] | None:
+    """Per-nozzle factors β_i from ΔV_tank = Σ β_i·V_i + Σ c_d·Δt_d over gauge intervals without a delivery.
 
-    The c·Δt term absorbs a steady loss (leak, evaporation) so that it does not bias the nozzles;
-    intervals with a delivery are left out because the delivery note, not the nozzles, dominates them.
+    The c_d·Δt_d terms, one loss rate per local day, absorb a loss (leak, evaporation) so that it
+    does not bias the nozzles: one rate for the whole window put a leak that began in it on the
+    nozzles. Intervals of a delivery are left out because the delivery note, not the nozzles,
+    dominates them: those ending less than the record's wait before a delivery record (an unloading
+    spans several gauge intervals and is recorded at its end) and those in which fuel came in.
     """
-    rho20 = tank.density_20_kg_m3
+    rho20, correction = tank.density_20_kg_m3, t.volume_correction
     readings = [r for r in ordered(window.tank_readings) if r.device_id == tank.device_id]
     nozzles = nozzles_of_tank(window, tank.device_id)
     if rho20 is None or len(readings) < 2 or not nozzles:
@@ -318,10 +360,10 @@ def meter_factors(window: Window, tank: DeviceProfile, correction: VolumeCorrect
     deliveries = sorted(d.time for d in window.tank_deliveries if d.device_id == tank.device_id)
     fed = set(nozzles)
     sold: dict[str, list[DispenserTransaction]] = by_device(tx for tx in window.transactions if tx.device_id in fed)
-    rows, drops = [], []
+    rows, hours, drops = [], [], []
     cursor = {n: 0 for n in nozzles}
     for before, after in pairwise(readings):
-        row = [0.0] * len(nozzles) + [(after.time - before.time).total_seconds() / 3600]
+        row = [0.0] * len(nozzles)
         for index, nozzle in enumerate(nozzles):
             fills = sold.get(nozzle, [])
             while cursor[nozzle] < len(fills) and fills[cursor[nozzle]].time <= after.time:
@@ -329,19 +371,34 @@ def meter_factors(window: Window, tank: DeviceProfile, correction: VolumeCorrect
                 if tx.time > before.time:
                     row[index] += dispensed_at_20(tx, rho20, correction)
                 cursor[nozzle] += 1
-        if any(before.time < moment <= after.time for moment in deliveries):
+        if any(before.time < moment <= after.time + t.delivery_record_wait for moment in deliveries) \
+                or fuel_came_in(before, after, rho20, correction, t.delivery_rise_l):
             continue
         rows.append(row)
+        hours.append(hours_by_local_day(before.time, after.time))
         drops.append(correction.volume_at_20(before.volume_l, before.temperature_c, rho20)
                      - correction.volume_at_20(after.volume_l, after.temperature_c, rho20))
     selling = [i for i in range(len(nozzles)) if any(row[i] for row in rows)]
     if not rows or not selling:
         return None
-    columns = selling + [len(nozzles)]
-    solution = solve_least_squares([[row[i] for i in columns] for row in rows], drops)
+    days = sorted({day for spans in hours for day in spans})
+    matrix = [[row[i] for i in selling] + [spans.get(day, 0.0) for day in days] for row, spans in zip(rows, hours)]
+    solution = solve_least_squares(matrix, drops)
     if solution is None:
         return None
     return {nozzles[i]: beta for i, beta in zip(selling, solution)}, len(rows)
+
+
+def hours_by_local_day(start: datetime, end: datetime) -> dict[date, float]:
+    """Hours of [start, end) in each local day."""
+    spans: dict[date, float] = {}
+    while start < end:
+        local = start.astimezone(CHINA_STANDARD_TIME)
+        midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        upto = min(end, midnight)
+        spans[local.date()] = spans.get(local.date(), 0.0) + (upto - start).total_seconds() / 3600
+        start = upto
+    return spans
 
 
 def meter_factor_drift(window: Window, t: Fd08Thresholds) -> list[Finding]:
@@ -351,7 +408,7 @@ def meter_factor_drift(window: Window, t: Fd08Thresholds) -> list[Finding]:
         readings = [r for r in window.tank_readings if r.device_id == tank_id]
         if not readings or max(r.time for r in readings) - min(r.time for r in readings) < t.minimum_span:
             continue
-        estimate = meter_factors(window, window.profiles[tank_id], t.volume_correction)
+        estimate = meter_factors(window, window.profiles[tank_id], t)
         if estimate is None:
             continue
         factors, intervals = estimate

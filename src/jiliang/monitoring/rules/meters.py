@@ -23,6 +23,7 @@ from jiliang.monitoring.rules.common import (
     is_kind,
     latest_message_times,
     local_date,
+    ordered,
     overdue_severity,
 )
 from jiliang.monitoring.rules.holidays import is_statutory_holiday
@@ -44,9 +45,10 @@ from jiliang.monitoring.rules.thresholds import (
     Mt07Thresholds,
     Mt08Thresholds,
     Mt09Thresholds,
+    Mt11Thresholds,
     ServiceLifeThresholds,
 )
-from jiliang.monitoring.rules.types import DailyUse, DeviceKind, DeviceProfile, Finding, MeterMedium, MeterReading, Severity, Window, WorkOrderKind
+from jiliang.monitoring.rules.types import DailyUse, DeviceKind, DeviceProfile, EventCode, Finding, MeterMedium, MeterReading, Severity, Window, WorkOrderKind
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -352,16 +354,21 @@ def _days(first: datetime, last: datetime) -> list[datetime]:
 
 
 def current_mismatch(window: Window, t: Mt08Thresholds) -> list[Finding]:
-    """MT-08: phase and neutral currents differ by more than the limit for longer than the duration (bypass)."""
+    """MT-08: phase and neutral currents differ by more than the limit for longer than the duration (bypass).
+
+    The difference must also exceed what earth leakage and the meter's current error make: at a
+    standby load of a few tenths of an ampere they alone pass the relative limit.
+    """
     findings = []
     for device_id, readings in meter_series(window).items():
         since = None
         for reading in readings:
             if reading.phase_current_a is None or reading.neutral_current_a is None:
                 continue
+            difference = abs(reading.phase_current_a - reading.neutral_current_a)
             larger = max(reading.phase_current_a, reading.neutral_current_a)
-            mismatch = abs(reading.phase_current_a - reading.neutral_current_a) / larger if larger > 0 else 0.0
-            if not exceeds(mismatch, t.mismatch):
+            mismatch = difference / larger if larger > 0 else 0.0
+            if not exceeds(mismatch, t.mismatch) or not exceeds(difference, t.minimum_difference):
                 since = None
                 continue
             since = since or reading
@@ -430,6 +437,21 @@ def service_life_overdue(window: Window, t: ServiceLifeThresholds) -> list[Findi
     return findings
 
 
-def meter_status_flag(window: Window, t: EventThresholds) -> list[Finding]:
-    """MT-11: battery low or valve fault."""
-    return event_findings("MT-11", window, DeviceKind.METER, t.event_codes, Severity.WARNING)
+def meter_status_flag(window: Window, t: Mt11Thresholds) -> list[Finding]:
+    """MT-11: a valve fault at once; a low battery once as many reports as required flagged it.
+
+    A battery-powered meter measures its battery under the radio's transmit current: a cold night
+    sags one report below the limit, while a worn battery stays below it in every report after.
+    """
+    reports: dict[str, int] = defaultdict(int)
+    findings = []
+    for event in ordered(window.events):
+        if event.code not in t.event_codes or not is_kind(window, event.device_id, DeviceKind.METER):
+            continue
+        if event.code == EventCode.BATTERY_LOW:
+            reports[event.device_id] += 1
+            if reports[event.device_id] < t.battery_low_reports:
+                continue
+        findings.append(finding("MT-11", Severity.WARNING, event.device_id, event.time, event=event, watched_codes=t.event_codes,
+                                battery_low_reports=reports[event.device_id], required_reports=t.battery_low_reports))
+    return findings

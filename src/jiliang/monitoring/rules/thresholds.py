@@ -32,6 +32,7 @@ class Persistence:
 
 @dataclass(frozen=True)
 class Fd01Thresholds:
+    grace_period: timedelta  # a change is judged once this has passed: a work order recorded meanwhile explains it
     work_order_tolerance: timedelta
     watched_parameters: tuple[str, ...]
 
@@ -46,6 +47,7 @@ class Fd02Thresholds:
 
 @dataclass(frozen=True)
 class Fd03Thresholds:
+    grace_period: timedelta
     initialisation_tolerance: timedelta
     fills_before_lock: int
 
@@ -73,6 +75,8 @@ class Fd07Thresholds:
     gain_fixed_l: float
     loss_relative: float
     loss_fixed_l: float
+    delivery_rise_l: float
+    delivery_record_wait: timedelta
     volume_correction: VolumeCorrection
 
 
@@ -81,6 +85,8 @@ class Fd08Thresholds:
     minimum_span: timedelta
     factor_low: float
     factor_high: float
+    delivery_rise_l: float
+    delivery_record_wait: timedelta
     volume_correction: VolumeCorrection
 
 
@@ -170,6 +176,13 @@ class Mt07Thresholds:
 class Mt08Thresholds:
     mismatch: float
     duration: timedelta
+    minimum_difference: float  # amperes: below it, earth leakage and measurement error, not a bypass
+
+
+@dataclass(frozen=True)
+class Mt11Thresholds:
+    event_codes: tuple[str, ...]
+    battery_low_reports: int  # reports that must flag a low battery before it is one
 
 
 @dataclass(frozen=True)
@@ -240,7 +253,7 @@ THRESHOLD_TYPES: Mapping[str, type] = {
     "MT-08": Mt08Thresholds,
     "MT-09": Mt09Thresholds,
     "MT-10": ServiceLifeThresholds,
-    "MT-11": EventThresholds,
+    "MT-11": Mt11Thresholds,
     "CP-01": Cp01Thresholds,
     "CP-02": AmountThresholds,
     "CP-03": Cp03Thresholds,

@@ -38,6 +38,8 @@ class Label:
     start: datetime
     end: datetime
     related: tuple[str, ...] = ()
+    # Other devices on which the related rules see it (the tank of a nozzle that delivers short).
+    related_devices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,8 @@ CATALOGUE: dict[str, FaultKind] = {k.code: k for k in (
     FaultKind("MT-09", "meter silent for several report intervals", DeviceKind.METER, timedelta(0), timedelta(0), DAY,
               _medium(MeterMedium.WATER, MeterMedium.GAS, MeterMedium.ELECTRICITY), silent=True),
     FaultKind("MT-10", "meter past its service life", DeviceKind.METER, UNTIL_END, UNTIL_END, timedelta(0), _medium(MeterMedium.WATER, MeterMedium.GAS, MeterMedium.ELECTRICITY)),
-    FaultKind("MT-11", "battery low", DeviceKind.METER, timedelta(0), timedelta(0), HOUR, _medium(MeterMedium.WATER, MeterMedium.GAS)),
+    FaultKind("MT-11", "battery worn: every report flags it low", DeviceKind.METER, UNTIL_END, UNTIL_END, HOUR,
+              _medium(MeterMedium.WATER, MeterMedium.GAS)),
     FaultKind("CP-01", "operator bills 3 % more energy than the module measured", DeviceKind.CHARGER, DAY, 2 * DAY, 2 * DAY),
     FaultKind("CP-02", "amount 0.50 yuan above the tariff", DeviceKind.CHARGER, DAY, 2 * DAY, 2 * DAY),
     FaultKind("CP-03", "pile clock 4 min slow", DeviceKind.CHARGER, UNTIL_END, UNTIL_END, HOUR),
@@ -146,6 +149,8 @@ def sized(kind: FaultKind, config: SimulationConfig) -> FaultKind:
     if kind.code == "MT-09":
         silence = meter_silence(config)
         return replace(kind, shortest=silence, longest=silence, lead=silence + config.meter_interval)
+    if kind.code == "MT-11":  # two reports flag it
+        return replace(kind, lead=2 * config.meter_interval + HOUR)
     if kind.code == "FD-12":
         silence = nozzle_silence(config)
         return replace(kind, shortest=silence, longest=silence + 2 * HOUR, lead=silence + 3 * HOUR)
@@ -210,16 +215,17 @@ def run_record_path(labels_path: str | Path) -> Path:
 
 
 def write_labels(labels: Iterable[Label], out: TextIO) -> None:
-    """Labels as CSV: device_id, rule_code, start, end, related (space-separated)."""
+    """Labels as CSV: device_id, rule_code, start, end, related, related_devices (space-separated)."""
     writer = csv.writer(out)
-    writer.writerow(["device_id", "rule_code", "start", "end", "related"])
+    writer.writerow(["device_id", "rule_code", "start", "end", "related", "related_devices"])
     for label in labels:
-        writer.writerow([label.device_id, label.rule_code, label.start.isoformat(), label.end.isoformat(), " ".join(label.related)])
+        writer.writerow([label.device_id, label.rule_code, label.start.isoformat(), label.end.isoformat(), " ".join(label.related),
+                         " ".join(label.related_devices)])
 
 
 def read_labels(source: TextIO) -> list[Label]:
     return [
         Label(row["device_id"], row["rule_code"], datetime.fromisoformat(row["start"]), datetime.fromisoformat(row["end"]),
-              tuple(row["related"].split()))
+              tuple(row["related"].split()), tuple((row.get("related_devices") or "").split()))
         for row in csv.DictReader(source)
     ]

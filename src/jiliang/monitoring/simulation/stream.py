@@ -362,9 +362,8 @@ class CityStream:
                 beat = tick.start + m.phase
                 drift = timedelta(minutes=8) if m.faulty("MT-04", beat) else timedelta(seconds=m.rng.uniform(-30, 30))
                 tick.out.append(Heartbeat(profile.device_id, m.next_sequence(), beat, beat + drift))
-        if m.fault_starts_in("MT-03", tick.start, tick.end) or m.fault_starts_in("MT-11", tick.start, tick.end):
-            code = EventCode.MAGNETIC_FIELD if m.fault.code == "MT-03" else EventCode.BATTERY_LOW
-            tick.out.append(DeviceEvent(profile.device_id, m.next_sequence(), m.fault.start, code))
+        if m.fault_starts_in("MT-03", tick.start, tick.end):
+            tick.out.append(DeviceEvent(profile.device_id, m.next_sequence(), m.fault.start, EventCode.MAGNETIC_FIELD))
         while m.next_report < tick.end:
             self._report(m, tick, m.next_report)
             m.next_report += profile.report_interval
@@ -393,6 +392,8 @@ class CityStream:
             phase = round(neutral * (0.6 if mismatch else 1 + rng.gauss(0, 0.01)), 2)
             reading = MeterReading(reading.device_id, reading.sequence, moment, reading.register, phase_current_a=phase, neutral_current_a=neutral)
         tick.out.append(reading)
+        if m.faulty("MT-11", moment):  # a worn battery: every report flags it
+            tick.out.append(DeviceEvent(profile.device_id, m.next_sequence(), moment, EventCode.BATTERY_LOW))
 
     def _usage(self, m: _Meter, start: datetime, end: datetime) -> tuple[float, float]:
         """Use between two reports and the mean power (electricity) over them."""

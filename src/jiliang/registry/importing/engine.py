@@ -40,7 +40,6 @@ import hashlib
 import itertools
 import pickle
 import queue
-import sys
 import tempfile
 import threading
 import uuid

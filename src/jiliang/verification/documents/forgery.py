@@ -116,7 +116,7 @@ def _certificate(number: str) -> Certificate | None:
     if not number or len(number) > public_check.MAX_NUMBER_LENGTH:
         return None
     return (Certificate.objects.filter(number=number).order_by("id")
-            .select_related("institution", "instrument", "instrument_type", "owner", "verification").first())
+            .select_related("institution", "instrument", "instrument_type", "verification").first())
 
 
 def _finding(root, certificate: Certificate | None, signature: str, signature_ok: bool) -> Finding:
@@ -124,7 +124,7 @@ def _finding(root, certificate: Certificate | None, signature: str, signature_ok
     if certificate is None:
         return Finding(Verdict.UNKNOWN, str(VERDICT_LABELS[Verdict.UNKNOWN]), [], signature, digest, None, None)
     expected = etree.fromstring(dcc.build(certificate_contents(certificate)))
-    differences = compare.differences(expected, root)
+    differences = compare.differences(expected, root, _)
     matches = bool(digest) and digest in ledger.digests_of(LEDGER_KIND, str(certificate.pk))
     if not signature_ok:
         differences.append(_("电子签名"))

@@ -3,14 +3,17 @@ DCC XML and the PDF both render, so the two documents can never disagree."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 
 from jiliang.accounts import audit
+from jiliang.ledger import selectors as ledger
 from jiliang.ledger.entries import canonical_json
 from jiliang.registry.regulations import regulation_references
 from jiliang.verification import mpe_words, public_check, public_views
 from jiliang.verification.models import Certificate, CertificateStatus, StandardCalibration
-from jiliang.verification.services import ledger_document
+from jiliang.verification.services import LEDGER_KIND, ledger_document
 
 from .contents import Authorisation, CertificateContents, Item, Party, Point, StandardUsed
 
@@ -49,8 +52,10 @@ def _standards(verification) -> list[StandardUsed]:
 
 def _points(verification) -> tuple[list[Point], list[str]]:
     points, regulations = [], []
-    for point in verification.test_points.select_related("mpe_rule").order_by("position"):
-        regulation = regulation_references(point.mpe_rule.regulation) if point.mpe_rule else ""
+    for point in verification.test_points.order_by("position"):
+        # The regulation the point was judged by, as copied at the decision: a later edit of the rule
+        # does not rewrite an issued certificate.
+        regulation = regulation_references(point.mpe_regulation)
         if regulation and regulation not in regulations:
             regulations.append(regulation)
         points.append(Point(
@@ -67,22 +72,53 @@ def _points(verification) -> tuple[list[Point], list[str]]:
 AT_ISSUE = {"status": CertificateStatus.ISSUED.value, "revoked_at": None, "revoked_by_id": None,
             "revocation_reason": ""}
 
+# Keys the snapshots gained after certificates were first logged, newest first, with the migration
+# that added them: a certificate logged before holds a document without them, whose digest the log
+# keeps. The builder tries today's shape, then each older one.
+LATER_KEYS = (
+    ("", frozenset({"institution_name", "institution_address", "institution_uscc", "owner_name", "owner_address",
+                    "owner_uscc"})),  # 0014_certificate_names_as_issued ("": the certificate's own keys)
+    ("verification", frozenset({"k_factor"})),  # 0013_verification_k_factor
+    ("test_points", frozenset({"mpe_error_basis", "mpe_regulation"})),  # 0010_rule_kinds_and_copies
+)
+
+
+def _without(document: dict, part: str, keys: frozenset[str]) -> dict:
+    def trimmed(snapshot: dict) -> dict:
+        return {key: value for key, value in snapshot.items() if key not in keys}
+    if not part:
+        return trimmed(document)
+    value = document[part]
+    return document | {part: [trimmed(item) for item in value] if isinstance(value, list) else trimmed(value)}
+
+
+def _shapes(document: dict) -> list[bytes]:
+    """The document's canonical JSON as each builder version wrote it, today's first."""
+    shapes = [canonical_json(document)]
+    for part, keys in LATER_KEYS:
+        document = _without(document, part, keys)
+        shapes.append(canonical_json(document))
+    return shapes
+
 
 def issue_log_document(certificate: Certificate) -> bytes:
     """The canonical JSON of the document the certificate's issue entry digests
-    (``services.ledger_document`` with event "issue"), rebuilt from the stored rows."""
+    (``services.ledger_document`` with event "issue"), rebuilt from the stored rows in the shape
+    whose digest the log holds for the certificate (today's when none does)."""
     verification = certificate.verification
     document = ledger_document(
         audit.snapshot(certificate) | AT_ISSUE, "issue", certificate.instrument.public_code,
         audit.snapshot(verification), verification.standard_uses.values_list("standard_id", flat=True),
         [audit.snapshot(point) for point in verification.test_points.order_by("position")],
     )
-    return canonical_json(document)
+    shapes = _shapes(document)
+    logged = ledger.digests_of(LEDGER_KIND, str(certificate.pk))
+    return next((shape for shape in shapes if hashlib.sha256(shape).hexdigest() in logged), shapes[0])
 
 
 def certificate_contents(certificate: Certificate) -> CertificateContents:
     verification = certificate.verification
-    institution, instrument, owner = certificate.institution, certificate.instrument, certificate.owner
+    institution, instrument = certificate.institution, certificate.instrument
     authorisations = [
         Authorisation(a.authorisation_no, a.issued_by)
         for a in institution.authorisations.filter(valid_from__lte=certificate.performed_on,
@@ -93,9 +129,9 @@ def certificate_contents(certificate: Certificate) -> CertificateContents:
         number=certificate.number, kind=certificate.kind, kind_zh=certificate.get_kind_display(),
         verification_kind_zh=verification.get_kind_display(),
         issued_on=certificate.issued_on, performed_on=certificate.performed_on, valid_until=certificate.valid_until,
-        institution=Party(institution.name, institution.address, institution.uscc),
+        institution=Party(certificate.institution_name, certificate.institution_address, certificate.institution_uscc),
         authorisations=authorisations,
-        customer=Party(owner.name, owner.address, owner.uscc),
+        customer=Party(certificate.owner_name, certificate.owner_address, certificate.owner_uscc),
         item=Item(
             type_name_zh=certificate.instrument_type.name_zh, type_name_en=certificate.instrument_type.name_en,
             manufacturer=instrument.manufacturer, model=instrument.model, serial_no=instrument.serial_no,

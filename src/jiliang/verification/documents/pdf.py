@@ -6,7 +6,6 @@ by the institution's key. Pure apart from the key it is handed: ``CertificateCon
 from __future__ import annotations
 
 import io
-import re
 from xml.sax.saxutils import escape
 from decimal import Decimal
 from functools import cache
@@ -30,7 +29,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from . import dcc
+from . import dcc, pades
 from .contents import CertificateContents, Point, xml_text
 
 if TYPE_CHECKING:  # the key is handed in; pdf.py itself imports no Django
@@ -49,7 +48,11 @@ DATE_LABEL = {"verification": "检定日期", "failure_notice": "检定日期", 
 
 @cache
 def _font() -> str:
-    pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE)))
+    font = TTFont(FONT, str(FONT_FILE))
+    # Each subset copies the tables it needs out of the 10 MB file, the glyph table (9 MB) whole: the
+    # file never changes, so each table is copied once per process instead of once per subset.
+    font.face.get_table = cache(font.face.get_table)
+    pdfmetrics.registerFont(font)
     return FONT
 
 
@@ -91,19 +94,24 @@ def _para(text, style: str = "body") -> Paragraph:
     return Paragraph(escape(xml_text(str(text))), _styles()[style])
 
 
-# A cell this short in ASCII fits the narrowest column on one line: drawn as a plain string, it spares
-# the paragraph's markup parsing and line breaking (a third of a results page's time).
-PLAIN_CELL = re.compile(r"[ -~]{0,12}")
+CELL_PADDING = 12  # a table cell's left and right padding together (reportlab's default 6 + 6 points)
 
 
-def _cell(value, style: str):
+def _cell(value, style: str, width: float):
+    """A cell's text drawn as a plain string when it fits the column on one line, sparing the
+    paragraph's markup parsing and CJK line breaking (most of a results page's time); else a
+    paragraph, which wraps."""
     text = xml_text(str(value))
-    return text if PLAIN_CELL.fullmatch(text) else _para(text, style)
+    font = _styles()[style]
+    if text.isprintable() and pdfmetrics.stringWidth(text, font.fontName, font.fontSize) <= width - CELL_PADDING:
+        return text
+    return _para(text, style)
 
 
 def _grid(rows, widths, header: bool = False) -> Table:
     style = "small" if header else "body"
-    table = Table([[_cell(cell, style) for cell in row] for row in rows], colWidths=widths)
+    table = Table([[_cell(cell, style, width) for cell, width in zip(row, widths, strict=True)] for row in rows],
+                  colWidths=widths)
     font = _styles()[style]
     commands = [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("FONT", (0, 0), (-1, -1), font.fontName, font.fontSize, font.leading)]
@@ -231,12 +239,12 @@ def render(c: CertificateContents) -> bytes:
 
 
 @cache
-def _signer(key_pem: bytes, cert_pem: bytes, chain_pem: bytes) -> signers.SimpleSigner:
+def _signer(key_pem: bytes, cert_pem: bytes, chain_pem: bytes) -> pades.TemplateSigner:
     certificate = asn1_x509.Certificate.load(pem.unarmor(cert_pem)[2])
     private_key = asn1_keys.PrivateKeyInfo.load(pem.unarmor(key_pem)[2])
     # The issuing CA's certificate goes into the signature too, so a reader can build the chain.
     chain = [asn1_x509.Certificate.load(pem.unarmor(chain_pem)[2])] if chain_pem else []
-    return signers.SimpleSigner(signing_cert=certificate, signing_key=private_key,
+    return pades.TemplateSigner(signing_cert=certificate, signing_key=private_key,
                                 cert_registry=SimpleCertificateStore.from_certs([certificate, *chain]))
 
 

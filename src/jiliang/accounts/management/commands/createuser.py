@@ -20,7 +20,8 @@ from jiliang.verification.models import Institution
 
 
 class Command(BaseCommand):
-    help = "Create a user: a role and what it is bound to (a division, an organization or an institution)."
+    help = ("Create a user: a role and what it is bound to (a division, an organization, an institution or a "
+            "plan department).")
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -28,6 +29,8 @@ class Command(BaseCommand):
         parser.add_argument("--division", help="division code, for regulators and auditors (e.g. 511902)")
         parser.add_argument("--organization", help="USCC of the organization, for owners")
         parser.add_argument("--institution", help="name of the institution, for institution staff")
+        parser.add_argument("--department", default="",
+                            help="a department named in the plan, for its reporter (with --division of the city)")
         parser.add_argument("--name", default="", help="display name")
         parser.add_argument("--phone", default="")
         source = parser.add_mutually_exclusive_group()
@@ -49,6 +52,7 @@ class Command(BaseCommand):
                 division=self._lookup(Division, code=options["division"]),
                 organization=self._lookup(Organization, uscc=options["organization"]),
                 institution=self._lookup(Institution, name=options["institution"]),
+                department=options["department"],
                 administrator=options["administrator"],
             )
         except DomainError as error:

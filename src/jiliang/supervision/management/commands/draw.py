@@ -53,5 +53,6 @@ class Command(BaseCommand):
             inputs, checkpoint, result = document["inputs"], document["checkpoint_text"], document["result"]
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise CommandError(_("无法读取抽取文件：%(error)s") % {"error": error}) from None
-        return [("inputs", draws.document_digest(inputs) == document.get("inputs_sha256")),
-                ("draw", draws.verify(inputs, checkpoint, result or {}))]
+        inputs_sha256 = draws.document_digest(inputs)
+        return [("inputs", inputs_sha256 == document.get("inputs_sha256")),
+                ("draw", draws.verify(inputs, checkpoint, result or {}, inputs_sha256))]

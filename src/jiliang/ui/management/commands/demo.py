@@ -44,6 +44,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.1f} s."))
         self._print_logins(logins, addrport)
         if not no_serve:
+            settings.JILIANG_MONITORING_DEMO_FEED = True  # the demo's devices stay alive while it serves (jobs registry)
             call_command("serve", addrport)
 
     def _print_logins(self, logins, addrport: str) -> None:
