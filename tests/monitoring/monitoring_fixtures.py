@@ -4,7 +4,10 @@ devices with credentials, and message builders."""
 import datetime as dt
 import itertools
 import json
+import shutil
 import socket
+import subprocess
+import time
 
 import pytest
 
@@ -15,15 +18,43 @@ from jiliang.registry.models import Site, SiteKind
 _codes = itertools.count(1)
 
 
-def _broker_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 1883), timeout=1).close()
-        return True
-    except OSError:
-        return False
+MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 
 
-needs_broker = pytest.mark.skipif(not _broker_up(), reason="Mosquitto is not listening on 127.0.0.1:1883")
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_broker(directory, port: int) -> subprocess.Popen:
+    """A Mosquitto of the caller's own on ``port``, with the packaged defaults and nothing kept on disk."""
+    config = directory / "mosquitto.conf"
+    config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    return subprocess.Popen([MOSQUITTO, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="session")
+def broker_port(tmp_path_factory) -> int:
+    """The port of a Mosquitto started for this test process. Not the machine's broker on 1883:
+    what other programs left there (persistent sessions of benchmarks and simulations, their
+    queued messages, a busy publisher) is not the tests' to depend on."""
+    if not shutil.which(MOSQUITTO):
+        pytest.skip("Mosquitto is not installed")
+    port = free_port()
+    broker = start_broker(tmp_path_factory.mktemp("mosquitto"), port)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert broker.poll() is None and time.monotonic() < deadline, "the test broker did not start"
+            time.sleep(0.05)
+    yield port
+    broker.terminate()
+    broker.wait(10)
+
 
 # Three days ago at midnight UTC: inside the retention period, never in the future.
 T0 = (dt.datetime.now(dt.UTC) - dt.timedelta(days=3)).replace(hour=0, minute=0, second=0, microsecond=0)

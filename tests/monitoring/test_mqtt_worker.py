@@ -1,4 +1,4 @@
-"""The MQTT worker against the real Mosquitto on 127.0.0.1:1883 and a database of its own: QoS 1
+"""The MQTT worker against a real Mosquitto of the test process's own and a database of its own: QoS 1
 messages survive a SIGKILL of the worker (nothing acknowledged is lost, redeliveries and resent
 duplicates are ignored), bad payloads and bad signatures become dead letters. The worker runs as
 the real `jiliang monitor worker` command in a subprocess."""
@@ -22,7 +22,6 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from jiliang.monitoring.credentials import sign
-from monitoring_fixtures import needs_broker
 
 DEVICES = 20
 PER_DEVICE = 150
@@ -50,9 +49,6 @@ print(json.dumps(secrets))
 """
 
 
-pytestmark = needs_broker
-
-
 @pytest.fixture
 def database(tmp_path):
     url = os.environ.get("DATABASE_URL", "")
@@ -74,11 +70,11 @@ def database(tmp_path):
         admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
-def _publisher() -> mqtt.Client:
+def _publisher(port: int) -> mqtt.Client:
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
     client.max_inflight_messages_set(1000)
     client.max_queued_messages_set(0)
-    client.connect("127.0.0.1", 1883)
+    client.connect("127.0.0.1", port)
     client.loop_start()
     return client
 
@@ -104,22 +100,23 @@ def _wait_for(predicate, timeout: float, step: float = 0.2) -> bool:
     return predicate()
 
 
-def test_a_killed_worker_loses_no_acknowledged_message(database, tmp_path):
+def test_a_killed_worker_loses_no_acknowledged_message(database, tmp_path, broker_port):
     url, scalar = database
     client_id = f"jiliang-test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "DATABASE_URL": url, "JILIANG_VAR_DIR": str(tmp_path / "var"),
            "DJANGO_SETTINGS_MODULE": "jiliang.settings", "JILIANG_LOG_LEVEL": "ERROR",
+           "JILIANG_MONITORING_MQTT_PORT": str(broker_port),
            "JILIANG_MONITORING_BATCH_SIZE": "200", "JILIANG_MONITORING_QUEUE_SIZE": "500"}
     subprocess.run([sys.executable, "-m", "jiliang.cli", "migrate", "-v0"], env=env, check=True)
     secrets = json.loads(subprocess.run([sys.executable, "-c", SETUP_SCRIPT], env=env, check=True,
                                         capture_output=True, text=True).stdout.strip().splitlines()[-1])
     worker_command = [sys.executable, "-m", "jiliang.cli", "monitor", "worker", "--client-id", client_id, "--no-tick"]
     log = open(tmp_path / "worker.log", "a")  # noqa: SIM115  (closed with the test's tmp_path)
-    _open_session(client_id)  # as at deployment: the broker keeps the worker's messages from now on
+    _open_session(broker_port, client_id)  # as at deployment: the broker keeps the worker's messages from now on
     worker = subprocess.Popen(worker_command, env=env, stdout=log, stderr=log)
     stored = lambda: scalar("SELECT COUNT(*) FROM monitoring_reading")  # noqa: E731
     base = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
-    publisher = _publisher()
+    publisher = _publisher(broker_port)
     messages = [(code, seq) for seq in range(1, PER_DEVICE + 1) for code in secrets]
     infos = []
 
@@ -137,7 +134,7 @@ def test_a_killed_worker_loses_no_acknowledged_message(database, tmp_path):
         paced = threading.Thread(target=lambda: [(send(messages[first:first + 50]), time.sleep(0.25))
                                                  for first in range(0, 800, 50)])
         paced.start()
-        assert _wait_for(lambda: stored() >= 200, 300, step=0.02)
+        assert _wait_for(lambda: stored() >= 200, 300, step=0.02), (tmp_path / "worker.log").read_text()[-3000:]
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait()
         killed_at = stored()
@@ -172,17 +169,17 @@ def test_a_killed_worker_loses_no_acknowledged_message(database, tmp_path):
             worker.kill()
         publisher.disconnect()
         publisher.loop_stop()
-        _forget_session(client_id)
+        _forget_session(broker_port, client_id)
 
 
-def _open_session(client_id: str) -> None:
+def _open_session(port: int, client_id: str) -> None:
     """Create the worker's persistent session with its subscriptions, then leave."""
     from jiliang.monitoring.worker import SESSION_EXPIRY_SECONDS, TOPICS
 
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
     properties = Properties(PacketTypes.CONNECT)
     properties.SessionExpiryInterval = SESSION_EXPIRY_SECONDS
-    client.connect("127.0.0.1", 1883, clean_start=True, properties=properties)
+    client.connect("127.0.0.1", port, clean_start=True, properties=properties)
     client.loop_start()
     client.subscribe(TOPICS)
     time.sleep(0.5)
@@ -190,12 +187,12 @@ def _open_session(client_id: str) -> None:
     client.loop_stop()
 
 
-def _forget_session(client_id: str) -> None:
+def _forget_session(port: int, client_id: str) -> None:
     """Drop the worker's persistent session from the broker."""
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
     properties = Properties(PacketTypes.CONNECT)
     properties.SessionExpiryInterval = 0
-    client.connect("127.0.0.1", 1883, clean_start=True, properties=properties)
+    client.connect("127.0.0.1", port, clean_start=True, properties=properties)
     client.loop_start()
     time.sleep(0.3)
     client.disconnect()

@@ -1,5 +1,5 @@
-"""BatchingClient: many packets per read, a batch of PUBACKs in one write, against the real
-Mosquitto on 127.0.0.1:1883 (what the broker redelivers after a reconnect shows which
+"""BatchingClient: many packets per read, a batch of PUBACKs in one write, against a real
+Mosquitto of the test process's own (what the broker redelivers after a reconnect shows which
 acknowledgements it understood); the read buffer on its own with socket pairs."""
 
 import socket
@@ -13,12 +13,11 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from jiliang.monitoring.paho_batching import BatchingClient
-from monitoring_fixtures import needs_broker
 
 COUNT = 400
 
 
-def _session(client_id: str, topic: str) -> tuple[BatchingClient, list[mqtt.MQTTMessage], threading.Event]:
+def _session(port: int, client_id: str, topic: str) -> tuple[BatchingClient, list[mqtt.MQTTMessage], threading.Event]:
     """A connected persistent session subscribed to ``topic`` that collects what it receives."""
     received: list[mqtt.MQTTMessage] = []
     subscribed = threading.Event()
@@ -29,7 +28,7 @@ def _session(client_id: str, topic: str) -> tuple[BatchingClient, list[mqtt.MQTT
     client.on_connect = lambda c, u, f, reason, p: c.subscribe(topic, qos=1)
     properties = Properties(PacketTypes.CONNECT)
     properties.SessionExpiryInterval = 300
-    client.connect("127.0.0.1", 1883, clean_start=False, properties=properties)
+    client.connect("127.0.0.1", port, clean_start=False, properties=properties)
     client.loop_start()
     assert subscribed.wait(10)
     return client, received, subscribed
@@ -40,9 +39,9 @@ def _close(client: mqtt.Client) -> None:
     client.loop_stop()
 
 
-def _publish(topic: str, count: int) -> None:
+def _publish(port: int, topic: str, count: int) -> None:
     publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
-    publisher.connect("127.0.0.1", 1883)
+    publisher.connect("127.0.0.1", port)
     publisher.loop_start()
     infos = []
     for number in range(count):
@@ -68,15 +67,14 @@ def _take(client: BatchingClient, received: list[mqtt.MQTTMessage], count: int, 
     assert acked == count
 
 
-@needs_broker
-def test_a_backlog_arrives_in_order_and_batched_acks_settle_exactly_those_acknowledged():
+def test_a_backlog_arrives_in_order_and_batched_acks_settle_exactly_those_acknowledged(broker_port):
     client_id, topic = f"batching-{uuid.uuid4().hex[:8]}", f"jiliang-test/{uuid.uuid4().hex[:8]}"
-    client, received, _ = _session(client_id, topic)
+    client, received, _ = _session(broker_port, client_id, topic)
     _close(client)  # offline: the broker queues the backlog for the session
-    _publish(topic, COUNT)
+    _publish(broker_port, topic, COUNT)
 
     half = COUNT // 2
-    client, received, _ = _session(client_id, topic)
+    client, received, _ = _session(broker_port, client_id, topic)
     _take(client, received, half)
     time.sleep(0.5)
     _close(client)
@@ -84,17 +82,17 @@ def test_a_backlog_arrives_in_order_and_batched_acks_settle_exactly_those_acknow
     assert [m.properties.UserProperty for m in received[:half]] == [[("sig", f"s{n}")] for n in range(half)]
 
     # The broker redelivers what was not acknowledged, and only that.
-    client, redelivered, _ = _session(client_id, topic)
+    client, redelivered, _ = _session(broker_port, client_id, topic)
     _take(client, redelivered, COUNT - half)
     time.sleep(0.5)
     _close(client)
     assert [m.payload for m in redelivered] == [f"payload {n}".encode() for n in range(half, COUNT)]
 
-    client, after_all_acked, _ = _session(client_id, topic)
+    client, after_all_acked, _ = _session(broker_port, client_id, topic)
     time.sleep(1)
     _close(client)
     forget = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
-    forget.connect("127.0.0.1", 1883, clean_start=True)  # end the persistent session
+    forget.connect("127.0.0.1", broker_port, clean_start=True)  # end the persistent session
     forget.disconnect()
     assert after_all_acked == []
 

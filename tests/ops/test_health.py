@@ -2,12 +2,13 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 
 import pytest
 from django.test import Client
+
+from monitoring_fixtures import broker_port, free_port  # noqa: F401  (broker_port: a fixture)
 
 READYZ = ("import os, django, json; os.environ['DJANGO_SETTINGS_MODULE'] = 'jiliang.settings'; django.setup();"
           "from django.test import Client; r = Client().get('/readyz');"
@@ -20,12 +21,6 @@ def readyz_in_a_process(tmp_path, **environment):
     result = subprocess.run([sys.executable, "-c", READYZ], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.splitlines()[-1])
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.django_db
@@ -42,7 +37,7 @@ def test_alive_over_plain_http_for_any_host(settings):
 
 
 def test_not_ready_when_the_database_is_unreachable(tmp_path):
-    status, body = readyz_in_a_process(tmp_path, DATABASE_URL=f"postgres://postgres@127.0.0.1:{closed_port()}/none")
+    status, body = readyz_in_a_process(tmp_path, DATABASE_URL=f"postgres://postgres@127.0.0.1:{free_port()}/none")
     assert status == 503
     assert body["checks"]["database"].startswith("database unreachable")
     assert body["checks"]["migrations"] == "not checked"
@@ -71,13 +66,13 @@ def test_not_ready_with_keys_of_another_origin(settings):
 @pytest.mark.django_db
 def test_not_ready_when_the_configured_broker_is_down(settings):
     settings.JILIANG_READY_CHECKS_BROKER = True
-    settings.JILIANG_MONITORING_MQTT_HOST, settings.JILIANG_MONITORING_MQTT_PORT = "127.0.0.1", closed_port()
+    settings.JILIANG_MONITORING_MQTT_HOST, settings.JILIANG_MONITORING_MQTT_PORT = "127.0.0.1", free_port()
     response = Client().get("/readyz")
     assert response.status_code == 503 and "unreachable" in response.json()["checks"]["broker"]
 
 
 @pytest.mark.django_db
-def test_ready_with_the_configured_broker_up(settings):
+def test_ready_with_the_configured_broker_up(settings, broker_port):
     settings.JILIANG_READY_CHECKS_BROKER = True
-    settings.JILIANG_MONITORING_MQTT_HOST, settings.JILIANG_MONITORING_MQTT_PORT = "127.0.0.1", 1883
+    settings.JILIANG_MONITORING_MQTT_HOST, settings.JILIANG_MONITORING_MQTT_PORT = "127.0.0.1", broker_port
     assert Client().get("/readyz").json()["checks"]["broker"] == "ok"

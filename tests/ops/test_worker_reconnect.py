@@ -1,22 +1,12 @@
 """The MQTT worker waits out a broker that is down and connects when it comes up."""
 
 import logging
-import shutil
-import socket
-import subprocess
 import threading
 
 import pytest
 
 from jiliang.monitoring.worker import Worker
-
-MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from monitoring_fixtures import free_port, start_broker
 
 
 @pytest.mark.django_db(transaction=True)
@@ -38,10 +28,7 @@ def test_the_worker_survives_a_broker_that_is_down_and_connects_when_it_is_up(tm
     try:
         assert not worker.connected.wait(2)
         assert thread.is_alive() and not failures
-        config = tmp_path / "mosquitto.conf"
-        config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
-        broker = subprocess.Popen([MOSQUITTO, "-c", str(config)], stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
+        broker = start_broker(tmp_path, port)
         assert worker.connected.wait(90), "the worker did not reconnect"
     finally:
         worker.stopping.set()
