@@ -115,28 +115,41 @@ def database_url() -> str:
     return f"postgres://{database['USER']}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"
 
 
-def one_at_a_time(city, county, pages, samples: int) -> None:
-    """Each page alone, in this process (wall and CPU time): what a request costs without a queue."""
+def by_name(pages) -> dict[str, list[str]]:
+    """{name: its paths}: a look-up comes as many paths of one name (different codes, as readers ask)."""
+    named: dict[str, list[str]] = {}
+    for name, path in pages:
+        named.setdefault(name, []).append(path)
+    return named
+
+
+def one_at_a_time(city, county, pages, samples: int, public: frozenset[str]) -> None:
+    """Each page alone, in this process (wall and CPU time): what a request costs without a queue.
+    A page of several paths is timed over its first ``samples`` paths; a public one as a reader who
+    is not signed in."""
     from django.conf import settings
     from django.test import Client
 
     settings.ALLOWED_HOSTS = ["*"]
-    print(f"one request at a time, {samples} each, the city officer / a county officer:")
-    for name, url in pages:
-        for user in (city, county):
+    print(f"one request at a time, {samples} each, the city officer / a county officer / not signed in:")
+    for name, paths in by_name(pages).items():
+        for user in (None,) if name in public else (city, county):
             client = Client(SERVER_NAME="localhost")
-            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-            path, _, query = url.partition("?")
-            params = dict(part.split("=") for part in query.split("&")) if query else {}
-            client.get(path, params)  # warm up
-            runs = [timed(client, path, params)[0] for _ in range(samples)]
-            print(f"  {name:18} {user.role:17} {percentiles([r.wall for r in runs], [r.cpu for r in runs])}",
+            if user:
+                client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+            split = [(path, dict(part.split("=") for part in query.split("&")) if query else {})
+                     for path, _, query in (url.partition("?") for url in paths)]
+            client.get(*split[-1])  # warm up on a path the samples do not take when there are enough
+            runs = [timed(client, *split[i % len(split)])[0] for i in range(samples)]
+            reader = user.role if user else "anonymous"
+            print(f"  {name:18} {reader:17} {percentiles([r.wall for r in runs], [r.cpu for r in runs])}",
                   flush=True)
 
 
-def measure_concurrent(args, pages=None) -> None:
+def measure_concurrent(args, pages=None, public: frozenset[str] = frozenset()) -> None:
     """``pages``: (name, path) pairs to request, the dashboard's by default (bench/portal.py passes its
-    own); with --phase single, only one request at a time."""
+    own, several paths per name); the pages named in ``public`` are requested without signing in.
+    With --phase single, only one request at a time."""
     import os
     import socket
     import subprocess
@@ -153,7 +166,7 @@ def measure_concurrent(args, pages=None) -> None:
     print(f"dashboard.refresh job: {timer.wall:.1f} s wall, {timer.cpu:.1f} s CPU; stored {counts}", flush=True)
     city, county = bench_users()
     pages = list(pages or CONCURRENT_PAGES)
-    one_at_a_time(city, county, pages, samples=20)
+    one_at_a_time(city, county, pages, samples=20, public=public)
     if args.phase == "single":
         return
     cookies = [session_cookie(city), session_cookie(county)]
@@ -171,13 +184,13 @@ def measure_concurrent(args, pages=None) -> None:
                 clock.sleep(0.5)
         if server.poll() is not None:
             raise SystemExit(f"gunicorn did not start on port {args.port}")
-        run(base, cookies, pages, 10, 5)  # warm every worker's caches
-        results = run(base, cookies, pages, args.users, args.seconds)
+        run(base, cookies, pages, 10, 5, public)  # warm every worker's caches
+        results = run(base, cookies, pages, args.users, args.seconds, public)
     finally:
         server.terminate()
         server.wait()
     print(f"{args.users} users, 1–3 s between requests, {args.seconds:.0f} s, gunicorn {args.workers}×4 threads:")
-    for name, _path in pages:
+    for name in by_name(pages):
         runs = results.get(name, [])
         times = [seconds for _status, seconds in runs]
         errors = sum(1 for status, _ in runs if status != 200)
