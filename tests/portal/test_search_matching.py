@@ -43,6 +43,14 @@ def test_a_whole_serial_number_comes_before_the_longer_ones(city_regulator, name
         == ["AB12-3"]
 
 
+def test_the_serial_numbers_a_beginning_matches_come_in_serial_number_order(city_regulator, names, make_instrument):
+    whole, _other = names
+    for serial in ("CD7-1", "CD7-2", "CD7-10"):  # newest first would list CD7-10, CD7-2, CD7-1
+        make_instrument(whole, serial_no=serial)
+    assert [title.rsplit(" ", 1)[1] for title in titles(search.search(city_regulator, "cd7"), "instrument")] \
+        == ["CD7-1", "CD7-10", "CD7-2"]
+
+
 def test_shorter_text_matches_the_beginning_of_a_name(city_regulator, names):
     assert titles(search.search(city_regulator, "甲乙"), "organization") == ["甲乙丙"]
     assert titles(search.search(city_regulator, "丁戊"), "site") == ["丁戊己"]

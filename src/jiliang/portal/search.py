@@ -3,7 +3,8 @@ or number, each kind through its app's own scoped selector, so a reader finds on
 
 Names match anywhere from three characters on and by their beginning below that (registry.SEARCH: the
 trigram indexes find nothing shorter inside a name). Closest first: the shortest names (a whole name is
-the shortest), a whole serial number or public code before the serial numbers it begins."""
+the shortest), a whole serial number or public code before the serial numbers it begins (those in
+serial-number order)."""
 
 from dataclasses import dataclass
 
@@ -48,11 +49,17 @@ SHORTEST_NAME_FIRST = (Length("name"), "name", "id")
 
 
 def _instruments(user, text: str, limit: int) -> list[Hit]:
-    """The whole serial numbers (and owners' or sites' whole names) first, then the rest newest first:
-    two index look-ups, where one query ordered by the match would sort every serial number it begins."""
+    """The whole serial numbers (and owners' or sites' whole names) first, then the rest: two index
+    look-ups, where one query ordered by the match would sort every serial number it begins. The rest
+    of a serial number's beginning come in serial-number order, the order of the index that finds
+    them, so the first ten are read and no more; newest first, PostgreSQL sorted every instrument the
+    beginning matched (9,700 of a county's for a four-character one at a million: 38-50 ms, 0.3 ms
+    so). The instruments of a name come newest first."""
     fields = ("public_code", "serial_no", "type__name_zh", "owner__name")
     whole = list(_shown(registry.instruments(user, text=text, match=registry.EXACT), *fields)[:limit])
     rest = _shown(registry.instruments(user, text=text, match=registry.SEARCH), *fields)
+    if registry.is_serial_text(text):
+        rest = rest.order_by("search_key", "id")
     rows = whole + list(rest.exclude(pk__in=[row.pk for row in whole])[:limit - len(whole)])
     return [
         Hit("instrument", str(row), f"{row.public_code} · {row.owner.name}",

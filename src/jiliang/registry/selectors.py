@@ -109,12 +109,17 @@ def instrument_types(user, *, text: str | None = None, mode: str | None = None) 
     return queryset.order_by("code")
 
 
+def is_serial_text(text: str) -> bool:
+    """Text of letters, digits and separators: a serial number's beginning or a public code, not a name."""
+    return bool(rules.search_key(text)) and text.isascii()
+
+
 def _text_condition(text: str, match: str) -> Q:
     """Index look-ups only, at a million instruments: text of letters, digits and separators is a
     serial-number prefix (any case, spaces or dashes; EXACT: the whole serial number) or a whole
     public code; other text (Chinese) is part of the owner's or the site's name."""
-    key = rules.search_key(text)
-    if key and text.isascii():
+    if is_serial_text(text):
+        key = rules.search_key(text)
         condition = Q(search_key=key) if match == EXACT else _serial_prefix(key)
         code = public_code.normalize(text)
         return condition | Q(public_code=code) if public_code.is_valid(code) else condition
