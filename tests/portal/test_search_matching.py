@@ -51,6 +51,13 @@ def test_the_serial_numbers_a_beginning_matches_come_in_serial_number_order(city
         == ["CD7-1", "CD7-10", "CD7-2"]
 
 
+def test_a_whole_public_code_comes_before_the_serial_numbers_it_begins(city_regulator, names, make_instrument):
+    whole, _other = names
+    coded = make_instrument(whole, serial_no="ZZ-1")
+    make_instrument(whole, serial_no=f"{coded.public_code}1")  # sorts before ZZ-1 in serial-number order
+    assert titles(search.search(city_regulator, coded.public_code.lower(), limit=1), "instrument") == [str(coded)]
+
+
 def test_shorter_text_matches_the_beginning_of_a_name(city_regulator, names):
     assert titles(search.search(city_regulator, "甲乙"), "organization") == ["甲乙丙"]
     assert titles(search.search(city_regulator, "丁戊"), "site") == ["丁戊己"]

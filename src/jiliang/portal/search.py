@@ -49,18 +49,23 @@ SHORTEST_NAME_FIRST = (Length("name"), "name", "id")
 
 
 def _instruments(user, text: str, limit: int) -> list[Hit]:
-    """The whole serial numbers (and owners' or sites' whole names) first, then the rest: two index
-    look-ups, where one query ordered by the match would sort every serial number it begins. The rest
-    of a serial number's beginning come in serial-number order, the order of the index that finds
-    them, so the first ten are read and no more; newest first, PostgreSQL sorted every instrument the
-    beginning matched (9,700 of a county's for a four-character one at a million: 38-50 ms, 0.3 ms
-    so). The instruments of a name come newest first."""
+    """The whole serial numbers, public code or owners' and sites' whole names first, then the rest.
+
+    A serial number's beginning lists its instruments in serial-number order, the order of the index
+    that finds them, so ten are read and no more (newest first, PostgreSQL sorted every instrument the
+    beginning matched: 9,700 of a county's for four characters at a million, 38-50 ms; 0.3 ms so); in
+    that order the whole serial numbers come first by themselves, so one query does. A public code or
+    a name first looks up its whole matches (the code's instrument sorts anywhere among the serial
+    numbers; a name's instruments come newest first), then the rest."""
     fields = ("public_code", "serial_no", "type__name_zh", "owner__name")
-    whole = list(_shown(registry.instruments(user, text=text, match=registry.EXACT), *fields)[:limit])
     rest = _shown(registry.instruments(user, text=text, match=registry.SEARCH), *fields)
     if registry.is_serial_text(text):
         rest = rest.order_by("search_key", "id")
-    rows = whole + list(rest.exclude(pk__in=[row.pk for row in whole])[:limit - len(whole)])
+    if registry.is_serial_text(text) and not registry.is_public_code(text):
+        rows = list(rest[:limit])
+    else:
+        whole = list(_shown(registry.instruments(user, text=text, match=registry.EXACT), *fields)[:limit])
+        rows = whole + list(rest.exclude(pk__in=[row.pk for row in whole])[:limit - len(whole)])
     return [
         Hit("instrument", str(row), f"{row.public_code} · {row.owner.name}",
             reverse("registry:instrument-detail", args=[row.pk]))

@@ -114,6 +114,11 @@ def is_serial_text(text: str) -> bool:
     return bool(rules.search_key(text)) and text.isascii()
 
 
+def is_public_code(text: str) -> bool:
+    """Whether ``text`` is a whole public code (any case, spaces or dashes)."""
+    return public_code.is_valid(public_code.normalize(text))
+
+
 def _text_condition(text: str, match: str) -> Q:
     """Index look-ups only, at a million instruments: text of letters, digits and separators is a
     serial-number prefix (any case, spaces or dashes; EXACT: the whole serial number) or a whole
@@ -121,8 +126,7 @@ def _text_condition(text: str, match: str) -> Q:
     if is_serial_text(text):
         key = rules.search_key(text)
         condition = Q(search_key=key) if match == EXACT else _serial_prefix(key)
-        code = public_code.normalize(text)
-        return condition | Q(public_code=code) if public_code.is_valid(code) else condition
+        return condition | Q(public_code=public_code.normalize(text)) if is_public_code(text) else condition
     return _named_owner_or_site(_text_lookup("name", text, match), match)
 
 
